@@ -1,0 +1,107 @@
+use super::*;
+use crate::wire::Event;
+
+const ID: &str = "0b9f6d0e-2c1a-4f3e-9d8c-7b6a5f4e3d2c";
+const AT: f64 = 1_790_000_000_000.0;
+
+fn feedback(scale: Scale, score: i64, comment: Option<&str>) -> Event {
+    Event::Feedback { id: ID.into(), at: AT, scale, score, comment: comment.map(Into::into) }
+}
+
+#[test]
+fn site_keys() {
+    assert!(SiteKey::parse("demo").is_ok());
+    assert!(SiteKey::parse("shop_01-eu").is_ok());
+    for bad in ["", "Demo", "a b", "x/../y", &"a".repeat(65)] {
+        assert_eq!(SiteKey::parse(bad).unwrap_err().code, "invalid_site_key", "{bad:?}");
+    }
+}
+
+#[test]
+fn visitor_ids() {
+    assert!(VisitorId::parse(ID).is_ok());
+    for bad in ["short", "has space here", "ümlaut-ümlaut", &"v".repeat(65)] {
+        assert_eq!(VisitorId::parse(bad).unwrap_err().code, "invalid_visitor_id", "{bad:?}");
+    }
+}
+
+#[test]
+fn scores_stay_inside_their_scale() {
+    for (scale, ok, bad) in [
+        (Scale::Csat5, vec![1, 5], vec![0, 6, -1]),
+        (Scale::Nps, vec![0, 10], vec![-1, 11]),
+        (Scale::Thumbs, vec![0, 1], vec![2, -1]),
+    ] {
+        for v in ok {
+            assert_eq!(Score::parse(scale, v).unwrap().value() as i64, v);
+        }
+        for v in bad {
+            assert_eq!(Score::parse(scale, v).unwrap_err().code, "score_out_of_range");
+        }
+    }
+    assert!(Score::parse(Scale::Nps, i64::MAX).is_err());
+}
+
+#[test]
+fn comments_count_what_the_user_sees() {
+    let family = "👨‍👩‍👧‍👦"; // one grapheme, seven code points
+    assert_eq!(Comment::length(family), 1);
+    let at_limit = family.repeat(MAX_COMMENT_GRAPHEMES);
+    assert!(Comment::parse(&at_limit).unwrap().is_some());
+    let over = "é".repeat(MAX_COMMENT_GRAPHEMES + 1);
+    assert_eq!(Comment::parse(&over).unwrap_err().code, "comment_too_long");
+    assert_eq!(Comment::parse("   ").unwrap(), None);
+    assert_eq!(Comment::parse(" ok ").unwrap().unwrap().as_str(), "ok");
+}
+
+#[test]
+fn events_parse_or_say_why() {
+    let ok = ValidEvent::try_from(feedback(Scale::Csat5, 4, Some("great"))).unwrap();
+    assert_eq!(ok.id.as_str(), ID);
+    assert_eq!(ok.at_ms, AT as i64);
+    assert!(matches!(ok.kind, ValidEventKind::Feedback { score, comment: Some(_) } if score.value() == 4));
+
+    let cases = [
+        (feedback(Scale::Csat5, 9, None), "score_out_of_range"),
+        (feedback(Scale::Csat5, 3, Some(&"x".repeat(1001))), "comment_too_long"),
+        (Event::Dismiss { id: "not-a-uuid".into(), at: AT }, "invalid_event_id"),
+        (Event::Dismiss { id: ID.into(), at: f64::NAN }, "invalid_timestamp"),
+        (Event::Dismiss { id: ID.into(), at: 5.0 }, "invalid_timestamp"),
+        (Event::Track { id: ID.into(), at: AT, name: " ".into(), value: None }, "invalid_event_name"),
+        (Event::Track { id: ID.into(), at: AT, name: "buy".into(), value: Some(f64::INFINITY) }, "invalid_value"),
+    ];
+    for (event, code) in cases {
+        assert_eq!(ValidEvent::try_from(event.clone()).unwrap_err().code, code, "{event:?}");
+    }
+}
+
+#[test]
+fn events_have_a_stable_wire_form() {
+    let json = serde_json::to_value(feedback(Scale::Nps, 9, None)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"type": "feedback", "id": ID, "at": AT, "scale": "nps", "score": 9})
+    );
+    let back: Event = serde_json::from_value(json).unwrap();
+    assert_eq!(back, feedback(Scale::Nps, 9, None));
+}
+
+#[test]
+fn session_requests() {
+    let req = SessionRequest {
+        site: "demo".into(),
+        visitor_id: ID.into(),
+        member_token: Some("  ".into()),
+        locale: None,
+        languages: vec!["zh-HK".into()],
+        page_url: Some("https://shop.example/cart".into()),
+    };
+    let start = SessionStart::try_from(req.clone()).unwrap();
+    assert_eq!(start.member_token, None);
+    let long_url = SessionRequest { page_url: Some("h".repeat(MAX_PAGE_URL_LEN + 1)), ..req.clone() };
+    assert_eq!(SessionStart::try_from(long_url).unwrap_err().code, "invalid_page_url");
+    let many = SessionRequest { languages: vec!["en".into(); 17], ..req.clone() };
+    assert_eq!(SessionStart::try_from(many).unwrap_err().code, "invalid_locale");
+    let long_tag = SessionRequest { locale: Some("x".repeat(MAX_LOCALE_TAG_LEN + 1)), ..req };
+    assert_eq!(SessionStart::try_from(long_tag).unwrap_err().code, "invalid_locale");
+}

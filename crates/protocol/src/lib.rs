@@ -1,0 +1,13 @@
+//! The Moments wire protocol: what the widget and any backend exchange, and every
+//! rule both sides must agree on. Wire types (`wire`) are plain serde shapes;
+//! `domain` parses them into values that cannot be wrong.
+
+pub mod domain;
+pub mod error;
+pub mod limits;
+pub mod locale;
+pub mod uuid;
+pub mod wire;
+
+pub use error::InvalidInput;
+pub use locale::Locale;

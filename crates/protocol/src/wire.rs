@@ -1,0 +1,200 @@
+//! JSON shapes of the HTTP protocol, exactly as they travel. Parse them with `domain`
+//! before trusting any field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Locale;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// `POST /v1/session`: the one bootstrap call of a page view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionRequest {
+    /// The site key the host was given (for example `demo`).
+    pub site: String,
+    /// A random id the widget keeps in the visitor's browser; identifies a browser, not a person.
+    pub visitor_id: String,
+    /// A token signed by the host's own backend that identifies a logged-in member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_token: Option<String>,
+    /// The host's explicit choice (the `locale` attribute); wins over everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The browser's preferences (`navigator.languages`), used after the member token's locale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+}
+
+/// Everything the widget needs for one page view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionResponse {
+    pub session_id: String,
+    /// The locale the server's texts are in, negotiated from the request and the site default.
+    pub locale: Locale,
+    /// The greeting to show as the visit starts, already in `locale`.
+    #[serde(default)]
+    pub greeting: Option<String>,
+    /// Present when the member token identified a member.
+    #[serde(default)]
+    pub member: Option<MemberSummary>,
+    pub feedback: FeedbackSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MemberSummary {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Current balance, derived from the points ledger.
+    pub points: i64,
+    #[serde(default)]
+    pub tier: Option<TierStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TierStatus {
+    pub name: String,
+    /// The next tier up and how many more lifetime points reach it; absent at the top tier.
+    #[serde(default)]
+    pub next: Option<NextTier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NextTier {
+    pub name: String,
+    pub points_needed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FeedbackSettings {
+    pub enabled: bool,
+    pub scale: Scale,
+    /// The site's own question, in `locale`; the widget's catalog has a default.
+    #[serde(default)]
+    pub question: Option<String>,
+}
+
+/// How a feedback answer is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Five faces, 1 (very unhappy) to 5 (very happy).
+    #[default]
+    Csat5,
+    /// Net Promoter Score, 0 to 10.
+    Nps,
+    /// Thumbs down (0) or up (1).
+    Thumbs,
+}
+
+impl Scale {
+    pub fn range(self) -> std::ops::RangeInclusive<u8> {
+        match self {
+            Scale::Csat5 => 1..=5,
+            Scale::Nps => 0..=10,
+            Scale::Thumbs => 0..=1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Csat5 => "csat5",
+            Scale::Nps => "nps",
+            Scale::Thumbs => "thumbs",
+        }
+    }
+}
+
+/// `POST /v1/events`. Generic over the event type so a server can read each event on its
+/// own and refuse one bad event without losing the rest of the batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EventBatch<E = Event> {
+    pub site: String,
+    pub visitor_id: String,
+    /// The session the events happened in; the server takes member identity from it.
+    pub session_id: String,
+    pub events: Vec<E>,
+}
+
+/// One thing that happened, with a UUID made by the client when it happened, so resending
+/// is harmless: the server stores each id once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A one-tap answer to the feedback prompt, with an optional comment.
+    Feedback {
+        id: String,
+        /// Milliseconds since the Unix epoch, by the visitor's clock.
+        at: f64,
+        scale: Scale,
+        score: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// The visitor closed the feedback prompt without answering.
+    Dismiss { id: String, at: f64 },
+    /// An event the host tracked (`element.track(name, {value})`).
+    Track {
+        id: String,
+        at: f64,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+}
+
+impl Event {
+    pub fn id(&self) -> &str {
+        match self {
+            Event::Feedback { id, .. } | Event::Dismiss { id, .. } | Event::Track { id, .. } => id,
+        }
+    }
+}
+
+/// The answer to a batch: every event is either stored now, was stored before, or refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EventsResponse {
+    /// Events stored by this request.
+    pub accepted: u32,
+    /// Events whose id was already stored: nothing changed.
+    pub duplicates: u32,
+    /// Events refused, by position in the batch, with the reason.
+    pub rejected: Vec<RejectedEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RejectedEvent {
+    pub index: u32,
+    #[serde(default)]
+    pub id: Option<String>,
+    pub error: ErrorDetail,
+}
+
+/// Every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    /// Stable, documented, machine-readable.
+    pub code: String,
+    /// For the developer reading logs; never shown to visitors.
+    pub message: String,
+}
