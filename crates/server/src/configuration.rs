@@ -1,0 +1,231 @@
+//! Settings: a TOML file, then environment overrides for the essentials.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use moments_protocol::domain::SiteKey;
+use moments_protocol::wire::Scale;
+use moments_protocol::Locale;
+use serde::Deserialize;
+
+use crate::origin::OriginPattern;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub sites: Vec<SiteSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// How pages reach this server; defaults to `http://<bound address>`.
+    pub public_url: Option<String>,
+    pub database_url: String,
+    pub admin_key: Option<String>,
+    pub request_timeout_secs: u64,
+    pub max_concurrent_requests: usize,
+    /// Serve the pages of this folder at `/` (the demo shop and support portal).
+    pub www_dir: Option<PathBuf>,
+    /// Serve the release widget build of this folder at `/dist/`.
+    pub widget_dir: Option<PathBuf>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: "sqlite://data/moments.db".into(),
+            admin_key: None,
+            request_timeout_secs: 10,
+            max_concurrent_requests: 512,
+            www_dir: None,
+            widget_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub key: String,
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub default_locale: Locale,
+    #[serde(default)]
+    pub member_token_secrets: Vec<TokenSecret>,
+    /// Ordered by threshold; a member's tier is the highest whose threshold their lifetime points reach.
+    #[serde(default)]
+    pub tiers: Vec<TierSettings>,
+    #[serde(default)]
+    pub feedback: FeedbackConfig,
+    /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
+    #[serde(default)]
+    pub texts: BTreeMap<String, SiteTexts>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSecret {
+    /// Matched against the token header's `kid`; tokens without one are tried against every secret.
+    pub kid: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSettings {
+    pub name: String,
+    pub threshold: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    pub enabled: bool,
+    pub scale: Scale,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        Self { enabled: true, scale: Scale::Csat5 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteTexts {
+    /// Shown to anonymous visitors as the visit starts.
+    pub greeting: Option<String>,
+    /// Shown to identified members; `{name}` is replaced by their name.
+    pub greeting_member: Option<String>,
+    /// The feedback question; the widget's catalog has a default.
+    pub question: Option<String>,
+}
+
+/// Reads the environment; a seam so tests can pass their own.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Settings {
+    /// Loads `path` (or the defaults when `None`), applies `MOMENTS_ADDR`, `MOMENTS_DATABASE_URL`
+    /// and `MOMENTS_ADMIN_KEY`, and checks the result.
+    pub fn load(path: Option<&Path>, env: Env) -> anyhow::Result<Self> {
+        let mut settings = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                Self::from_toml(&text).with_context(|| format!("in config file {}", path.display()))?
+            }
+            None => Self::from_toml("")?,
+        };
+        if let Some(addr) = env("MOMENTS_ADDR") {
+            settings.server.addr = addr.parse().with_context(|| format!("MOMENTS_ADDR={addr:?} is not host:port"))?;
+        }
+        if let Some(url) = env("MOMENTS_DATABASE_URL") {
+            settings.server.database_url = url;
+        }
+        if let Some(key) = env("MOMENTS_ADMIN_KEY") {
+            settings.server.admin_key = Some(key);
+        }
+        settings.check()?;
+        Ok(settings)
+    }
+
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(key) = &self.server.admin_key
+            && key.len() < 16
+        {
+            bail!("admin_key must be at least 16 characters");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for site in &self.sites {
+            site.check().with_context(|| format!("site {:?}", site.key))?;
+            if !seen.insert(&site.key) {
+                bail!("site {:?} is configured twice", site.key);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SiteSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        SiteKey::parse(&self.key)?;
+        for origin in &self.allowed_origins {
+            OriginPattern::parse(origin)?;
+        }
+        for tag in self.texts.keys() {
+            if Locale::from_tag(tag).map(Locale::tag) != Some(tag.as_str()) {
+                bail!("texts.{tag}: use one of en, zh-CN, zh-TW");
+            }
+        }
+        if !self.tiers.windows(2).all(|w| w[0].threshold < w[1].threshold) {
+            bail!("tiers must be listed by strictly rising threshold");
+        }
+        if self.tiers.iter().any(|t| t.threshold < 0 || t.name.trim().is_empty()) {
+            bail!("each tier needs a name and a threshold of 0 or more");
+        }
+        if self.member_token_secrets.iter().any(|s| s.secret.len() < 8) {
+            bail!("member_token_secrets: each secret must be at least 8 characters");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../../../moments.example.toml");
+        let settings = Settings::from_toml(text).unwrap();
+        settings.check().unwrap();
+        assert!(!settings.sites.is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_the_essentials() {
+        let env = env_of(&[
+            ("MOMENTS_ADDR", "0.0.0.0:9999"),
+            ("MOMENTS_DATABASE_URL", "sqlite://elsewhere.db"),
+            ("MOMENTS_ADMIN_KEY", "0123456789abcdef"),
+        ]);
+        let settings = Settings::load(None, &env).unwrap();
+        assert_eq!(settings.server.addr.port(), 9999);
+        assert_eq!(settings.server.database_url, "sqlite://elsewhere.db");
+        assert_eq!(settings.server.admin_key.as_deref(), Some("0123456789abcdef"));
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_a_reason() {
+        let env = env_of(&[("MOMENTS_ADDR", "nonsense")]);
+        assert!(Settings::load(None, &env).unwrap_err().to_string().contains("MOMENTS_ADDR"));
+        for bad in [
+            "[[sites]]\nkey = \"Bad Key\"\nallowed_origins = []",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = [\"localhost\"]",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.tiers]]\nname = \"G\"\nthreshold = 5\n[[sites.tiers]]\nname = \"S\"\nthreshold = 1",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.texts.fr]\ngreeting = \"Salut\"",
+            "[server]\nadmin_key = \"short\"",
+            "[server]\nunknown = 1",
+        ] {
+            let parsed = Settings::from_toml(bad).and_then(|s| s.check());
+            assert!(parsed.is_err(), "accepted: {bad}");
+        }
+    }
+}

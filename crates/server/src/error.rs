@@ -1,0 +1,59 @@
+//! The one error shape every route answers with: `{"error": {"code", "message"}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use moments_protocol::wire::{ErrorBody, ErrorDetail};
+use moments_protocol::InvalidInput;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn invalid(input: InvalidInput) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, input.code, input.message)
+    }
+
+    /// A fault on our side: logged in full, answered without details.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server could not complete this request")
+    }
+
+    pub fn unknown_site(site: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "unknown_site", format!("no site {site:?} is configured on this server"))
+    }
+
+    pub fn origin_not_allowed(origin: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "origin_not_allowed", format!("origin {origin} is not allowed for this site"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+}

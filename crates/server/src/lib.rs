@@ -1,0 +1,14 @@
+//! The Moments reference backend.
+
+pub mod configuration;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod member_token;
+pub mod origin;
+pub mod routes;
+pub mod sites;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,5 @@
+pub mod events;
+pub mod health;
+pub mod openapi;
+pub mod pages;
+pub mod session;

@@ -1,0 +1,139 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use moments_protocol::domain::SessionStart;
+use moments_protocol::wire::{ErrorBody, FeedbackSettings, MemberSummary, SessionRequest, SessionResponse};
+use moments_protocol::{InvalidInput, Locale};
+use sqlx::SqlitePool;
+
+use crate::db::now_ms;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::member_token::{self, MemberClaims, TokenError};
+use crate::sites::Site;
+use crate::state::AppState;
+
+pub enum SessionError {
+    Invalid(InvalidInput),
+    Refused(ApiError),
+    MemberToken(TokenError),
+}
+
+impl From<ApiError> for SessionError {
+    fn from(error: ApiError) -> Self {
+        Self::Refused(error)
+    }
+}
+
+impl From<sqlx::Error> for SessionError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+impl axum::response::IntoResponse for SessionError {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Invalid(input) => ApiError::invalid(input),
+            Self::Refused(error) => error,
+            // The widget carries on as an anonymous visitor after this.
+            Self::MemberToken(e) => ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()),
+        }
+        .into_response()
+    }
+}
+
+/// Starts a page view: who the visitor is, in which language, and what to show them.
+#[utoipa::path(
+    post, path = "/v1/session", request_body = SessionRequest,
+    responses(
+        (status = 200, body = SessionResponse),
+        (status = 401, body = ErrorBody, description = "The member token is bad; the code says how"),
+        (status = 403, body = ErrorBody, description = "origin_not_allowed"),
+        (status = 404, body = ErrorBody, description = "unknown_site"),
+        (status = 422, body = ErrorBody, description = "A field is invalid; the code names it"),
+    )
+)]
+pub async fn start_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SessionRequest>,
+) -> Result<Json<SessionResponse>, SessionError> {
+    let start = SessionStart::try_from(request).map_err(SessionError::Invalid)?;
+    let site = state.site_for(&start.site, &headers)?;
+    let now = now_ms();
+    let member = match &start.member_token {
+        Some(token) => Some(
+            member_token::verify(token, site.settings.key.as_str(), &site.settings.member_token_secrets, now / 1000)
+                .map_err(SessionError::MemberToken)?,
+        ),
+        None => None,
+    };
+    let preferences = start.locale.iter().chain(member.as_ref().and_then(|m| m.locale.as_ref())).chain(&start.languages);
+    let locale = Locale::negotiate(preferences.map(String::as_str), site.settings.default_locale);
+
+    let session_id = uuid::Uuid::new_v4().to_string();
+    let mut tx = state.db.begin().await?;
+    if let Some(m) = &member {
+        sqlx::query(
+            "INSERT INTO members (site, member_id, name, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (site, member_id) DO UPDATE SET name = COALESCE(excluded.name, name), last_seen_at = excluded.last_seen_at",
+        )
+        .bind(start.site.as_str())
+        .bind(&m.sub)
+        .bind(&m.name)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&session_id)
+    .bind(start.site.as_str())
+    .bind(start.visitor.as_str())
+    .bind(member.as_ref().map(|m| &m.sub))
+    .bind(locale.tag())
+    .bind(&start.page_url)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let summary = match &member {
+        Some(m) => Some(member_summary(&state.db, site, m).await?),
+        None => None,
+    };
+    Ok(Json(SessionResponse {
+        session_id,
+        locale,
+        greeting: greeting(site, locale, member.as_ref()),
+        member: summary,
+        feedback: FeedbackSettings {
+            enabled: site.settings.feedback.enabled,
+            scale: site.settings.feedback.scale,
+            question: site.text(locale, |t| t.question.as_ref()),
+        },
+    }))
+}
+
+fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Option<String> {
+    let anonymous = || site.text(locale, |t| t.greeting.as_ref());
+    match member.and_then(|m| m.name.as_deref()) {
+        Some(name) => site.text(locale, |t| t.greeting_member.as_ref()).map(|g| g.replace("{name}", name)).or_else(anonymous),
+        None => anonymous(),
+    }
+}
+
+async fn member_summary(db: &SqlitePool, site: &Site, member: &MemberClaims) -> Result<MemberSummary, sqlx::Error> {
+    let (balance, lifetime): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(delta), 0), COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0)
+         FROM points_ledger WHERE site = ? AND member_id = ?",
+    )
+    .bind(&site.settings.key)
+    .bind(&member.sub)
+    .fetch_one(db)
+    .await?;
+    Ok(MemberSummary { name: member.name.clone(), points: balance, tier: site.tier_status(lifetime) })
+}

@@ -1,0 +1,110 @@
+//! The sites this server answers for, built once from the settings.
+
+use std::collections::HashMap;
+
+use moments_protocol::wire::{NextTier, TierStatus};
+use moments_protocol::Locale;
+
+use crate::configuration::{SiteSettings, SiteTexts};
+use crate::origin::OriginPattern;
+
+#[derive(Debug)]
+pub struct Site {
+    pub settings: SiteSettings,
+    origins: Vec<OriginPattern>,
+}
+
+#[derive(Debug, Default)]
+pub struct Sites(HashMap<String, Site>);
+
+impl Sites {
+    pub fn new(settings: &[SiteSettings]) -> anyhow::Result<Self> {
+        let mut sites = HashMap::new();
+        for site in settings {
+            let origins = site.allowed_origins.iter().map(|o| OriginPattern::parse(o)).collect::<Result<_, _>>()?;
+            sites.insert(site.key.clone(), Site { settings: site.clone(), origins });
+        }
+        Ok(Self(sites))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Site> {
+        self.0.get(key)
+    }
+
+    /// For CORS preflights, which do not say which site they are for.
+    pub fn any_allows(&self, origin: &str) -> bool {
+        self.0.values().any(|site| site.allows_origin(origin))
+    }
+}
+
+impl Site {
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|p| p.matches(origin))
+    }
+
+    /// The texts for `locale`, else the site's default locale's, else English: field by field,
+    /// so a half-translated site still shows something.
+    pub fn text(&self, locale: Locale, pick: impl Fn(&SiteTexts) -> Option<&String>) -> Option<String> {
+        [locale, self.settings.default_locale, Locale::En]
+            .into_iter()
+            .find_map(|l| self.settings.texts.get(l.tag()).and_then(&pick))
+            .cloned()
+    }
+
+    pub fn tier_status(&self, lifetime_points: i64) -> Option<TierStatus> {
+        let tiers = &self.settings.tiers;
+        let current = tiers.iter().rposition(|t| lifetime_points >= t.threshold)?;
+        let next = tiers.get(current + 1).map(|t| NextTier {
+            name: t.name.clone(),
+            points_needed: t.threshold - lifetime_points,
+        });
+        Some(TierStatus { name: tiers[current].name.clone(), next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::configuration::Settings;
+
+    fn site(toml: &str) -> Site {
+        let settings = Settings::from_toml(toml).unwrap();
+        Sites::new(&settings.sites).unwrap().0.into_values().next().unwrap()
+    }
+
+    #[test]
+    fn tiers_follow_lifetime_points() {
+        let s = site(
+            r#"[[sites]]
+            key = "s"
+            allowed_origins = []
+            tiers = [{ name = "Bronze", threshold = 0 }, { name = "Silver", threshold = 500 }, { name = "Gold", threshold = 1500 }]"#,
+        );
+        let silver = s.tier_status(1240).unwrap();
+        assert_eq!(silver.name, "Silver");
+        assert_eq!(silver.next, Some(NextTier { name: "Gold".into(), points_needed: 260 }));
+        assert_eq!(s.tier_status(0).unwrap().name, "Bronze");
+        assert_eq!(s.tier_status(500).unwrap().name, "Silver");
+        let gold = s.tier_status(99_999).unwrap();
+        assert_eq!((gold.name.as_str(), gold.next), ("Gold", None));
+    }
+
+    #[test]
+    fn texts_fall_back_field_by_field() {
+        let s = site(
+            r#"[[sites]]
+            key = "s"
+            allowed_origins = []
+            default_locale = "zh-CN"
+            [sites.texts.en]
+            greeting = "Hello"
+            question = "How was it?"
+            [sites.texts.zh-CN]
+            greeting = "你好"
+            "#,
+        );
+        assert_eq!(s.text(Locale::ZhTw, |t| t.greeting.as_ref()).as_deref(), Some("你好"));
+        assert_eq!(s.text(Locale::ZhTw, |t| t.question.as_ref()).as_deref(), Some("How was it?"));
+        assert_eq!(s.text(Locale::En, |t| t.greeting_member.as_ref()), None);
+    }
+}

@@ -1,0 +1,156 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::routing::{get, post};
+use axum::{BoxError, Extension, Router};
+use moments_protocol::limits::MAX_BODY_BYTES;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::configuration::{ServerSettings, Settings};
+use crate::error::{self, ApiError};
+use crate::routes::pages::{Pages, serve_page};
+use crate::routes::{events, health, openapi, session};
+use crate::sites::Sites;
+use crate::state::AppState;
+use crate::{db, demo};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    public_url: String,
+}
+
+impl Application {
+    pub async fn build(mut settings: Settings, demo_mode: bool) -> anyhow::Result<Self> {
+        if demo_mode {
+            demo::add_site(&mut settings);
+        }
+        settings.check()?;
+        let db = db::connect(&settings.server.database_url).await?;
+        if demo_mode {
+            demo::seed(&db).await?;
+        }
+        let listener = TcpListener::bind(settings.server.addr).await?;
+        let public_url = match &settings.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let state = AppState {
+            db,
+            sites: Arc::new(Sites::new(&settings.sites)?),
+            public_url: public_url.as_str().into(),
+            demo: demo_mode,
+        };
+        Ok(Self { router: app(state, &settings.server), listener, public_url })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+/// The whole HTTP surface, testable without a socket.
+pub fn app(state: AppState, server: &ServerSettings) -> Router {
+    let sites = state.sites.clone();
+    let api_cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin.to_str().is_ok_and(|o| sites.any_allows(o))
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(86_400));
+
+    let api = Router::new()
+        .route("/v1/session", post(session::start_session))
+        .route("/v1/events", post(events::record_events))
+        // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(api_cors);
+
+    let mut router = Router::new()
+        .route("/healthz", get(health::health))
+        .route("/openapi.json", get(openapi::openapi))
+        .merge(api);
+
+    if let Some(dir) = &server.widget_dir {
+        router = router.nest("/dist", widget_files(dir));
+    }
+    router = match &server.www_dir {
+        Some(dir) => router.fallback(serve_page).layer(Extension(Pages::new(dir.clone()))),
+        None => router.fallback(error::not_found),
+    };
+
+    router
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(HandleErrorLayer::new(overload_or_timeout))
+                .load_shed()
+                .concurrency_limit(server.max_concurrent_requests)
+                .timeout(Duration::from_secs(server.request_timeout_secs)),
+        )
+        .with_state(state)
+}
+
+/// The widget's files are public and loaded cross-origin as module scripts and wasm,
+/// so they carry CORS for everyone. Hashed names never change; the loader is revalidated.
+fn widget_files(dir: &std::path::Path) -> Router<AppState> {
+    Router::new()
+        .fallback_service(ServeDir::new(dir).fallback(axum::routing::any(error::not_found).with_state(())))
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        ))
+        .layer(axum::middleware::map_response(cache_policy))
+}
+
+async fn cache_policy(uri: axum::http::Uri, mut response: axum::response::Response) -> axum::response::Response {
+    let immutable = uri.path().rsplit('/').next().is_some_and(|name| name != "moments.js" && name.contains('-'));
+    let policy = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=300, must-revalidate" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+async fn overload_or_timeout(error: BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again")
+    } else if error.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the server is busy; try again shortly")
+    } else {
+        ApiError::internal(error)
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

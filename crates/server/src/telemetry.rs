@@ -1,0 +1,12 @@
+use tracing_subscriber::EnvFilter;
+
+/// Logs to stderr; `RUST_LOG` filters, `MOMENTS_LOG_FORMAT=json` gives one JSON object per line.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("MOMENTS_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,85 @@
+use moments_server::configuration::{Settings, TokenSecret};
+use moments_server::member_token::{self, MemberClaims};
+use moments_server::startup::Application;
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+pub const SITE: &str = "demo";
+pub const ORIGIN: &str = "http://localhost:5173";
+pub const VISITOR: &str = "visitor-0001";
+
+pub struct TestApp {
+    pub url: String,
+    pub db: SqlitePool,
+    pub client: reqwest::Client,
+    _dir: TempDir,
+}
+
+/// Starts the server on port 0 against a fresh database, with the demo site seeded.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with("").await
+}
+
+pub async fn spawn_app_with(extra_toml: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("moments.db");
+    let mut settings = Settings::from_toml(extra_toml).unwrap();
+    settings.server.addr = "127.0.0.1:0".parse().unwrap();
+    settings.server.database_url = format!("sqlite://{}", db_path.display());
+    let app = Application::build(settings, true).await.unwrap();
+    let url = app.public_url().to_owned();
+    tokio::spawn(app.run_until_stopped());
+    let db = SqlitePool::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
+    TestApp { url, db, client: reqwest::Client::new(), _dir: dir }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .header("origin", ORIGIN)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn start_session(&self, extra: Value) -> reqwest::Response {
+        let mut body = json!({ "site": SITE, "visitor_id": VISITOR });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post("/v1/session", &body).await
+    }
+
+    pub async fn session_id(&self) -> String {
+        let response: Value = self.start_session(json!({})).await.json().await.unwrap();
+        response["session_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&self.db).await.unwrap()
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+pub fn demo_secret() -> TokenSecret {
+    TokenSecret { kid: "demo".into(), secret: "demo-secret".into() }
+}
+
+pub fn token_for(member: &str, name: Option<&str>) -> String {
+    let claims = MemberClaims { sub: member.into(), name: name.map(Into::into), locale: None, birthday: None };
+    member_token::mint(&claims, SITE, &demo_secret(), now(), now() + 600)
+}
+
+/// Asserts the error shape every route must use and returns the code.
+pub async fn error_code(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await.expect("errors are JSON");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    body["error"]["code"].as_str().unwrap().to_owned()
+}

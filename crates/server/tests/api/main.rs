@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a real port, over a fresh SQLite file.
+
+mod events;
+mod helpers;
+mod http_errors;
+mod member_tokens;
+mod pages;
+mod session;
