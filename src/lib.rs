@@ -1,14 +1,17 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Moments: the embeddable customer-experience widget.
+//!
+//! `dist/moments.js` (from `src/loader.js`) defines `<moments-widget>` and calls [`mount`]
+//! for each element. Nothing in here may panic: a panic would break the host's page.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod backend;
+pub mod browser;
+pub mod components;
+pub mod config;
+pub mod hooks;
+pub mod host;
+pub mod i18n;
+pub mod outbox;
+pub mod retry;
+pub mod state;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use host::{MountedWidget, mount};

@@ -1,0 +1,100 @@
+//! The HTTP client for the Moments protocol: fetch with a timeout, JSON both ways, and
+//! errors that say whether trying again can help.
+
+use moments_protocol::wire::{SessionRequest, SessionResponse};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Request, RequestCredentials, RequestInit, RequestMode, Response};
+
+use crate::config::WidgetConfig;
+
+const TIMEOUT_MS: i32 = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendError {
+    /// No answer: offline, DNS, CORS refusal, or the timeout.
+    Unreachable,
+    /// The server answered with an error status and, usually, our error body.
+    Status { status: u16, code: String, retry_after_secs: Option<u32> },
+    /// A 2xx whose body is not what the protocol says.
+    BadResponse,
+}
+
+impl BackendError {
+    /// Whether the same request may succeed later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            BackendError::Unreachable | BackendError::BadResponse => true,
+            BackendError::Status { status, .. } => matches!(status, 408 | 425 | 429) || *status >= 500,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            BackendError::Unreachable => "backend_unreachable",
+            BackendError::BadResponse => "bad_response",
+            BackendError::Status { code, .. } => code,
+        }
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            BackendError::Status { retry_after_secs, .. } => *retry_after_secs,
+            _ => None,
+        }
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, BackendError> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| BackendError::BadResponse)
+}
+
+/// POSTs `body` (a JS value, sent as JSON) and returns the parsed JSON answer of a 2xx.
+pub async fn post_json(url: &str, body: &JsValue) -> Result<JsValue, BackendError> {
+    let text = js_sys::JSON::stringify(body).map_err(|_| BackendError::BadResponse)?;
+    let controller = AbortController::new().ok();
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    // keepalive lets a send started as the page closes still complete.
+    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
+    init.set_body(&text);
+    if let Some(c) = &controller {
+        init.set_signal(Some(&c.signal()));
+    }
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| BackendError::Unreachable)?;
+    let _ = request.headers().set("content-type", "application/json");
+    let window = crate::browser::window().ok_or(BackendError::Unreachable)?;
+    let timer = controller.as_ref().and_then(|c| {
+        let c = c.clone();
+        let abort = wasm_bindgen::closure::Closure::once_into_js(move || c.abort());
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok()
+    });
+    let result = JsFuture::from(window.fetch_with_request(&request)).await;
+    if let Some(id) = timer {
+        window.clear_timeout_with_handle(id);
+    }
+    let response: Response = result.map_err(|_| BackendError::Unreachable)?.dyn_into().map_err(|_| BackendError::BadResponse)?;
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
+    if response.ok() {
+        return json.ok_or(BackendError::BadResponse);
+    }
+    let code = json
+        .and_then(|j| js_sys::Reflect::get(&j, &"error".into()).ok())
+        .and_then(|e| js_sys::Reflect::get(&e, &"code".into()).ok())
+        .and_then(|c| c.as_string())
+        .unwrap_or_else(|| format!("http_{}", response.status()));
+    let retry_after_secs = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
+    Err(BackendError::Status { status: response.status(), code, retry_after_secs })
+}
+
+/// `POST /v1/session`.
+pub async fn start_session(config: &WidgetConfig, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
+    let answer = post_json(&config.endpoint("/v1/session"), &to_js(request)?).await?;
+    serde_wasm_bindgen::from_value(answer).map_err(|_| BackendError::BadResponse)
+}

@@ -1,0 +1,88 @@
+//! The few browser facilities the widget uses, each failing softly: a host page may run us
+//! in a sandboxed iframe, with storage disabled, or in an old browser.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CustomEvent, CustomEventInit, Element, Storage};
+
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// `localStorage`, or `None` where it is missing or forbidden (it throws in some sandboxes).
+pub fn local_storage() -> Option<Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+pub fn storage_get(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// False when the write did not happen (no storage, or quota exceeded).
+pub fn storage_set(key: &str, value: &str) -> bool {
+    local_storage().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Uniform in [0, 1).
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A version-4 UUID from `crypto.getRandomValues` (which, unlike `randomUUID`, also works
+/// on plain-http pages).
+pub fn new_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in &mut bytes {
+            *b = (random() * 256.0) as u8;
+        }
+    }
+    moments_protocol::uuid::v4_from_bytes(bytes)
+}
+
+/// The browser's language preferences, most preferred first.
+pub fn languages() -> Vec<String> {
+    let Some(navigator) = window().map(|w| w.navigator()) else { return Vec::new() };
+    let list: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
+    if list.is_empty() { navigator.language().into_iter().collect() } else { list }
+}
+
+pub fn page_url() -> Option<String> {
+    window()?.location().href().ok()
+}
+
+/// Fires `name` on the host element so the page can listen; it bubbles and crosses no shadow boundary.
+pub fn emit(target: &Element, name: &str, detail: &JsValue) {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_detail(detail);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&event);
+    }
+}
+
+/// `{ code, message }` as a JS object, the detail of `moments:error`.
+pub fn error_detail(code: &str, message: &str) -> JsValue {
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
+    detail.into()
+}
+
+/// A number written the way `locale` writes numbers (`1,240`, `1 240`…).
+pub fn format_number(n: i64, locale: &str) -> String {
+    js_sys::Number::from(n as f64)
+        .to_locale_string(locale)
+        .as_string()
+        .unwrap_or_else(|| n.to_string())
+}
+
+pub fn as_element(value: &JsValue) -> Option<Element> {
+    value.dyn_ref::<Element>().cloned()
+}

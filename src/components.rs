@@ -1,0 +1,9 @@
+mod app;
+mod badge;
+mod feedback_prompt;
+mod greeting;
+mod panel;
+mod widget_view;
+
+pub use app::{App, AppProps};
+pub use widget_view::{WidgetView, WidgetViewProps};

@@ -1,0 +1,26 @@
+use std::rc::Rc;
+
+use web_sys::Element;
+use yew::prelude::*;
+
+use super::WidgetView;
+use crate::config::WidgetConfig;
+use crate::hooks::use_session;
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub config: Rc<WidgetConfig>,
+    /// The `<moments-widget>` element, where events for the host are fired.
+    pub host: Element,
+}
+
+/// Renders nothing until the session has started, so a slow or absent backend leaves no trace.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let session = use_session(props.config.clone(), props.host.clone());
+    use_effect_with((), |_| crate::outbox::flush());
+    match session {
+        Some(session) => html! { <WidgetView {session} config={props.config.clone()} host={props.host.clone()} /> },
+        None => html! {},
+    }
+}

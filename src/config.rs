@@ -1,0 +1,74 @@
+//! What the host says through the element's attributes, parsed once.
+
+/// The widget's settings for one element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidgetConfig {
+    /// Base URL of the Moments backend, without a trailing slash.
+    pub backend: String,
+    pub site: String,
+    pub member_token: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// Why the element cannot start; reported through a `moments:error` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    MissingBackend,
+    MissingSite,
+}
+
+impl ConfigError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::MissingBackend => "missing_backend",
+            ConfigError::MissingSite => "missing_site",
+        }
+    }
+}
+
+impl WidgetConfig {
+    /// `attr` reads one attribute of the element.
+    pub fn from_attributes(attr: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let present = |name| attr(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let backend = present("backend").ok_or(ConfigError::MissingBackend)?;
+        Ok(Self {
+            backend: backend.trim_end_matches('/').to_owned(),
+            site: present("site").ok_or(ConfigError::MissingSite)?,
+            member_token: present("member-token"),
+            locale: present("locale"),
+        })
+    }
+
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn reads_attributes_and_trims() {
+        let config = WidgetConfig::from_attributes(attrs(&[
+            ("backend", " https://m.example.com/ "),
+            ("site", "shop"),
+            ("member-token", ""),
+            ("locale", "zh-HK"),
+        ]))
+        .unwrap();
+        assert_eq!(config.endpoint("/v1/session"), "https://m.example.com/v1/session");
+        assert_eq!(config.member_token, None);
+        assert_eq!(config.locale.as_deref(), Some("zh-HK"));
+    }
+
+    #[test]
+    fn missing_essentials_are_errors() {
+        assert_eq!(WidgetConfig::from_attributes(attrs(&[("site", "x")])), Err(ConfigError::MissingBackend));
+        assert_eq!(WidgetConfig::from_attributes(attrs(&[("backend", "http://x")])), Err(ConfigError::MissingSite));
+    }
+}

@@ -1,0 +1,75 @@
+//! The custom element's life: `src/loader.js` defines `<moments-widget>` and calls [`mount`]
+//! when an element is connected (or its attributes change), `unmount` when it goes.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use yew::AppHandle;
+
+use crate::browser;
+use crate::components::{App, AppProps};
+use crate::config::WidgetConfig;
+
+const STYLE: &str = include_str!("style.css");
+
+thread_local! {
+    /// One stylesheet object shared by every widget on the page.
+    static SHEET: Option<CssStyleSheet> = CssStyleSheet::new().ok().filter(|s| s.replace_sync(STYLE).is_ok());
+}
+
+/// A widget rendered into its element; `unmount` takes it away again.
+#[wasm_bindgen]
+pub struct MountedWidget {
+    app: Option<AppHandle<App>>,
+}
+
+#[wasm_bindgen]
+impl MountedWidget {
+    pub fn unmount(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+    }
+}
+
+/// Renders the widget into `host`'s open shadow root, where the page's CSS cannot reach it
+/// and from where its own CSS cannot leak. Problems are reported as `moments:error` events.
+#[wasm_bindgen]
+pub fn mount(host: HtmlElement) -> MountedWidget {
+    let nothing = MountedWidget { app: None };
+    let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
+        Ok(config) => config,
+        Err(error) => {
+            browser::emit(&host, "moments:error", &browser::error_detail(error.code(), "set the backend and site attributes"));
+            return nothing;
+        }
+    };
+    let Some(root) = shadow_root(&host) else {
+        browser::emit(&host, "moments:error", &browser::error_detail("no_shadow_root", "this element cannot host a shadow root"));
+        return nothing;
+    };
+    let Some(container) = root.owner_document().and_then(|d| d.create_element("div").ok()) else { return nothing };
+    container.set_class_name("moments-host");
+    if root.append_child(&container).is_err() {
+        return nothing;
+    }
+    let props = AppProps { config: Rc::new(config), host: host.into() };
+    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()) }
+}
+
+/// The element's shadow root, emptied, with our stylesheet adopted (no `<style>` element,
+/// so pages with a strict `style-src` need no exception for us).
+fn shadow_root(host: &HtmlElement) -> Option<ShadowRoot> {
+    let root = match host.shadow_root() {
+        Some(root) => root,
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).ok()?,
+    };
+    root.set_inner_html("");
+    SHEET.with(|sheet| {
+        if let Some(sheet) = sheet {
+            root.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+        }
+    });
+    Some(root)
+}

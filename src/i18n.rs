@@ -1,0 +1,88 @@
+//! Every text the widget shows, in each language it speaks. Texts the site writes
+//! (greeting, question) come from the server instead, already in the session's locale.
+
+mod en;
+mod zh_cn;
+mod zh_tw;
+
+use moments_protocol::Locale;
+
+/// One language's catalog. `{points}`, `{tier}` and `{n}` are filled in by [`fill`].
+#[derive(Debug, PartialEq)]
+pub struct Messages {
+    pub locale: Locale,
+    /// The badge of a member: `{points}` is the formatted balance.
+    pub badge_points: &'static str,
+    /// The badge of an anonymous visitor.
+    pub badge_anonymous: &'static str,
+    /// Accessible name of the badge button.
+    pub badge_label: &'static str,
+    pub panel_title: &'static str,
+    pub close: &'static str,
+    pub points_label: &'static str,
+    /// `{tier}` is the tier's name.
+    pub tier_label: &'static str,
+    /// `{n}` points still needed, `{tier}` the next tier.
+    pub to_next_tier: &'static str,
+    pub top_tier: &'static str,
+    /// The feedback question when the site sets none.
+    pub question: &'static str,
+    /// Accessible names of the five faces, worst to best.
+    pub faces: [&'static str; 5],
+    pub thanks: &'static str,
+    pub dismiss_greeting: &'static str,
+}
+
+pub fn messages(locale: Locale) -> &'static Messages {
+    match locale {
+        Locale::En => &en::MESSAGES,
+        Locale::ZhCn => &zh_cn::MESSAGES,
+        Locale::ZhTw => &zh_tw::MESSAGES,
+    }
+}
+
+/// Replaces each `{name}` in `template` by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(m: &Messages) -> Vec<&'static str> {
+        let mut all = vec![
+            m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.close, m.points_label, m.tier_label,
+            m.to_next_tier, m.top_tier, m.question, m.thanks, m.dismiss_greeting,
+        ];
+        all.extend(m.faces);
+        all
+    }
+
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = text.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn every_catalog_is_complete_and_keeps_the_placeholders() {
+        let english = texts(messages(Locale::En));
+        for locale in Locale::ALL {
+            let catalog = messages(locale);
+            assert_eq!(catalog.locale, locale);
+            for (text, reference) in texts(catalog).iter().zip(&english) {
+                assert!(!text.trim().is_empty(), "{locale:?} has an empty text");
+                assert_eq!(placeholders(text), placeholders(reference), "{locale:?}: {text}");
+                if locale != Locale::En {
+                    assert_ne!(text, reference, "{locale:?} is not translated: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        assert_eq!(fill("{n} points to {tier}", &[("n", "200"), ("tier", "Gold")]), "200 points to Gold");
+    }
+}

@@ -1,0 +1,144 @@
+//! Nothing the visitor tells us is lost: every event is written to `localStorage` before any
+//! send, sent in batches, and removed only once the server has answered for it. Sends that
+//! fail are retried with backoff, on this page view and the next ones.
+
+use std::cell::{Cell, RefCell};
+
+use moments_protocol::limits::MAX_BATCH_EVENTS;
+use moments_protocol::wire::Event;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::backend::{self, BackendError};
+use crate::browser;
+use crate::retry;
+
+const STORAGE_KEY: &str = "moments:outbox:v1";
+/// Past this many waiting events the oldest go: a host's storage quota matters too.
+const MAX_ENTRIES: usize = 500;
+
+/// One event waiting to be sent, with what the batch it goes in needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub backend: String,
+    pub site: String,
+    pub visitor_id: String,
+    pub session_id: String,
+    pub id: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub event: JsValue,
+}
+
+impl Envelope {
+    pub fn new(backend: &str, site: &str, visitor_id: &str, session_id: &str, event: &Event) -> Option<Self> {
+        let json = event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+        Some(Self {
+            backend: backend.into(),
+            site: site.into(),
+            visitor_id: visitor_id.into(),
+            session_id: session_id.into(),
+            id: event.id().into(),
+            event: json,
+        })
+    }
+
+    fn same_batch(&self, other: &Envelope) -> bool {
+        (&self.backend, &self.site, &self.visitor_id, &self.session_id)
+            == (&other.backend, &other.site, &other.visitor_id, &other.session_id)
+    }
+}
+
+thread_local! {
+    /// Used only where `localStorage` cannot be written (sandboxed frames, full quota).
+    static MEMORY: RefCell<Vec<Envelope>> = const { RefCell::new(Vec::new()) };
+    static FLUSHING: Cell<bool> = const { Cell::new(false) };
+    static ATTEMPT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Every event still waiting, oldest first.
+pub fn pending() -> Vec<Envelope> {
+    let stored = browser::storage_get(STORAGE_KEY)
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .and_then(|value| serde_wasm_bindgen::from_value::<Vec<Envelope>>(value).ok())
+        .unwrap_or_default();
+    let mut all = stored;
+    MEMORY.with_borrow(|memory| all.extend(memory.iter().filter(|m| !all.iter().any(|s| s.id == m.id)).cloned().collect::<Vec<_>>()));
+    all
+}
+
+fn save(mut entries: Vec<Envelope>) {
+    if entries.len() > MAX_ENTRIES {
+        entries.drain(..entries.len() - MAX_ENTRIES);
+    }
+    let text = serde_wasm_bindgen::to_value(&entries).ok().and_then(|v| js_sys::JSON::stringify(&v).ok()).and_then(|s| s.as_string());
+    let stored = text.is_some_and(|t| browser::storage_set(STORAGE_KEY, &t));
+    MEMORY.with_borrow_mut(|memory| *memory = if stored { Vec::new() } else { entries });
+}
+
+/// Writes the event down, then tries to send everything waiting.
+pub fn enqueue(envelope: Envelope) {
+    let mut all = pending();
+    if !all.iter().any(|e| e.id == envelope.id) {
+        all.push(envelope);
+    }
+    save(all);
+    flush();
+}
+
+/// Removes the events the server has answered for; reads storage again first, because
+/// another tab may have added events meanwhile.
+fn settle(ids: &[String]) {
+    let remaining = pending().into_iter().filter(|e| !ids.contains(&e.id)).collect();
+    save(remaining);
+}
+
+/// Sends what is waiting, unless a send is already under way.
+pub fn flush() {
+    if FLUSHING.replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let outcome = send_all().await;
+        FLUSHING.set(false);
+        match outcome {
+            Ok(()) => ATTEMPT.set(0),
+            Err(error) => {
+                let attempt = ATTEMPT.get();
+                ATTEMPT.set(attempt.saturating_add(1));
+                let delay = retry::delay_ms(attempt, browser::random(), error.retry_after_secs());
+                gloo_timers::callback::Timeout::new(delay, flush).forget();
+            }
+        }
+    });
+}
+
+async fn send_all() -> Result<(), BackendError> {
+    loop {
+        let all = pending();
+        let Some(first) = all.first() else { return Ok(()) };
+        let batch: Vec<&Envelope> = all.iter().filter(|e| e.same_batch(first)).take(MAX_BATCH_EVENTS).collect();
+        let body = batch_body(first, &batch);
+        let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
+        match backend::post_json(&format!("{}/v1/events", first.backend), &body).await {
+            Ok(_) => settle(&ids),
+            // Refused for good (the site is gone, the batch is invalid): resending cannot help.
+            Err(error) if !error.is_transient() => {
+                web_sys::console::warn_2(&"moments: events refused by the server:".into(), &error.code().into());
+                settle(&ids);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+fn batch_body(first: &Envelope, batch: &[&Envelope]) -> JsValue {
+    let body = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&body, &k.into(), v);
+    };
+    set("site", &first.site.as_str().into());
+    set("visitor_id", &first.visitor_id.as_str().into());
+    set("session_id", &first.session_id.as_str().into());
+    set("events", &batch.iter().map(|e| e.event.clone()).collect::<js_sys::Array>().into());
+    body.into()
+}

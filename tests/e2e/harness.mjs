@@ -1,0 +1,89 @@
+// Shared by the end-to-end tests: a real moments-server on a free port over a fresh SQLite
+// file, Debian's Chromium driven by playwright-core, and direct reads of the database.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const SERVER = process.env.MOMENTS_SERVER_BIN ?? join(ROOT, "target/debug/moments-server");
+export const ARTIFACTS = join(ROOT, "test-results");
+
+/** Starts the server with the demo site, serving www/ and dist/. Resolves once it listens. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "moments-e2e-"));
+  const db = join(dir, "moments.db");
+  const config = join(dir, "moments.toml");
+  writeFileSync(
+    config,
+    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${join(ROOT, "www")}"\nwidget_dir = "${join(ROOT, "dist")}"\n`,
+  );
+  const child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (d) => (log += d));
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      const match = /running at (http:\/\/\S+)/.exec(String(d));
+      if (match) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    url,
+    db,
+    // The same server under another host name: a page from here is cross-origin to `url`.
+    pageUrl: (path) => url.replace("127.0.0.1", "localhost") + path,
+    query: (sql) => execFileSync("sqlite3", [db, sql], { encoding: "utf8" }).trim(),
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => log,
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A page that records what a host developer would see in the console. */
+export async function openPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
+  });
+  return { page, context, problems };
+}
+
+/** Polls `fn` until it returns a truthy value or the time is up. */
+export async function eventually(fn, { timeout = 10_000, interval = 100 } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
