@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, builds the release widget, and runs the demo: the server on
+# 127.0.0.1:8080 with the demo site, serving www/ and dist/, data in ./data/moments.db.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+scripts/build-widget.sh
+cargo build -p moments-server --release --locked --quiet
+exec target/release/moments-server --config moments.example.toml --demo

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, then runs every test: native (protocol, server against real
+# SQLite), the widget in headless Chromium, and end to end (real server, release widget,
+# Chromium). `.ci/run` calls this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "release widget build"
+scripts/build-widget.sh
+
+step "native tests: cargo test --workspace"
+cargo test --workspace --locked
+
+step "widget tests in headless Chromium"
+cargo test -p moments --target wasm32-unknown-unknown --test browser --locked
+
+step "end-to-end tests"
+cargo build -p moments-server --locked --quiet
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,173 @@
+//! The widget's own tests, in headless Chromium (wasm-bindgen-test).
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use moments::components::{WidgetView, WidgetViewProps};
+use moments::config::WidgetConfig;
+use moments::outbox;
+use moments::state::Session;
+use moments_protocol::wire::{FeedbackSettings, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use moments_protocol::Locale;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const UNREACHABLE: &str = "http://127.0.0.1:9";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn session(locale: Locale, member: bool) -> Rc<Session> {
+    Rc::new(Session {
+        visitor_id: "visitor-browser-test".into(),
+        response: SessionResponse {
+            session_id: "11111111-2222-4333-8444-555555555555".into(),
+            locale,
+            greeting: Some("Welcome back, Alice!".into()),
+            member: member.then(|| MemberSummary {
+                name: Some("Alice".into()),
+                points: 1240,
+                tier: Some(TierStatus {
+                    name: "Silver".into(),
+                    next: Some(NextTier { name: "Gold".into(), points_needed: 200 }),
+                }),
+            }),
+            feedback: FeedbackSettings { enabled: true, scale: Scale::Csat5, question: None },
+        },
+    })
+}
+
+/// Renders the view for `session` into a fresh shadow root and returns that root's container.
+async fn render(session: Rc<Session>) -> Element {
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
+    let container = document().create_element("div").unwrap();
+    root.append_child(&container).unwrap();
+    let config = Rc::new(WidgetConfig {
+        backend: UNREACHABLE.into(),
+        site: "demo".into(),
+        member_token: None,
+        locale: None,
+    });
+    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host })
+        .render();
+    settle().await;
+    container
+}
+
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(30).await;
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+}
+
+fn click(root: &Element, selector: &str) {
+    root.query_selector(selector).unwrap().expect(selector).unchecked_into::<HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn a_member_badge_shows_points_and_tier() {
+    let root = render(session(Locale::En, true)).await;
+    assert_eq!(text(&root, ".badge-points"), "1,240 pts");
+    assert_eq!(text(&root, ".badge-tier"), "Silver");
+    assert_eq!(text(&root, ".greeting-text"), "Welcome back, Alice!");
+    assert!(root.query_selector(".panel").unwrap().is_none());
+
+    click(&root, ".badge");
+    settle().await;
+    assert_eq!(text(&root, ".member-progress"), "200 points to Gold");
+    assert_eq!(text(&root, ".member-tier"), "Silver member");
+    assert_eq!(root.query_selector(".badge").unwrap().unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn an_anonymous_visitor_is_invited_to_give_feedback() {
+    let root = render(session(Locale::En, false)).await;
+    assert_eq!(text(&root, ".badge-points"), "Feedback");
+    assert!(root.query_selector(".badge-tier").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn each_locale_renders_its_own_catalog() {
+    let traditional = render(session(Locale::ZhTw, true)).await;
+    assert_eq!(text(&traditional, ".badge-points"), "1,240 點");
+    let simplified = render(session(Locale::ZhCn, false)).await;
+    assert_eq!(text(&simplified, ".badge-points"), "反馈");
+    click(&simplified, ".badge");
+    settle().await;
+    assert_eq!(text(&simplified, ".question"), "这次访问体验如何？");
+}
+
+#[wasm_bindgen_test]
+async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    let root = render(session(Locale::En, false)).await;
+    click(&root, ".badge");
+    settle().await;
+    let faces = root.query_selector_all("[role=radiogroup] [role=radio]").unwrap();
+    assert_eq!(faces.length(), 5);
+    click(&root, "[data-score='2']");
+    settle().await;
+    assert_eq!(text(&root, ".thanks"), "Thank you for your feedback!");
+
+    // The backend is unreachable: the event waits in localStorage, whole.
+    let waiting = outbox::pending();
+    assert_eq!(waiting.len(), 1);
+    let event = &waiting[0];
+    assert_eq!(event.session_id, "11111111-2222-4333-8444-555555555555");
+    assert!(moments_protocol::uuid::is_canonical(&event.id));
+    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("moments:outbox:v1").unwrap().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(json[0]["event"]["type"], "feedback");
+    assert_eq!(json[0]["event"]["score"], 2);
+    assert_eq!(json[0]["event"]["scale"], "csat5");
+}
+
+#[wasm_bindgen_test]
+async fn mounting_without_a_site_reports_an_error_and_shows_nothing() {
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    host.set_attribute("backend", UNREACHABLE).unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let seen = Rc::new(std::cell::RefCell::new(None));
+    let listener = {
+        let seen = seen.clone();
+        gloo_events_listener(&host, move |e: web_sys::CustomEvent| {
+            let code = js_sys::Reflect::get(&e.detail(), &"code".into()).unwrap().as_string();
+            *seen.borrow_mut() = code;
+        })
+    };
+    let mut widget = moments::mount(host.clone());
+    assert_eq!(seen.borrow().as_deref(), Some("missing_site"));
+    assert!(host.shadow_root().is_none());
+    widget.unmount();
+    drop(listener);
+}
+
+fn gloo_events_listener(
+    target: &HtmlElement,
+    f: impl Fn(web_sys::CustomEvent) + 'static,
+) -> wasm_bindgen::closure::Closure<dyn Fn(web_sys::CustomEvent)> {
+    let closure = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(f);
+    target.add_event_listener_with_callback("moments:error", closure.as_ref().unchecked_ref()).unwrap();
+    closure
+}
+
+/// Shared with the protocol crate's native tests: both sides pick the same locale.
+#[wasm_bindgen_test]
+fn locale_negotiation_matches_the_shared_fixture() {
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../crates/protocol/fixtures/locale_negotiation.json")).unwrap();
+    for case in cases {
+        let tags: Vec<String> = serde_json::from_value(case["tags"].clone()).unwrap();
+        let fallback: Locale = serde_json::from_value(case["fallback"].clone()).unwrap();
+        let expected: Locale = serde_json::from_value(case["expected"].clone()).unwrap();
+        assert_eq!(Locale::negotiate(tags.iter().map(String::as_str), fallback), expected, "{tags:?}");
+    }
+}
