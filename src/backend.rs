@@ -2,7 +2,6 @@
 //! errors that say whether trying again can help.
 
 use moments_protocol::wire::{SessionRequest, SessionResponse};
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Request, RequestCredentials, RequestInit, RequestMode, Response};
@@ -44,10 +43,6 @@ impl BackendError {
             _ => None,
         }
     }
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, BackendError> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| BackendError::BadResponse)
 }
 
 /// POSTs `body` (a JS value, sent as JSON) and returns the parsed JSON answer of a 2xx.
@@ -95,6 +90,6 @@ pub async fn post_json(url: &str, body: &JsValue) -> Result<JsValue, BackendErro
 
 /// `POST /v1/session`.
 pub async fn start_session(config: &WidgetConfig, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
-    let answer = post_json(&config.endpoint("/v1/session"), &to_js(request)?).await?;
-    serde_wasm_bindgen::from_value(answer).map_err(|_| BackendError::BadResponse)
+    let answer = post_json(&config.endpoint("/v1/session"), &crate::encode::session_request(request)).await?;
+    crate::decode::session_response(&answer).ok_or(BackendError::BadResponse)
 }

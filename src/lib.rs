@@ -7,6 +7,8 @@ pub mod backend;
 pub mod browser;
 pub mod components;
 pub mod config;
+pub mod decode;
+pub mod encode;
 pub mod hooks;
 pub mod host;
 pub mod i18n;

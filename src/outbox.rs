@@ -6,39 +6,62 @@ use std::cell::{Cell, RefCell};
 
 use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::Event;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::backend::{self, BackendError};
-use crate::browser;
-use crate::retry;
+use crate::decode::string;
+use crate::{browser, retry};
 
 const STORAGE_KEY: &str = "moments:outbox:v1";
 /// Past this many waiting events the oldest go: a host's storage quota matters too.
 const MAX_ENTRIES: usize = 500;
 
 /// One event waiting to be sent, with what the batch it goes in needs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Envelope {
     pub backend: String,
     pub site: String,
     pub visitor_id: String,
     pub session_id: String,
     pub id: String,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
+    /// The event exactly as it goes on the wire.
     pub event: JsValue,
 }
 
 impl Envelope {
-    pub fn new(backend: &str, site: &str, visitor_id: &str, session_id: &str, event: &Event) -> Option<Self> {
-        let json = event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
-        Some(Self {
+    pub fn new(backend: &str, site: &str, visitor_id: &str, session_id: &str, event: &Event) -> Self {
+        Self {
             backend: backend.into(),
             site: site.into(),
             visitor_id: visitor_id.into(),
             session_id: session_id.into(),
             id: event.id().into(),
-            event: json,
+            event: crate::encode::event(event),
+        }
+    }
+
+    fn to_js(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = js_sys::Reflect::set(&object, &k.into(), v);
+        };
+        set("backend", &self.backend.as_str().into());
+        set("site", &self.site.as_str().into());
+        set("visitor_id", &self.visitor_id.as_str().into());
+        set("session_id", &self.session_id.as_str().into());
+        set("id", &self.id.as_str().into());
+        set("event", &self.event);
+        object.into()
+    }
+
+    fn from_js(v: &JsValue) -> Option<Self> {
+        Some(Self {
+            backend: string(v, "backend")?,
+            site: string(v, "site")?,
+            visitor_id: string(v, "visitor_id")?,
+            session_id: string(v, "session_id")?,
+            id: string(v, "id")?,
+            event: js_sys::Reflect::get(v, &"event".into()).ok().filter(JsValue::is_object)?,
         })
     }
 
@@ -57,11 +80,13 @@ thread_local! {
 
 /// Every event still waiting, oldest first.
 pub fn pending() -> Vec<Envelope> {
-    let stored = browser::storage_get(STORAGE_KEY)
+    // An entry that cannot be read (storage edited by hand, say) is dropped rather than
+    // sent half-understood.
+    let mut all: Vec<Envelope> = browser::storage_get(STORAGE_KEY)
         .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .and_then(|value| serde_wasm_bindgen::from_value::<Vec<Envelope>>(value).ok())
+        .filter(js_sys::Array::is_array)
+        .map(|list| js_sys::Array::from(&list).iter().filter_map(|e| Envelope::from_js(&e)).collect())
         .unwrap_or_default();
-    let mut all = stored;
     MEMORY.with_borrow(|memory| all.extend(memory.iter().filter(|m| !all.iter().any(|s| s.id == m.id)).cloned().collect::<Vec<_>>()));
     all
 }
@@ -70,7 +95,8 @@ fn save(mut entries: Vec<Envelope>) {
     if entries.len() > MAX_ENTRIES {
         entries.drain(..entries.len() - MAX_ENTRIES);
     }
-    let text = serde_wasm_bindgen::to_value(&entries).ok().and_then(|v| js_sys::JSON::stringify(&v).ok()).and_then(|s| s.as_string());
+    let list: js_sys::Array = entries.iter().map(Envelope::to_js).collect();
+    let text = js_sys::JSON::stringify(&list).ok().and_then(|s| s.as_string());
     let stored = text.is_some_and(|t| browser::storage_set(STORAGE_KEY, &t));
     MEMORY.with_borrow_mut(|memory| *memory = if stored { Vec::new() } else { entries });
 }

@@ -56,12 +56,19 @@ async fn render(session: Rc<Session>) -> Element {
     });
     yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host })
         .render();
-    settle().await;
+    until_present(&container, ".badge").await;
     container
 }
 
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(30).await;
+/// Waits until `selector` matches in `root` (rendering is asynchronous; a loaded machine is slow).
+async fn until_present(root: &Element, selector: &str) {
+    for _ in 0..300 {
+        if root.query_selector(selector).ok().flatten().is_some() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("{selector} never appeared");
 }
 
 fn text(root: &Element, selector: &str) -> String {
@@ -81,7 +88,7 @@ async fn a_member_badge_shows_points_and_tier() {
     assert!(root.query_selector(".panel").unwrap().is_none());
 
     click(&root, ".badge");
-    settle().await;
+    until_present(&root, ".panel").await;
     assert_eq!(text(&root, ".member-progress"), "200 points to Gold");
     assert_eq!(text(&root, ".member-tier"), "Silver member");
     assert_eq!(root.query_selector(".badge").unwrap().unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
@@ -101,7 +108,7 @@ async fn each_locale_renders_its_own_catalog() {
     let simplified = render(session(Locale::ZhCn, false)).await;
     assert_eq!(text(&simplified, ".badge-points"), "反馈");
     click(&simplified, ".badge");
-    settle().await;
+    until_present(&simplified, ".question").await;
     assert_eq!(text(&simplified, ".question"), "这次访问体验如何？");
 }
 
@@ -110,11 +117,11 @@ async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     let root = render(session(Locale::En, false)).await;
     click(&root, ".badge");
-    settle().await;
+    until_present(&root, ".faces").await;
     let faces = root.query_selector_all("[role=radiogroup] [role=radio]").unwrap();
     assert_eq!(faces.length(), 5);
     click(&root, "[data-score='2']");
-    settle().await;
+    until_present(&root, ".thanks").await;
     assert_eq!(text(&root, ".thanks"), "Thank you for your feedback!");
 
     // The backend is unreachable: the event waits in localStorage, whole.
@@ -169,5 +176,68 @@ fn locale_negotiation_matches_the_shared_fixture() {
         let fallback: Locale = serde_json::from_value(case["fallback"].clone()).unwrap();
         let expected: Locale = serde_json::from_value(case["expected"].clone()).unwrap();
         assert_eq!(Locale::negotiate(tags.iter().map(String::as_str), fallback), expected, "{tags:?}");
+    }
+}
+
+/// The widget's hand-written reader and the protocol's serde definition agree on every
+/// document of the shared fixture.
+#[wasm_bindgen_test]
+fn session_answers_decode_as_the_protocol_defines_them() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../crates/protocol/fixtures/session_responses.json")).unwrap();
+    for doc in fixture["valid"].as_array().unwrap() {
+        let by_serde: SessionResponse = serde_json::from_value(doc.clone()).unwrap();
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::session_response(&js), Some(by_serde), "{doc}");
+    }
+    for doc in fixture["invalid"].as_array().unwrap() {
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::session_response(&js), None, "accepted {doc}");
+    }
+}
+
+fn json_of(value: &wasm_bindgen::JsValue) -> serde_json::Value {
+    numbers_as_f64(serde_json::from_str(&js_sys::JSON::stringify(value).unwrap().as_string().unwrap()).unwrap())
+}
+
+/// JSON has one number type: `1790000000000` and `1790000000000.0` are the same number.
+fn numbers_as_f64(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+        other => other,
+    }
+}
+
+/// What the widget sends is exactly what the protocol's serde definition writes.
+#[wasm_bindgen_test]
+fn requests_and_events_encode_as_the_protocol_defines_them() {
+    use moments_protocol::wire::{Event, SessionRequest};
+    let requests = [
+        SessionRequest { site: "demo".into(), visitor_id: "v-12345678".into(), member_token: None, locale: None, languages: vec![], page_url: None },
+        SessionRequest {
+            site: "demo".into(),
+            visitor_id: "v-12345678".into(),
+            member_token: Some("a.b.c".into()),
+            locale: Some("zh-HK".into()),
+            languages: vec!["en-GB".into(), "zh".into()],
+            page_url: Some("https://shop.example/?q=1".into()),
+        },
+    ];
+    for request in requests {
+        assert_eq!(json_of(&moments::encode::session_request(&request)), numbers_as_f64(serde_json::to_value(&request).unwrap()));
+    }
+    let id = "11111111-2222-4333-8444-555555555555".to_string();
+    let events = [
+        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Nps, score: 9, comment: None },
+        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: Some("slow «delivery» 🚚".into()) },
+        Event::Dismiss { id: id.clone(), at: 1.79e12 },
+        Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5) },
+        Event::Track { id, at: 1.79e12, name: "signup".into(), value: None },
+    ];
+    for event in events {
+        assert_eq!(json_of(&moments::encode::event(&event)), numbers_as_f64(serde_json::to_value(&event).unwrap()), "{event:?}");
     }
 }

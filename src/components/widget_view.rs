@@ -37,9 +37,7 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
                 comment: None,
             };
             let response = &session.response;
-            if let Some(envelope) = Envelope::new(&config.backend, &config.site, &session.visitor_id, &response.session_id, &event) {
-                outbox::enqueue(envelope);
-            }
+            outbox::enqueue(Envelope::new(&config.backend, &config.site, &session.visitor_id, &response.session_id, &event));
             browser::emit(&host, "moments:feedback", &score.into());
             ui.dispatch(Action::Answer(score));
         })

@@ -26,6 +26,11 @@ impl Locale {
         }
     }
 
+    /// The locale whose wire tag is exactly `tag` (`en`, `zh-CN`, `zh-TW`).
+    pub fn from_wire_tag(tag: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
     /// The supported locale for a BCP 47 tag, or `None` when its language is not one we speak.
     /// `zh-TW`, `zh-HK`, `zh-MO` and any `zh-Hant*` are Traditional; every other `zh*` is Simplified.
     pub fn from_tag(tag: &str) -> Option<Locale> {

@@ -105,12 +105,19 @@ impl Scale {
         }
     }
 
+    pub const ALL: [Scale; 3] = [Scale::Csat5, Scale::Nps, Scale::Thumbs];
+
+    /// The wire name (`csat5`, `nps`, `thumbs`).
     pub fn name(self) -> &'static str {
         match self {
             Scale::Csat5 => "csat5",
             Scale::Nps => "nps",
             Scale::Thumbs => "thumbs",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Scale> {
+        Scale::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 
@@ -197,4 +204,24 @@ pub struct ErrorDetail {
     pub code: String,
     /// For the developer reading logs; never shown to visitors.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widget decodes these same documents with its own reader (tests/browser.rs): both
+    /// sides must accept the valid ones, identically, and refuse the invalid ones.
+    #[test]
+    fn session_response_fixture() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/session_responses.json")).unwrap();
+        for doc in fixture["valid"].as_array().unwrap() {
+            let parsed: SessionResponse = serde_json::from_value(doc.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
+        }
+        for doc in fixture["invalid"].as_array().unwrap() {
+            assert!(serde_json::from_value::<SessionResponse>(doc.clone()).is_err(), "accepted {doc}");
+        }
+    }
 }

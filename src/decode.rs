@@ -1,0 +1,74 @@
+//! Reads the JSON the backend sends into the protocol's types. Hand-written rather than
+//! serde-derived because serde's deserializers cost the widget ~16 KiB of its download; the
+//! shared fixture `crates/protocol/fixtures/session_responses.json` holds this reader and
+//! the serde definition to the same answers (tests/browser.rs and the protocol's tests).
+
+use js_sys::Reflect;
+use moments_protocol::Locale;
+use moments_protocol::wire::{FeedbackSettings, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use wasm_bindgen::JsValue;
+
+fn field(object: &JsValue, key: &str) -> Option<JsValue> {
+    if !object.is_object() {
+        return None;
+    }
+    Reflect::get(object, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+pub fn string(object: &JsValue, key: &str) -> Option<String> {
+    field(object, key)?.as_string()
+}
+
+/// A present field that is not a string is an error; an absent one is `None`.
+fn optional_string(object: &JsValue, key: &str) -> Option<Option<String>> {
+    match field(object, key) {
+        None => Some(None),
+        Some(v) => v.as_string().map(Some),
+    }
+}
+
+fn integer(object: &JsValue, key: &str) -> Option<i64> {
+    let n = field(object, key)?.as_f64()?;
+    (n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).then_some(n as i64)
+}
+
+/// Decodes an optional nested object: absent is `Some(None)`, present but malformed is `None`.
+fn optional<T>(object: &JsValue, key: &str, decode: impl Fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
+    match field(object, key) {
+        None => Some(None),
+        Some(v) => decode(&v).map(Some),
+    }
+}
+
+pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
+    Some(SessionResponse {
+        session_id: string(v, "session_id")?,
+        locale: Locale::from_wire_tag(&string(v, "locale")?)?,
+        greeting: optional_string(v, "greeting")?,
+        member: optional(v, "member", member)?,
+        feedback: feedback(&field(v, "feedback")?)?,
+    })
+}
+
+fn member(v: &JsValue) -> Option<MemberSummary> {
+    Some(MemberSummary {
+        name: optional_string(v, "name")?,
+        points: integer(v, "points")?,
+        tier: optional(v, "tier", tier)?,
+    })
+}
+
+fn tier(v: &JsValue) -> Option<TierStatus> {
+    Some(TierStatus {
+        name: string(v, "name")?,
+        next: optional(v, "next", |n| Some(NextTier { name: string(n, "name")?, points_needed: integer(n, "points_needed")? }))?,
+    })
+}
+
+fn feedback(v: &JsValue) -> Option<FeedbackSettings> {
+    Some(FeedbackSettings {
+        enabled: field(v, "enabled")?.as_bool()?,
+        scale: Scale::from_name(&string(v, "scale")?)?,
+        question: optional_string(v, "question")?,
+    })
+}

@@ -1,0 +1,62 @@
+//! Writes what the widget sends as JS objects, for `JSON.stringify`. Hand-written for the
+//! same reason as `decode`: serde's serializer costs the download more than this file.
+//! tests/browser.rs checks every shape against the protocol's serde output.
+
+use js_sys::{Array, Object, Reflect};
+use moments_protocol::wire::{Event, SessionRequest};
+use wasm_bindgen::JsValue;
+
+struct Writer(Object);
+
+impl Writer {
+    fn new() -> Self {
+        Self(Object::new())
+    }
+    fn set(self, key: &str, value: impl Into<JsValue>) -> Self {
+        let _ = Reflect::set(&self.0, &key.into(), &value.into());
+        self
+    }
+    /// Leaves the key out for `None`, as serde's `skip_serializing_if` does.
+    fn maybe<T: Into<JsValue>>(self, key: &str, value: Option<T>) -> Self {
+        match value {
+            Some(v) => self.set(key, v),
+            None => self,
+        }
+    }
+    fn done(self) -> JsValue {
+        self.0.into()
+    }
+}
+
+pub fn session_request(r: &SessionRequest) -> JsValue {
+    let languages = (!r.languages.is_empty()).then(|| r.languages.iter().map(|l| JsValue::from(l.as_str())).collect::<Array>());
+    Writer::new()
+        .set("site", r.site.as_str())
+        .set("visitor_id", r.visitor_id.as_str())
+        .maybe("member_token", r.member_token.as_deref())
+        .maybe("locale", r.locale.as_deref())
+        .maybe("languages", languages)
+        .maybe("page_url", r.page_url.as_deref())
+        .done()
+}
+
+pub fn event(e: &Event) -> JsValue {
+    let w = Writer::new();
+    match e {
+        Event::Feedback { id, at, scale, score, comment } => w
+            .set("type", "feedback")
+            .set("id", id.as_str())
+            .set("at", *at)
+            .set("scale", scale.name())
+            .set("score", *score as f64)
+            .maybe("comment", comment.as_deref()),
+        Event::Dismiss { id, at } => w.set("type", "dismiss").set("id", id.as_str()).set("at", *at),
+        Event::Track { id, at, name, value } => w
+            .set("type", "track")
+            .set("id", id.as_str())
+            .set("at", *at)
+            .set("name", name.as_str())
+            .maybe("value", *value),
+    }
+    .done()
+}
