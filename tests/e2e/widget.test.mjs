@@ -56,6 +56,27 @@ test("a tap on a face becomes exactly one row in the database", async () => {
   await context.close();
 });
 
+for (const [what, answer] of [
+  ["an HTML error page", { status: 200, contentType: "text/html", body: "<html>oops</html>" }],
+  ["JSON of the wrong shape", { status: 200, contentType: "application/json", body: '{"session_id": 7}' }],
+  ["a server error", { status: 503, contentType: "application/json", body: '{"error":{"code":"overloaded","message":"busy"}}' }],
+]) {
+  test(`a backend answering ${what} leaves the page clean, and the widget retries`, async () => {
+    const { page, context, problems } = await openPage(browser);
+    let calls = 0;
+    await page.route("**/v1/session", (route) => {
+      calls += 1;
+      return route.fulfill({ ...answer, headers: { "access-control-allow-origin": "*" } });
+    });
+    await page.goto(server.pageUrl("/support.html"));
+    const retried = await eventually(() => calls >= 2, { timeout: 5_000 });
+    assert.ok(retried, `expected a retry, saw ${calls} call(s)`);
+    assert.equal(await badge(page).count(), 0);
+    assert.deepEqual(problems.filter((p) => !p.includes("503")), []);
+    await context.close();
+  });
+}
+
 test("with the backend down the host page sees no error and no widget", async () => {
   const { page, context, problems } = await openPage(browser);
   // The page is served, but every call to the API fails as if the server were down.
