@@ -41,9 +41,26 @@ pub fn messages(locale: Locale) -> &'static Messages {
     }
 }
 
-/// Replaces each `{name}` in `template` by its value.
+/// Replaces each `{name}` in `template` by its value; unknown names stay as they are.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}').and_then(|end| Some((end, values.iter().find(|(n, _)| *n == &after[..end])?))) {
+            Some((end, (_, value))) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -84,5 +101,7 @@ mod tests {
     #[test]
     fn fill_replaces_every_placeholder() {
         assert_eq!(fill("{n} points to {tier}", &[("n", "200"), ("tier", "Gold")]), "200 points to Gold");
+        assert_eq!(fill("再得 {n} 點升至{tier}", &[("n", "1,000"), ("tier", "金卡")]), "再得 1,000 點升至金卡");
+        assert_eq!(fill("{x} {n} {", &[("n", "1")]), "{x} 1 {");
     }
 }

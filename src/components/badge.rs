@@ -2,22 +2,11 @@ use moments_protocol::wire::MemberSummary;
 use yew::prelude::*;
 
 use crate::browser::format_number;
-use crate::hooks::use_messages;
-use crate::i18n::fill;
-
-#[derive(Properties, PartialEq)]
-pub struct BadgeProps {
-    pub member: Option<MemberSummary>,
-    pub open: bool,
-    pub on_toggle: Callback<()>,
-}
+use crate::i18n::{Messages, fill};
 
 /// The floating button: a member's points and tier, or an invitation to give feedback.
-#[component]
-pub fn Badge(props: &BadgeProps) -> Html {
-    let m = use_messages();
-    let onclick = props.on_toggle.reform(|_: MouseEvent| ());
-    let content = match &props.member {
+pub fn badge(m: &'static Messages, member: Option<&MemberSummary>, open: bool, on_toggle: Callback<MouseEvent>) -> Html {
+    let content = match member {
         Some(member) => {
             let points = fill(m.badge_points, &[("points", &format_number(member.points, m.locale.tag()))]);
             html! {
@@ -33,7 +22,7 @@ pub fn Badge(props: &BadgeProps) -> Html {
     };
     html! {
         <button type="button" class="badge" part="badge" aria-label={m.badge_label}
-            aria-expanded={props.open.to_string()} aria-controls="moments-panel" {onclick}>
+            aria-expanded={if open { "true" } else { "false" }} aria-controls="moments-panel" onclick={on_toggle}>
             <span class="badge-icon" aria-hidden="true">{"★"}</span>
             {content}
         </button>

@@ -1,28 +1,18 @@
 use yew::prelude::*;
 
-use crate::hooks::use_messages;
-
-#[derive(Properties, PartialEq)]
-pub struct FeedbackPromptProps {
-    /// The site's question; the catalog's when `None`.
-    pub question: Option<AttrValue>,
-    pub answered: Option<u8>,
-    pub on_answer: Callback<u8>,
-}
+use crate::i18n::Messages;
 
 const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
 
 /// One tap answers: five faces, a labelled radio group, worst to best (scores 1 to 5).
-#[component]
-pub fn FeedbackPrompt(props: &FeedbackPromptProps) -> Html {
-    let m = use_messages();
-    if props.answered.is_some() {
+/// `question` is the site's; the catalog's when `None`.
+pub fn feedback_prompt(m: &'static Messages, question: Option<&str>, answered: bool, on_answer: &Callback<u8>) -> Html {
+    if answered {
         return html! { <p class="thanks" part="thanks" role="status">{m.thanks}</p> };
     }
-    let question = props.question.clone().unwrap_or(AttrValue::Static(m.question));
     let faces = FACES.iter().zip(m.faces).enumerate().map(|(i, (face, label))| {
         let score = i as u8 + 1;
-        let onclick = props.on_answer.reform(move |_: MouseEvent| score);
+        let onclick = on_answer.reform(move |_: MouseEvent| score);
         html! {
             <button type="button" class="face" part="face" role="radio" aria-checked="false"
                 aria-label={label} title={label} data-score={score.to_string()} {onclick}>
@@ -32,7 +22,7 @@ pub fn FeedbackPrompt(props: &FeedbackPromptProps) -> Html {
     });
     html! {
         <section class="feedback" part="feedback">
-            <p id="moments-question" class="question">{question}</p>
+            <p id="moments-question" class="question">{question.unwrap_or(m.question).to_owned()}</p>
             <div class="faces" role="radiogroup" aria-labelledby="moments-question">{for faces}</div>
         </section>
     }

@@ -4,14 +4,17 @@ use moments_protocol::wire::Event;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
-use super::badge::Badge;
-use super::greeting::Greeting;
-use super::panel::Panel;
+use super::badge::badge;
+use super::greeting::greeting;
+use super::panel::panel;
 use crate::config::WidgetConfig;
 use crate::i18n::{self, Messages};
 use crate::outbox::{self, Envelope};
 use crate::state::{Action, Session, UiState};
 use crate::browser;
+
+/// How long the greeting bubble stays before it steps aside by itself.
+const GREETING_VISIBLE_MS: u32 = 8_000;
 
 #[derive(Properties, PartialEq)]
 pub struct WidgetViewProps {
@@ -53,33 +56,39 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     };
     let toggle = {
         let ui = ui.clone();
-        Callback::from(move |_| ui.dispatch(Action::TogglePanel))
+        Callback::from(move |_: MouseEvent| ui.dispatch(Action::TogglePanel))
     };
     let close = {
         let ui = ui.clone();
-        Callback::from(move |_| ui.dispatch(Action::ClosePanel))
+        Callback::from(move |_: MouseEvent| ui.dispatch(Action::ClosePanel))
     };
     let dismiss_greeting = {
         let ui = ui.clone();
-        Callback::from(move |_| ui.dispatch(Action::DismissGreeting))
+        Callback::from(move |_: MouseEvent| ui.dispatch(Action::DismissGreeting))
     };
+    {
+        // The greeting steps aside by itself after a while.
+        let ui = ui.clone();
+        use_effect_with((), move |_| {
+            let timer = gloo_timers::callback::Timeout::new(GREETING_VISIBLE_MS, move || ui.dispatch(Action::DismissGreeting));
+            move || drop(timer)
+        });
+    }
 
     let response = &props.session.response;
     html! {
-        <ContextProvider<&'static Messages> context={messages}>
-            <div class="moments" part="root" lang={response.locale.tag()} {onkeydown}>
-                <div class="live" role="status" aria-live="polite">
-                    if ui.greeting_visible {
-                        if let Some(text) = &response.greeting {
-                            <Greeting text={text.clone()} on_dismiss={dismiss_greeting} />
-                        }
+        <div class="moments" part="root" lang={response.locale.tag()} {onkeydown}>
+            <div class="live" role="status" aria-live="polite">
+                if ui.greeting_visible {
+                    if let Some(text) = &response.greeting {
+                        {greeting(messages, text, dismiss_greeting)}
                     }
-                </div>
-                if ui.panel_open {
-                    <Panel session={props.session.clone()} answered={ui.answered} {on_answer} on_close={close} />
                 }
-                <Badge member={response.member.clone()} open={ui.panel_open} on_toggle={toggle} />
             </div>
-        </ContextProvider<&'static Messages>>
+            if ui.panel_open {
+                {panel(messages, response, ui.answered.is_some(), &on_answer, close)}
+            }
+            {badge(messages, response.member.as_ref(), ui.panel_open, toggle)}
+        </div>
     }
 }
