@@ -2,7 +2,20 @@ use yew::prelude::*;
 
 use crate::i18n::Messages;
 
-const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
+/// A face for `score` (1 to 5), drawn rather than an emoji so it looks the same on every
+/// system and takes the theme's colour. Only the mouth's curve changes.
+fn face_icon(score: u8) -> Html {
+    let smile = (i32::from(score) - 3) * 3;
+    let mouth = format!("M8 16.5 Q12 {} 16 16.5", 16 + smile);
+    html! {
+        <svg class="face-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="1.6" />
+            <circle cx="8.8" cy="9.5" r="1.3" fill="currentColor" />
+            <circle cx="15.2" cy="9.5" r="1.3" fill="currentColor" />
+            <path d={mouth} fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />
+        </svg>
+    }
+}
 
 /// One tap answers: five faces, a labelled radio group, worst to best (scores 1 to 5).
 /// `question` is the site's; the catalog's when `None`.
@@ -10,13 +23,13 @@ pub fn feedback_prompt(m: &'static Messages, question: Option<&str>, answered: b
     if answered {
         return html! { <p class="thanks" part="thanks" role="status">{m.thanks}</p> };
     }
-    let faces = FACES.iter().zip(m.faces).enumerate().map(|(i, (face, label))| {
+    let faces = m.faces.iter().enumerate().map(|(i, label)| {
         let score = i as u8 + 1;
         let onclick = on_answer.reform(move |_: MouseEvent| score);
         html! {
             <button type="button" class="face" part="face" role="radio" aria-checked="false"
-                aria-label={label} title={label} data-score={score.to_string()} {onclick}>
-                <span aria-hidden="true">{*face}</span>
+                aria-label={*label} title={*label} data-score={score.to_string()} {onclick}>
+                {face_icon(score)}
             </button>
         }
     });
