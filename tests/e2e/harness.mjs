@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests: a real moments-server on a free port over a fresh SQLite
 // file, Debian's Chromium driven by playwright-core, and direct reads of the database.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -14,10 +14,13 @@ export const ARTIFACTS = join(ROOT, "test-results");
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "moments-e2e-"));
   const db = join(dir, "moments.db");
+  // A copy of www/, so tests can add host pages of their own next to the demo pages.
+  const www = join(dir, "www");
+  cpSync(join(ROOT, "www"), www, { recursive: true });
   const config = join(dir, "moments.toml");
   writeFileSync(
     config,
-    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${join(ROOT, "www")}"\nwidget_dir = "${join(ROOT, "dist")}"\n`,
+    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n`,
   );
   const child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -39,6 +42,8 @@ export async function startServer() {
     // The same server under another host name: a page from here is cross-origin to `url`.
     pageUrl: (path) => url.replace("127.0.0.1", "localhost") + path,
     query: (sql) => execFileSync("sqlite3", [db, sql], { encoding: "utf8" }).trim(),
+    /** Adds a host page served by the server (`{{MOMENTS_BACKEND}}` is filled in). */
+    writePage: (name, html) => writeFileSync(join(www, name), html),
     async stop() {
       child.kill("SIGTERM");
       await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
@@ -72,7 +77,9 @@ export async function openPage(browser) {
   const problems = [];
   page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
+    // A host page without a favicon is the host's business, not ours.
+    const faviconMissing = m.location().url?.endsWith("/favicon.ico");
+    if (m.type() === "error" && !faviconMissing) problems.push(`console.error: ${m.text()} (${m.location().url})`);
   });
   return { page, context, problems };
 }
@@ -86,4 +93,20 @@ export async function eventually(fn, { timeout = 10_000, interval = 100 } = {}) 
     if (Date.now() > end) return value;
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * Opens `html` as a host page on the page origin (http://localhost:PORT), a different
+ * origin from the backend. It is served by the real server: a page with no real address
+ * would be refused loopback access by Chromium's Local Network Access rules.
+ */
+export async function hostPage(page, server, name, html) {
+  server.writePage(name, html);
+  await page.goto(server.pageUrl(`/${name}`));
+}
+
+/** The markup a host adds: the loader and one element (anonymous unless attributes say more). */
+export function embed(server, { script = "/dist/moments.js", attributes = "" } = {}) {
+  return `<script type="module" src="${server.url}${script}"></script>
+<moments-widget backend="${server.url}" site="demo" ${attributes}></moments-widget>`;
 }

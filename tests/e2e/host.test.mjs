@@ -1,0 +1,143 @@
+// The host page is sacred: whatever the page does, the widget neither breaks it nor is
+// broken by it, and nothing reaches the page's console.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { embed, eventually, hostPage, launchBrowser, openPage, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const widgets = (page) => page.locator("moments-widget");
+
+/** How many widgets on the page show their badge. */
+const badgesShown = (page) =>
+  page.evaluate(() => [...document.querySelectorAll("moments-widget")].filter((w) => w.shadowRoot?.querySelector(".badge")).length);
+
+test("hostile page CSS neither hides nor restyles the widget", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const hostile = `<style>
+    * { all: revert !important; font-size: 48px !important; font-family: "Comic Sans MS", cursive !important; }
+    html { font-size: 40px !important; letter-spacing: 6px !important; text-transform: uppercase !important; }
+    div, section, button, p, span { display: none !important; color: red !important; }
+  </style>`;
+  await hostPage(page, server, "hostile.html", `<!doctype html><head>${hostile}</head><body><p>Host</p>${embed(server)}</body>`);
+  const badge = widgets(page).locator(".badge");
+  await badge.waitFor({ state: "visible" });
+  const style = await badge.evaluate((b) => {
+    const s = getComputedStyle(b);
+    return { fontSize: s.fontSize, letterSpacing: s.letterSpacing, textTransform: s.textTransform, display: s.display };
+  });
+  assert.deepEqual(style, { fontSize: "15px", letterSpacing: "normal", textTransform: "none", display: "flex" });
+  const box = await badge.boundingBox();
+  assert.ok(box && box.width > 40 && box.height > 20 && box.height < 80, `badge box ${JSON.stringify(box)}`);
+  await badge.click();
+  await widgets(page).locator(".faces").waitFor({ state: "visible" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the widget's styles do not leak into the page", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const html = `<!doctype html><body><button id="host-button">Host</button><div class="badge" id="host-badge">x</div>${embed(server)}</body>`;
+  await hostPage(page, server, "leak.html", html);
+  await widgets(page).locator(".badge").waitFor();
+  const host = await page.evaluate(() => {
+    const b = getComputedStyle(document.getElementById("host-badge"));
+    return { sheets: document.styleSheets.length, position: b.position, background: b.backgroundColor };
+  });
+  assert.deepEqual(host, { sheets: 0, position: "static", background: "rgba(0, 0, 0, 0)" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("several widgets on one page each start their own session", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const before = Number(server.query("SELECT COUNT(*) FROM sessions"));
+  const second = `<moments-widget backend="${server.url}" site="demo" locale="zh-CN"></moments-widget>`;
+  await hostPage(page, server, "several.html", `<!doctype html><body>${embed(server)}${second}</body>`);
+  assert.ok(await eventually(async () => (await badgesShown(page)) === 2), "both widgets should show");
+  assert.equal(await widgets(page).nth(1).locator(".badge-points").innerText(), "反馈");
+  assert.equal(Number(server.query("SELECT COUNT(*) FROM sessions")) - before, 2);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("including the script twice defines the element once and renders once", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const twice = `<script type="module" src="${server.url}/dist/moments.js?copy=2"></script>`;
+  await hostPage(page, server, "twice.html", `<!doctype html><body>${embed(server)}${twice}</body>`);
+  await widgets(page).locator(".badge").waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(await widgets(page).locator(".badge").count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("elements added and removed by a single-page app mount and unmount cleanly", async () => {
+  const { page, context, problems } = await openPage(browser);
+  await hostPage(page, server, "spa.html", `<!doctype html><body><main id="app"></main>${embed(server, { attributes: 'id="first"' })}</body>`);
+  await widgets(page).locator(".badge").waitFor();
+  const before = Number(server.query("SELECT COUNT(*) FROM sessions"));
+  // A route change: the app removes the widget, then renders a new one elsewhere.
+  await page.evaluate((backend) => {
+    document.getElementById("first").remove();
+    const w = document.createElement("moments-widget");
+    w.setAttribute("backend", backend);
+    w.setAttribute("site", "demo");
+    document.getElementById("app").append(w);
+  }, server.url);
+  assert.ok(await eventually(async () => (await badgesShown(page)) === 1), "the new widget should show");
+  // Removed for good: its shadow root is emptied.
+  const leftovers = await page.evaluate(() => document.querySelectorAll("moments-widget").length);
+  assert.equal(leftovers, 1);
+  // Moving an element (remove + insert in one task) keeps one widget.
+  await page.evaluate(() => {
+    const w = document.querySelector("moments-widget");
+    document.body.prepend(w);
+  });
+  assert.ok(await eventually(async () => (await badgesShown(page)) === 1));
+  // Removing every widget leaves nothing behind and nothing in the console.
+  await page.evaluate(() => document.querySelectorAll("moments-widget").forEach((w) => w.remove()));
+  await page.waitForTimeout(300);
+  assert.equal(await badgesShown(page), 0);
+  assert.ok(Number(server.query("SELECT COUNT(*) FROM sessions")) - before >= 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a page with a strict Content-Security-Policy sees no violation", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+  // The policy arrives as a response header, on a page of the backend's own origin (as
+  // connect-src 'self' demands).
+  const url = `${server.url}/strict-csp-fixture.html`;
+  await page.route(url, (route) =>
+    route.fulfill({ contentType: "text/html", headers: { "content-security-policy": csp }, body: `<!doctype html><body>${embed(server)}</body>` }),
+  );
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(url);
+  await widgets(page).locator(".badge").click();
+  await widgets(page).locator('[data-score="5"]').click();
+  await widgets(page).locator(".thanks").waitFor();
+  assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM events WHERE score = 5") === "1"));
+  const violations = await page.evaluate(() => window.__violations);
+  assert.deepEqual(violations, []);
+  // The adopted stylesheet applies under style-src 'self'.
+  const radius = await widgets(page).locator(".badge").evaluate((b) => getComputedStyle(b).borderRadius);
+  assert.equal(radius, "999px");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
