@@ -37,6 +37,7 @@ impl MountedWidget {
 /// and from where its own CSS cannot leak. Problems are reported as `moments:error` events.
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement) -> MountedWidget {
+    crate::crash::install();
     let nothing = MountedWidget { app: None };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
         Ok(config) => config,

@@ -7,9 +7,32 @@ const TAG = "moments-widget";
 
 // A second copy of this script (included twice, or from two URLs) leaves the first in charge.
 if (!customElements.get(TAG)) {
-  const ready = init({ module_or_path: new URL("./__MOMENTS_WASM__", import.meta.url) });
+  const wasmUrl = new URL("./__MOMENTS_WASM__", import.meta.url);
+  const ready = init({ module_or_path: wasmUrl });
   // Each element reports a failed load as moments:error; the page's console stays clean.
   ready.catch(() => {});
+
+  // After a panic the wasm instance has trapped. The widget's panic hook has already emptied
+  // every element and fired moments:error (widget_crashed); from then on nothing may call
+  // into wasm, and the traps of leftover callbacks are ours to swallow, not the page's to see.
+  let crashed = false;
+  const wasmFile = wasmUrl.pathname.split("/").pop();
+  const ours = (error) => error instanceof WebAssembly.RuntimeError && String(error.stack).includes(wasmFile);
+  addEventListener("error", (event) => {
+    if (ours(event.error)) {
+      crashed = true;
+      event.preventDefault();
+    }
+  });
+  addEventListener("unhandledrejection", (event) => {
+    if (ours(event.reason)) {
+      crashed = true;
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("moments:error", (event) => {
+    if (event.detail && event.detail.code === "widget_crashed") crashed = true;
+  });
 
   class MomentsWidget extends HTMLElement {
     static get observedAttributes() {
@@ -50,6 +73,7 @@ if (!customElements.get(TAG)) {
     }
 
     #render() {
+      if (crashed) return;
       try {
         if (this.#mounted) {
           this.#mounted.unmount();
@@ -59,7 +83,8 @@ if (!customElements.get(TAG)) {
         if (this.isConnected) this.#mounted = mount(this);
       } catch (error) {
         this.#mounted = null;
-        this.#fail("widget_failed", error);
+        if (ours(error)) crashed = true;
+        else this.#fail("widget_failed", error);
       }
     }
 

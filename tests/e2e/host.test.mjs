@@ -141,3 +141,42 @@ test("a page with a strict Content-Security-Policy sees no violation", async () 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a panic inside the widget removes it quietly and the host page keeps working", async () => {
+  const { page, context, problems } = await openPage(browser);
+  const html = `<!doctype html><body>
+    <button id="host-button">Clicked <span id="count">0</span></button>
+    <script type="module" src="host-button.js"></script>
+    ${embed(server)}</body>`;
+  server.writePage("host-button.js", `document.getElementById("host-button").addEventListener("click", () => {
+    const c = document.getElementById("count"); c.textContent = String(Number(c.textContent) + 1); });
+    window.crashes = [];
+    document.addEventListener("moments:error", (e) => window.crashes.push(e.detail.code));`);
+  await hostPage(page, server, "crash.html", html);
+  await widgets(page).locator(".badge").waitFor();
+
+  // A real panic in the same wasm instance, from a timer, as a crash in a callback would come.
+  await page.evaluate(async (loaderUrl) => {
+    const loader = await (await fetch(loaderUrl)).text();
+    const glue = /from "\.\/(moments-[0-9a-f]+\.js)"/.exec(loader)[1];
+    const module = await import(new URL(glue, loaderUrl).href);
+    setTimeout(() => module.crashForTesting(), 0);
+  }, `${server.url}/dist/moments.js`);
+
+  assert.ok(await eventually(() => page.evaluate(() => window.crashes.includes("widget_crashed"))), "moments:error was not fired");
+  assert.equal(await badgesShown(page), 0);
+  await page.click("#host-button");
+  await page.click("#host-button");
+  assert.equal(await page.locator("#count").innerText(), "2");
+  // A widget added after the crash stays out of the way instead of crashing again.
+  await page.evaluate((backend) => {
+    const w = document.createElement("moments-widget");
+    w.setAttribute("backend", backend);
+    w.setAttribute("site", "demo");
+    document.body.append(w);
+  }, server.url);
+  await page.waitForTimeout(500);
+  assert.equal(await badgesShown(page), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
