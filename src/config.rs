@@ -8,6 +8,8 @@ pub struct WidgetConfig {
     pub site: String,
     pub member_token: Option<String>,
     pub locale: Option<String>,
+    /// `mode="inline"`: rendered in place (an account page) instead of floating.
+    pub inline: bool,
 }
 
 /// Why the element cannot start; reported through a `moments:error` event.
@@ -36,6 +38,7 @@ impl WidgetConfig {
             site: present("site").ok_or(ConfigError::MissingSite)?,
             member_token: present("member-token"),
             locale: present("locale"),
+            inline: present("mode").is_some_and(|m| m.eq_ignore_ascii_case("inline")),
         })
     }
 
@@ -64,6 +67,13 @@ mod tests {
         assert_eq!(config.endpoint("/v1/session"), "https://m.example.com/v1/session");
         assert_eq!(config.member_token, None);
         assert_eq!(config.locale.as_deref(), Some("zh-HK"));
+        assert!(!config.inline);
+    }
+
+    #[test]
+    fn inline_mode() {
+        let config = WidgetConfig::from_attributes(attrs(&[("backend", "http://x"), ("site", "s"), ("mode", "Inline")]));
+        assert!(config.unwrap().inline);
     }
 
     #[test]

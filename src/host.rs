@@ -11,7 +11,8 @@ use crate::browser;
 use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
 
-const STYLE: &str = include_str!("style.css");
+/// src/style.css, minified by build.rs.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 thread_local! {
     /// One stylesheet object shared by every widget on the page.

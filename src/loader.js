@@ -36,7 +36,7 @@ if (!customElements.get(TAG)) {
 
   class MomentsWidget extends HTMLElement {
     static get observedAttributes() {
-      return ["backend", "site", "member-token", "locale"];
+      return ["backend", "site", "member-token", "locale", "mode"];
     }
 
     #mounted = null;

@@ -53,6 +53,7 @@ async fn render(session: Rc<Session>) -> Element {
         site: "demo".into(),
         member_token: None,
         locale: None,
+        inline: false,
     });
     yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host })
         .render();
@@ -84,8 +85,11 @@ async fn a_member_badge_shows_points_and_tier() {
     let root = render(session(Locale::En, true)).await;
     assert_eq!(text(&root, ".badge-points"), "1,240 pts");
     assert_eq!(text(&root, ".badge-tier"), "Silver");
-    assert_eq!(text(&root, ".greeting-text"), "Welcome back, Alice!");
     assert!(root.query_selector(".panel").unwrap().is_none());
+    // The live region is there first; the greeting fills it a moment later, to be announced.
+    assert!(root.query_selector("[role=status][aria-live=polite]").unwrap().is_some());
+    until_present(&root, ".greeting-text").await;
+    assert_eq!(text(&root, ".greeting-text"), "Welcome back, Alice!");
 
     click(&root, ".badge");
     until_present(&root, ".panel").await;

@@ -4,14 +4,27 @@ use yew::prelude::*;
 use super::feedback_prompt::feedback_prompt;
 use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
+use crate::state::UiState;
 
 /// What the badge opens: the greeting, the member's standing, and the feedback question.
-pub fn panel(m: &'static Messages, response: &SessionResponse, answered: bool, on_answer: &Callback<u8>, on_close: Callback<MouseEvent>) -> Html {
+/// A labelled region the badge discloses (not a dialog: it does not trap focus).
+/// `on_close` is `None` for inline widgets, which stay open.
+pub fn panel(
+    m: &'static Messages,
+    response: &SessionResponse,
+    ui: &UiState,
+    on_answer: &Callback<u8>,
+    on_focus_face: &Callback<u8>,
+    on_close: Option<Callback<MouseEvent>>,
+    thanks_ref: NodeRef,
+) -> Html {
     html! {
-        <div id="moments-panel" class="panel" part="panel" role="dialog" aria-labelledby="moments-panel-title">
+        <section id="moments-panel" class="panel" part="panel" aria-labelledby="moments-panel-title">
             <header class="panel-header">
                 <h2 id="moments-panel-title" class="panel-title">{m.panel_title}</h2>
-                <button type="button" class="icon-button" aria-label={m.close} onclick={on_close}>{"×"}</button>
+                if let Some(onclick) = on_close {
+                    <button type="button" class="icon-button" aria-label={m.close} {onclick}>{"×"}</button>
+                }
             </header>
             if let Some(greeting) = &response.greeting {
                 <p class="panel-greeting">{greeting}</p>
@@ -20,9 +33,9 @@ pub fn panel(m: &'static Messages, response: &SessionResponse, answered: bool, o
                 {standing(m, member)}
             }
             if response.feedback.enabled {
-                {feedback_prompt(m, response.feedback.question.as_deref(), answered, on_answer)}
+                {feedback_prompt(m, response.feedback.question.as_deref(), ui, on_answer, on_focus_face, thanks_ref)}
             }
-        </div>
+        </section>
     }
 }
 

@@ -1,17 +1,17 @@
 use std::rc::Rc;
 
 use moments_protocol::wire::Event;
-use web_sys::{Element, KeyboardEvent};
+use web_sys::{Element, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::badge::badge;
 use super::greeting::greeting;
 use super::panel::panel;
+use crate::browser;
 use crate::config::WidgetConfig;
 use crate::i18n::{self, Messages};
 use crate::outbox::{self, Envelope};
-use crate::state::{Action, Session, UiState};
-use crate::browser;
+use crate::state::{Action, GreetingState, Session, UiState};
 
 /// How long the greeting bubble stays before it steps aside by itself.
 const GREETING_VISIBLE_MS: u32 = 8_000;
@@ -24,9 +24,13 @@ pub struct WidgetViewProps {
 }
 
 /// The widget for a started session: greeting bubble, badge, and the panel the badge opens.
+/// DOM order is reading and Tab order (greeting, badge, panel); CSS places them.
 #[component]
 pub fn WidgetView(props: &WidgetViewProps) -> Html {
-    let ui = use_reducer(UiState::default);
+    let inline = props.config.inline;
+    let ui = use_reducer(move || UiState::new(inline));
+    let badge_ref = use_node_ref();
+    let thanks_ref = use_node_ref();
     let messages: &'static Messages = i18n::messages(props.session.response.locale);
 
     let on_answer = {
@@ -45,12 +49,24 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
             ui.dispatch(Action::Answer(score));
         })
     };
+    // Closing puts focus back on the badge, so keyboard users are not dropped to the page top.
+    let close = {
+        let (ui, badge_ref) = (ui.clone(), badge_ref.clone());
+        Callback::from(move |_: ()| {
+            ui.dispatch(Action::ClosePanel);
+            if let Some(badge) = badge_ref.cast::<HtmlElement>() {
+                let _ = badge.focus();
+            }
+        })
+    };
     let onkeydown = {
-        let ui = ui.clone();
+        let (ui, close, open) = (ui.clone(), close.clone(), ui.panel_open);
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Escape" {
-                ui.dispatch(Action::ClosePanel);
                 ui.dispatch(Action::DismissGreeting);
+                if open && !inline {
+                    close.emit(());
+                }
             }
         })
     };
@@ -58,37 +74,54 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         let ui = ui.clone();
         Callback::from(move |_: MouseEvent| ui.dispatch(Action::TogglePanel))
     };
-    let close = {
+    let on_focus_face = {
         let ui = ui.clone();
-        Callback::from(move |_: MouseEvent| ui.dispatch(Action::ClosePanel))
+        Callback::from(move |face: u8| ui.dispatch(Action::FocusFace(face)))
     };
     let dismiss_greeting = {
         let ui = ui.clone();
         Callback::from(move |_: MouseEvent| ui.dispatch(Action::DismissGreeting))
     };
     {
-        // The greeting steps aside by itself after a while.
+        // Shown just after the empty live region is on the page, gone after a while.
         let ui = ui.clone();
         use_effect_with((), move |_| {
-            let timer = gloo_timers::callback::Timeout::new(GREETING_VISIBLE_MS, move || ui.dispatch(Action::DismissGreeting));
-            move || drop(timer)
+            let show = {
+                let ui = ui.clone();
+                gloo_timers::callback::Timeout::new(50, move || ui.dispatch(Action::ShowGreeting))
+            };
+            let hide = gloo_timers::callback::Timeout::new(GREETING_VISIBLE_MS, move || ui.dispatch(Action::DismissGreeting));
+            move || drop((show, hide))
+        });
+    }
+
+    {
+        // The thank-you replaces the face that had the focus: the focus moves to it.
+        let thanks_ref = thanks_ref.clone();
+        use_effect_with(ui.answered, move |answered| {
+            if answered.is_some()
+                && let Some(thanks) = thanks_ref.cast::<HtmlElement>()
+            {
+                let _ = thanks.focus();
+            }
         });
     }
 
     let response = &props.session.response;
+    let class = if inline { "moments inline" } else { "moments" };
     html! {
-        <div class="moments" part="root" lang={response.locale.tag()} {onkeydown}>
+        <div {class} part="root" lang={response.locale.tag()} {onkeydown}>
             <div class="live" role="status" aria-live="polite">
-                if ui.greeting_visible {
+                if ui.greeting == GreetingState::Shown {
                     if let Some(text) = &response.greeting {
                         {greeting(messages, text, dismiss_greeting)}
                     }
                 }
             </div>
+            {badge(messages, response.member.as_ref(), ui.panel_open, toggle, badge_ref)}
             if ui.panel_open {
-                {panel(messages, response, ui.answered.is_some(), &on_answer, close)}
+                {panel(messages, response, &ui, &on_answer, &on_focus_face, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
             }
-            {badge(messages, response.member.as_ref(), ui.panel_open, toggle)}
         </div>
     }
 }
