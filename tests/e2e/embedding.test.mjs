@@ -94,6 +94,10 @@ test("the host's theme variables and theme attribute take effect", async () => {
   await page.evaluate(() => document.querySelector("moments-widget").setAttribute("theme", "dark"));
   const dark = await widget(page).locator(".panel").evaluate((p) => getComputedStyle(p).backgroundColor);
   assert.equal(dark, "rgb(31, 41, 55)");
+  // prefers-reduced-motion: nothing slides in.
+  assert.notEqual(await widget(page).locator(".panel").evaluate((p) => getComputedStyle(p).animationName), "none");
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  assert.equal(await widget(page).locator(".panel").evaluate((p) => getComputedStyle(p).animationName), "none");
   await page.screenshot({ path: join(ARTIFACTS, "theme-dark.png") });
   assert.deepEqual(problems, []);
   await context.close();
@@ -144,6 +148,7 @@ for (const [locale, badge, question] of [
 ]) {
   test(`locale ${locale} renders its own texts`, async () => {
     const { page, context, problems } = await open(`locale-${locale}.html`, `<!doctype html><body>${embed(server, { attributes: `locale="${locale}"` })}</body>`);
+    await page.emulateMedia({ reducedMotion: "reduce" });
     assert.equal(await widget(page).locator(".badge-points").innerText(), badge);
     await widget(page).locator(".badge").click();
     assert.equal(await widget(page).locator(".question").innerText(), question);
