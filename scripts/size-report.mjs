@@ -1,20 +1,36 @@
-// Prints what a host downloads to show the widget: raw, gzip and brotli (quality 11) sizes.
+// What a host downloads to show the widget: raw, gzip and brotli (quality 11) sizes of the
+// loader, glue, wasm and any CSS in dist/. Run directly to print them; tests import measure().
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-const dist = new URL("../dist/", import.meta.url).pathname;
-const shipped = readdirSync(dist).filter((f) => /^moments(-[0-9a-f]+)?(_bg\.wasm|\.js|\.css)$/.test(f));
-const kib = (n) => (n / 1024).toFixed(1).padStart(7);
-const rows = shipped.map((file) => {
-  const bytes = readFileSync(join(dist, file));
-  const brotli = brotliCompressSync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+/** The project's target for the whole download, brotli. */
+export const BUDGET_KIB = 60;
+/** Today's ceiling: the build may not grow past it while it is over the target (see README). */
+export const CEILING_KIB = 84;
+
+const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
+
+export function measure(dist = DIST) {
+  const shipped = readdirSync(dist).filter((f) => /^moments(-[0-9a-f]+)?(_bg\.wasm|\.js|\.css)$/.test(f));
+  const files = shipped.map((file) => {
+    const bytes = readFileSync(join(dist, file));
+    const brotli = brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    });
+    return { file, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotli.length };
   });
-  return { file, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotli.length };
-});
-const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
-console.log(`${"widget download".padEnd(42)}${"raw KiB".padStart(8)}${"gzip".padStart(8)}${"brotli".padStart(8)}`);
-for (const r of [...rows, { file: "total", ...total }]) {
-  console.log(`${r.file.padEnd(42)}${kib(r.raw)} ${kib(r.gzip)} ${kib(r.brotli)}`);
+  const sum = (key) => files.reduce((t, f) => t + f[key], 0);
+  return { files, total: { file: "total", raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") } };
 }
+
+export function report({ files, total }) {
+  const kib = (n) => (n / 1024).toFixed(1).padStart(7);
+  const lines = [`${"widget download".padEnd(42)}${"raw KiB".padStart(8)}${"gzip".padStart(8)}${"brotli".padStart(8)}`];
+  for (const r of [...files, total]) lines.push(`${r.file.padEnd(42)}${kib(r.raw)} ${kib(r.gzip)} ${kib(r.brotli)}`);
+  lines.push(`budget ${BUDGET_KIB} KiB brotli: ${total.brotli <= BUDGET_KIB * 1024 ? "within" : `over by ${((total.brotli - BUDGET_KIB * 1024) / 1024).toFixed(1)} KiB`}`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(report(measure()));

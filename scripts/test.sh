@@ -18,6 +18,6 @@ cargo test --workspace --locked
 step "widget tests in headless Chromium"
 cargo test -p moments --target wasm32-unknown-unknown --test browser --locked
 
-step "end-to-end tests"
+step "end-to-end and size tests"
 cargo build -p moments-server --locked --quiet
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/size.test.mjs tests/e2e/
