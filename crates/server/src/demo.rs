@@ -25,11 +25,14 @@ pub fn add_site(settings: &mut Settings) {
     }
 }
 
+/// A demo member: id, display name, and ledger entries (points, reason).
+type SeedMember = (&'static str, &'static str, &'static [(i64, &'static str)]);
+
 /// Seeds members and their points. Safe to run at every start: the ledger's idempotency keys
 /// make a second run change nothing.
 pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
     let now = now_ms();
-    let members: [(&str, &str, &[(i64, &str)]); 2] = [
+    let members: [SeedMember; 2] = [
         (SHOP_MEMBER, "Alice", &[(1000, "Welcome bonus"), (300, "Order #1042"), (-60, "Redeemed: free shipping")]),
         ("bob", "Bob", &[(80, "Order #1043")]),
     ];

@@ -116,3 +116,27 @@ async fn bad_batches_are_refused_whole_with_a_code() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_store_each_event_once() {
+    let first = spawn_app().await;
+    let second = spawn_app_on(&first.db_path, "").await;
+    let session = first.session_id().await;
+    let events = (0..20).map(|i| feedback(&format!("00000000-0000-4000-8000-{i:012}"), 3)).collect();
+    let body = batch(&session, events);
+    // Every batch sent eight times at once, half to each server.
+    let sends = (0..8).map(|i| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        app.post("/v1/events", &body)
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let mut accepted = 0;
+    for answer in answers {
+        assert_eq!(answer.status(), 200);
+        let body: Value = answer.json().await.unwrap();
+        accepted += body["accepted"].as_u64().unwrap();
+        assert_eq!(body["accepted"].as_u64().unwrap() + body["duplicates"].as_u64().unwrap(), 20);
+    }
+    assert_eq!(accepted, 20);
+    assert_eq!(first.count("SELECT COUNT(*) FROM events").await, 20);
+}

@@ -12,8 +12,9 @@ pub const VISITOR: &str = "visitor-0001";
 pub struct TestApp {
     pub url: String,
     pub db: SqlitePool,
+    pub db_path: std::path::PathBuf,
     pub client: reqwest::Client,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
 /// Starts the server on port 0 against a fresh database, with the demo site seeded.
@@ -24,6 +25,14 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(extra_toml: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("moments.db");
+    let mut app = spawn_app_on(&db_path, extra_toml).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// A second server process over the database of another: they must behave as one.
+pub async fn spawn_app_on(db_path: &std::path::Path, extra_toml: &str) -> TestApp {
+    let db_path = db_path.to_path_buf();
     let mut settings = Settings::from_toml(extra_toml).unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
     settings.server.database_url = format!("sqlite://{}", db_path.display());
@@ -31,7 +40,7 @@ pub async fn spawn_app_with(extra_toml: &str) -> TestApp {
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let db = SqlitePool::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
-    TestApp { url, db, client: reqwest::Client::new(), _dir: dir }
+    TestApp { url, db, db_path, client: reqwest::Client::new(), _dir: None }
 }
 
 impl TestApp {
