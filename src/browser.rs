@@ -67,12 +67,18 @@ pub fn emit(target: &Element, name: &str, detail: &JsValue) {
     }
 }
 
-/// `{ code, message }` as a JS object, the detail of `moments:error`.
+/// A plain JS object of string fields, the detail of the events the host hears.
+pub fn detail(fields: &[(&str, &str)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+    }
+    object.into()
+}
+
+/// `{ code, message }`, the detail of `moments:error`.
 pub fn error_detail(code: &str, message: &str) -> JsValue {
-    let detail = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&detail, &"code".into(), &code.into());
-    let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
-    detail.into()
+    detail(&[("code", code), ("message", message)])
 }
 
 /// A number written the way `locale` writes numbers (`1,240`, `1 240`…).
@@ -81,6 +87,14 @@ pub fn format_number(n: i64, locale: &str) -> String {
         .to_locale_string(locale)
         .as_string()
         .unwrap_or_else(|| n.to_string())
+}
+
+/// A date written the way `locale` writes dates (`Nov 23, 2026`, `2026年11月23日`).
+pub fn format_date(at_ms: i64, locale: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    date.to_locale_date_string(locale, &options).into()
 }
 
 pub fn as_element(value: &JsValue) -> Option<Element> {

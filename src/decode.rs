@@ -5,7 +5,7 @@
 
 use js_sys::Reflect;
 use moments_protocol::Locale;
-use moments_protocol::wire::{FeedbackSettings, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use moments_protocol::wire::{FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
 use wasm_bindgen::JsValue;
 
 fn field(object: &JsValue, key: &str) -> Option<JsValue> {
@@ -32,6 +32,23 @@ fn integer(object: &JsValue, key: &str) -> Option<i64> {
     (n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).then_some(n as i64)
 }
 
+/// A present field that is not a boolean is an error; an absent one is `false`.
+fn optional_bool(object: &JsValue, key: &str) -> Option<bool> {
+    match field(object, key) {
+        None => Some(false),
+        Some(v) => v.as_bool(),
+    }
+}
+
+/// An absent list is empty; a present one must be an array whose every item decodes.
+fn list<T>(object: &JsValue, key: &str, decode: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+    match field(object, key) {
+        None => Some(Vec::new()),
+        Some(v) if js_sys::Array::is_array(&v) => js_sys::Array::from(&v).iter().map(|item| decode(&item)).collect(),
+        Some(_) => None,
+    }
+}
+
 /// Decodes an optional nested object: absent is `Some(None)`, present but malformed is `None`.
 fn optional<T>(object: &JsValue, key: &str, decode: impl Fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
     match field(object, key) {
@@ -46,6 +63,8 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
         locale: Locale::from_wire_tag(&string(v, "locale")?)?,
         greeting: optional_string(v, "greeting")?,
         member: optional(v, "member", member)?,
+        join_url: optional_string(v, "join_url")?,
+        hide_badge: optional_bool(v, "hide_badge")?,
         feedback: feedback(&field(v, "feedback")?)?,
     })
 }
@@ -54,14 +73,22 @@ fn member(v: &JsValue) -> Option<MemberSummary> {
     Some(MemberSummary {
         name: optional_string(v, "name")?,
         points: integer(v, "points")?,
+        lifetime_points: integer(v, "lifetime_points")?,
         tier: optional(v, "tier", tier)?,
+        tier_up: optional_bool(v, "tier_up")?,
+        recent: list(v, "recent", |e| {
+            Some(LedgerEntry { delta: integer(e, "delta")?, reason: string(e, "reason")?, at: integer(e, "at")? })
+        })?,
     })
 }
 
 fn tier(v: &JsValue) -> Option<TierStatus> {
     Some(TierStatus {
         name: string(v, "name")?,
-        next: optional(v, "next", |n| Some(NextTier { name: string(n, "name")?, points_needed: integer(n, "points_needed")? }))?,
+        threshold: integer(v, "threshold")?,
+        next: optional(v, "next", |n| {
+            Some(NextTier { name: string(n, "name")?, threshold: integer(n, "threshold")?, points_needed: integer(n, "points_needed")? })
+        })?,
     })
 }
 

@@ -25,6 +25,14 @@ pub struct Messages {
     /// `{n}` points still needed, `{tier}` the next tier.
     pub to_next_tier: &'static str,
     pub top_tier: &'static str,
+    /// Celebrates reaching `{tier}`, once per tier-up.
+    pub tier_up: &'static str,
+    pub recent_activity: &'static str,
+    pub no_activity: &'static str,
+    /// The badge of an anonymous visitor on a site with a join page.
+    pub badge_join: &'static str,
+    pub join_prompt: &'static str,
+    pub join_link: &'static str,
     /// The feedback question when the site sets none.
     pub question: &'static str,
     /// Accessible names of the five faces, worst to best.
@@ -70,7 +78,8 @@ mod tests {
     fn texts(m: &Messages) -> Vec<&'static str> {
         let mut all = vec![
             m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.close, m.points_label, m.tier_label,
-            m.to_next_tier, m.top_tier, m.question, m.thanks, m.dismiss_greeting,
+            m.to_next_tier, m.top_tier, m.tier_up, m.recent_activity, m.no_activity, m.badge_join, m.join_prompt,
+            m.join_link, m.question, m.thanks, m.dismiss_greeting,
         ];
         all.extend(m.faces);
         all

@@ -7,7 +7,7 @@ use moments::components::{WidgetView, WidgetViewProps};
 use moments::config::WidgetConfig;
 use moments::outbox;
 use moments::state::Session;
-use moments_protocol::wire::{FeedbackSettings, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use moments_protocol::wire::{FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
 use moments_protocol::Locale;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -21,24 +21,38 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-fn session(locale: Locale, member: bool) -> Rc<Session> {
-    Rc::new(Session {
-        visitor_id: "visitor-browser-test".into(),
-        response: SessionResponse {
-            session_id: "11111111-2222-4333-8444-555555555555".into(),
-            locale,
-            greeting: Some("Welcome back, Alice!".into()),
-            member: member.then(|| MemberSummary {
-                name: Some("Alice".into()),
-                points: 1240,
-                tier: Some(TierStatus {
-                    name: "Silver".into(),
-                    next: Some(NextTier { name: "Gold".into(), points_needed: 200 }),
-                }),
+fn response(locale: Locale, member: bool) -> SessionResponse {
+    SessionResponse {
+        session_id: "11111111-2222-4333-8444-555555555555".into(),
+        locale,
+        greeting: Some("Welcome back, Alice!".into()),
+        member: member.then(|| MemberSummary {
+            name: Some("Alice".into()),
+            points: 1240,
+            lifetime_points: 1300,
+            tier: Some(TierStatus {
+                name: "Silver".into(),
+                threshold: 500,
+                next: Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 200 }),
             }),
-            feedback: FeedbackSettings { enabled: true, scale: Scale::Csat5, question: None },
-        },
-    })
+            tier_up: false,
+            recent: vec![
+                LedgerEntry { delta: -60, reason: "Redeemed: free shipping".into(), at: 1_790_000_000_000 },
+                LedgerEntry { delta: 300, reason: "Order #1042".into(), at: 1_789_000_000_000 },
+            ],
+        }),
+        join_url: None,
+        hide_badge: false,
+        feedback: FeedbackSettings { enabled: true, scale: Scale::Csat5, question: None },
+    }
+}
+
+fn session(locale: Locale, member: bool) -> Rc<Session> {
+    with_response(response(locale, member))
+}
+
+fn with_response(response: SessionResponse) -> Rc<Session> {
+    Rc::new(Session { visitor_id: "visitor-browser-test".into(), response })
 }
 
 /// Renders the view for `session` into a fresh shadow root and returns that root's container.
@@ -57,7 +71,7 @@ async fn render(session: Rc<Session>) -> Element {
     });
     yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host })
         .render();
-    until_present(&container, ".badge").await;
+    until_present(&container, ".moments").await;
     container
 }
 
@@ -81,8 +95,9 @@ fn click(root: &Element, selector: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn a_member_badge_shows_points_and_tier() {
+async fn a_member_badge_shows_points_tier_and_progress() {
     let root = render(session(Locale::En, true)).await;
+    until_present(&root, ".badge").await;
     assert_eq!(text(&root, ".badge-points"), "1,240 pts");
     assert_eq!(text(&root, ".badge-tier"), "Silver");
     assert!(root.query_selector(".panel").unwrap().is_none());
@@ -91,16 +106,85 @@ async fn a_member_badge_shows_points_and_tier() {
     until_present(&root, ".greeting-text").await;
     assert_eq!(text(&root, ".greeting-text"), "Welcome back, Alice!");
 
+    // 1,300 lifetime points: 80% of the way from Silver (500) to Gold (1,500).
+    assert_eq!(attribute(&root, ".badge-progress", "value"), "80");
+    assert_eq!(attribute(&root, ".badge-progress", "aria-hidden"), "true");
+
     click(&root, ".badge");
     until_present(&root, ".panel").await;
     assert_eq!(text(&root, ".member-progress"), "200 points to Gold");
     assert_eq!(text(&root, ".member-tier"), "Silver member");
+    assert_eq!(attribute(&root, ".member-progress-bar", "value"), "80");
+    let label = attribute(&root, ".member-progress-bar", "aria-labelledby");
+    assert_eq!(text(&root, &format!("#{label}")), "200 points to Gold");
     assert_eq!(root.query_selector(".badge").unwrap().unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert!(root.query_selector(".tier-up").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_panel_lists_the_latest_ledger_entries_with_dates() {
+    let root = render(session(Locale::En, true)).await;
+    click(&root, ".badge");
+    until_present(&root, ".activity").await;
+    assert_eq!(text(&root, ".activity-title"), "Recent activity");
+    let entries = root.query_selector_all(".activity-entry").unwrap();
+    assert_eq!(entries.length(), 2);
+    let line = |i: u32| entries.item(i).unwrap().unchecked_into::<Element>();
+    assert_eq!(text(&line(0), ".activity-reason"), "Redeemed: free shipping");
+    assert_eq!(text(&line(0), ".activity-delta"), "-60");
+    assert_eq!(text(&line(1), ".activity-delta"), "+300");
+    // 1,790,000,000,000 ms is 21 September 2026 (UTC); the browser's Intl writes it.
+    assert!(text(&line(0), ".activity-date").contains("2026"), "{}", text(&line(0), ".activity-date"));
+
+    let mut empty = response(Locale::ZhCn, true);
+    empty.member.as_mut().unwrap().recent.clear();
+    let root = render(with_response(empty)).await;
+    click(&root, ".badge");
+    until_present(&root, ".activity-empty").await;
+    assert_eq!(text(&root, ".activity-empty"), "还没有积分，获得后会显示在这里。");
+}
+
+#[wasm_bindgen_test]
+async fn a_tier_up_is_celebrated_in_the_bubble_and_the_panel() {
+    let mut answer = response(Locale::ZhTw, true);
+    answer.member.as_mut().unwrap().tier_up = true;
+    let root = render(with_response(answer)).await;
+    until_present(&root, ".greeting-text").await;
+    assert_eq!(text(&root, ".greeting-text"), "恭喜你升級為Silver！");
+    click(&root, ".badge");
+    until_present(&root, ".tier-up").await;
+    assert_eq!(text(&root, ".tier-up"), "恭喜你升級為Silver！");
+    assert_eq!(text(&root, ".panel-greeting"), "Welcome back, Alice!");
+}
+
+#[wasm_bindgen_test]
+async fn anonymous_visitors_see_the_join_invitation_or_no_badge() {
+    let mut joinable = response(Locale::En, false);
+    joinable.join_url = Some("https://shop.example/join".into());
+    let root = render(with_response(joinable)).await;
+    until_present(&root, ".badge").await;
+    assert_eq!(text(&root, ".badge-points"), "Join & earn");
+    click(&root, ".badge");
+    until_present(&root, ".join-link").await;
+    assert_eq!(attribute(&root, ".join-link", "href"), "https://shop.example/join");
+    assert_eq!(text(&root, ".join-link"), "Join or sign in");
+    assert!(root.query_selector(".faces").unwrap().is_some(), "feedback stays");
+
+    let mut hidden = response(Locale::En, false);
+    hidden.hide_badge = true;
+    let root = render(with_response(hidden)).await;
+    until_present(&root, ".greeting-text").await;
+    assert!(root.query_selector(".badge").unwrap().is_none());
+}
+
+fn attribute(root: &Element, selector: &str, name: &str) -> String {
+    root.query_selector(selector).unwrap().expect(selector).get_attribute(name).unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
 async fn an_anonymous_visitor_is_invited_to_give_feedback() {
     let root = render(session(Locale::En, false)).await;
+    until_present(&root, ".badge").await;
     assert_eq!(text(&root, ".badge-points"), "Feedback");
     assert!(root.query_selector(".badge-tier").unwrap().is_none());
 }
@@ -108,8 +192,10 @@ async fn an_anonymous_visitor_is_invited_to_give_feedback() {
 #[wasm_bindgen_test]
 async fn each_locale_renders_its_own_catalog() {
     let traditional = render(session(Locale::ZhTw, true)).await;
+    until_present(&traditional, ".badge").await;
     assert_eq!(text(&traditional, ".badge-points"), "1,240 點");
     let simplified = render(session(Locale::ZhCn, false)).await;
+    until_present(&simplified, ".badge").await;
     assert_eq!(text(&simplified, ".badge-points"), "反馈");
     click(&simplified, ".badge");
     until_present(&simplified, ".question").await;
@@ -120,6 +206,7 @@ async fn each_locale_renders_its_own_catalog() {
 async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     let root = render(session(Locale::En, false)).await;
+    until_present(&root, ".badge").await;
     click(&root, ".badge");
     until_present(&root, ".faces").await;
     let faces = root.query_selector_all("[role=radiogroup] [role=radio]").unwrap();

@@ -1,23 +1,33 @@
-use moments_protocol::wire::MemberSummary;
+use moments_protocol::wire::SessionResponse;
 use yew::prelude::*;
 
+use super::tier_progress::percent;
 use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
 
-/// The floating button: a member's points and tier, or an invitation to give feedback.
-pub fn badge(m: &'static Messages, member: Option<&MemberSummary>, open: bool, on_toggle: Callback<MouseEvent>, node: NodeRef) -> Html {
-    let content = match member {
+/// The floating button: a member's points, tier and way to the next tier; for anyone else an
+/// invitation to join, or to give feedback; nothing where the site hides it from them.
+pub fn badge(m: &'static Messages, response: &SessionResponse, open: bool, on_toggle: Callback<MouseEvent>, node: NodeRef) -> Html {
+    let content = match &response.member {
         Some(member) => {
             let points = fill(m.badge_points, &[("points", &format_number(member.points, m.locale.tag()))]);
+            let tier = member.tier.as_ref();
             html! {
                 <>
                     <span class="badge-points">{points}</span>
-                    if let Some(tier) = &member.tier {
+                    if let Some(tier) = tier {
                         <span class="badge-tier">{&tier.name}</span>
+                        if tier.next.is_some() {
+                            // Decoration: the panel's progress bar says the same in words.
+                            <progress class="badge-progress" part="badge-progress" aria-hidden="true" max="100"
+                                value={percent(tier, member.lifetime_points)} />
+                        }
                     }
                 </>
             }
         }
+        None if response.hide_badge => return Html::default(),
+        None if response.join_url.is_some() => html! { <span class="badge-points">{m.badge_join}</span> },
         None => html! { <span class="badge-points">{m.badge_anonymous}</span> },
     };
     html! {

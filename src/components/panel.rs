@@ -1,9 +1,9 @@
-use moments_protocol::wire::{MemberSummary, SessionResponse};
+use moments_protocol::wire::SessionResponse;
 use yew::prelude::*;
 
 use super::feedback_prompt::feedback_prompt;
-use crate::browser::format_number;
-use crate::i18n::{Messages, fill};
+use super::member_standing::member_standing;
+use crate::i18n::Messages;
 use crate::state::UiState;
 
 /// What the badge opens: the greeting, the member's standing, and the feedback question.
@@ -30,32 +30,15 @@ pub fn panel(
                 <p class="panel-greeting">{greeting}</p>
             }
             if let Some(member) = &response.member {
-                {standing(m, member)}
+                {member_standing(m, member)}
+            } else if let Some(url) = &response.join_url {
+                <section class="join" part="join">
+                    <p>{m.join_prompt}</p>
+                    <a class="join-link" part="join-link" href={url.clone()}>{m.join_link}</a>
+                </section>
             }
             if response.feedback.enabled {
                 {feedback_prompt(m, response.feedback.question.as_deref(), ui, on_answer, on_focus_face, thanks_ref)}
-            }
-        </section>
-    }
-}
-
-fn standing(m: &'static Messages, member: &MemberSummary) -> Html {
-    let locale = m.locale.tag();
-    let progress = member.tier.as_ref().map(|tier| match &tier.next {
-        Some(next) => fill(m.to_next_tier, &[("n", &format_number(next.points_needed, locale)), ("tier", &next.name)]),
-        None => m.top_tier.to_owned(),
-    });
-    html! {
-        <section class="member" part="member">
-            <p class="member-points">
-                <span class="member-points-value">{format_number(member.points, locale)}</span>
-                {" "}<span class="member-points-label">{m.points_label}</span>
-            </p>
-            if let Some(tier) = &member.tier {
-                <p class="member-tier">{fill(m.tier_label, &[("tier", &tier.name)])}</p>
-            }
-            if let Some(progress) = progress {
-                <p class="member-progress">{progress}</p>
             }
         </section>
     }

@@ -85,7 +85,12 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     {
         // Shown just after the empty live region is on the page, gone after a while.
         let ui = ui.clone();
+        let tier_up = props.session.response.member.as_ref().filter(|m| m.tier_up).and_then(|m| m.tier.clone());
+        let host = props.host.clone();
         use_effect_with((), move |_| {
+            if let Some(tier) = tier_up {
+                browser::emit(&host, "moments:tier-up", &browser::detail(&[("tier", &tier.name)]));
+            }
             let show = {
                 let ui = ui.clone();
                 gloo_timers::callback::Timeout::new(50, move || ui.dispatch(Action::ShowGreeting))
@@ -113,15 +118,24 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         <div {class} part="root" lang={response.locale.tag()} {onkeydown}>
             <div class="live" role="status" aria-live="polite">
                 if ui.greeting == GreetingState::Shown {
-                    if let Some(text) = &response.greeting {
-                        {greeting(messages, text, dismiss_greeting)}
+                    if let Some(text) = bubble_text(messages, response) {
+                        {greeting(messages, &text, dismiss_greeting)}
                     }
                 }
             </div>
-            {badge(messages, response.member.as_ref(), ui.panel_open, toggle, badge_ref)}
+            {badge(messages, response, ui.panel_open, toggle, badge_ref)}
             if ui.panel_open {
                 {panel(messages, response, &ui, &on_answer, &on_focus_face, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
             }
         </div>
+    }
+}
+
+/// A tier-up is celebrated in the bubble, in place of the greeting (which the panel still shows).
+fn bubble_text(m: &'static Messages, response: &moments_protocol::wire::SessionResponse) -> Option<String> {
+    let celebrated = response.member.as_ref().filter(|member| member.tier_up).and_then(|member| member.tier.as_ref());
+    match celebrated {
+        Some(tier) => Some(i18n::fill(m.tier_up, &[("tier", &tier.name)])),
+        None => response.greeting.clone(),
     }
 }

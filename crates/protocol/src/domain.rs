@@ -56,6 +56,111 @@ impl VisitorId {
     }
 }
 
+/// Who a member is on their site: the host's own id for them (the token's `sub`).
+/// 1 to `MAX_MEMBER_ID_LEN` characters, no surrounding spaces, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MemberId(String);
+
+impl MemberId {
+    pub fn parse(text: &str) -> Result<Self, InvalidInput> {
+        let ok = !text.is_empty()
+            && text.chars().count() <= MAX_MEMBER_ID_LEN
+            && text.trim() == text
+            && !text.chars().any(char::is_control);
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(InvalidInput::new(
+                "invalid_member_id",
+                format!("a member id is 1 to {MAX_MEMBER_ID_LEN} characters, without surrounding spaces or control characters"),
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A change to a member's points, as the host's backend asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsChange {
+    pub delta: i64,
+    pub reason: String,
+    pub idempotency_key: String,
+}
+
+impl PointsChange {
+    /// `delta` is `None` when the request's delta was not a whole JSON number.
+    pub fn parse(delta: Option<i64>, reason: &str, idempotency_key: &str) -> Result<Self, InvalidInput> {
+        let delta = match delta {
+            None => return Err(InvalidInput::new("delta_not_integer", "delta must be a whole number of points")),
+            Some(0) => return Err(InvalidInput::new("delta_zero", "delta must not be 0")),
+            Some(d) if d.abs() > MAX_POINTS_DELTA => {
+                return Err(InvalidInput::new(
+                    "delta_too_large",
+                    format!("delta must be between -{MAX_POINTS_DELTA} and {MAX_POINTS_DELTA}"),
+                ));
+            }
+            Some(d) => d,
+        };
+        let reason = parse_text(reason, MAX_POINTS_REASON_LEN, ("reason_empty", "reason_too_long"), "reason")?;
+        let idempotency_key = parse_text(
+            idempotency_key,
+            MAX_IDEMPOTENCY_KEY_LEN,
+            ("idempotency_key_empty", "idempotency_key_too_long"),
+            "idempotency_key",
+        )?;
+        Ok(Self { delta, reason, idempotency_key })
+    }
+}
+
+/// Trimmed, non-empty, at most `max` characters; each failure with its own code.
+fn parse_text(text: &str, max: usize, (empty, long): (&'static str, &'static str), what: &str) -> Result<String, InvalidInput> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(InvalidInput::new(empty, format!("{what} is empty")));
+    }
+    if text.chars().count() > max || text.chars().any(char::is_control) {
+        return Err(InvalidInput::new(long, format!("{what} must be at most {max} characters, without control characters")));
+    }
+    Ok(text.to_owned())
+}
+
+/// A calendar date written `YYYY-MM-DD` (a member's birthday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Birthday {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Birthday {
+    pub fn parse(text: &str) -> Result<Self, InvalidInput> {
+        let invalid = || InvalidInput::new("invalid_birthday", "birthday must be a real date written YYYY-MM-DD");
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(invalid());
+        }
+        let number = |range: std::ops::Range<usize>| -> Result<u16, InvalidInput> {
+            let part = &text[range];
+            if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().map_err(|_| invalid()) } else { Err(invalid()) }
+        };
+        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(invalid()),
+        };
+        if !(1900..=2100).contains(&year) || day == 0 || day > days {
+            return Err(invalid());
+        }
+        Ok(Self { year, month: month as u8, day: day as u8 })
+    }
+}
+
 /// A canonical lowercase UUID, as made by the client for an event or by the server for a session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Uuid(String);
@@ -140,14 +245,7 @@ fn parse_timestamp(at: f64) -> Result<i64, InvalidInput> {
 }
 
 fn parse_bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String, InvalidInput> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(InvalidInput::new(code, format!("{what} is empty")));
-    }
-    if text.chars().count() > max {
-        return Err(too_long(code, what, max));
-    }
-    Ok(text.to_owned())
+    parse_text(text, max, (code, code), what)
 }
 
 /// A session request whose every field has been checked.

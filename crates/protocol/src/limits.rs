@@ -14,3 +14,17 @@ pub const MAX_PAGE_URL_LEN: usize = 2_048;
 pub const MAX_TRACK_NAME_LEN: usize = 64;
 pub const MAX_LOCALE_TAG_LEN: usize = 35;
 pub const MAX_LANGUAGES: usize = 16;
+/// Member ids (the token's `sub`, the admin API's path): 1 to this many characters.
+pub const MAX_MEMBER_ID_LEN: usize = 128;
+/// Largest size of one points change, either way.
+pub const MAX_POINTS_DELTA: i64 = 1_000_000;
+/// Longest reason of a points change (characters); the panel shows it.
+pub const MAX_POINTS_REASON_LEN: usize = 200;
+/// Longest idempotency key of a points change.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+/// Ledger entries a session answer carries (the panel's "recent activity").
+pub const RECENT_LEDGER_ENTRIES: usize = 5;
+/// Most ledger entries one admin page holds.
+pub const MAX_LEDGER_PAGE: u32 = 100;
+/// Longest member name a token may carry (characters); greetings show it.
+pub const MAX_MEMBER_NAME_LEN: usize = 100;

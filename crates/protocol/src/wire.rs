@@ -42,6 +42,12 @@ pub struct SessionResponse {
     /// Present when the member token identified a member.
     #[serde(default)]
     pub member: Option<MemberSummary>,
+    /// For anonymous visitors on sites with a join page: the badge invites them to join or sign in there.
+    #[serde(default)]
+    pub join_url: Option<String>,
+    /// True when the site shows anonymous visitors no badge (the greeting still shows).
+    #[serde(default)]
+    pub hide_badge: bool,
     pub feedback: FeedbackSettings,
 }
 
@@ -52,14 +58,36 @@ pub struct MemberSummary {
     pub name: Option<String>,
     /// Current balance, derived from the points ledger.
     pub points: i64,
+    /// Every point ever earned (redemptions do not lower it); tiers follow it.
+    pub lifetime_points: i64,
     #[serde(default)]
     pub tier: Option<TierStatus>,
+    /// True on the first session since the member reached `tier`: celebrate it, once.
+    #[serde(default)]
+    pub tier_up: bool,
+    /// The newest ledger entries, newest first (at most `limits::RECENT_LEDGER_ENTRIES`).
+    #[serde(default)]
+    pub recent: Vec<LedgerEntry>,
+}
+
+/// One line of a member's points history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LedgerEntry {
+    /// Points added (positive) or redeemed (negative).
+    pub delta: i64,
+    pub reason: String,
+    /// When the entry was made, in milliseconds since the Unix epoch.
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TierStatus {
+    /// In the session's locale when the site names its tiers per locale.
     pub name: String,
+    /// Lifetime points at which this tier starts.
+    pub threshold: i64,
     /// The next tier up and how many more lifetime points reach it; absent at the top tier.
     #[serde(default)]
     pub next: Option<NextTier>,
@@ -69,7 +97,22 @@ pub struct TierStatus {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NextTier {
     pub name: String,
+    pub threshold: i64,
+    /// Lifetime points still needed to reach it.
     pub points_needed: i64,
+}
+
+impl TierStatus {
+    /// How far from this tier to the next, 0 to 1 (1 at the top tier).
+    pub fn progress(&self, lifetime_points: i64) -> f64 {
+        match &self.next {
+            Some(next) if next.threshold > self.threshold => {
+                let done = (lifetime_points - self.threshold) as f64 / (next.threshold - self.threshold) as f64;
+                done.clamp(0.0, 1.0)
+            }
+            _ => 1.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,5 +266,19 @@ mod tests {
         for doc in fixture["invalid"].as_array().unwrap() {
             assert!(serde_json::from_value::<SessionResponse>(doc.clone()).is_err(), "accepted {doc}");
         }
+    }
+
+    #[test]
+    fn tier_progress_runs_from_this_threshold_to_the_next() {
+        let silver = TierStatus {
+            name: "Silver".into(),
+            threshold: 500,
+            next: Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 200 }),
+        };
+        assert_eq!(silver.progress(500), 0.0);
+        assert_eq!(silver.progress(1300), 0.8);
+        assert_eq!(silver.progress(9_999), 1.0);
+        assert_eq!(silver.progress(-3), 0.0);
+        assert_eq!(TierStatus { next: None, ..silver }.progress(1), 1.0);
     }
 }

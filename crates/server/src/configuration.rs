@@ -65,6 +65,8 @@ pub struct SiteSettings {
     #[serde(default)]
     pub tiers: Vec<TierSettings>,
     #[serde(default)]
+    pub loyalty: LoyaltySettings,
+    #[serde(default)]
     pub feedback: FeedbackConfig,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
@@ -84,6 +86,30 @@ pub struct TokenSecret {
 pub struct TierSettings {
     pub name: String,
     pub threshold: i64,
+    /// The name in other locales (`zh-CN = "金卡"`); visitors in any other locale see `name`.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+}
+
+/// What anonymous visitors see where members see their points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnonymousBadge {
+    /// A badge that opens the feedback prompt.
+    #[default]
+    Feedback,
+    /// A badge inviting them to join or sign in at `join_url`.
+    Join,
+    /// No badge (the greeting still shows).
+    Hidden,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoyaltySettings {
+    pub anonymous: AnonymousBadge,
+    /// The site's own join or sign-in page (http or https); needed for `anonymous = "join"`.
+    pub join_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,10 +191,18 @@ impl SiteSettings {
         for origin in &self.allowed_origins {
             OriginPattern::parse(origin)?;
         }
-        for tag in self.texts.keys() {
+        let tier_tags = self.tiers.iter().flat_map(|t| t.names.keys());
+        for tag in self.texts.keys().chain(tier_tags) {
             if Locale::from_tag(tag).map(Locale::tag) != Some(tag.as_str()) {
-                bail!("texts.{tag}: use one of en, zh-CN, zh-TW");
+                bail!("locale {tag:?} (in texts or tier names): use one of en, zh-CN, zh-TW");
             }
+        }
+        match (&self.loyalty.join_url, self.loyalty.anonymous) {
+            (Some(url), _) if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2_048 => {
+                bail!("loyalty.join_url must be an http or https URL")
+            }
+            (None, AnonymousBadge::Join) => bail!("loyalty.anonymous = \"join\" needs loyalty.join_url"),
+            _ => {}
         }
         if !self.tiers.windows(2).all(|w| w[0].threshold < w[1].threshold) {
             bail!("tiers must be listed by strictly rising threshold");
@@ -222,6 +256,9 @@ mod tests {
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.tiers]]\nname = \"G\"\nthreshold = 5\n[[sites.tiers]]\nname = \"S\"\nthreshold = 1",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.texts.fr]\ngreeting = \"Salut\"",
             "[server]\nadmin_key = \"short\"",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.loyalty]\nanonymous = \"join\"",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.loyalty]\nanonymous = \"join\"\njoin_url = \"javascript:alert(1)\"",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\ntiers = [{ name = \"G\", threshold = 0, names = { fr = \"Or\" } }]",
             "[server]\nunknown = 1",
         ] {
             let parsed = Settings::from_toml(bad).and_then(|s| s.check());

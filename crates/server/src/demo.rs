@@ -2,10 +2,13 @@
 //! Its token secret is public (`demo-secret`): never use this site for real visitors.
 
 use anyhow::Context;
+use moments_protocol::domain::{MemberId, PointsChange};
 use sqlx::SqlitePool;
 
 use crate::configuration::{Settings, SiteSettings};
 use crate::db::now_ms;
+use crate::members::{self, Profile};
+use crate::ledger;
 use crate::member_token::{self, MemberClaims};
 use crate::state::AppState;
 
@@ -29,42 +32,33 @@ pub fn add_site(settings: &mut Settings) {
 type SeedMember = (&'static str, &'static str, &'static [(i64, &'static str)]);
 
 /// Seeds members and their points. Safe to run at every start: the ledger's idempotency keys
-/// make a second run change nothing.
+/// make a second run change nothing. Seeded members have been congratulated on their tier
+/// already, so the demo opens on the greeting; award points to see a tier-up.
 pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
     let now = now_ms();
     let members: [SeedMember; 2] = [
         (SHOP_MEMBER, "Alice", &[(1000, "Welcome bonus"), (300, "Order #1042"), (-60, "Redeemed: free shipping")]),
         ("bob", "Bob", &[(80, "Order #1043")]),
     ];
-    let mut tx = db.begin().await?;
+    let tiers = site().tiers;
     for (id, name, entries) in members {
-        sqlx::query(
-            "INSERT INTO members (site, member_id, name, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(SITE)
-        .bind(id)
-        .bind(name)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let member = MemberId::parse(id).context("demo member id")?;
+        members::upsert(db, SITE, id, Profile { name: Some(name), birthday: None }, now).await?;
         for (n, (delta, reason)) in entries.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(SITE)
-            .bind(id)
-            .bind(delta)
-            .bind(reason)
-            .bind(format!("demo-seed-{n}"))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let change = PointsChange::parse(Some(*delta), reason, &format!("demo-seed-{n}")).context("demo entry")?;
+            ledger::append(db, SITE, &member, &change, now).await.context("seeding the demo ledger")?;
+        }
+        let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
+        if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {
+            // Only on first seeding: a later tier-up must still be celebrated after a restart.
+            sqlx::query("UPDATE members SET celebrated_threshold = ? WHERE site = ? AND member_id = ? AND celebrated_threshold IS NULL")
+                .bind(tier.threshold)
+                .bind(SITE)
+                .bind(id)
+                .execute(db)
+                .await?;
         }
     }
-    tx.commit().await.context("seeding the demo site")?;
     Ok(())
 }
 

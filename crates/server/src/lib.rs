@@ -1,11 +1,14 @@
 //! The Moments reference backend.
 
+pub mod admin_auth;
 pub mod configuration;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod ledger;
 pub mod member_token;
+pub mod members;
 pub mod origin;
 pub mod routes;
 pub mod sites;

@@ -4,6 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
+use moments_protocol::domain::{Birthday, MemberId};
+use moments_protocol::limits::MAX_MEMBER_NAME_LEN;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -45,6 +47,8 @@ pub enum TokenError {
     WrongSite,
     #[error("the member token lacks sub, aud, exp or iat")]
     MissingClaim,
+    #[error("the member token's sub, name or birthday is not valid")]
+    InvalidClaim,
 }
 
 impl TokenError {
@@ -59,6 +63,7 @@ impl TokenError {
             TokenError::LifetimeTooLong => "member_token_lifetime_too_long",
             TokenError::WrongSite => "member_token_wrong_site",
             TokenError::MissingClaim => "member_token_missing_claim",
+            TokenError::InvalidClaim => "member_token_invalid_claim",
         }
     }
 }
@@ -128,8 +133,10 @@ pub fn verify(token: &str, site: &str, secrets: &[TokenSecret], now: i64) -> Res
     let (Some(aud), Some(exp), Some(iat)) = (claims.aud, claims.exp, claims.iat) else {
         return Err(TokenError::MissingClaim);
     };
-    if claims.member.sub.trim().is_empty() || claims.member.sub.len() > 128 {
-        return Err(TokenError::MissingClaim);
+    MemberId::parse(&claims.member.sub).map_err(|_| TokenError::InvalidClaim)?;
+    let bad_name = |n: &String| n.chars().count() > MAX_MEMBER_NAME_LEN || n.chars().any(char::is_control);
+    if claims.member.birthday.as_deref().is_some_and(|b| Birthday::parse(b).is_err()) || claims.member.name.as_ref().is_some_and(bad_name) {
+        return Err(TokenError::InvalidClaim);
     }
     let for_site = match aud {
         Audience::One(a) => a == site,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use moments_protocol::wire::{NextTier, TierStatus};
 use moments_protocol::Locale;
 
-use crate::configuration::{SiteSettings, SiteTexts};
+use crate::configuration::{SiteSettings, SiteTexts, TierSettings};
 use crate::origin::OriginPattern;
 
 #[derive(Debug)]
@@ -51,14 +51,26 @@ impl Site {
             .cloned()
     }
 
-    pub fn tier_status(&self, lifetime_points: i64) -> Option<TierStatus> {
+    /// The member's tier for their lifetime points, and the way to the next, named in `locale`.
+    pub fn tier_status(&self, lifetime_points: i64, locale: Locale) -> Option<TierStatus> {
         let tiers = &self.settings.tiers;
         let current = tiers.iter().rposition(|t| lifetime_points >= t.threshold)?;
         let next = tiers.get(current + 1).map(|t| NextTier {
-            name: t.name.clone(),
+            name: self.tier_name(t, locale),
+            threshold: t.threshold,
             points_needed: t.threshold - lifetime_points,
         });
-        Some(TierStatus { name: tiers[current].name.clone(), next })
+        let tier = &tiers[current];
+        Some(TierStatus { name: self.tier_name(tier, locale), threshold: tier.threshold, next })
+    }
+
+    /// The threshold of the lowest tier: reaching it is no news, so it is never celebrated.
+    pub fn base_threshold(&self) -> Option<i64> {
+        self.settings.tiers.first().map(|t| t.threshold)
+    }
+
+    fn tier_name(&self, tier: &TierSettings, locale: Locale) -> String {
+        tier.names.get(locale.tag()).unwrap_or(&tier.name).clone()
     }
 }
 
@@ -80,13 +92,29 @@ mod tests {
             allowed_origins = []
             tiers = [{ name = "Bronze", threshold = 0 }, { name = "Silver", threshold = 500 }, { name = "Gold", threshold = 1500 }]"#,
         );
-        let silver = s.tier_status(1240).unwrap();
-        assert_eq!(silver.name, "Silver");
-        assert_eq!(silver.next, Some(NextTier { name: "Gold".into(), points_needed: 260 }));
-        assert_eq!(s.tier_status(0).unwrap().name, "Bronze");
-        assert_eq!(s.tier_status(500).unwrap().name, "Silver");
-        let gold = s.tier_status(99_999).unwrap();
+        let silver = s.tier_status(1240, Locale::En).unwrap();
+        assert_eq!((silver.name.as_str(), silver.threshold), ("Silver", 500));
+        assert_eq!(silver.next, Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 260 }));
+        assert_eq!(s.tier_status(0, Locale::En).unwrap().name, "Bronze");
+        assert_eq!(s.tier_status(500, Locale::En).unwrap().name, "Silver");
+        let gold = s.tier_status(99_999, Locale::En).unwrap();
         assert_eq!((gold.name.as_str(), gold.next), ("Gold", None));
+        assert_eq!(s.base_threshold(), Some(0));
+    }
+
+    #[test]
+    fn tier_names_follow_the_locale() {
+        let s = site(
+            r#"[[sites]]
+            key = "s"
+            allowed_origins = []
+            tiers = [{ name = "Silver", threshold = 0, names = { zh-TW = "銀卡" } }, { name = "Gold", threshold = 9, names = { zh-CN = "金卡" } }]"#,
+        );
+        let tier = s.tier_status(0, Locale::ZhCn).unwrap();
+        assert_eq!((tier.name.as_str(), tier.next.unwrap().name.as_str()), ("Silver", "金卡"));
+        assert_eq!(s.tier_status(0, Locale::ZhTw).unwrap().name, "銀卡");
+        assert_eq!(s.tier_status(0, Locale::En).unwrap().name, "Silver");
+        assert_eq!(s.tier_status(9, Locale::En).unwrap().name, "Gold");
     }
 
     #[test]

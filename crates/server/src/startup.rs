@@ -14,10 +14,11 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::admin_auth::AdminKey;
 use crate::configuration::{ServerSettings, Settings};
 use crate::error::{self, ApiError};
 use crate::routes::pages::{Pages, serve_page};
-use crate::routes::{events, health, openapi, session};
+use crate::routes::{admin, events, health, openapi, session};
 use crate::sites::Sites;
 use crate::state::AppState;
 use crate::{db, demo};
@@ -48,6 +49,7 @@ impl Application {
             sites: Arc::new(Sites::new(&settings.sites)?),
             public_url: public_url.as_str().into(),
             demo: demo_mode,
+            admin_key: settings.server.admin_key.as_deref().map(AdminKey::new),
         };
         Ok(Self { router: app(state, &settings.server), listener, public_url })
     }
@@ -83,10 +85,16 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(api_cors);
 
+    // Server-to-server: no CORS, so no browser page can call it with a visitor's cookies or not.
+    let admin = Router::new()
+        .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member))
+        .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points));
+
     let mut router = Router::new()
         .route("/healthz", get(health::health))
         .route("/openapi.json", get(openapi::openapi))
-        .merge(api);
+        .merge(api)
+        .merge(admin);
 
     if let Some(dir) = &server.widget_dir {
         router = router.nest("/dist", widget_files(dir));

@@ -4,6 +4,7 @@ use axum::http::{HeaderMap, header};
 use moments_protocol::domain::SiteKey;
 use sqlx::SqlitePool;
 
+use crate::admin_auth::AdminKey;
 use crate::error::ApiError;
 use crate::sites::{Site, Sites};
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Demo mode: the pages get a demo member token minted with the demo site's secret.
     pub demo: bool,
+    /// `None`: the admin API answers 401 `admin_api_disabled`.
+    pub admin_key: Option<AdminKey>,
 }
 
 impl AppState {

@@ -105,3 +105,46 @@ fn session_requests() {
     let long_tag = SessionRequest { locale: Some("x".repeat(MAX_LOCALE_TAG_LEN + 1)), ..req };
     assert_eq!(SessionStart::try_from(long_tag).unwrap_err().code, "invalid_locale");
 }
+
+#[test]
+fn member_ids() {
+    assert!(MemberId::parse("alice").is_ok());
+    assert!(MemberId::parse("客户-42@example.com").is_ok());
+    assert!(MemberId::parse(&"x".repeat(MAX_MEMBER_ID_LEN)).is_ok());
+    for bad in ["", " alice", "alice ", "a\u{0}b", "line\nbreak"] {
+        assert_eq!(MemberId::parse(bad).unwrap_err().code, "invalid_member_id", "{bad:?}");
+    }
+    assert!(MemberId::parse(&"x".repeat(MAX_MEMBER_ID_LEN + 1)).is_err());
+}
+
+#[test]
+fn points_changes_say_what_is_wrong() {
+    let ok = PointsChange::parse(Some(-60), " Redeemed: free shipping ", "order-1042").unwrap();
+    assert_eq!((ok.delta, ok.reason.as_str()), (-60, "Redeemed: free shipping"));
+    assert!(PointsChange::parse(Some(MAX_POINTS_DELTA), "r", "k").is_ok());
+    assert!(PointsChange::parse(Some(-MAX_POINTS_DELTA), "r", "k").is_ok());
+    let long_reason = "r".repeat(MAX_POINTS_REASON_LEN + 1);
+    let long_key = "k".repeat(MAX_IDEMPOTENCY_KEY_LEN + 1);
+    let cases: [(Option<i64>, &str, &str, &str); 8] = [
+        (None, "r", "k", "delta_not_integer"),
+        (Some(0), "r", "k", "delta_zero"),
+        (Some(MAX_POINTS_DELTA + 1), "r", "k", "delta_too_large"),
+        (Some(-MAX_POINTS_DELTA - 1), "r", "k", "delta_too_large"),
+        (Some(5), "  ", "k", "reason_empty"),
+        (Some(5), &long_reason, "k", "reason_too_long"),
+        (Some(5), "r", "", "idempotency_key_empty"),
+        (Some(5), "r", &long_key, "idempotency_key_too_long"),
+    ];
+    for (delta, reason, key, code) in cases {
+        assert_eq!(PointsChange::parse(delta, reason, key).unwrap_err().code, code);
+    }
+}
+
+#[test]
+fn birthdays_are_real_dates() {
+    assert_eq!(Birthday::parse("1990-02-28").unwrap(), Birthday { year: 1990, month: 2, day: 28 });
+    assert!(Birthday::parse("2000-02-29").is_ok());
+    for bad in ["1900-02-29", "1990-13-01", "1990-04-31", "1990-1-01", "19900101", "1990-01-00", "abcd-01-01", "+990-01-01"] {
+        assert!(Birthday::parse(bad).is_err(), "{bad}");
+    }
+}

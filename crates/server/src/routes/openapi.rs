@@ -8,10 +8,28 @@ use utoipa::OpenApi;
         description = "What the Moments widget says to its backend. Any server that answers these \
                        endpoints this way can stand behind the widget."
     ),
-    paths(super::health::health, super::session::start_session, super::events::record_events),
+    paths(
+        super::health::health,
+        super::session::start_session,
+        super::events::record_events,
+        super::admin::points::add_points,
+        super::admin::members::get_member,
+    ),
     components(schemas(moments_protocol::wire::Event)),
+    modifiers(&AdminKeyScheme),
 )]
 pub struct ApiDoc;
+
+/// The admin routes' `Authorization: Bearer <admin key>`.
+struct AdminKeyScheme;
+
+impl utoipa::Modify for AdminKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("admin_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
 
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

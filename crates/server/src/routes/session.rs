@@ -3,10 +3,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use moments_protocol::domain::SessionStart;
 use moments_protocol::wire::{ErrorBody, FeedbackSettings, MemberSummary, SessionRequest, SessionResponse};
+use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
 use moments_protocol::{InvalidInput, Locale};
 use sqlx::SqlitePool;
 
+use crate::configuration::AnonymousBadge;
 use crate::db::now_ms;
+use crate::members::{self, Profile};
+use crate::ledger;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::member_token::{self, MemberClaims, TokenError};
@@ -75,17 +79,8 @@ pub async fn start_session(
     let session_id = uuid::Uuid::new_v4().to_string();
     let mut tx = state.db.begin().await?;
     if let Some(m) = &member {
-        sqlx::query(
-            "INSERT INTO members (site, member_id, name, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (site, member_id) DO UPDATE SET name = COALESCE(excluded.name, name), last_seen_at = excluded.last_seen_at",
-        )
-        .bind(start.site.as_str())
-        .bind(&m.sub)
-        .bind(&m.name)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let profile = Profile { name: m.name.as_deref(), birthday: m.birthday.as_deref() };
+        members::upsert(&mut *tx, start.site.as_str(), &m.sub, profile, now).await?;
     }
     sqlx::query(
         "INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -102,14 +97,17 @@ pub async fn start_session(
     tx.commit().await?;
 
     let summary = match &member {
-        Some(m) => Some(member_summary(&state.db, site, m).await?),
+        Some(m) => Some(member_summary(&state.db, site, m, locale).await?),
         None => None,
     };
+    let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,
         locale,
         greeting: greeting(site, locale, member.as_ref()),
         member: summary,
+        join_url: (anonymous == AnonymousBadge::Join).then(|| site.settings.loyalty.join_url.clone()).flatten(),
+        hide_badge: anonymous == AnonymousBadge::Hidden,
         feedback: FeedbackSettings {
             enabled: site.settings.feedback.enabled,
             scale: site.settings.feedback.scale,
@@ -126,14 +124,23 @@ fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Optio
     }
 }
 
-async fn member_summary(db: &SqlitePool, site: &Site, member: &MemberClaims) -> Result<MemberSummary, sqlx::Error> {
-    let (balance, lifetime): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(delta), 0), COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0)
-         FROM points_ledger WHERE site = ? AND member_id = ?",
-    )
-    .bind(&site.settings.key)
-    .bind(&member.sub)
-    .fetch_one(db)
-    .await?;
-    Ok(MemberSummary { name: member.name.clone(), points: balance, tier: site.tier_status(lifetime) })
+async fn member_summary(db: &SqlitePool, site: &Site, member: &MemberClaims, locale: Locale) -> Result<MemberSummary, sqlx::Error> {
+    let key = site.settings.key.as_str();
+    let standing = ledger::standing(db, key, &member.sub).await?;
+    let tier = site.tier_status(standing.lifetime, locale);
+    let tier_up = match (&tier, site.base_threshold()) {
+        (Some(tier), Some(base)) if tier.threshold > base => {
+            members::claim_tier_up(db, key, &member.sub, tier.threshold, base).await?
+        }
+        _ => false,
+    };
+    let recent = ledger::entries(db, key, &member.sub, RECENT_LEDGER_ENTRIES as u32, None).await?;
+    Ok(MemberSummary {
+        name: member.name.clone(),
+        points: standing.balance,
+        lifetime_points: standing.lifetime,
+        tier,
+        tier_up,
+        recent: recent.into_iter().map(Into::into).collect(),
+    })
 }

@@ -8,6 +8,8 @@ use tempfile::TempDir;
 pub const SITE: &str = "demo";
 pub const ORIGIN: &str = "http://localhost:5173";
 pub const VISITOR: &str = "visitor-0001";
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+pub const WITH_ADMIN_KEY: &str = "[server]\nadmin_key = \"test-admin-key-0123456789\"";
 
 pub struct TestApp {
     pub url: String,
@@ -60,6 +62,31 @@ impl TestApp {
             body[k] = v.clone();
         }
         self.post("/v1/session", &body).await
+    }
+
+    /// An admin request as a host's backend makes it: no Origin, the admin key as a bearer token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}/v1/admin/sites/{path}", self.url)).bearer_auth(ADMIN_KEY)
+    }
+
+    pub async fn award(&self, member: &str, delta: Value, reason: &str, key: &str) -> reqwest::Response {
+        self.admin(reqwest::Method::POST, &format!("{SITE}/members/{member}/points"))
+            .json(&json!({ "delta": delta, "reason": reason, "idempotency_key": key }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn account(&self, member: &str) -> Value {
+        let response = self.admin(reqwest::Method::GET, &format!("{SITE}/members/{member}")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn member_session(&self, member: &str) -> Value {
+        let response = self.start_session(json!({ "member_token": token_for(member, None) })).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
     }
 
     pub async fn session_id(&self) -> String {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on a real port, over a fresh SQLite file.
 
+mod admin_points;
 mod events;
 mod helpers;
 mod http_errors;

@@ -34,10 +34,18 @@ async fn a_member_sees_seeded_points_and_tier_progress() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["greeting"], "Welcome back, Alice!");
+    let member = &body["member"];
+    assert_eq!((member["name"].as_str(), member["points"].as_i64(), member["lifetime_points"].as_i64()), (Some("Alice"), Some(1240), Some(1300)));
     assert_eq!(
-        body["member"],
-        json!({ "name": "Alice", "points": 1240, "tier": { "name": "Silver", "next": { "name": "Gold", "points_needed": 200 } } })
+        member["tier"],
+        json!({ "name": "Silver", "threshold": 500, "next": { "name": "Gold", "threshold": 1500, "points_needed": 200 } })
     );
+    assert_eq!(member["tier_up"], false, "seeded members were congratulated on their tier already");
+    let recent: Vec<(i64, &str)> =
+        member["recent"].as_array().unwrap().iter().map(|e| (e["delta"].as_i64().unwrap(), e["reason"].as_str().unwrap())).collect();
+    assert_eq!(recent, [(-60, "Redeemed: free shipping"), (300, "Order #1042"), (1000, "Welcome bonus")]);
+    assert!(member["recent"][0]["at"].as_i64().is_some_and(|at| at > 1_700_000_000_000));
+    assert_eq!((body["join_url"].clone(), body["hide_badge"].clone()), (Value::Null, json!(false)));
 }
 
 #[tokio::test]

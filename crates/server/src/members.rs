@@ -1,0 +1,69 @@
+//! Members as the server knows them: who they are on a site, and when we saw them.
+
+use sqlx::SqliteExecutor;
+
+/// What a member's token told us, or nothing when the host's backend named them (admin API).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Profile<'a> {
+    pub name: Option<&'a str>,
+    pub birthday: Option<&'a str>,
+}
+
+/// Records that `member` exists (first sight) or was seen again; keeps known details the
+/// profile does not repeat.
+pub async fn upsert(
+    db: impl SqliteExecutor<'_>,
+    site: &str,
+    member: &str,
+    profile: Profile<'_>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO members (site, member_id, name, birthday, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (site, member_id) DO UPDATE SET
+            name = COALESCE(excluded.name, name),
+            birthday = COALESCE(excluded.birthday, birthday),
+            last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+    )
+    .bind(site)
+    .bind(member)
+    .bind(profile.name)
+    .bind(profile.birthday)
+    .bind(now_ms)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The member's display name, if they exist on the site.
+pub async fn find(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM members WHERE site = ? AND member_id = ?")
+        .bind(site)
+        .bind(member)
+        .fetch_optional(db)
+        .await
+}
+
+/// Marks the member as congratulated on the tier starting at `threshold`. True for exactly one
+/// caller per tier-up, however many sessions start at once.
+pub async fn claim_tier_up(
+    db: impl SqliteExecutor<'_>,
+    site: &str,
+    member: &str,
+    threshold: i64,
+    base_threshold: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE members SET celebrated_threshold = ?
+         WHERE site = ? AND member_id = ? AND COALESCE(celebrated_threshold, ?) < ?",
+    )
+    .bind(threshold)
+    .bind(site)
+    .bind(member)
+    .bind(base_threshold)
+    .bind(threshold)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

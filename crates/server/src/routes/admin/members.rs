@@ -1,0 +1,85 @@
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use moments_protocol::limits::MAX_LEDGER_PAGE;
+use moments_protocol::wire::{ErrorBody, TierStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::admin_auth::Admin;
+use crate::error::ApiError;
+use crate::ledger::{self, StoredEntry};
+use crate::members;
+use crate::state::AppState;
+
+const DEFAULT_PAGE: u32 = 20;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Entries per page, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// Continue below this entry id (a previous page's `next_before`).
+    pub before: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberAccount {
+    pub member_id: String,
+    pub name: Option<String>,
+    pub balance: i64,
+    pub lifetime_points: i64,
+    /// Named in the site's default locale.
+    pub tier: Option<TierStatus>,
+    /// Newest first.
+    pub entries: Vec<StoredEntry>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// A member's balance, lifetime points, tier and a page of their ledger, newest first.
+#[utoipa::path(
+    get, path = "/v1/admin/sites/{site}/members/{member}",
+    params(("site" = String, Path), ("member" = String, Path), PageQuery),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, body = MemberAccount),
+        (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
+        (status = 404, body = ErrorBody, description = "unknown_site, member_not_found"),
+        (status = 422, body = ErrorBody, description = "invalid_member_id, invalid_limit, invalid_query"),
+    )
+)]
+pub async fn get_member(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<MemberAccount>, ApiError> {
+    let (site, member) = super::site_and_member(&state, path)?;
+    let Query(page) = query.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", e.body_text()))?;
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_LEDGER_PAGE).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_limit",
+            format!("limit is 1 to {MAX_LEDGER_PAGE}"),
+        ));
+    }
+    let key = site.settings.key.as_str();
+    let Some(name) = members::find(&state.db, key, member.as_str()).await? else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "member_not_found", format!("site {key} has no member {:?}", member.as_str())));
+    };
+    let standing = ledger::standing(&state.db, key, member.as_str()).await?;
+    // One more than asked tells whether another page follows.
+    let mut entries = ledger::entries(&state.db, key, member.as_str(), limit + 1, page.before).await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    Ok(Json(MemberAccount {
+        member_id: member.as_str().to_owned(),
+        name,
+        balance: standing.balance,
+        lifetime_points: standing.lifetime,
+        tier: site.tier_status(standing.lifetime, site.settings.default_locale),
+        next_before: if more { entries.last().map(|e| e.id) } else { None },
+        entries,
+    }))
+}

@@ -1,0 +1,54 @@
+use moments_protocol::wire::{LedgerEntry, MemberSummary};
+use yew::prelude::*;
+
+use super::tier_progress::percent;
+use crate::browser::{format_date, format_number};
+use crate::i18n::{Messages, fill};
+
+/// A member's points, tier, the way to the next tier, and their latest ledger entries.
+pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
+    let locale = m.locale.tag();
+    html! {
+        <section class="member" part="member">
+            if let Some(tier) = member.tier.as_ref().filter(|_| member.tier_up) {
+                <p class="tier-up" part="tier-up">{fill(m.tier_up, &[("tier", &tier.name)])}</p>
+            }
+            <p class="member-points">
+                <span class="member-points-value">{format_number(member.points, locale)}</span>
+                {" "}<span class="member-points-label">{m.points_label}</span>
+            </p>
+            if let Some(tier) = &member.tier {
+                <p class="member-tier">{fill(m.tier_label, &[("tier", &tier.name)])}</p>
+                if let Some(next) = &tier.next {
+                    <progress class="member-progress-bar" part="progress" max="100" aria-labelledby="moments-progress"
+                        value={percent(tier, member.lifetime_points)} />
+                    <p id="moments-progress" class="member-progress">
+                        {fill(m.to_next_tier, &[("n", &format_number(next.points_needed, locale)), ("tier", &next.name)])}
+                    </p>
+                } else {
+                    <p class="member-progress">{m.top_tier}</p>
+                }
+            }
+            <h3 id="moments-activity" class="activity-title">{m.recent_activity}</h3>
+            if member.recent.is_empty() {
+                <p class="activity-empty">{m.no_activity}</p>
+            } else {
+                <ul class="activity" part="activity" aria-labelledby="moments-activity">
+                    {for member.recent.iter().map(|entry| activity(entry, locale))}
+                </ul>
+            }
+        </section>
+    }
+}
+
+fn activity(entry: &LedgerEntry, locale: &str) -> Html {
+    let amount = format_number(entry.delta, locale);
+    let (class, amount) = if entry.delta > 0 { ("activity-delta earned", format!("+{amount}")) } else { ("activity-delta", amount) };
+    html! {
+        <li class="activity-entry">
+            <span class="activity-reason">{&entry.reason}</span>
+            <span {class}>{amount}</span>
+            <span class="activity-date">{format_date(entry.at, locale)}</span>
+        </li>
+    }
+}
