@@ -1,26 +1,10 @@
 // Embeds well anywhere: keyboard, screen readers (axe-core), theming, placement, languages.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ARTIFACTS, embed, eventually, hostPage, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const widget = (page) => page.locator("moments-widget");
 /** The element focused inside the widget's shadow root, described by its class or label. */
@@ -31,14 +15,14 @@ const focusedInWidget = (page) =>
   });
 
 async function open(name, html) {
-  const opened = await openPage(browser);
-  await hostPage(opened.page, server, name, html);
+  const opened = await openPage(env.browser);
+  await hostPage(opened.page, env.server, name, html);
   await widget(opened.page).locator(".badge").waitFor();
   return opened;
 }
 
 test("keyboard only: Tab to the badge, open, move along the faces, answer, Escape", async () => {
-  const { page, context, problems } = await open("keyboard.html", `<!doctype html><body><a href="#">Host link</a>${embed(server)}</body>`);
+  const { page, context, problems } = await open("keyboard.html", `<!doctype html><body><a href="#">Host link</a>${embed(env.server)}</body>`);
   await widget(page).locator(".greeting").waitFor();
   await page.keyboard.press("Tab"); // the host's link
   await page.keyboard.press("Tab");
@@ -66,7 +50,7 @@ test("keyboard only: Tab to the badge, open, move along the faces, answer, Escap
   await page.keyboard.press("Enter");
   await widget(page).locator(".thanks").waitFor();
   assert.equal(await focusedInWidget(page), "thanks");
-  assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM events WHERE score = 4") === "1"));
+  assert.ok(await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE score = 4") === "1"));
   await page.keyboard.press("Escape");
   await eventually(async () => (await widget(page).locator(".panel").count()) === 0);
   assert.equal(await widget(page).locator(".panel").count(), 0);
@@ -80,7 +64,7 @@ test("keyboard only: Tab to the badge, open, move along the faces, answer, Escap
 
 test("the host's theme variables and theme attribute take effect", async () => {
   const css = `<style>moments-widget { --moments-accent: rgb(200, 0, 0); --moments-radius: 4px; }</style>`;
-  const { page, context, problems } = await open("themed.html", `<!doctype html><head>${css}</head><body>${embed(server)}</body>`);
+  const { page, context, problems } = await open("themed.html", `<!doctype html><head>${css}</head><body>${embed(env.server)}</body>`);
   await widget(page).locator(".badge").click();
   const light = await widget(page).evaluate((w) => {
     const root = w.shadowRoot;
@@ -104,9 +88,9 @@ test("the host's theme variables and theme attribute take effect", async () => {
 });
 
 test("theme=auto follows the visitor's colour scheme", async () => {
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(env.browser);
   await page.emulateMedia({ colorScheme: "dark" });
-  await hostPage(page, server, "auto.html", `<!doctype html><body>${embed(server, { attributes: 'theme="auto"' })}</body>`);
+  await hostPage(page, env.server, "auto.html", `<!doctype html><body>${embed(env.server, { attributes: 'theme="auto"' })}</body>`);
   await widget(page).locator(".badge").click();
   assert.equal(await widget(page).locator(".panel").evaluate((p) => getComputedStyle(p).backgroundColor), "rgb(31, 41, 55)");
   await page.emulateMedia({ colorScheme: "light" });
@@ -115,7 +99,7 @@ test("theme=auto follows the visitor's colour scheme", async () => {
 });
 
 test("position puts the floating badge in the corner asked for", async () => {
-  const { page, context } = await open("corner.html", `<!doctype html><body>${embed(server, { attributes: 'position="top-left"' })}</body>`);
+  const { page, context } = await open("corner.html", `<!doctype html><body>${embed(env.server, { attributes: 'position="top-left"' })}</body>`);
   const box = await widget(page).locator(".badge").boundingBox();
   assert.ok(box.x < 40 && box.y < 40, `top-left badge at ${box.x},${box.y}`);
   await page.evaluate(() => document.querySelector("moments-widget").setAttribute("position", "bottom-right"));
@@ -127,7 +111,7 @@ test("position puts the floating badge in the corner asked for", async () => {
 
 test("mode=inline renders badge and panel in the page's flow", async () => {
   const html = `<!doctype html><body><h1>My account</h1><div id="slot" style="width: 420px">
-    ${embed(server, { attributes: 'mode="inline"' })}</div><p id="after">After</p></body>`;
+    ${embed(env.server, { attributes: 'mode="inline"' })}</div><p id="after">After</p></body>`;
   const { page, context, problems } = await open("inline.html", html);
   await widget(page).locator(".faces").waitFor();
   const place = await page.evaluate(() => {
@@ -147,7 +131,7 @@ for (const [locale, badge, question] of [
   ["zh-HK", "意見回饋", "這次造訪體驗如何？"],
 ]) {
   test(`locale ${locale} renders its own texts`, async () => {
-    const { page, context, problems } = await open(`locale-${locale}.html`, `<!doctype html><body>${embed(server, { attributes: `locale="${locale}"` })}</body>`);
+    const { page, context, problems } = await open(`locale-${locale}.html`, `<!doctype html><body>${embed(env.server, { attributes: `locale="${locale}"` })}</body>`);
     await page.emulateMedia({ reducedMotion: "reduce" });
     assert.equal(await widget(page).locator(".badge-points").innerText(), badge);
     await widget(page).locator(".badge").click();
@@ -158,21 +142,11 @@ for (const [locale, badge, question] of [
   });
 }
 
-async function axeViolations(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const result = await window.axe.run(document.querySelector("moments-widget"), { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
-
 for (const theme of ["light", "dark"]) {
   test(`axe-core finds nothing serious in any state (${theme} theme, member and anonymous)`, async () => {
     for (const page_ of ["shop.html", "support.html"]) {
-      const { page, context } = await openPage(browser);
-      await page.goto(server.pageUrl(`/${page_}`));
+      const { page, context } = await openPage(env.browser);
+      await page.goto(env.server.pageUrl(`/${page_}`));
       await page.evaluate((t) => document.querySelector("moments-widget").setAttribute("theme", t), theme);
       await widget(page).locator(".greeting").waitFor();
       assert.deepEqual(await axeViolations(page), [], `${page_}: badge and greeting`);

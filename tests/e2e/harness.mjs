@@ -1,14 +1,19 @@
 // Shared by the end-to-end tests: a real moments-server on a free port over a fresh SQLite
 // file, Debian's Chromium driven by playwright-core, and direct reads of the database.
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { after, before } from "node:test";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const SERVER = process.env.MOMENTS_SERVER_BIN ?? join(ROOT, "target/debug/moments-server");
 export const ARTIFACTS = join(ROOT, "test-results");
+/** What the host's own backend would hold to call the admin API. */
+export const ADMIN_KEY = "e2e-admin-key-0123456789";
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /** Starts the server with the demo site, serving www/ and dist/. Resolves once it listens. */
 export async function startServer() {
@@ -20,7 +25,8 @@ export async function startServer() {
   const config = join(dir, "moments.toml");
   writeFileSync(
     config,
-    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n`,
+    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n` +
+      `admin_key = "${ADMIN_KEY}"\n`,
   );
   const child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -42,6 +48,15 @@ export async function startServer() {
     // The same server under another host name: a page from here is cross-origin to `url`.
     pageUrl: (path) => url.replace("127.0.0.1", "localhost") + path,
     query: (sql) => execFileSync("sqlite3", [db, sql], { encoding: "utf8" }).trim(),
+    /** Changes a demo member's points as the shop's backend would: server to server. */
+    async award(member, body) {
+      const response = await fetch(`${url}/v1/admin/sites/demo/members/${member}/points`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
     /** Adds a host page served by the server (`{{MOMENTS_BACKEND}}` is filled in). */
     writePage: (name, html) => writeFileSync(join(www, name), html),
     async stop() {
@@ -51,6 +66,24 @@ export async function startServer() {
     },
     log: () => log,
   };
+}
+
+/**
+ * Gives the calling test file its own server (fresh database) and browser for all its tests:
+ * `const env = serverAndBrowser();` then `env.server`, `env.browser` inside tests.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 export async function launchBrowser() {
@@ -109,4 +142,20 @@ export async function hostPage(page, server, name, html) {
 export function embed(server, { script = "/dist/moments.js", attributes = "" } = {}) {
   return `<script type="module" src="${server.url}${script}"></script>
 <moments-widget backend="${server.url}" site="demo" ${attributes}></moments-widget>`;
+}
+
+/**
+ * axe-core's serious and critical findings inside the first widget on the page, once its
+ * entrance animations have ended (contrast is judged on what stays, not on a fade-in).
+ */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const root = document.querySelector("moments-widget").shadowRoot;
+    await Promise.all(root.getAnimations().map((a) => a.finished.catch(() => {})));
+    const result = await window.axe.run(document.querySelector("moments-widget"), { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
 }

@@ -1,21 +1,10 @@
 // The host page is sacred: whatever the page does, the widget neither breaks it nor is
 // broken by it, and nothing reaches the page's console.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { embed, eventually, hostPage, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const widgets = (page) => page.locator("moments-widget");
 
@@ -24,13 +13,13 @@ const badgesShown = (page) =>
   page.evaluate(() => [...document.querySelectorAll("moments-widget")].filter((w) => w.shadowRoot?.querySelector(".badge")).length);
 
 test("hostile page CSS neither hides nor restyles the widget", async () => {
-  const { page, context, problems } = await openPage(browser);
+  const { page, context, problems } = await openPage(env.browser);
   const hostile = `<style>
     * { all: revert !important; font-size: 48px !important; font-family: "Comic Sans MS", cursive !important; }
     html { font-size: 40px !important; letter-spacing: 6px !important; text-transform: uppercase !important; }
     div, section, button, p, span { display: none !important; color: red !important; }
   </style>`;
-  await hostPage(page, server, "hostile.html", `<!doctype html><head>${hostile}</head><body><p>Host</p>${embed(server)}</body>`);
+  await hostPage(page, env.server, "hostile.html", `<!doctype html><head>${hostile}</head><body><p>Host</p>${embed(env.server)}</body>`);
   const badge = widgets(page).locator(".badge");
   await badge.waitFor({ state: "visible" });
   const style = await badge.evaluate((b) => {
@@ -47,9 +36,9 @@ test("hostile page CSS neither hides nor restyles the widget", async () => {
 });
 
 test("the widget's styles do not leak into the page", async () => {
-  const { page, context, problems } = await openPage(browser);
-  const html = `<!doctype html><body><button id="host-button">Host</button><div class="badge" id="host-badge">x</div>${embed(server)}</body>`;
-  await hostPage(page, server, "leak.html", html);
+  const { page, context, problems } = await openPage(env.browser);
+  const html = `<!doctype html><body><button id="host-button">Host</button><div class="badge" id="host-badge">x</div>${embed(env.server)}</body>`;
+  await hostPage(page, env.server, "leak.html", html);
   await widgets(page).locator(".badge").waitFor();
   const host = await page.evaluate(() => {
     const b = getComputedStyle(document.getElementById("host-badge"));
@@ -61,21 +50,21 @@ test("the widget's styles do not leak into the page", async () => {
 });
 
 test("several widgets on one page each start their own session", async () => {
-  const { page, context, problems } = await openPage(browser);
-  const before = Number(server.query("SELECT COUNT(*) FROM sessions"));
-  const second = `<moments-widget backend="${server.url}" site="demo" locale="zh-CN"></moments-widget>`;
-  await hostPage(page, server, "several.html", `<!doctype html><body>${embed(server)}${second}</body>`);
+  const { page, context, problems } = await openPage(env.browser);
+  const before = Number(env.server.query("SELECT COUNT(*) FROM sessions"));
+  const second = `<moments-widget backend="${env.server.url}" site="demo" locale="zh-CN"></moments-widget>`;
+  await hostPage(page, env.server, "several.html", `<!doctype html><body>${embed(env.server)}${second}</body>`);
   assert.ok(await eventually(async () => (await badgesShown(page)) === 2), "both widgets should show");
   assert.equal(await widgets(page).nth(1).locator(".badge-points").innerText(), "反馈");
-  assert.equal(Number(server.query("SELECT COUNT(*) FROM sessions")) - before, 2);
+  assert.equal(Number(env.server.query("SELECT COUNT(*) FROM sessions")) - before, 2);
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test("including the script twice defines the element once and renders once", async () => {
-  const { page, context, problems } = await openPage(browser);
-  const twice = `<script type="module" src="${server.url}/dist/moments.js?copy=2"></script>`;
-  await hostPage(page, server, "twice.html", `<!doctype html><body>${embed(server)}${twice}</body>`);
+  const { page, context, problems } = await openPage(env.browser);
+  const twice = `<script type="module" src="${env.server.url}/dist/moments.js?copy=2"></script>`;
+  await hostPage(page, env.server, "twice.html", `<!doctype html><body>${embed(env.server)}${twice}</body>`);
   await widgets(page).locator(".badge").waitFor();
   await page.waitForTimeout(500);
   assert.equal(await widgets(page).locator(".badge").count(), 1);
@@ -84,10 +73,10 @@ test("including the script twice defines the element once and renders once", asy
 });
 
 test("elements added and removed by a single-page app mount and unmount cleanly", async () => {
-  const { page, context, problems } = await openPage(browser);
-  await hostPage(page, server, "spa.html", `<!doctype html><body><main id="app"></main>${embed(server, { attributes: 'id="first"' })}</body>`);
+  const { page, context, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, "spa.html", `<!doctype html><body><main id="app"></main>${embed(env.server, { attributes: 'id="first"' })}</body>`);
   await widgets(page).locator(".badge").waitFor();
-  const before = Number(server.query("SELECT COUNT(*) FROM sessions"));
+  const before = Number(env.server.query("SELECT COUNT(*) FROM sessions"));
   // A route change: the app removes the widget, then renders a new one elsewhere.
   await page.evaluate((backend) => {
     document.getElementById("first").remove();
@@ -95,7 +84,7 @@ test("elements added and removed by a single-page app mount and unmount cleanly"
     w.setAttribute("backend", backend);
     w.setAttribute("site", "demo");
     document.getElementById("app").append(w);
-  }, server.url);
+  }, env.server.url);
   assert.ok(await eventually(async () => (await badgesShown(page)) === 1), "the new widget should show");
   // Removed for good: its shadow root is emptied.
   const leftovers = await page.evaluate(() => document.querySelectorAll("moments-widget").length);
@@ -110,19 +99,19 @@ test("elements added and removed by a single-page app mount and unmount cleanly"
   await page.evaluate(() => document.querySelectorAll("moments-widget").forEach((w) => w.remove()));
   await page.waitForTimeout(300);
   assert.equal(await badgesShown(page), 0);
-  assert.ok(Number(server.query("SELECT COUNT(*) FROM sessions")) - before >= 1);
+  assert.ok(Number(env.server.query("SELECT COUNT(*) FROM sessions")) - before >= 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test("a page with a strict Content-Security-Policy sees no violation", async () => {
-  const { page, context, problems } = await openPage(browser);
+  const { page, context, problems } = await openPage(env.browser);
   const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
   // The policy arrives as a response header, on a page of the backend's own origin (as
   // connect-src 'self' demands).
-  const url = `${server.url}/strict-csp-fixture.html`;
+  const url = `${env.server.url}/strict-csp-fixture.html`;
   await page.route(url, (route) =>
-    route.fulfill({ contentType: "text/html", headers: { "content-security-policy": csp }, body: `<!doctype html><body>${embed(server)}</body>` }),
+    route.fulfill({ contentType: "text/html", headers: { "content-security-policy": csp }, body: `<!doctype html><body>${embed(env.server)}</body>` }),
   );
   await page.addInitScript(() => {
     window.__violations = [];
@@ -132,7 +121,7 @@ test("a page with a strict Content-Security-Policy sees no violation", async () 
   await widgets(page).locator(".badge").click();
   await widgets(page).locator('[data-score="5"]').click();
   await widgets(page).locator(".thanks").waitFor();
-  assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM events WHERE score = 5") === "1"));
+  assert.ok(await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE score = 5") === "1"));
   const violations = await page.evaluate(() => window.__violations);
   assert.deepEqual(violations, []);
   // The adopted stylesheet applies under style-src 'self'.
@@ -143,16 +132,16 @@ test("a page with a strict Content-Security-Policy sees no violation", async () 
 });
 
 test("a panic inside the widget removes it quietly and the host page keeps working", async () => {
-  const { page, context, problems } = await openPage(browser);
+  const { page, context, problems } = await openPage(env.browser);
   const html = `<!doctype html><body>
     <button id="host-button">Clicked <span id="count">0</span></button>
     <script type="module" src="host-button.js"></script>
-    ${embed(server)}</body>`;
-  server.writePage("host-button.js", `document.getElementById("host-button").addEventListener("click", () => {
+    ${embed(env.server)}</body>`;
+  env.server.writePage("host-button.js", `document.getElementById("host-button").addEventListener("click", () => {
     const c = document.getElementById("count"); c.textContent = String(Number(c.textContent) + 1); });
     window.crashes = [];
     document.addEventListener("moments:error", (e) => window.crashes.push(e.detail.code));`);
-  await hostPage(page, server, "crash.html", html);
+  await hostPage(page, env.server, "crash.html", html);
   await widgets(page).locator(".badge").waitFor();
 
   // A real panic in the same wasm instance, from a timer, as a crash in a callback would come.
@@ -161,7 +150,7 @@ test("a panic inside the widget removes it quietly and the host page keeps worki
     const glue = /from\s*"\.\/(moments-[0-9a-f]+\.js)"/.exec(loader)[1];
     const module = await import(new URL(glue, loaderUrl).href);
     setTimeout(() => module.crashForTesting(), 0);
-  }, `${server.url}/dist/moments.js`);
+  }, `${env.server.url}/dist/moments.js`);
 
   assert.ok(await eventually(() => page.evaluate(() => window.crashes.includes("widget_crashed"))), "moments:error was not fired");
   assert.equal(await badgesShown(page), 0);
@@ -174,7 +163,7 @@ test("a panic inside the widget removes it quietly and the host page keeps worki
     w.setAttribute("backend", backend);
     w.setAttribute("site", "demo");
     document.body.append(w);
-  }, server.url);
+  }, env.server.url);
   await page.waitForTimeout(500);
   assert.equal(await badgesShown(page), 0);
   assert.deepEqual(problems, []);

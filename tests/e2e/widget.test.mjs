@@ -1,54 +1,41 @@
 // The foundation slice end to end: a host page on one origin embeds the release widget and
 // talks to the real backend on another origin (so CORS is real).
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, eventually, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { ARTIFACTS, eventually, openPage, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const badge = (page) => page.locator("moments-widget").locator(".badge");
 
 test("the page and the backend are on different origins", () => {
-  assert.notEqual(new URL(server.pageUrl("/")).origin, new URL(server.url).origin);
+  assert.notEqual(new URL(env.server.pageUrl("/")).origin, new URL(env.server.url).origin);
 });
 
 test("a member's badge shows the seeded points and tier", async () => {
-  const { page, context, problems } = await openPage(browser);
-  await page.goto(server.pageUrl("/shop.html"));
+  const { page, context, problems } = await openPage(env.browser);
+  await page.goto(env.server.pageUrl("/shop.html"));
   await assert.doesNotReject(badge(page).waitFor({ timeout: 15_000 }));
   assert.match(await badge(page).innerText(), /1,240 pts\s*Silver/);
   await page.screenshot({ path: join(ARTIFACTS, "shop-badge.png") });
-  assert.equal(server.query("SELECT COUNT(*) FROM sessions WHERE member_id = 'alice'"), "1");
+  assert.equal(env.server.query("SELECT COUNT(*) FROM sessions WHERE member_id = 'alice'"), "1");
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test("a tap on a face becomes exactly one row in the database", async () => {
-  const { page, context, problems } = await openPage(browser);
-  await page.goto(server.pageUrl("/support.html"));
+  const { page, context, problems } = await openPage(env.browser);
+  await page.goto(env.server.pageUrl("/support.html"));
   await badge(page).click();
   const faces = page.locator("moments-widget").locator('[role="radiogroup"] [role="radio"]');
   assert.equal(await faces.count(), 5);
   await faces.nth(3).click();
   await page.locator("moments-widget").locator(".thanks").waitFor();
   await page.screenshot({ path: join(ARTIFACTS, "support-thanks.png") });
-  const rows = await eventually(() => server.query("SELECT COUNT(*) FROM events WHERE type = 'feedback'") === "1");
+  const rows = await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE type = 'feedback'") === "1");
   assert.ok(rows, "the feedback row did not arrive");
-  assert.equal(server.query("SELECT scale || ':' || score FROM events"), "csat5:4");
+  assert.equal(env.server.query("SELECT scale || ':' || score FROM events"), "csat5:4");
   // Acknowledged, so nothing is left waiting in the browser.
   const waiting = await eventually(() => page.evaluate(() => localStorage.getItem("moments:outbox:v1") === "[]"));
   assert.ok(waiting, "the acknowledged event is still in the outbox");
@@ -62,13 +49,13 @@ for (const [what, answer] of [
   ["a server error", { status: 503, contentType: "application/json", body: '{"error":{"code":"overloaded","message":"busy"}}' }],
 ]) {
   test(`a backend answering ${what} leaves the page clean, and the widget retries`, async () => {
-    const { page, context, problems } = await openPage(browser);
+    const { page, context, problems } = await openPage(env.browser);
     let calls = 0;
     await page.route("**/v1/session", (route) => {
       calls += 1;
       return route.fulfill({ ...answer, headers: { "access-control-allow-origin": "*" } });
     });
-    await page.goto(server.pageUrl("/support.html"));
+    await page.goto(env.server.pageUrl("/support.html"));
     const retried = await eventually(() => calls >= 2, { timeout: 5_000 });
     assert.ok(retried, `expected a retry, saw ${calls} call(s)`);
     assert.equal(await badge(page).count(), 0);
@@ -78,10 +65,10 @@ for (const [what, answer] of [
 }
 
 test("with the backend down the host page sees no error and no widget", async () => {
-  const { page, context, problems } = await openPage(browser);
+  const { page, context, problems } = await openPage(env.browser);
   // The page is served, but every call to the API fails as if the server were down.
   await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
-  await page.goto(server.pageUrl("/support.html"));
+  await page.goto(env.server.pageUrl("/support.html"));
   await page.waitForTimeout(1_500);
   assert.equal(await badge(page).count(), 0);
   assert.deepEqual(problems.filter((p) => !p.includes("net::ERR_")), []);

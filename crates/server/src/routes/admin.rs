@@ -14,10 +14,10 @@ use crate::sites::Site;
 use crate::state::AppState;
 
 /// The site and member a path names, both checked.
-fn site_and_member<'a>(
-    state: &'a AppState,
+fn site_and_member(
+    state: &AppState,
     path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<(&'a Site, MemberId), ApiError> {
+) -> Result<(&Site, MemberId), ApiError> {
     let Path((site, member)) =
         path.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))?;
     let key = SiteKey::parse(&site).map_err(ApiError::invalid)?;
