@@ -12,3 +12,9 @@ UPDATE points_ledger SET balance_after = (
     WHERE earlier.site = points_ledger.site AND earlier.member_id = points_ledger.member_id
       AND earlier.id <= points_ledger.id
 );
+
+-- The ledger is append-only, whoever connects: corrections are new entries.
+CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger
+BEGIN SELECT RAISE(ABORT, 'points_ledger is append-only: add a correcting entry instead'); END;
+CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger
+BEGIN SELECT RAISE(ABORT, 'points_ledger is append-only: add a correcting entry instead'); END;

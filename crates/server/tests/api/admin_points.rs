@@ -176,3 +176,13 @@ async fn crossing_into_a_tier_is_celebrated_in_exactly_one_session() {
     let after = app.member_session("bob").await;
     assert_eq!((after["member"]["tier"]["name"].clone(), after["member"]["tier_up"].clone()), (json!("Silver"), json!(false)));
 }
+
+#[tokio::test]
+async fn the_ledger_refuses_edits_and_deletions_from_anyone() {
+    let app = spawn_app().await;
+    for sql in ["UPDATE points_ledger SET delta = 99999", "DELETE FROM points_ledger"] {
+        let error = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&app.db).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    assert_eq!(app.count("SELECT SUM(delta) FROM points_ledger WHERE member_id = 'alice'").await, 1240);
+}
