@@ -96,6 +96,14 @@ fn feedback(v: &JsValue) -> Option<FeedbackSettings> {
     Some(FeedbackSettings {
         enabled: field(v, "enabled")?.as_bool()?,
         scale: Scale::from_name(&string(v, "scale")?)?,
+        ask: field(v, "ask")?.as_bool()?,
         question: optional_string(v, "question")?,
+        farewell: optional_string(v, "farewell")?,
+        apology: optional_string(v, "apology")?,
+        follow_up: optional_string(v, "follow_up")?,
+        recovery_points: match field(v, "recovery_points") {
+            None => None,
+            Some(_) => Some(integer(v, "recovery_points")?),
+        },
     })
 }

@@ -50,6 +50,12 @@ pub fn event(e: &Event) -> JsValue {
             .set("scale", scale.name())
             .set("score", *score as f64)
             .maybe("comment", comment.as_deref()),
+        Event::Comment { id, at, feedback_id, comment } => w
+            .set("type", "comment")
+            .set("id", id.as_str())
+            .set("at", *at)
+            .set("feedback_id", feedback_id.as_str())
+            .set("comment", comment.as_str()),
         Event::Dismiss { id, at } => w.set("type", "dismiss").set("id", id.as_str()).set("at", *at),
         Event::Track { id, at, name, value } => w
             .set("type", "track")

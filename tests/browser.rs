@@ -43,7 +43,16 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
         }),
         join_url: None,
         hide_badge: false,
-        feedback: FeedbackSettings { enabled: true, scale: Scale::Csat5, question: None },
+        feedback: FeedbackSettings {
+            enabled: true,
+            scale: Scale::Csat5,
+            ask: true,
+            question: None,
+            farewell: Some("Thanks for visiting!".into()),
+            apology: None,
+            follow_up: None,
+            recovery_points: None,
+        },
     }
 }
 

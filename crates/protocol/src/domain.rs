@@ -81,6 +81,9 @@ impl MemberId {
     }
 }
 
+/// Ledger keys the server makes itself (goodwill points) start with this; callers' may not.
+pub const SERVER_KEY_PREFIX: &str = "moments:";
+
 /// A change to a member's points, as the host's backend asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PointsChange {
@@ -110,6 +113,12 @@ impl PointsChange {
             ("idempotency_key_empty", "idempotency_key_too_long"),
             "idempotency_key",
         )?;
+        if idempotency_key.starts_with(SERVER_KEY_PREFIX) {
+            return Err(InvalidInput::new(
+                "idempotency_key_reserved",
+                format!("idempotency keys starting with {SERVER_KEY_PREFIX:?} are the server's own"),
+            ));
+        }
         Ok(Self { delta, reason, idempotency_key })
     }
 }
@@ -227,6 +236,15 @@ impl Score {
     pub fn scale(self) -> Scale {
         self.scale
     }
+    /// A detractor's answer, which calls for service recovery: 1 or 2 of five faces, 0 to 6
+    /// of NPS, thumbs down.
+    pub fn is_low(self) -> bool {
+        match self.scale {
+            Scale::Csat5 => self.value <= 2,
+            Scale::Nps => self.value <= 6,
+            Scale::Thumbs => self.value == 0,
+        }
+    }
     pub fn value(self) -> u8 {
         self.value
     }
@@ -303,6 +321,7 @@ pub struct ValidEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEventKind {
     Feedback { score: Score, comment: Option<Comment> },
+    Comment { feedback_id: Uuid, comment: Comment },
     Dismiss,
     Track { name: String, value: Option<f64> },
 }
@@ -316,6 +335,12 @@ impl TryFrom<Event> for ValidEvent {
             Event::Feedback { at, scale, score, comment, .. } => {
                 let comment = comment.as_deref().map(Comment::parse).transpose()?.flatten();
                 (at, ValidEventKind::Feedback { score: Score::parse(scale, score)?, comment })
+            }
+            Event::Comment { at, feedback_id, comment, .. } => {
+                let feedback_id = Uuid::parse(&feedback_id, "invalid_feedback_id", "feedback_id")?;
+                let comment = Comment::parse(&comment)?
+                    .ok_or_else(|| InvalidInput::new("comment_empty", "a comment event needs a comment"))?;
+                (at, ValidEventKind::Comment { feedback_id, comment })
             }
             Event::Dismiss { at, .. } => (at, ValidEventKind::Dismiss),
             Event::Track { at, name, value, .. } => {

@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod limits;
 pub mod locale;
+pub mod sampling;
 pub mod uuid;
 pub mod wire;
 

@@ -120,9 +120,24 @@ impl TierStatus {
 pub struct FeedbackSettings {
     pub enabled: bool,
     pub scale: Scale,
+    /// Whether to ask this visitor at the end of this session: they are in the site's sample
+    /// and have not answered within its cooldown.
+    pub ask: bool,
     /// The site's own question, in `locale`; the widget's catalog has a default.
     #[serde(default)]
     pub question: Option<String>,
+    /// Said as the session ends, above the question.
+    #[serde(default)]
+    pub farewell: Option<String>,
+    /// Shown at once after a low answer, with `follow_up`; the catalog has defaults.
+    #[serde(default)]
+    pub apology: Option<String>,
+    #[serde(default)]
+    pub follow_up: Option<String>,
+    /// Points a member gets as a goodwill gesture after a low answer, when the site gives
+    /// them and the member has not had them within the site's recovery cooldown.
+    #[serde(default)]
+    pub recovery_points: Option<i64>,
 }
 
 /// How a feedback answer is scored.
@@ -192,6 +207,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// A comment the visitor added after their one-tap answer; stored with that answer.
+    Comment {
+        id: String,
+        at: f64,
+        /// The `id` of the feedback event it belongs to.
+        feedback_id: String,
+        comment: String,
+    },
     /// The visitor closed the feedback prompt without answering.
     Dismiss { id: String, at: f64 },
     /// An event the host tracked (`element.track(name, {value})`).
@@ -207,7 +230,7 @@ pub enum Event {
 impl Event {
     pub fn id(&self) -> &str {
         match self {
-            Event::Feedback { id, .. } | Event::Dismiss { id, .. } | Event::Track { id, .. } => id,
+            Event::Feedback { id, .. } | Event::Comment { id, .. } | Event::Dismiss { id, .. } | Event::Track { id, .. } => id,
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct SiteSettings {
     pub loyalty: LoyaltySettings,
     #[serde(default)]
     pub feedback: FeedbackConfig,
+    #[serde(default)]
+    pub recovery: RecoveryConfig,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
     pub texts: BTreeMap<String, SiteTexts>,
@@ -117,11 +119,33 @@ pub struct LoyaltySettings {
 pub struct FeedbackConfig {
     pub enabled: bool,
     pub scale: Scale,
+    /// Share of visitors asked at the end of a session, 0 to 1, decided once per visitor.
+    pub sample_rate: f64,
+    /// A visitor who answered is not asked again for this many days.
+    pub cooldown_days: u32,
 }
 
 impl Default for FeedbackConfig {
     fn default() -> Self {
-        Self { enabled: true, scale: Scale::Csat5 }
+        Self { enabled: true, scale: Scale::Csat5, sample_rate: 1.0, cooldown_days: 30 }
+    }
+}
+
+/// Service recovery after a low answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecoveryConfig {
+    /// Points an identified member gets as a goodwill gesture; 0 gives none.
+    pub goodwill_points: i64,
+    /// A member gets goodwill points at most once in this many days.
+    pub cooldown_days: u32,
+    /// The ledger entry's reason, which the member sees in their history.
+    pub reason: String,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        Self { goodwill_points: 0, cooldown_days: 30, reason: "With our apologies".into() }
     }
 }
 
@@ -134,6 +158,12 @@ pub struct SiteTexts {
     pub greeting_member: Option<String>,
     /// The feedback question; the widget's catalog has a default.
     pub question: Option<String>,
+    /// Said as the session ends, above the question.
+    pub farewell: Option<String>,
+    /// Shown at once after a low answer; the widget's catalog has a default.
+    pub apology: Option<String>,
+    /// The promise that follows the apology ("our team will contact you within a day").
+    pub follow_up: Option<String>,
 }
 
 /// Reads the environment; a seam so tests can pass their own.
@@ -210,6 +240,12 @@ impl SiteSettings {
         if self.tiers.iter().any(|t| t.threshold < 0 || t.name.trim().is_empty()) {
             bail!("each tier needs a name and a threshold of 0 or more");
         }
+        if !(0.0..=1.0).contains(&self.feedback.sample_rate) {
+            bail!("feedback.sample_rate must be between 0 and 1");
+        }
+        if !(0..=moments_protocol::limits::MAX_POINTS_DELTA).contains(&self.recovery.goodwill_points) {
+            bail!("recovery.goodwill_points must be between 0 and 1000000");
+        }
         if self.member_token_secrets.iter().any(|s| s.secret.len() < 8) {
             bail!("member_token_secrets: each secret must be at least 8 characters");
         }
@@ -256,6 +292,8 @@ mod tests {
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.tiers]]\nname = \"G\"\nthreshold = 5\n[[sites.tiers]]\nname = \"S\"\nthreshold = 1",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.texts.fr]\ngreeting = \"Salut\"",
             "[server]\nadmin_key = \"short\"",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.feedback]\nsample_rate = 1.5",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.recovery]\ngoodwill_points = -5",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.loyalty]\nanonymous = \"join\"",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.loyalty]\nanonymous = \"join\"\njoin_url = \"javascript:alert(1)\"",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\ntiers = [{ name = \"G\", threshold = 0, names = { fr = \"Or\" } }]",

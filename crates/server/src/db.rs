@@ -34,3 +34,5 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
+
+pub const DAY_MS: i64 = 86_400_000;

@@ -2,6 +2,7 @@
 
 pub mod admin_auth;
 pub mod configuration;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod ledger;
 pub mod member_token;
 pub mod members;
 pub mod origin;
+pub mod recovery;
 pub mod routes;
 pub mod sites;
 pub mod startup;

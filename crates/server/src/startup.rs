@@ -88,7 +88,10 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
     // Server-to-server: no CORS, so no browser page can call it with a visitor's cookies or not.
     let admin = Router::new()
         .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member))
-        .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points));
+        .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points))
+        .route("/v1/admin/sites/{site}/feedback", get(admin::feedback::list_feedback))
+        .route("/v1/admin/sites/{site}/recovery", get(admin::recovery::list_cases))
+        .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case));
 
     let mut router = Router::new()
         .route("/healthz", get(health::health))

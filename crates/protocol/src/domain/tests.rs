@@ -138,6 +138,7 @@ fn points_changes_say_what_is_wrong() {
     for (delta, reason, key, code) in cases {
         assert_eq!(PointsChange::parse(delta, reason, key).unwrap_err().code, code);
     }
+    assert_eq!(PointsChange::parse(Some(5), "r", "moments:recovery:x").unwrap_err().code, "idempotency_key_reserved");
 }
 
 #[test]
@@ -147,4 +148,25 @@ fn birthdays_are_real_dates() {
     for bad in ["1900-02-29", "1990-13-01", "1990-04-31", "1990-1-01", "19900101", "1990-01-00", "abcd-01-01", "+990-01-01"] {
         assert!(Birthday::parse(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn low_answers_call_for_recovery() {
+    let low = |scale, value| Score::parse(scale, value).unwrap().is_low();
+    assert!(low(Scale::Csat5, 1) && low(Scale::Csat5, 2) && !low(Scale::Csat5, 3));
+    assert!(low(Scale::Nps, 0) && low(Scale::Nps, 6) && !low(Scale::Nps, 7));
+    assert!(low(Scale::Thumbs, 0) && !low(Scale::Thumbs, 1));
+}
+
+#[test]
+fn comment_events_name_their_answer_and_say_something() {
+    let comment = |feedback_id: &str, text: &str| {
+        ValidEvent::try_from(Event::Comment { id: ID.into(), at: AT, feedback_id: feedback_id.into(), comment: text.into() })
+    };
+    let ok = comment("11111111-2222-4333-8444-555555555555", "  slow delivery ").unwrap();
+    assert!(matches!(ok.kind, ValidEventKind::Comment { ref comment, .. } if comment.as_str() == "slow delivery"));
+    assert_eq!(comment("nope", "x").unwrap_err().code, "invalid_feedback_id");
+    assert_eq!(comment("11111111-2222-4333-8444-555555555555", "  ").unwrap_err().code, "comment_empty");
+    let long = "é".repeat(MAX_COMMENT_GRAPHEMES + 1);
+    assert_eq!(comment("11111111-2222-4333-8444-555555555555", &long).unwrap_err().code, "comment_too_long");
 }

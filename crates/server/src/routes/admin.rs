@@ -1,11 +1,14 @@
 //! Server-to-server admin API: the host's backend changes and reads members' points.
 //! Every route takes the admin key (see `admin_auth`).
 
+pub mod feedback;
 pub mod members;
 pub mod points;
+pub mod recovery;
 
 use axum::extract::Path;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use moments_protocol::limits::MAX_LEDGER_PAGE;
 use axum::http::StatusCode;
 use moments_protocol::domain::{MemberId, SiteKey};
 
@@ -18,9 +21,29 @@ fn site_and_member(
     state: &AppState,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(&Site, MemberId), ApiError> {
-    let Path((site, member)) =
-        path.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))?;
-    let key = SiteKey::parse(&site).map_err(ApiError::invalid)?;
-    let site = state.sites.get(key.as_str()).ok_or_else(|| ApiError::unknown_site(key.as_str()))?;
-    Ok((site, MemberId::parse(&member).map_err(ApiError::invalid)?))
+    let Path((site, member)) = path.map_err(bad_path)?;
+    Ok((configured_site(state, &site)?, MemberId::parse(&member).map_err(ApiError::invalid)?))
+}
+
+fn configured_site<'a>(state: &'a AppState, key: &str) -> Result<&'a Site, ApiError> {
+    let key = SiteKey::parse(key).map_err(ApiError::invalid)?;
+    state.sites.get(key.as_str()).ok_or_else(|| ApiError::unknown_site(key.as_str()))
+}
+
+fn bad_path(rejection: PathRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", rejection.body_text())
+}
+
+fn bad_query(rejection: QueryRejection) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", rejection.body_text())
+}
+
+/// A page size from `?limit=`: 1 to `MAX_LEDGER_PAGE`, 20 when absent.
+fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(20);
+    if (1..=MAX_LEDGER_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit", format!("limit is 1 to {MAX_LEDGER_PAGE}")))
+    }
 }

@@ -6,8 +6,11 @@ use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent};
 use moments_protocol::InvalidInput;
 use serde_json::Value;
+use sqlx::SqliteConnection;
 
 use crate::db::now_ms;
+use crate::recovery;
+use crate::sites::Site;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -30,7 +33,7 @@ pub async fn record_events(
     ApiJson(batch): ApiJson<EventBatch<Value>>,
 ) -> Result<Json<EventsResponse>, ApiError> {
     let site = SiteKey::parse(&batch.site).map_err(ApiError::invalid)?;
-    state.site_for(&site, &headers)?;
+    let site_settings = state.site_for(&site, &headers)?;
     let visitor = VisitorId::parse(&batch.visitor_id).map_err(ApiError::invalid)?;
     let session = Uuid::parse(&batch.session_id, "invalid_session_id", "session_id").map_err(ApiError::invalid)?;
     if batch.events.len() > MAX_BATCH_EVENTS {
@@ -73,46 +76,113 @@ pub async fn record_events(
                 continue;
             }
         };
-        let (kind, scale, score, comment, name, value) = match &event.kind {
-            ValidEventKind::Feedback { score, comment } => (
-                "feedback",
-                Some(score.scale().name()),
-                Some(score.value()),
-                comment.as_ref().map(|c| c.as_str()),
-                None,
-                None,
-            ),
-            ValidEventKind::Dismiss => ("dismiss", None, None, None, None, None),
-            ValidEventKind::Track { name, value } => ("track", None, None, None, Some(name.as_str()), *value),
+        let outcome = match &event.kind {
+            ValidEventKind::Comment { feedback_id, comment } => {
+                add_comment(&mut tx, site.as_str(), visitor.as_str(), feedback_id.as_str(), comment.as_str()).await?
+            }
+            _ => store(&mut tx, site_settings, &event, &Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() }, received_at).await?,
         };
-        let inserted = sqlx::query(
-            "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, occurred_at, received_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
-        )
-        .bind(site.as_str())
-        .bind(event.id.as_str())
-        .bind(session.as_str())
-        .bind(visitor.as_str())
-        .bind(&member_id)
-        .bind(kind)
-        .bind(scale)
-        .bind(score)
-        .bind(comment)
-        .bind(name)
-        .bind(value)
-        .bind(event.at_ms)
-        .bind(received_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            response.accepted += 1;
-        } else {
-            response.duplicates += 1;
+        match outcome {
+            Ok(true) => response.accepted += 1,
+            Ok(false) => response.duplicates += 1,
+            Err(error) => response.rejected.push(RejectedEvent {
+                index: index as u32,
+                id: Some(event.id.as_str().to_owned()),
+                error: ErrorDetail { code: error.code.into(), message: error.message },
+            }),
         }
     }
     tx.commit().await?;
     Ok(Json(response))
+}
+
+/// Who sent a batch, as the server knows it.
+struct Context<'a> {
+    session: &'a Uuid,
+    visitor: &'a VisitorId,
+    member_id: Option<&'a str>,
+}
+
+/// Stores an event once; a new low answer also opens its recovery case. `Ok(Ok(false))`: a
+/// duplicate.
+async fn store(
+    tx: &mut SqliteConnection,
+    site: &Site,
+    event: &ValidEvent,
+    from: &Context<'_>,
+    received_at: i64,
+) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
+    let (kind, score, name, value) = match &event.kind {
+        ValidEventKind::Feedback { score, .. } => ("feedback", Some(*score), None, None),
+        ValidEventKind::Dismiss => ("dismiss", None, None, None),
+        ValidEventKind::Track { name, value } => ("track", None, Some(name.as_str()), *value),
+        ValidEventKind::Comment { .. } => {
+            return Ok(Err(InvalidInput::new("invalid_event", "a comment joins its answer's row (add_comment)")));
+        }
+    };
+    let comment = match &event.kind {
+        ValidEventKind::Feedback { comment, .. } => comment.as_ref().map(|c| c.as_str()),
+        _ => None,
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, occurred_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
+    )
+    .bind(&site.settings.key)
+    .bind(event.id.as_str())
+    .bind(from.session.as_str())
+    .bind(from.visitor.as_str())
+    .bind(from.member_id)
+    .bind(kind)
+    .bind(score.map(|s| s.scale().name()))
+    .bind(score.map(|s| s.value()))
+    .bind(comment)
+    .bind(name)
+    .bind(value)
+    .bind(event.at_ms)
+    .bind(received_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if let (true, Some(score)) = (inserted, score) {
+        let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
+        recovery::open_case(tx, site, &answer, received_at).await?;
+    }
+    Ok(Ok(inserted))
+}
+
+/// A comment joins the answer it follows (one row per answer). Sending it again changes
+/// nothing; a different comment for an answer that has one is refused.
+async fn add_comment(
+    tx: &mut SqliteConnection,
+    site: &str,
+    visitor: &str,
+    feedback_id: &str,
+    comment: &str,
+) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
+    let existing: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT comment FROM events WHERE site = ? AND id = ? AND visitor_id = ? AND type = 'feedback'",
+    )
+    .bind(site)
+    .bind(feedback_id)
+    .bind(visitor)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(match existing {
+        None => Err(InvalidInput::new("unknown_feedback", "feedback_id names no answer of this visitor; send the answer first")),
+        Some(Some(stored)) if stored == comment => Ok(false),
+        Some(Some(_)) => Err(InvalidInput::new("comment_exists", "this answer has a comment already")),
+        Some(None) => {
+            sqlx::query("UPDATE events SET comment = ? WHERE site = ? AND id = ? AND comment IS NULL")
+                .bind(comment)
+                .bind(site)
+                .bind(feedback_id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
+        }
+    })
 }
 
 fn parse_event(raw: Value) -> Result<ValidEvent, InvalidInput> {

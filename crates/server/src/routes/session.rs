@@ -1,14 +1,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use moments_protocol::domain::SessionStart;
+use moments_protocol::domain::{SessionStart, VisitorId};
+use moments_protocol::sampling;
 use moments_protocol::wire::{ErrorBody, FeedbackSettings, MemberSummary, SessionRequest, SessionResponse};
 use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
 use moments_protocol::{InvalidInput, Locale};
 use sqlx::SqlitePool;
 
 use crate::configuration::AnonymousBadge;
-use crate::db::now_ms;
+use crate::db::{DAY_MS, now_ms};
+use crate::recovery;
 use crate::members::{self, Profile};
 use crate::ledger;
 use crate::error::ApiError;
@@ -111,9 +113,36 @@ pub async fn start_session(
         feedback: FeedbackSettings {
             enabled: site.settings.feedback.enabled,
             scale: site.settings.feedback.scale,
+            ask: should_ask(&state.db, site, &start.visitor, now).await?,
             question: site.text(locale, |t| t.question.as_ref()),
+            farewell: site.text(locale, |t| t.farewell.as_ref()),
+            apology: site.text(locale, |t| t.apology.as_ref()),
+            follow_up: site.text(locale, |t| t.follow_up.as_ref()),
+            recovery_points: match &member {
+                Some(m) => recovery::goodwill_available(&state.db, site, &m.sub, now).await?,
+                None => None,
+            },
         },
     }))
+}
+
+/// Ask at the end of this session? Only visitors in the site's sample (sticky: decided by
+/// hashing the visitor id) who have not answered within the cooldown.
+async fn should_ask(db: &SqlitePool, site: &Site, visitor: &VisitorId, now: i64) -> Result<bool, sqlx::Error> {
+    let feedback = &site.settings.feedback;
+    if !feedback.enabled || !sampling::in_sample(&site.settings.key, visitor.as_str(), feedback.sample_rate) {
+        return Ok(false);
+    }
+    let since = now - i64::from(feedback.cooldown_days) * DAY_MS;
+    let answered: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE site = ? AND visitor_id = ? AND type = 'feedback' AND received_at > ?)",
+    )
+    .bind(&site.settings.key)
+    .bind(visitor.as_str())
+    .bind(since)
+    .fetch_one(db)
+    .await?;
+    Ok(!answered)
 }
 
 fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Option<String> {

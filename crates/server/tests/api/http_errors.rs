@@ -41,7 +41,7 @@ async fn the_protocol_is_published_as_openapi() {
     let app = spawn_app().await;
     let doc: Value = app.client.get(format!("{}/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
-    for path in ["/v1/session", "/v1/events", "/healthz", "/v1/admin/sites/{site}/members/{member}", "/v1/admin/sites/{site}/members/{member}/points"] {
+    for path in ["/v1/session", "/v1/events", "/healthz", "/v1/admin/sites/{site}/members/{member}", "/v1/admin/sites/{site}/members/{member}/points", "/v1/admin/sites/{site}/feedback", "/v1/admin/sites/{site}/recovery", "/v1/admin/sites/{site}/recovery/{id}/resolve"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     for schema in ["SessionRequest", "SessionResponse", "Event", "EventsResponse", "ErrorBody", "PointsRequest", "StoredEntry", "MemberAccount", "LedgerEntry"] {

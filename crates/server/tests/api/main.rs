@@ -2,6 +2,7 @@
 
 mod admin_points;
 mod events;
+mod feedback;
 mod helpers;
 mod http_errors;
 mod member_tokens;

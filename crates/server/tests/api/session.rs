@@ -20,7 +20,16 @@ async fn an_anonymous_session_gets_greeting_and_feedback_settings() {
     assert_eq!(body["locale"], "en");
     assert_eq!(body["greeting"], "Welcome! We're glad you're here.");
     assert_eq!(body["member"], Value::Null);
-    assert_eq!(body["feedback"], json!({ "enabled": true, "scale": "csat5", "question": "How is your visit going?" }));
+    assert_eq!(
+        body["feedback"],
+        json!({
+            "enabled": true, "scale": "csat5", "ask": true, "question": "How is your visit going?",
+            "farewell": "Thanks for stopping by. Before you go…",
+            "apology": "We're sorry your visit fell short.",
+            "follow_up": "Someone from our team will look into it today.",
+            "recovery_points": null,
+        })
+    );
     let id = body["session_id"].as_str().unwrap();
     assert!(moments_protocol::uuid::is_canonical(id));
     let stored = app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}' AND member_id IS NULL")).await;

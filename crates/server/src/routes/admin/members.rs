@@ -2,7 +2,6 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use moments_protocol::limits::MAX_LEDGER_PAGE;
 use moments_protocol::wire::{ErrorBody, TierStatus};
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +10,6 @@ use crate::error::ApiError;
 use crate::ledger::{self, StoredEntry};
 use crate::members;
 use crate::state::AppState;
-
-const DEFAULT_PAGE: u32 = 20;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
@@ -55,15 +52,8 @@ pub async fn get_member(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<MemberAccount>, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
-    let Query(page) = query.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", e.body_text()))?;
-    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_LEDGER_PAGE).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_limit",
-            format!("limit is 1 to {MAX_LEDGER_PAGE}"),
-        ));
-    }
+    let Query(page) = query.map_err(super::bad_query)?;
+    let limit = super::page_limit(page.limit)?;
     let key = site.settings.key.as_str();
     let Some(name) = members::find(&state.db, key, member.as_str()).await? else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "member_not_found", format!("site {key} has no member {:?}", member.as_str())));

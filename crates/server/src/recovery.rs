@@ -1,0 +1,102 @@
+//! Service recovery ("a complaint is a gift"): a low answer opens a case for the site's staff
+//! and, where the site gives them, grants an identified member goodwill points, at most once
+//! per member per cooldown and exactly once per answer. The database enforces both.
+
+use moments_protocol::domain::{SERVER_KEY_PREFIX, Score};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::db::DAY_MS;
+use crate::sites::Site;
+
+/// Ledger keys of goodwill grants: `moments:recovery:<event id>`.
+fn goodwill_key(event_id: &str) -> String {
+    format!("{SERVER_KEY_PREFIX}recovery:{event_id}")
+}
+
+fn key_pattern() -> String {
+    format!("{SERVER_KEY_PREFIX}recovery:%")
+}
+
+fn cooldown_start(site: &Site, now: i64) -> i64 {
+    now - i64::from(site.settings.recovery.cooldown_days) * DAY_MS
+}
+
+/// The goodwill points the member would get after a low answer now, if any.
+pub async fn goodwill_available(db: &SqlitePool, site: &Site, member: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let points = site.settings.recovery.goodwill_points;
+    if points <= 0 {
+        return Ok(None);
+    }
+    let granted_lately: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM points_ledger WHERE site = ? AND member_id = ? AND idempotency_key LIKE ? AND created_at > ?)",
+    )
+    .bind(&site.settings.key)
+    .bind(member)
+    .bind(key_pattern())
+    .bind(cooldown_start(site, now))
+    .fetch_one(db)
+    .await?;
+    Ok((!granted_lately).then_some(points))
+}
+
+pub struct Answer<'a> {
+    pub event_id: &'a str,
+    pub visitor_id: &'a str,
+    pub member_id: Option<&'a str>,
+    pub score: Score,
+}
+
+/// Called in the transaction that stores a new answer, so a case and its points exist
+/// exactly when the answer does.
+pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<(), sqlx::Error> {
+    if !answer.score.is_low() {
+        return Ok(());
+    }
+    let key = site.settings.key.as_str();
+    let points = match answer.member_id {
+        Some(member) if site.settings.recovery.goodwill_points > 0 => grant_goodwill(tx, site, member, answer.event_id, now).await?,
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO recovery_cases (site, event_id, visitor_id, member_id, scale, score, points, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, event_id) DO NOTHING",
+    )
+    .bind(key)
+    .bind(answer.event_id)
+    .bind(answer.visitor_id)
+    .bind(answer.member_id)
+    .bind(answer.score.scale().name())
+    .bind(answer.score.value())
+    .bind(points)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// One statement: appends the grant unless the member had one within the cooldown (or this
+/// answer's grant exists already). Returns the points granted.
+async fn grant_goodwill(tx: &mut SqliteConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let recovery = &site.settings.recovery;
+    let granted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, COALESCE(SUM(delta), 0) + ?3
+         FROM points_ledger WHERE site = ?1 AND member_id = ?2
+         HAVING NOT EXISTS (
+             SELECT 1 FROM points_ledger WHERE site = ?1 AND member_id = ?2 AND idempotency_key LIKE ?7 AND created_at > ?8
+         )
+         ON CONFLICT (site, member_id, idempotency_key) DO NOTHING
+         RETURNING delta",
+    )
+    .bind(&site.settings.key)
+    .bind(member)
+    .bind(recovery.goodwill_points)
+    .bind(&recovery.reason)
+    .bind(goodwill_key(event_id))
+    .bind(now)
+    .bind(key_pattern())
+    .bind(cooldown_start(site, now))
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(granted)
+}

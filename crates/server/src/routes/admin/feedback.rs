@@ -1,0 +1,161 @@
+use axum::Json;
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use moments_protocol::wire::{ErrorBody, Scale};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+use crate::admin_auth::Admin;
+use crate::csv;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Rows per database read while a CSV export streams.
+const CSV_CHUNK: u32 = 500;
+
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct FeedbackQuery {
+    /// Received at or after this time (ms since the Unix epoch).
+    pub from: Option<i64>,
+    /// Received before this time (ms since the Unix epoch).
+    pub to: Option<i64>,
+    pub min_score: Option<i64>,
+    pub max_score: Option<i64>,
+    /// Only answers with (true) or without (false) a comment.
+    pub has_comment: Option<bool>,
+    /// `csat5`, `nps` or `thumbs`.
+    pub scale: Option<String>,
+    /// Page size, 1 to 100 (default 20); CSV exports ignore it and send everything.
+    pub limit: Option<u32>,
+    /// A previous page's `next_cursor`.
+    pub cursor: Option<i64>,
+    /// `csv` streams every matching answer as CSV instead of a JSON page.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FeedbackItem {
+    #[serde(skip)]
+    pub rowid: i64,
+    pub id: String,
+    pub session_id: String,
+    pub visitor_id: String,
+    pub member_id: Option<String>,
+    pub scale: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    /// By the visitor's clock.
+    pub occurred_at: i64,
+    pub received_at: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedbackPage {
+    /// Newest first.
+    pub items: Vec<FeedbackItem>,
+    pub next_cursor: Option<i64>,
+}
+
+/// The site's feedback answers, newest first, filtered; a JSON page or a CSV export.
+#[utoipa::path(
+    get, path = "/v1/admin/sites/{site}/feedback",
+    params(("site" = String, Path), FeedbackQuery),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, body = FeedbackPage, description = "JSON, or text/csv with ?format=csv"),
+        (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
+        (status = 404, body = ErrorBody, description = "unknown_site"),
+        (status = 422, body = ErrorBody, description = "invalid_query, invalid_limit, invalid_scale, invalid_format"),
+    )
+)]
+pub async fn list_feedback(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<FeedbackQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(site) = path.map_err(super::bad_path)?;
+    let site = super::configured_site(&state, &site)?.settings.key.clone();
+    let Query(filter) = query.map_err(super::bad_query)?;
+    if let Some(scale) = filter.scale.as_deref().filter(|s| Scale::from_name(s).is_none()) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scale", format!("scale {scale:?} is not csat5, nps or thumbs")));
+    }
+    match filter.format.as_deref() {
+        None | Some("json") => {
+            let limit = super::page_limit(filter.limit)?;
+            let mut items = page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
+            let more = items.len() > limit as usize;
+            items.truncate(limit as usize);
+            let next_cursor = if more { items.last().map(|i| i.rowid) } else { None };
+            Ok(Json(FeedbackPage { items, next_cursor }).into_response())
+        }
+        Some("csv") => Ok(csv_export(state.db.clone(), site, filter)),
+        Some(other) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", format!("format {other:?} is not json or csv"))),
+    }
+}
+
+async fn page(db: &SqlitePool, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT rowid, id, session_id, visitor_id, member_id, scale, score, comment, occurred_at, received_at FROM events
+         WHERE site = ?1 AND type = 'feedback' AND rowid < ?2
+           AND (?3 IS NULL OR received_at >= ?3) AND (?4 IS NULL OR received_at < ?4)
+           AND (?5 IS NULL OR score >= ?5) AND (?6 IS NULL OR score <= ?6)
+           AND (?7 IS NULL OR (comment IS NOT NULL) = ?7) AND (?8 IS NULL OR scale = ?8)
+         ORDER BY rowid DESC LIMIT ?9",
+    )
+    .bind(site)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.min_score)
+    .bind(f.max_score)
+    .bind(f.has_comment)
+    .bind(f.scale.as_deref())
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await
+}
+
+/// Streams the export a chunk at a time, so a large site's history never sits in memory.
+fn csv_export(db: SqlitePool, site: String, filter: FeedbackQuery) -> Response {
+    let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id"]);
+    let first = futures_util::stream::once(async move { Ok::<_, sqlx::Error>(header) });
+    let rows = futures_util::stream::unfold(Some(None::<i64>), move |cursor| {
+        let (db, site, filter) = (db.clone(), site.clone(), filter.clone());
+        async move {
+            let before = cursor?;
+            match page(&db, &site, &filter, before, CSV_CHUNK).await {
+                Ok(items) if items.is_empty() => None,
+                Ok(items) => {
+                    let next = (items.len() == CSV_CHUNK as usize).then(|| items.last().map(|i| i.rowid));
+                    let text: String = items.iter().map(csv_line).collect();
+                    Some((Ok(text), next))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "feedback export failed midway");
+                    Some((Err(error), None))
+                }
+            }
+        }
+    });
+    let body = Body::from_stream(futures_util::StreamExt::chain(first, rows));
+    let disposition = "attachment; filename=\"feedback.csv\"";
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
+}
+
+fn csv_line(i: &FeedbackItem) -> String {
+    csv::row(&[
+        &i.id,
+        &i.received_at.to_string(),
+        &i.occurred_at.to_string(),
+        &i.scale,
+        &i.score.to_string(),
+        i.comment.as_deref().unwrap_or(""),
+        i.member_id.as_deref().unwrap_or(""),
+        &i.visitor_id,
+        &i.session_id,
+    ])
+}
