@@ -97,6 +97,22 @@ pub fn format_date(at_ms: i64, locale: &str) -> String {
     date.to_locale_date_string(locale, &options).into()
 }
 
+/// Characters as the visitor sees them (grapheme clusters, through `Intl.Segmenter`);
+/// Unicode scalar values where the browser has no segmenter.
+pub fn grapheme_count(text: &str) -> usize {
+    // The constructor throws where it does not exist (Firefox before 125): look first.
+    let has_segmenter = js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| js_sys::Reflect::has(&intl, &"Segmenter".into()))
+        .unwrap_or(false);
+    if !has_segmenter {
+        return text.chars().count();
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"granularity".into(), &"grapheme".into());
+    let segmenter = js_sys::Intl::Segmenter::new(&js_sys::Array::new(), &options);
+    js_sys::Array::from(&segmenter.segment(text)).length() as usize
+}
+
 pub fn as_element(value: &JsValue) -> Option<Element> {
     value.dyn_ref::<Element>().cloned()
 }

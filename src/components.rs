@@ -1,5 +1,7 @@
 mod app;
 mod badge;
+mod comment_box;
+mod end_prompt;
 mod feedback_prompt;
 mod greeting;
 mod member_standing;
@@ -8,4 +10,5 @@ mod tier_progress;
 mod widget_view;
 
 pub use app::{App, AppProps};
+pub use feedback_prompt::FeedbackHandlers;
 pub use widget_view::{WidgetView, WidgetViewProps};

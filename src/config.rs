@@ -10,7 +10,12 @@ pub struct WidgetConfig {
     pub locale: Option<String>,
     /// `mode="inline"`: rendered in place (an account page) instead of floating.
     pub inline: bool,
+    /// `idle-timeout`: seconds without input that end the session; 0 never.
+    pub idle_timeout_secs: u32,
 }
+
+/// Without an `idle-timeout` attribute (or with one that is not a number of seconds).
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u32 = 120;
 
 /// Why the element cannot start; reported through a `moments:error` event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +44,7 @@ impl WidgetConfig {
             member_token: present("member-token"),
             locale: present("locale"),
             inline: present("mode").is_some_and(|m| m.eq_ignore_ascii_case("inline")),
+            idle_timeout_secs: present("idle-timeout").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
         })
     }
 
@@ -68,6 +74,16 @@ mod tests {
         assert_eq!(config.member_token, None);
         assert_eq!(config.locale.as_deref(), Some("zh-HK"));
         assert!(!config.inline);
+        assert_eq!(config.idle_timeout_secs, DEFAULT_IDLE_TIMEOUT_SECS);
+    }
+
+    #[test]
+    fn idle_timeout_in_seconds_zero_for_never() {
+        let idle = |value: &'static str| {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([("backend", "http://x"), ("site", "s"), ("idle-timeout", value)]));
+            WidgetConfig::from_attributes(attrs(pairs)).unwrap().idle_timeout_secs
+        };
+        assert_eq!((idle("5"), idle("0"), idle("soon"), idle("-3")), (5, 0, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_IDLE_TIMEOUT_SECS));
     }
 
     #[test]

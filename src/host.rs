@@ -10,6 +10,7 @@ use yew::AppHandle;
 use crate::browser;
 use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
+use crate::session_end::EndSignal;
 
 /// src/style.css, minified by build.rs.
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
@@ -23,6 +24,7 @@ thread_local! {
 #[wasm_bindgen]
 pub struct MountedWidget {
     app: Option<AppHandle<App>>,
+    end: Rc<EndSignal>,
 }
 
 #[wasm_bindgen]
@@ -32,6 +34,12 @@ impl MountedWidget {
             app.destroy();
         }
     }
+
+    /// `element.endSession()`: the host says the visit is over (checkout done, chat closed).
+    #[wasm_bindgen(js_name = endSession)]
+    pub fn end_session(&self) {
+        self.end.end();
+    }
 }
 
 /// Renders the widget into `host`'s open shadow root, where the page's CSS cannot reach it
@@ -39,7 +47,7 @@ impl MountedWidget {
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement) -> MountedWidget {
     crate::crash::install();
-    let nothing = MountedWidget { app: None };
+    let nothing = MountedWidget { app: None, end: Rc::default() };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
         Ok(config) => config,
         Err(error) => {
@@ -56,8 +64,10 @@ pub fn mount(host: HtmlElement) -> MountedWidget {
     if root.append_child(&container).is_err() {
         return nothing;
     }
-    let props = AppProps { config: Rc::new(config), host: host.into() };
-    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()) }
+    let end = Rc::new(EndSignal::default());
+    let props = AppProps { config: Rc::new(config), host: host.into(), end: end.clone() };
+    crate::outbox::flush_when_leaving();
+    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), end }
 }
 
 /// The element's shadow root, emptied, with our stylesheet adopted (no `<style>` element,

@@ -35,9 +35,31 @@ pub struct Messages {
     pub join_link: &'static str,
     /// The feedback question when the site sets none.
     pub question: &'static str,
+    /// The question on an NPS site and on a thumbs site, when the site sets none.
+    pub question_nps: &'static str,
+    pub question_thumbs: &'static str,
     /// Accessible names of the five faces, worst to best.
     pub faces: [&'static str; 5],
+    /// The ends of the 0 to 10 scale.
+    pub nps_low: &'static str,
+    pub nps_high: &'static str,
+    pub thumbs_down: &'static str,
+    pub thumbs_up: &'static str,
     pub thanks: &'static str,
+    /// After a low answer, when the site words none.
+    pub apology: &'static str,
+    pub follow_up: &'static str,
+    /// `{n}` goodwill points a member gets after a low answer.
+    pub goodwill: &'static str,
+    pub comment_label: &'static str,
+    /// `{n}` characters left.
+    pub comment_left: &'static str,
+    /// `{n}` characters over the limit.
+    pub comment_over: &'static str,
+    pub comment_send: &'static str,
+    pub comment_sent: &'static str,
+    /// The end-of-session prompt's close button.
+    pub prompt_close: &'static str,
     pub dismiss_greeting: &'static str,
 }
 
@@ -79,7 +101,9 @@ mod tests {
         let mut all = vec![
             m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.close, m.points_label, m.tier_label,
             m.to_next_tier, m.top_tier, m.tier_up, m.recent_activity, m.no_activity, m.badge_join, m.join_prompt,
-            m.join_link, m.question, m.thanks, m.dismiss_greeting,
+            m.join_link, m.question, m.question_nps, m.question_thumbs, m.nps_low, m.nps_high, m.thumbs_down,
+            m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
+            m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting,
         ];
         all.extend(m.faces);
         all

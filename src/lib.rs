@@ -13,8 +13,10 @@ pub mod encode;
 pub mod hooks;
 pub mod host;
 pub mod i18n;
+pub mod listener;
 pub mod outbox;
 pub mod retry;
+pub mod session_end;
 pub mod state;
 
 pub use host::{MountedWidget, mount};

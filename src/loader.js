@@ -36,11 +36,20 @@ if (!customElements.get(TAG)) {
 
   class MomentsWidget extends HTMLElement {
     static get observedAttributes() {
-      return ["backend", "site", "member-token", "locale", "mode"];
+      return ["backend", "site", "member-token", "locale", "mode", "idle-timeout"];
     }
 
     #mounted = null;
     #scheduled = false;
+    #ended = false;
+
+    /** The visit is over (checkout done, support chat closed): the widget may ask its question. */
+    endSession() {
+      if (crashed) return;
+      if (this.#mounted) this.#mounted.endSession();
+      // Not mounted yet (the script is still loading): remembered for when it is.
+      else this.#ended = true;
+    }
 
     connectedCallback() {
       this.#schedule();
@@ -80,7 +89,13 @@ if (!customElements.get(TAG)) {
           this.#mounted.free();
           this.#mounted = null;
         }
-        if (this.isConnected) this.#mounted = mount(this);
+        if (this.isConnected) {
+          this.#mounted = mount(this);
+          if (this.#ended) {
+            this.#ended = false;
+            this.#mounted.endSession();
+          }
+        }
       } catch (error) {
         this.#mounted = null;
         if (ours(error)) crashed = true;

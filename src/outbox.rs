@@ -4,7 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use moments_protocol::limits::MAX_BATCH_EVENTS;
+use moments_protocol::limits::{MAX_BATCH_EVENTS, MAX_BODY_BYTES};
 use moments_protocol::wire::Event;
 use wasm_bindgen::JsValue;
 
@@ -155,6 +155,58 @@ async fn send_all() -> Result<(), BackendError> {
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Hands everything waiting to the browser as the page goes away (`pagehide`, or hidden,
+/// which on phones may be the last moment): `sendBeacon` outlives the page. It says nothing
+/// about arrival, so the events stay in the outbox until a later fetch is answered; the
+/// server stores each id once.
+pub fn flush_by_beacon() {
+    let Some(navigator) = browser::window().map(|w| w.navigator()) else { return };
+    let all = pending();
+    let mut rest: Vec<&Envelope> = all.iter().collect();
+    while let Some(first) = rest.first().copied() {
+        let (batch, others): (Vec<&Envelope>, Vec<&Envelope>) = rest.iter().partition(|e| e.same_batch(first));
+        for chunk in batch.chunks(MAX_BATCH_EVENTS) {
+            send_beacon_chunk(&navigator, first, chunk);
+        }
+        rest = others;
+    }
+}
+
+/// Beacons are limited to 64 KiB: a chunk too big is halved until it fits.
+fn send_beacon_chunk(navigator: &web_sys::Navigator, first: &Envelope, chunk: &[&Envelope]) {
+    let text = js_sys::JSON::stringify(&batch_body(first, chunk)).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    if text.len() <= MAX_BODY_BYTES || chunk.len() == 1 {
+        let _ = navigator.send_beacon_with_opt_str(&format!("{}/v1/events", first.backend), Some(&text));
+    } else {
+        let (a, b) = chunk.split_at(chunk.len() / 2);
+        send_beacon_chunk(navigator, first, a);
+        send_beacon_chunk(navigator, first, b);
+    }
+}
+
+thread_local! {
+    static UNLOAD_HOOKS: RefCell<Vec<crate::listener::Listener>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Once per page: flush by beacon when the page is hidden or goes away. Never shows anything.
+pub fn flush_when_leaving() {
+    UNLOAD_HOOKS.with_borrow_mut(|hooks| {
+        if !hooks.is_empty() {
+            return;
+        }
+        let Some(window) = browser::window() else { return };
+        hooks.extend(crate::listener::Listener::new(&window, "pagehide", false, |_| flush_by_beacon()));
+        if let Some(document) = window.document() {
+            let watched = document.clone();
+            hooks.extend(crate::listener::Listener::new(&document, "visibilitychange", false, move |_| {
+                if watched.hidden() {
+                    flush_by_beacon();
+                }
+            }));
+        }
+    });
 }
 
 fn batch_body(first: &Envelope, batch: &[&Envelope]) -> JsValue {

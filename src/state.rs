@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use moments_protocol::wire::SessionResponse;
+use moments_protocol::wire::{Scale, SessionResponse};
 use yew::Reducible;
 
 /// A started page view: the server's answer and the browser's visitor id.
@@ -25,20 +25,43 @@ pub enum GreetingState {
 pub struct UiState {
     pub panel_open: bool,
     pub greeting: GreetingState,
-    /// The face that holds the radio group's one tab stop (1 to 5).
-    pub focused_face: u8,
-    /// The score the visitor gave on this page view, once they have.
-    pub answered: Option<u8>,
+    /// The lowest and highest score of the site's scale.
+    pub scores: (u8, u8),
+    /// The score that holds the radio group's one tab stop.
+    pub focused_score: u8,
+    /// The answer given on this page view, once there is one.
+    pub answered: Option<Answered>,
+    /// The session has ended (once per session, whatever ended it).
+    pub ended: bool,
+    /// The end-of-session prompt is on screen.
+    pub prompt_open: bool,
+    /// Inline widgets keep their panel open and ask there, with no floating prompt.
+    pub inline: bool,
+}
+
+/// A one-tap answer, and what followed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    pub score: u8,
+    /// The feedback event's id, which a comment names.
+    pub event_id: String,
+    pub low: bool,
+    pub comment_sent: bool,
 }
 
 impl UiState {
     /// Inline widgets (account pages) show their panel from the start and no bubble.
-    pub fn new(inline: bool) -> Self {
+    pub fn new(inline: bool, scale: Scale) -> Self {
+        let range = scale.range();
         Self {
             panel_open: inline,
             greeting: if inline { GreetingState::Gone } else { GreetingState::Pending },
-            focused_face: 1,
+            scores: (*range.start(), *range.end()),
+            focused_score: *range.start(),
             answered: None,
+            ended: false,
+            prompt_open: false,
+            inline,
         }
     }
 }
@@ -48,8 +71,12 @@ pub enum Action {
     DismissGreeting,
     TogglePanel,
     ClosePanel,
-    FocusFace(u8),
-    Answer(u8),
+    FocusScore(u8),
+    Answer(Answered),
+    CommentSent,
+    /// The session ended; `ask` says whether this visitor is to be asked.
+    EndSession { ask: bool },
+    ClosePrompt,
 }
 
 impl Reducible for UiState {
@@ -67,8 +94,26 @@ impl Reducible for UiState {
                 next.greeting = GreetingState::Gone;
             }
             Action::ClosePanel => next.panel_open = false,
-            Action::FocusFace(face) => next.focused_face = face.clamp(1, 5),
-            Action::Answer(score) => next.answered = Some(score),
+            Action::FocusScore(score) => next.focused_score = score.clamp(next.scores.0, next.scores.1),
+            Action::Answer(answer) if next.answered.is_none() => next.answered = Some(answer),
+            Action::Answer(_) => {}
+            Action::CommentSent => {
+                if let Some(answer) = &mut next.answered {
+                    answer.comment_sent = true;
+                }
+            }
+            // At most once per session, and never to someone who answered already.
+            Action::EndSession { ask } if !next.ended => {
+                next.ended = true;
+                next.prompt_open = ask && next.answered.is_none() && !next.inline;
+                if next.prompt_open {
+                    // One question on screen at a time.
+                    next.panel_open = false;
+                    next.greeting = GreetingState::Gone;
+                }
+            }
+            Action::EndSession { .. } => {}
+            Action::ClosePrompt => next.prompt_open = false,
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -84,7 +129,7 @@ mod tests {
 
     #[test]
     fn the_greeting_is_announced_once_then_goes() {
-        let s = apply(UiState::new(false), vec![Action::ShowGreeting]);
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::ShowGreeting]);
         assert_eq!(s.greeting, GreetingState::Shown);
         let s = apply(s, vec![Action::DismissGreeting, Action::ShowGreeting]);
         assert_eq!(s.greeting, GreetingState::Gone);
@@ -92,7 +137,7 @@ mod tests {
 
     #[test]
     fn opening_the_panel_retires_the_bubble() {
-        let s = apply(UiState::new(false), vec![Action::ShowGreeting, Action::TogglePanel]);
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::ShowGreeting, Action::TogglePanel]);
         assert!(s.panel_open);
         assert_eq!(s.greeting, GreetingState::Gone);
         assert!(!apply(s, vec![Action::ClosePanel]).panel_open);
@@ -100,19 +145,45 @@ mod tests {
 
     #[test]
     fn inline_widgets_start_open_without_a_bubble() {
-        let s = apply(UiState::new(true), vec![Action::ShowGreeting]);
+        let s = apply(UiState::new(true, Scale::Csat5), vec![Action::ShowGreeting]);
         assert!(s.panel_open);
         assert_eq!(s.greeting, GreetingState::Gone);
     }
 
-    #[test]
-    fn face_focus_stays_on_the_scale() {
-        assert_eq!(apply(UiState::new(false), vec![Action::FocusFace(9)]).focused_face, 5);
-        assert_eq!(apply(UiState::new(false), vec![Action::FocusFace(0)]).focused_face, 1);
+    fn answer(score: u8) -> Answered {
+        Answered { score, event_id: format!("id-{score}"), low: score < 3, comment_sent: false }
     }
 
     #[test]
-    fn an_answer_is_kept() {
-        assert_eq!(apply(UiState::new(false), vec![Action::Answer(4)]).answered, Some(4));
+    fn focus_stays_on_the_scale() {
+        assert_eq!(apply(UiState::new(false, Scale::Csat5), vec![Action::FocusScore(9)]).focused_score, 5);
+        assert_eq!(apply(UiState::new(false, Scale::Csat5), vec![Action::FocusScore(0)]).focused_score, 1);
+        let nps = UiState::new(false, Scale::Nps);
+        assert_eq!(nps.focused_score, 0);
+        assert_eq!(apply(nps, vec![Action::FocusScore(10)]).focused_score, 10);
+    }
+
+    #[test]
+    fn the_first_answer_is_kept_and_its_comment_noted() {
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::Answer(answer(4)), Action::Answer(answer(1))]);
+        assert_eq!(s.answered.as_ref().map(|a| a.score), Some(4));
+        let s = apply(s, vec![Action::CommentSent]);
+        assert!(s.answered.is_some_and(|a| a.comment_sent));
+    }
+
+    #[test]
+    fn a_session_ends_once_and_asks_only_those_to_be_asked() {
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::EndSession { ask: true }]);
+        assert!(s.ended && s.prompt_open);
+        let s = apply(s, vec![Action::ClosePrompt, Action::EndSession { ask: true }]);
+        assert!(!s.prompt_open, "at most once per session");
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::EndSession { ask: false }]);
+        assert!(s.ended && !s.prompt_open);
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::Answer(answer(5)), Action::EndSession { ask: true }]);
+        assert!(!s.prompt_open, "answered in the panel already");
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::TogglePanel, Action::EndSession { ask: true }]);
+        assert!(s.prompt_open && !s.panel_open, "the prompt replaces the open panel");
+        let s = apply(UiState::new(true, Scale::Csat5), vec![Action::EndSession { ask: true }]);
+        assert!(s.ended && !s.prompt_open && s.panel_open, "inline widgets ask in their panel");
     }
 }

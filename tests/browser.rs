@@ -6,6 +6,7 @@ use std::rc::Rc;
 use moments::components::{WidgetView, WidgetViewProps};
 use moments::config::WidgetConfig;
 use moments::outbox;
+use moments::session_end::EndSignal;
 use moments::state::Session;
 use moments_protocol::wire::{FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
 use moments_protocol::Locale;
@@ -66,6 +67,10 @@ fn with_response(response: SessionResponse) -> Rc<Session> {
 
 /// Renders the view for `session` into a fresh shadow root and returns that root's container.
 async fn render(session: Rc<Session>) -> Element {
+    render_with(session, Rc::default(), 0).await
+}
+
+async fn render_with(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs: u32) -> Element {
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
@@ -77,8 +82,9 @@ async fn render(session: Rc<Session>) -> Element {
         member_token: None,
         locale: None,
         inline: false,
+        idle_timeout_secs,
     });
-    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host })
+    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end })
         .render();
     until_present(&container, ".moments").await;
     container
@@ -340,4 +346,127 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
     for event in events {
         assert_eq!(json_of(&moments::encode::event(&event)), numbers_as_f64(serde_json::to_value(&event).unwrap()), "{event:?}");
     }
+}
+
+fn clear_storage() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+}
+
+fn outbox_events() -> Vec<serde_json::Value> {
+    outbox::pending().iter().map(|e| json_of(&e.event)).collect()
+}
+
+#[wasm_bindgen_test]
+async fn end_session_shows_the_farewell_prompt_without_taking_focus() {
+    clear_storage();
+    let end = Rc::new(EndSignal::default());
+    let root = render_with(session(Locale::En, false), end.clone(), 0).await;
+    until_present(&root, ".badge").await;
+    let focused_before = document().active_element().map(|e| e.tag_name());
+    assert!(root.query_selector(".prompt").unwrap().is_none());
+    end.end();
+    until_present(&root, ".prompt").await;
+    assert_eq!(text(&root, ".farewell"), "Thanks for visiting!");
+    assert_eq!(root.query_selector_all(".prompt [role=radio]").unwrap().length(), 5);
+    assert_eq!(document().active_element().map(|e| e.tag_name()), focused_before, "appearing steals no focus");
+
+    // Closing it unanswered records a dismissal, and it does not come back this session.
+    click(&root, ".prompt .icon-button");
+    for _ in 0..50 {
+        if root.query_selector(".prompt").unwrap().is_none() { break }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert!(root.query_selector(".prompt").unwrap().is_none());
+    assert_eq!(outbox_events().iter().filter(|e| e["type"] == "dismiss").count(), 1);
+    end.end();
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    assert!(root.query_selector(".prompt").unwrap().is_none(), "at most once per session");
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_outside_the_sample_is_never_prompted() {
+    clear_storage();
+    let mut answer = response(Locale::En, false);
+    answer.feedback.ask = false;
+    let end = Rc::new(EndSignal::default());
+    let root = render_with(with_response(answer), end.clone(), 0).await;
+    until_present(&root, ".badge").await;
+    end.end();
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert!(root.query_selector(".prompt").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn idleness_ends_the_session() {
+    clear_storage();
+    let root = render_with(session(Locale::En, false), Rc::default(), 1).await;
+    until_present(&root, ".badge").await;
+    assert!(root.query_selector(".prompt").unwrap().is_none());
+    until_present(&root, ".prompt").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_low_answer_gets_an_apology_then_a_comment_joins_it() {
+    clear_storage();
+    let mut answer = response(Locale::En, true);
+    answer.feedback.apology = Some("So sorry about that.".into());
+    answer.feedback.recovery_points = Some(50);
+    let end = Rc::new(EndSignal::default());
+    let root = render_with(with_response(answer), end.clone(), 0).await;
+    until_present(&root, ".badge").await;
+    end.end();
+    until_present(&root, ".prompt [data-score='1']").await;
+    click(&root, ".prompt [data-score='1']");
+    until_present(&root, ".apology").await;
+    assert_eq!(text(&root, ".apology"), "So sorry about that.");
+    assert_eq!(text(&root, ".follow-up"), "Your feedback goes straight to our team.");
+    assert_eq!(text(&root, ".goodwill"), "We've added 50 points to your account as an apology.");
+    assert_eq!(text(&root, ".comment-count"), "1,000 characters left");
+
+    let area: web_sys::HtmlTextAreaElement = root.query_selector(".comment-input").unwrap().unwrap().unchecked_into();
+    area.set_value("The parcel was late 👨‍👩‍👧");
+    area.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
+    // 20 letters and spaces, and one family emoji made of five code points.
+    until_text(&root, ".comment-count", "979 characters left").await;
+    click(&root, ".comment-send");
+    until_present(&root, ".comment-sent").await;
+    let events = outbox_events();
+    let feedback = events.iter().find(|e| e["type"] == "feedback").unwrap();
+    let comment = events.iter().find(|e| e["type"] == "comment").unwrap();
+    assert_eq!(feedback["score"], 1.0);
+    assert_eq!(comment["feedback_id"], feedback["id"]);
+    assert_eq!(comment["comment"], "The parcel was late 👨‍👩‍👧");
+}
+
+#[wasm_bindgen_test]
+async fn nps_and_thumbs_sites_ask_on_their_own_scales() {
+    for (scale, count, low, question) in [
+        (Scale::Nps, 11, "6", "How likely are you to recommend us to a friend?"),
+        (Scale::Thumbs, 2, "0", "Did you find what you needed?"),
+    ] {
+        clear_storage();
+        let mut answer = response(Locale::En, false);
+        answer.feedback.scale = scale;
+        let root = render(with_response(answer)).await;
+        until_present(&root, ".badge").await;
+        click(&root, ".badge");
+        until_present(&root, ".faces").await;
+        assert_eq!(root.query_selector_all("[role=radiogroup] [role=radio]").unwrap().length(), count);
+        assert_eq!(text(&root, ".question"), question);
+        click(&root, &format!("[data-score='{low}']"));
+        until_present(&root, ".apology").await;
+        let events = outbox_events();
+        assert_eq!(events[0]["scale"], scale.name());
+        assert_eq!(events[0]["score"], low.parse::<f64>().unwrap());
+    }
+}
+
+async fn until_text(root: &Element, selector: &str, expected: &str) {
+    for _ in 0..300 {
+        if text(root, selector) == expected {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(text(root, selector), expected);
 }

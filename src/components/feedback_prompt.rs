@@ -1,9 +1,20 @@
+use moments_protocol::wire::{FeedbackSettings, Scale};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::i18n::Messages;
-use crate::state::UiState;
+use super::comment_box::CommentBox;
+use crate::browser::format_number;
+use crate::i18n::{Messages, fill};
+use crate::state::{Answered, UiState};
+
+/// What the feedback question does with the visitor's input.
+#[derive(Clone, PartialEq)]
+pub struct FeedbackHandlers {
+    pub on_answer: Callback<u8>,
+    pub on_focus: Callback<u8>,
+    pub on_comment: Callback<String>,
+}
 
 /// A face for `score` (1 to 5), drawn rather than an emoji so it looks the same on every
 /// system and takes the theme's colour. Only the mouth's curve changes.
@@ -20,58 +31,114 @@ fn face_icon(score: u8) -> Html {
     }
 }
 
-/// One tap answers: five faces, a labelled radio group, worst to best (scores 1 to 5).
-/// The group is one tab stop; arrow keys, Home and End move between faces without
-/// answering; Enter, Space or a tap answers. `question` is the site's; the catalog's when `None`.
-pub fn feedback_prompt(
-    m: &'static Messages,
-    question: Option<&str>,
-    ui: &UiState,
-    on_answer: &Callback<u8>,
-    on_focus_face: &Callback<u8>,
-    thanks_ref: NodeRef,
-) -> Html {
-    if ui.answered.is_some() {
-        // Focusable, because it replaces the face that had the focus.
-        return html! { <p ref={thanks_ref} class="thanks" part="thanks" role="status" tabindex="-1">{m.thanks}</p> };
+/// A thumb, pointing up or (turned over) down.
+fn thumb_icon(up: bool) -> Html {
+    html! {
+        <svg class={classes!("face-icon", (!up).then_some("thumb-down"))} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M7 10v10H4V10h3zm2 10h8.2a2 2 0 0 0 2-1.6l1.3-6.4A2 2 0 0 0 18.5 9.6H14l.8-4a1.6 1.6 0 0 0-2.9-1.2L9 9.5V20z"
+                fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+        </svg>
     }
-    let faces = m.faces.iter().enumerate().map(|(i, label)| {
-        let score = i as u8 + 1;
-        let onclick = on_answer.reform(move |_: MouseEvent| score);
-        let tabindex = if score == ui.focused_face { "0" } else { "-1" };
+}
+
+/// How one score looks and is named on the site's scale.
+fn choice(m: &'static Messages, scale: Scale, score: u8) -> (Html, String) {
+    match scale {
+        Scale::Csat5 => (face_icon(score), m.faces[usize::from(score.clamp(1, 5) - 1)].to_owned()),
+        Scale::Nps => {
+            let name = match score {
+                0 => format!("0, {}", m.nps_low),
+                10 => format!("10, {}", m.nps_high),
+                n => n.to_string(),
+            };
+            (html! { <span class="nps-number" aria-hidden="true">{score}</span> }, name)
+        }
+        Scale::Thumbs => {
+            let name = if score == 1 { m.thumbs_up } else { m.thumbs_down };
+            (html! { <>{thumb_icon(score == 1)}<span class="thumb-label" aria-hidden="true">{name}</span></> }, name.to_owned())
+        }
+    }
+}
+
+/// One tap answers, on the site's scale (five faces, 0 to 10, or thumbs), as a labelled
+/// radio group: one tab stop; arrow keys, Home and End move without answering; Enter,
+/// Space or a tap answers. After the answer: thanks, an apology after a low one, and an
+/// optional comment.
+pub fn feedback_prompt(m: &'static Messages, settings: &FeedbackSettings, ui: &UiState, on: &FeedbackHandlers, thanks_ref: NodeRef) -> Html {
+    if let Some(answer) = &ui.answered {
+        return after_answer(m, settings, answer, on, thanks_ref);
+    }
+    let (low, high) = ui.scores;
+    let scale = settings.scale;
+    let buttons = (low..=high).map(|score| {
+        let (look, label) = choice(m, scale, score);
+        let onclick = on.on_answer.reform(move |_: MouseEvent| score);
+        let tabindex = if score == ui.focused_score { "0" } else { "-1" };
         html! {
             <button type="button" class="face" part="face" role="radio" aria-checked="false" {tabindex}
-                aria-label={*label} title={*label} data-score={score.to_string()} {onclick}>
-                {face_icon(score)}
+                aria-label={label.clone()} title={label} data-score={score.to_string()} {onclick}>
+                {look}
             </button>
         }
     });
+    let default_question = match scale {
+        Scale::Csat5 => m.question,
+        Scale::Nps => m.question_nps,
+        Scale::Thumbs => m.question_thumbs,
+    };
     html! {
         <section class="feedback" part="feedback">
-            <p id="moments-question" class="question">{question.unwrap_or(m.question).to_owned()}</p>
-            <div class="faces" role="radiogroup" aria-labelledby="moments-question"
-                onkeydown={arrow_keys(ui.focused_face, on_focus_face.clone())}>{for faces}</div>
+            <p id="moments-question" class="question">{settings.question.as_deref().unwrap_or(default_question).to_owned()}</p>
+            <div class={classes!("faces", scale.name())} role="radiogroup" aria-labelledby="moments-question"
+                onkeydown={arrow_keys(ui.focused_score, ui.scores, on.on_focus.clone())}>{for buttons}</div>
+            if scale == Scale::Nps {
+                <p class="nps-ends" aria-hidden="true"><span>{m.nps_low}</span><span>{m.nps_high}</span></p>
+            }
         </section>
     }
 }
 
-/// Moves the tab stop and the focus along the faces.
-fn arrow_keys(current: u8, on_focus_face: Callback<u8>) -> Callback<KeyboardEvent> {
+fn after_answer(m: &'static Messages, settings: &FeedbackSettings, answer: &Answered, on: &FeedbackHandlers, thanks_ref: NodeRef) -> Html {
+    html! {
+        <section class="feedback" part="feedback">
+            // Focusable, because it replaces the button that had the focus.
+            <p ref={thanks_ref} class="thanks" part="thanks" role="status" tabindex="-1">{m.thanks}</p>
+            if answer.low {
+                <div class="recovery" part="recovery">
+                    <p class="apology">{settings.apology.as_deref().unwrap_or(m.apology).to_owned()}</p>
+                    <p class="follow-up">{settings.follow_up.as_deref().unwrap_or(m.follow_up).to_owned()}</p>
+                    if let Some(points) = settings.recovery_points {
+                        <p class="goodwill">{fill(m.goodwill, &[("n", &format_number(points, m.locale.tag()))])}</p>
+                    }
+                </div>
+            }
+            if answer.comment_sent {
+                <p class="comment-sent" role="status">{m.comment_sent}</p>
+            } else {
+                <CommentBox messages={m} on_send={on.on_comment.clone()} />
+            }
+        </section>
+    }
+}
+
+/// Moves the tab stop and the focus along the scale.
+fn arrow_keys(current: u8, (low, high): (u8, u8), on_focus: Callback<u8>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
         let next = match e.key().as_str() {
-            "ArrowRight" | "ArrowDown" => current % 5 + 1,
-            "ArrowLeft" | "ArrowUp" => (current + 3) % 5 + 1,
-            "Home" => 1,
-            "End" => 5,
+            "ArrowRight" | "ArrowDown" => if current >= high { low } else { current + 1 },
+            "ArrowLeft" | "ArrowUp" => if current <= low { high } else { current - 1 },
+            "Home" => low,
+            "End" => high,
             _ => return,
         };
         e.prevent_default();
-        on_focus_face.emit(next);
+        on_focus.emit(next);
         // Yew delegates listeners to its root, so `current_target` is not the group: the
-        // focused face's parent is.
-        let group = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok()).and_then(|face| face.parent_element());
-        if let Some(face) = group.and_then(|g| g.children().item(u32::from(next) - 1)).and_then(|f| f.dyn_into::<HtmlElement>().ok()) {
-            let _ = face.focus();
+        // focused button's parent is.
+        let group = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok()).and_then(|b| b.parent_element());
+        let button = group.and_then(|g| g.children().item(u32::from(next - low))).and_then(|b| b.dyn_into::<HtmlElement>().ok());
+        if let Some(button) = button {
+            let _ = button.focus();
         }
     })
 }

@@ -1,7 +1,7 @@
 use moments_protocol::wire::SessionResponse;
 use yew::prelude::*;
 
-use super::feedback_prompt::feedback_prompt;
+use super::feedback_prompt::{FeedbackHandlers, feedback_prompt};
 use super::member_standing::member_standing;
 use crate::i18n::Messages;
 use crate::state::UiState;
@@ -13,8 +13,7 @@ pub fn panel(
     m: &'static Messages,
     response: &SessionResponse,
     ui: &UiState,
-    on_answer: &Callback<u8>,
-    on_focus_face: &Callback<u8>,
+    on: &FeedbackHandlers,
     on_close: Option<Callback<MouseEvent>>,
     thanks_ref: NodeRef,
 ) -> Html {
@@ -37,8 +36,13 @@ pub fn panel(
                     <a class="join-link" part="join-link" href={url.clone()}>{m.join_link}</a>
                 </section>
             }
+            if ui.ended && ui.answered.is_none() {
+                if let Some(farewell) = &response.feedback.farewell {
+                    <p class="farewell">{farewell}</p>
+                }
+            }
             if response.feedback.enabled {
-                {feedback_prompt(m, response.feedback.question.as_deref(), ui, on_answer, on_focus_face, thanks_ref)}
+                {feedback_prompt(m, &response.feedback, ui, on, thanks_ref)}
             }
         </section>
     }

@@ -1,16 +1,18 @@
 use std::rc::Rc;
 
-use moments_protocol::wire::Event;
+use moments_protocol::wire::SessionResponse;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::badge::badge;
+use super::end_prompt::end_prompt;
 use super::greeting::greeting;
 use super::panel::panel;
 use crate::browser;
 use crate::config::WidgetConfig;
+use crate::hooks::{use_feedback, use_session_end};
 use crate::i18n::{self, Messages};
-use crate::outbox::{self, Envelope};
+use crate::session_end::{self, EndSignal};
 use crate::state::{Action, GreetingState, Session, UiState};
 
 /// How long the greeting bubble stays before it steps aside by itself.
@@ -21,34 +23,40 @@ pub struct WidgetViewProps {
     pub session: Rc<Session>,
     pub config: Rc<WidgetConfig>,
     pub host: Element,
+    /// The element's `endSession()`.
+    #[prop_or_default]
+    pub end: Rc<EndSignal>,
 }
 
-/// The widget for a started session: greeting bubble, badge, and the panel the badge opens.
-/// DOM order is reading and Tab order (greeting, badge, panel); CSS places them.
+/// The widget for a started session: greeting bubble, badge, the panel the badge opens, and
+/// the prompt at the end of the visit. DOM order is reading and Tab order; CSS places them.
 #[component]
 pub fn WidgetView(props: &WidgetViewProps) -> Html {
+    let response = &props.session.response;
     let inline = props.config.inline;
-    let ui = use_reducer(move || UiState::new(inline));
+    let scale = response.feedback.scale;
+    let ui = use_reducer(move || UiState::new(inline, scale));
     let badge_ref = use_node_ref();
     let thanks_ref = use_node_ref();
-    let messages: &'static Messages = i18n::messages(props.session.response.locale);
+    let messages: &'static Messages = i18n::messages(response.locale);
+    let (handlers, close_prompt) = use_feedback(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
 
-    let on_answer = {
-        let (ui, session, config, host) = (ui.clone(), props.session.clone(), props.config.clone(), props.host.clone());
-        Callback::from(move |score: u8| {
-            let event = Event::Feedback {
-                id: browser::new_uuid(),
-                at: browser::now_ms(),
-                scale: session.response.feedback.scale,
-                score: i64::from(score),
-                comment: None,
-            };
-            let response = &session.response;
-            outbox::enqueue(Envelope::new(&config.backend, &config.site, &session.visitor_id, &response.session_id, &event));
-            browser::emit(&host, "moments:feedback", &score.into());
-            ui.dispatch(Action::Answer(score));
-        })
+    let ask = response.feedback.enabled && response.feedback.ask;
+    let on_end = {
+        let ui = ui.clone();
+        Callback::from(move |_: ()| ui.dispatch(Action::EndSession { ask }))
     };
+    use_session_end(props.end.clone(), props.config.site.clone(), ask, props.config.idle_timeout_secs, on_end);
+    {
+        // Shown: no longer owed to the next page view.
+        let site = props.config.site.clone();
+        use_effect_with(ui.prompt_open, move |open| {
+            if *open {
+                session_end::settle(&site);
+            }
+        });
+    }
+
     // Closing puts focus back on the badge, so keyboard users are not dropped to the page top.
     let close = {
         let (ui, badge_ref) = (ui.clone(), badge_ref.clone());
@@ -60,11 +68,13 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         })
     };
     let onkeydown = {
-        let (ui, close, open) = (ui.clone(), close.clone(), ui.panel_open);
+        let (ui, close, close_prompt) = (ui.clone(), close.clone(), close_prompt.clone());
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Escape" {
                 ui.dispatch(Action::DismissGreeting);
-                if open && !inline {
+                if ui.prompt_open {
+                    close_prompt.emit(());
+                } else if ui.panel_open && !inline {
                     close.emit(());
                 }
             }
@@ -74,10 +84,6 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         let ui = ui.clone();
         Callback::from(move |_: MouseEvent| ui.dispatch(Action::TogglePanel))
     };
-    let on_focus_face = {
-        let ui = ui.clone();
-        Callback::from(move |face: u8| ui.dispatch(Action::FocusFace(face)))
-    };
     let dismiss_greeting = {
         let ui = ui.clone();
         Callback::from(move |_: MouseEvent| ui.dispatch(Action::DismissGreeting))
@@ -85,7 +91,7 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     {
         // Shown just after the empty live region is on the page, gone after a while.
         let ui = ui.clone();
-        let tier_up = props.session.response.member.as_ref().filter(|m| m.tier_up).and_then(|m| m.tier.clone());
+        let tier_up = response.member.as_ref().filter(|m| m.tier_up).and_then(|m| m.tier.clone());
         let host = props.host.clone();
         use_effect_with((), move |_| {
             if let Some(tier) = tier_up {
@@ -99,20 +105,16 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
             move || drop((show, hide))
         });
     }
-
     {
-        // The thank-you replaces the face that had the focus: the focus moves to it.
+        // The thank-you replaces the button that had the focus: the focus moves to it.
         let thanks_ref = thanks_ref.clone();
-        use_effect_with(ui.answered, move |answered| {
-            if answered.is_some()
-                && let Some(thanks) = thanks_ref.cast::<HtmlElement>()
-            {
+        use_effect_with(ui.answered.is_some(), move |answered| {
+            if *answered && let Some(thanks) = thanks_ref.cast::<HtmlElement>() {
                 let _ = thanks.focus();
             }
         });
     }
 
-    let response = &props.session.response;
     let class = if inline { "moments inline" } else { "moments" };
     html! {
         <div {class} part="root" lang={response.locale.tag()} {onkeydown}>
@@ -122,17 +124,24 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
                         {greeting(messages, &text, dismiss_greeting)}
                     }
                 }
+                if ui.prompt_open && ui.answered.is_none() {
+                    // The prompt appears without taking focus; this says it is there.
+                    <p class="visually-hidden">{response.feedback.farewell.clone().unwrap_or_default()}</p>
+                }
             </div>
+            if ui.prompt_open {
+                {end_prompt(messages, &response.feedback, &ui, &handlers, close_prompt.reform(|_: MouseEvent| ()), thanks_ref.clone())}
+            }
             {badge(messages, response, ui.panel_open, toggle, badge_ref)}
             if ui.panel_open {
-                {panel(messages, response, &ui, &on_answer, &on_focus_face, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
+                {panel(messages, response, &ui, &handlers, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
             }
         </div>
     }
 }
 
 /// A tier-up is celebrated in the bubble, in place of the greeting (which the panel still shows).
-fn bubble_text(m: &'static Messages, response: &moments_protocol::wire::SessionResponse) -> Option<String> {
+fn bubble_text(m: &'static Messages, response: &SessionResponse) -> Option<String> {
     let celebrated = response.member.as_ref().filter(|member| member.tier_up).and_then(|member| member.tier.as_ref());
     match celebrated {
         Some(tier) => Some(i18n::fill(m.tier_up, &[("tier", &tier.name)])),

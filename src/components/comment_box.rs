@@ -1,0 +1,57 @@
+use moments_protocol::limits::MAX_COMMENT_GRAPHEMES;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::browser::{format_number, grapheme_count};
+use crate::i18n::{Messages, fill};
+
+#[derive(Properties, PartialEq)]
+pub struct CommentBoxProps {
+    pub messages: &'static Messages,
+    pub on_send: Callback<String>,
+}
+
+/// The optional comment after a one-tap answer. The limit counts characters as the visitor
+/// sees them (an emoji with its modifiers is one), as the server does.
+#[component]
+pub fn CommentBox(props: &CommentBoxProps) -> Html {
+    let m = props.messages;
+    let text = use_state(String::new);
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(area) = e.target_dyn_into::<HtmlTextAreaElement>() {
+                text.set(area.value());
+            }
+        })
+    };
+    let used = grapheme_count(&text);
+    let over = used > MAX_COMMENT_GRAPHEMES;
+    let empty = text.trim().is_empty();
+    let onsubmit = {
+        let (text, on_send) = (text.clone(), props.on_send.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if !text.trim().is_empty() && grapheme_count(&text) <= MAX_COMMENT_GRAPHEMES {
+                on_send.emit(text.trim().to_owned());
+            }
+        })
+    };
+    let locale = m.locale.tag();
+    let counter = if over {
+        fill(m.comment_over, &[("n", &format_number((used - MAX_COMMENT_GRAPHEMES) as i64, locale))])
+    } else {
+        fill(m.comment_left, &[("n", &format_number((MAX_COMMENT_GRAPHEMES - used) as i64, locale))])
+    };
+    html! {
+        <form class="comment" part="comment" {onsubmit}>
+            <label for="moments-comment" class="comment-label">{m.comment_label}</label>
+            <textarea id="moments-comment" class="comment-input" rows="3" aria-describedby="moments-comment-count"
+                aria-invalid={if over { "true" } else { "false" }} value={(*text).clone()} {oninput} />
+            <div class="comment-row">
+                <span id="moments-comment-count" class={classes!("comment-count", over.then_some("over"))} aria-live="polite">{counter}</span>
+                <button type="submit" class="comment-send" disabled={empty || over}>{m.comment_send}</button>
+            </div>
+        </form>
+    }
+}
