@@ -10,6 +10,8 @@ use crate::browser;
 
 /// How long an owed prompt waits for the visitor's next page view.
 pub const OWED_FOR_MS: f64 = 30.0 * 60_000.0;
+/// A prompt on screen this long has been seen: it is no longer owed.
+pub const SEEN_AFTER_MS: u32 = 2_000;
 
 /// The element's `endSession()`, carried from the host glue to the rendered widget, which may
 /// not exist yet when the host calls it (the session is still starting).

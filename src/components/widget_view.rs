@@ -48,12 +48,20 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     };
     use_session_end(props.end.clone(), props.config.site.clone(), ask, props.config.idle_timeout_secs, on_end);
     {
-        // Shown: no longer owed to the next page view.
+        // No longer owed to the next page view once answered, closed, or seen for a moment;
+        // a page left sooner owes it still.
         let site = props.config.site.clone();
-        use_effect_with(ui.prompt_open, move |open| {
-            if *open {
+        let answered = ui.answered.is_some();
+        use_effect_with((ui.prompt_open, answered, ui.ended), move |&(open, answered, ended)| {
+            let timer = if ended && (answered || !open) {
                 session_end::settle(&site);
-            }
+                None
+            } else if open {
+                Some(gloo_timers::callback::Timeout::new(session_end::SEEN_AFTER_MS, move || session_end::settle(&site)))
+            } else {
+                None
+            };
+            move || drop(timer)
         });
     }
 

@@ -15,33 +15,42 @@ export const ARTIFACTS = join(ROOT, "test-results");
 export const ADMIN_KEY = "e2e-admin-key-0123456789";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
-/** Starts the server with the demo site, serving www/ and dist/. Resolves once it listens. */
-export async function startServer() {
+/**
+ * Starts the server with the demo site (and the sites of `extraConfig`, TOML), serving www/
+ * and dist/. Resolves once it listens.
+ */
+export async function startServer({ extraConfig = "" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "moments-e2e-"));
   const db = join(dir, "moments.db");
   // A copy of www/, so tests can add host pages of their own next to the demo pages.
   const www = join(dir, "www");
   cpSync(join(ROOT, "www"), www, { recursive: true });
   const config = join(dir, "moments.toml");
-  writeFileSync(
-    config,
-    `[server]\naddr = "127.0.0.1:0"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n` +
-      `admin_key = "${ADMIN_KEY}"\n`,
-  );
-  const child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+  const writeConfig = (addr) =>
+    writeFileSync(
+      config,
+      `[server]\naddr = "${addr}"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n` +
+        `admin_key = "${ADMIN_KEY}"\n${extraConfig}\n`,
+    );
+  writeConfig("127.0.0.1:0");
   let log = "";
-  child.stderr.on("data", (d) => (log += d));
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);
-    child.stdout.on("data", (d) => {
-      const match = /running at (http:\/\/\S+)/.exec(String(d));
-      if (match) {
-        clearTimeout(timer);
-        ok(match[1]);
-      }
+  let child;
+  const launch = () =>
+    new Promise((ok, fail) => {
+      child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stderr.on("data", (d) => (log += d));
+      const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);
+      child.stdout.on("data", (d) => {
+        const match = /running at (http:\/\/\S+)/.exec(String(d));
+        if (match) {
+          clearTimeout(timer);
+          ok(match[1]);
+        }
+      });
+      child.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
     });
-    child.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
-  });
+  const exited = () => new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
+  const url = await launch();
   return {
     url,
     db,
@@ -59,9 +68,19 @@ export async function startServer() {
     },
     /** Adds a host page served by the server (`{{MOMENTS_BACKEND}}` is filled in). */
     writePage: (name, html) => writeFileSync(join(www, name), html),
+    /** Stops the server, keeping its database, as an outage would. */
+    async halt() {
+      child.kill("SIGKILL");
+      await exited();
+    },
+    /** Starts it again on the same address, over the same database. */
+    async restart() {
+      writeConfig(new URL(url).host);
+      await launch();
+    },
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
+      await exited();
       rmSync(dir, { recursive: true, force: true });
     },
     log: () => log,
@@ -72,11 +91,11 @@ export async function startServer() {
  * Gives the calling test file its own server (fresh database) and browser for all its tests:
  * `const env = serverAndBrowser();` then `env.server`, `env.browser` inside tests.
  */
-export function serverAndBrowser() {
+export function serverAndBrowser(options) {
   const env = {};
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launchBrowser();
   });
   after(async () => {
