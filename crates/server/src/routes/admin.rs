@@ -47,3 +47,12 @@ fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
         Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit", format!("limit is 1 to {MAX_LEDGER_PAGE}")))
     }
 }
+
+/// Pages are read one row longer than asked: the extra row, dropped here, says another page
+/// follows, and the last kept row's key is where it starts.
+fn split_page<T>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(key) } else { None };
+    (rows, next)
+}

@@ -86,10 +86,8 @@ pub async fn list_feedback(
     match filter.format.as_deref() {
         None | Some("json") => {
             let limit = super::page_limit(filter.limit)?;
-            let mut items = page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
-            let more = items.len() > limit as usize;
-            items.truncate(limit as usize);
-            let next_cursor = if more { items.last().map(|i| i.rowid) } else { None };
+            let rows = page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
+            let (items, next_cursor) = super::split_page(rows, limit, |i| i.rowid);
             Ok(Json(FeedbackPage { items, next_cursor }).into_response())
         }
         Some("csv") => Ok(csv_export(state.db.clone(), site, filter)),

@@ -59,17 +59,15 @@ pub async fn get_member(
         return Err(ApiError::new(StatusCode::NOT_FOUND, "member_not_found", format!("site {key} has no member {:?}", member.as_str())));
     };
     let standing = ledger::standing(&state.db, key, member.as_str()).await?;
-    // One more than asked tells whether another page follows.
-    let mut entries = ledger::entries(&state.db, key, member.as_str(), limit + 1, page.before).await?;
-    let more = entries.len() > limit as usize;
-    entries.truncate(limit as usize);
+    let rows = ledger::entries(&state.db, key, member.as_str(), limit + 1, page.before).await?;
+    let (entries, next_before) = super::split_page(rows, limit, |e| e.id);
     Ok(Json(MemberAccount {
         member_id: member.as_str().to_owned(),
         name,
         balance: standing.balance,
         lifetime_points: standing.lifetime,
         tier: site.tier_status(standing.lifetime, site.settings.default_locale),
-        next_before: if more { entries.last().map(|e| e.id) } else { None },
         entries,
+        next_before,
     }))
 }

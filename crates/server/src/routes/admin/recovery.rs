@@ -84,16 +84,14 @@ pub async fn list_cases(
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_status", format!("status {status:?} is not open or resolved")));
     }
     let sql = format!("{SELECT_CASE} WHERE c.site = ?1 AND c.id < ?2 AND (?3 IS NULL OR c.status = ?3) ORDER BY c.id DESC LIMIT ?4");
-    let mut items: Vec<RecoveryCase> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<RecoveryCase> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(&site.settings.key)
         .bind(query.cursor.unwrap_or(i64::MAX))
         .bind(query.status.as_deref())
         .bind(i64::from(limit) + 1)
         .fetch_all(&state.db)
         .await?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|c| c.id) } else { None };
+    let (items, next_cursor) = super::split_page(rows, limit, |c| c.id);
     Ok(Json(RecoveryPage { items, next_cursor }))
 }
 
