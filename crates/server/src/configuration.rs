@@ -138,6 +138,7 @@ pub struct RecoveryConfig {
     /// Points an identified member gets as a goodwill gesture; 0 gives none.
     pub goodwill_points: i64,
     /// A member gets goodwill points at most once in this many days.
+    #[serde(alias = "recovery_cooldown_days")]
     pub cooldown_days: u32,
     /// The ledger entry's reason, which the member sees in their history.
     pub reason: String,
@@ -267,6 +268,12 @@ mod tests {
         let settings = Settings::from_toml(text).unwrap();
         settings.check().unwrap();
         assert!(!settings.sites.is_empty());
+    }
+
+    #[test]
+    fn recovery_cooldown_takes_the_issue_name_too() {
+        let settings = Settings::from_toml("[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.recovery]\nrecovery_cooldown_days = 7").unwrap();
+        assert_eq!(settings.sites[0].recovery.cooldown_days, 7);
     }
 
     #[test]
