@@ -57,44 +57,43 @@ impl WidgetConfig {
 mod tests {
     use super::*;
 
-    fn attrs(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    /// The config the element with these attributes gets.
+    fn parse(pairs: &[(&str, &str)]) -> Result<WidgetConfig, ConfigError> {
+        WidgetConfig::from_attributes(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
     #[test]
     fn reads_attributes_and_trims() {
-        let config = WidgetConfig::from_attributes(attrs(&[
-            ("backend", " https://m.example.com/ "),
-            ("site", "shop"),
-            ("member-token", ""),
-            ("locale", "zh-HK"),
-        ]))
-        .unwrap();
-        assert_eq!(config.endpoint("/v1/session"), "https://m.example.com/v1/session");
-        assert_eq!(config.member_token, None);
-        assert_eq!(config.locale.as_deref(), Some("zh-HK"));
-        assert!(!config.inline);
-        assert_eq!(config.idle_timeout_secs, DEFAULT_IDLE_TIMEOUT_SECS);
+        let config = parse(&[("backend", " https://m.example.com/ "), ("site", "shop"), ("member-token", ""), ("locale", "zh-HK")]);
+        let expected = WidgetConfig {
+            backend: "https://m.example.com".into(),
+            site: "shop".into(),
+            member_token: None,
+            locale: Some("zh-HK".into()),
+            inline: false,
+            idle_timeout_secs: DEFAULT_IDLE_TIMEOUT_SECS,
+        };
+        assert_eq!(config.as_ref().map(|c| c.endpoint("/v1/session")), Ok("https://m.example.com/v1/session".into()));
+        assert_eq!(config, Ok(expected));
     }
 
     #[test]
     fn idle_timeout_in_seconds_zero_for_never() {
-        let idle = |value: &'static str| {
-            let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([("backend", "http://x"), ("site", "s"), ("idle-timeout", value)]));
-            WidgetConfig::from_attributes(attrs(pairs)).unwrap().idle_timeout_secs
-        };
-        assert_eq!((idle("5"), idle("0"), idle("soon"), idle("-3")), (5, 0, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_IDLE_TIMEOUT_SECS));
+        let idle = |value: &str| parse(&[("backend", "http://x"), ("site", "s"), ("idle-timeout", value)]).map(|c| c.idle_timeout_secs);
+        assert_eq!(
+            [idle("5"), idle("0"), idle("soon"), idle("-3")],
+            [Ok(5), Ok(0), Ok(DEFAULT_IDLE_TIMEOUT_SECS), Ok(DEFAULT_IDLE_TIMEOUT_SECS)]
+        );
     }
 
     #[test]
     fn inline_mode() {
-        let config = WidgetConfig::from_attributes(attrs(&[("backend", "http://x"), ("site", "s"), ("mode", "Inline")]));
-        assert!(config.unwrap().inline);
+        assert_eq!(parse(&[("backend", "http://x"), ("site", "s"), ("mode", "Inline")]).map(|c| c.inline), Ok(true));
     }
 
     #[test]
     fn missing_essentials_are_errors() {
-        assert_eq!(WidgetConfig::from_attributes(attrs(&[("site", "x")])), Err(ConfigError::MissingBackend));
-        assert_eq!(WidgetConfig::from_attributes(attrs(&[("backend", "http://x")])), Err(ConfigError::MissingSite));
+        assert_eq!(parse(&[("site", "x")]), Err(ConfigError::MissingBackend));
+        assert_eq!(parse(&[("backend", "http://x")]), Err(ConfigError::MissingSite));
     }
 }

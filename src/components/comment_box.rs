@@ -16,23 +16,27 @@ pub struct CommentBoxProps {
 #[component]
 pub fn CommentBox(props: &CommentBoxProps) -> Html {
     let m = props.messages;
-    let text = use_state(String::new);
+    // The text and its length, counted once per keystroke rather than on every render.
+    let draft = use_state(|| (String::new(), 0usize));
     let oninput = {
-        let text = text.clone();
+        let draft = draft.clone();
         Callback::from(move |e: InputEvent| {
             if let Some(area) = e.target_dyn_into::<HtmlTextAreaElement>() {
-                text.set(area.value());
+                let text = area.value();
+                let used = grapheme_count(&text);
+                draft.set((text, used));
             }
         })
     };
-    let used = grapheme_count(&text);
+    let (text, used) = (&draft.0, draft.1);
     let over = used > MAX_COMMENT_GRAPHEMES;
     let empty = text.trim().is_empty();
     let onsubmit = {
-        let (text, on_send) = (text.clone(), props.on_send.clone());
+        let (draft, on_send) = (draft.clone(), props.on_send.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if !text.trim().is_empty() && grapheme_count(&text) <= MAX_COMMENT_GRAPHEMES {
+            let (text, used) = &*draft;
+            if !text.trim().is_empty() && *used <= MAX_COMMENT_GRAPHEMES {
                 on_send.emit(text.trim().to_owned());
             }
         })
@@ -47,7 +51,7 @@ pub fn CommentBox(props: &CommentBoxProps) -> Html {
         <form class="comment" part="comment" {onsubmit}>
             <label for="moments-comment" class="comment-label">{m.comment_label}</label>
             <textarea id="moments-comment" class="comment-input" rows="3" aria-describedby="moments-comment-count"
-                aria-invalid={if over { "true" } else { "false" }} value={(*text).clone()} {oninput} />
+                aria-invalid={if over { "true" } else { "false" }} value={text.clone()} {oninput} />
             <div class="comment-row">
                 <span id="moments-comment-count" class={classes!("comment-count", over.then_some("over"))} aria-live="polite">{counter}</span>
                 <button type="submit" class="comment-send" disabled={empty || over}>{m.comment_send}</button>

@@ -24,7 +24,7 @@ pub const MAX_POINTS_REASON_LEN: usize = 200;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 /// Ledger entries a session answer carries (the panel's "recent activity").
 pub const RECENT_LEDGER_ENTRIES: usize = 5;
-/// Most ledger entries one admin page holds.
-pub const MAX_LEDGER_PAGE: u32 = 100;
+/// Most rows one page of an admin list holds (ledger entries, answers, recovery cases).
+pub const MAX_ADMIN_PAGE: u32 = 100;
 /// Longest member name a token may carry (characters); greetings show it.
 pub const MAX_MEMBER_NAME_LEN: usize = 100;

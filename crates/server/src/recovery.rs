@@ -17,6 +17,11 @@ fn key_pattern() -> String {
     format!("{SERVER_KEY_PREFIX}recovery:%")
 }
 
+/// A grant to member ?2 of site ?1 since ?4 (?3: `key_pattern()`): the cooldown, in one place
+/// for the check that offers points and the statement that grants them.
+const GRANTED_SINCE: &str = "EXISTS (SELECT 1 FROM points_ledger
+    WHERE site = ?1 AND member_id = ?2 AND idempotency_key LIKE ?3 AND created_at > ?4)";
+
 fn cooldown_start(site: &Site, now: i64) -> i64 {
     now - i64::from(site.settings.recovery.cooldown_days) * DAY_MS
 }
@@ -27,9 +32,7 @@ pub async fn goodwill_available(db: &SqlitePool, site: &Site, member: &str, now:
     if points <= 0 {
         return Ok(None);
     }
-    let granted_lately: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM points_ledger WHERE site = ? AND member_id = ? AND idempotency_key LIKE ? AND created_at > ?)",
-    )
+    let granted_lately: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {GRANTED_SINCE}")))
     .bind(&site.settings.key)
     .bind(member)
     .bind(key_pattern())
@@ -78,24 +81,22 @@ pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'
 /// answer's grant exists already). Returns the points granted.
 async fn grant_goodwill(tx: &mut SqliteConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
     let recovery = &site.settings.recovery;
-    let granted: Option<i64> = sqlx::query_scalar(
+    let granted: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, COALESCE(SUM(delta), 0) + ?3
+         SELECT ?1, ?2, ?5, ?6, ?7, ?8, COALESCE(SUM(delta), 0) + ?5
          FROM points_ledger WHERE site = ?1 AND member_id = ?2
-         HAVING NOT EXISTS (
-             SELECT 1 FROM points_ledger WHERE site = ?1 AND member_id = ?2 AND idempotency_key LIKE ?7 AND created_at > ?8
-         )
+         HAVING NOT {GRANTED_SINCE}
          ON CONFLICT (site, member_id, idempotency_key) DO NOTHING
-         RETURNING delta",
-    )
+         RETURNING delta"
+    )))
     .bind(&site.settings.key)
     .bind(member)
+    .bind(key_pattern())
+    .bind(cooldown_start(site, now))
     .bind(recovery.goodwill_points)
     .bind(&recovery.reason)
     .bind(goodwill_key(event_id))
     .bind(now)
-    .bind(key_pattern())
-    .bind(cooldown_start(site, now))
     .fetch_optional(&mut *tx)
     .await?;
     Ok(granted)

@@ -8,7 +8,7 @@ pub mod recovery;
 
 use axum::extract::Path;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use moments_protocol::limits::MAX_LEDGER_PAGE;
+use moments_protocol::limits::MAX_ADMIN_PAGE;
 use axum::http::StatusCode;
 use moments_protocol::domain::{MemberId, SiteKey};
 
@@ -38,13 +38,13 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", rejection.body_text())
 }
 
-/// A page size from `?limit=`: 1 to `MAX_LEDGER_PAGE`, 20 when absent.
+/// A page size from `?limit=`: 1 to `MAX_ADMIN_PAGE`, 20 when absent.
 fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(20);
-    if (1..=MAX_LEDGER_PAGE).contains(&limit) {
+    if (1..=MAX_ADMIN_PAGE).contains(&limit) {
         Ok(limit)
     } else {
-        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit", format!("limit is 1 to {MAX_LEDGER_PAGE}")))
+        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit", format!("limit is 1 to {MAX_ADMIN_PAGE}")))
     }
 }
 

@@ -63,31 +63,19 @@ pub async fn record_events(
     let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new() };
     let received_at = now_ms();
     let mut tx = state.db.begin().await?;
+    let from = Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() };
     for (index, raw) in batch.events.into_iter().enumerate() {
         let claimed_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
-        let event = match parse_event(raw) {
-            Ok(event) => event,
-            Err(error) => {
-                response.rejected.push(RejectedEvent {
-                    index: index as u32,
-                    id: claimed_id,
-                    error: ErrorDetail { code: error.code.into(), message: error.message },
-                });
-                continue;
-            }
-        };
-        let outcome = match &event.kind {
-            ValidEventKind::Comment { feedback_id, comment } => {
-                add_comment(&mut tx, site.as_str(), visitor.as_str(), feedback_id.as_str(), comment.as_str()).await?
-            }
-            _ => store(&mut tx, site_settings, &event, &Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() }, received_at).await?,
+        let outcome = match parse_event(raw) {
+            Ok(event) => record(&mut tx, site_settings, &event, &from, received_at).await?,
+            Err(error) => Err(error),
         };
         match outcome {
             Ok(true) => response.accepted += 1,
             Ok(false) => response.duplicates += 1,
             Err(error) => response.rejected.push(RejectedEvent {
                 index: index as u32,
-                id: Some(event.id.as_str().to_owned()),
+                id: claimed_id,
                 error: ErrorDetail { code: error.code.into(), message: error.message },
             }),
         }
@@ -103,26 +91,22 @@ struct Context<'a> {
     member_id: Option<&'a str>,
 }
 
-/// Stores an event once; a new low answer also opens its recovery case. `Ok(Ok(false))`: a
-/// duplicate.
-async fn store(
+/// Stores an event once (a comment joins its answer's row); a new low answer also opens its
+/// recovery case. `Ok(Ok(false))`: a duplicate.
+async fn record(
     tx: &mut SqliteConnection,
     site: &Site,
     event: &ValidEvent,
     from: &Context<'_>,
     received_at: i64,
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
-    let (kind, score, name, value) = match &event.kind {
-        ValidEventKind::Feedback { score, .. } => ("feedback", Some(*score), None, None),
-        ValidEventKind::Dismiss => ("dismiss", None, None, None),
-        ValidEventKind::Track { name, value } => ("track", None, Some(name.as_str()), *value),
-        ValidEventKind::Comment { .. } => {
-            return Ok(Err(InvalidInput::new("invalid_event", "a comment joins its answer's row (add_comment)")));
+    let (kind, score, comment, name, value) = match &event.kind {
+        ValidEventKind::Comment { feedback_id, comment } => {
+            return add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
         }
-    };
-    let comment = match &event.kind {
-        ValidEventKind::Feedback { comment, .. } => comment.as_ref().map(|c| c.as_str()),
-        _ => None,
+        ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str()), None, None),
+        ValidEventKind::Dismiss => ("dismiss", None, None, None, None),
+        ValidEventKind::Track { name, value } => ("track", None, None, Some(name.as_str()), *value),
     };
     let inserted = sqlx::query(
         "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, occurred_at, received_at)
