@@ -9,7 +9,7 @@ cargo build -p moments-server --release --locked --quiet
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 MOMENTS_ADDR=127.0.0.1:18080 MOMENTS_DATABASE_URL="sqlite://$dir/bench.db" RUST_LOG=warn \
-  target/release/moments-server --demo >/dev/null &
+  "${CARGO_TARGET_DIR:-target}/release/moments-server" --demo >/dev/null &
 pid=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done
 for endpoint in session events; do

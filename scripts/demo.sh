@@ -10,4 +10,4 @@ cargo build -p moments-server --release --locked --quiet
 # The admin API needs a key; a demo one unless you bring your own.
 export MOMENTS_ADMIN_KEY="${MOMENTS_ADMIN_KEY:-demo-admin-key-not-a-secret}"
 echo "admin API key for this demo: $MOMENTS_ADMIN_KEY"
-exec target/release/moments-server --config moments.example.toml --demo
+exec "${CARGO_TARGET_DIR:-target}/release/moments-server" --config moments.example.toml --demo

@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-const SERVER = process.env.MOMENTS_SERVER_BIN ?? join(ROOT, "target/debug/moments-server");
+// Where `cargo test` built it: CARGO_TARGET_DIR, when set, moves the whole target folder.
+const SERVER = process.env.MOMENTS_SERVER_BIN ?? join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? "target"), "debug/moments-server");
 export const ARTIFACTS = join(ROOT, "test-results");
 /** What the host's own backend would hold to call the admin API. */
 export const ADMIN_KEY = "e2e-admin-key-0123456789";
@@ -39,6 +40,7 @@ export async function startServer({ extraConfig = "" } = {}) {
     new Promise((ok, fail) => {
       child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
       child.stderr.on("data", (d) => (log += d));
+      child.on("error", (error) => fail(new Error(`cannot start ${SERVER}: ${error.message}`)));
       const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);
       child.stdout.on("data", (d) => {
         const match = /running at (http:\/\/\S+)/.exec(String(d));
