@@ -49,6 +49,66 @@ pub struct SessionResponse {
     #[serde(default)]
     pub hide_badge: bool,
     pub feedback: FeedbackSettings,
+    /// Gifts waiting to be opened, oldest first. What is inside is told only on claim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub surprises: Vec<SurpriseOffer>,
+}
+
+/// A surprise given to this visitor or member and not yet claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SurpriseOffer {
+    pub id: String,
+    /// Milliseconds since the Unix epoch; after it the surprise cannot be claimed.
+    pub expires_at: i64,
+}
+
+/// `POST /v1/surprises/{id}/claim`: who is opening the gift. A gift given to a member is
+/// opened only with that member's token; one given to an anonymous visitor, by that visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClaimRequest {
+    pub site: String,
+    pub visitor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_token: Option<String>,
+    /// The locale of the texts in the answer (the session's); the site default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// What was inside. A repeated claim answers 409 `already_claimed` with the same body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClaimedSurprise {
+    pub id: String,
+    pub reward: Reward,
+    /// The site's words for this gift, in the requested locale; the widget has a default.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The member's standing after the claim (points credited), for the badge.
+    #[serde(default)]
+    pub member: Option<MemberSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reward {
+    /// Points credited to the member's ledger on claim.
+    Points { points: i64 },
+    /// A code from the site's coupon pool, given to this member only.
+    Coupon { code: String },
+    /// A thank-you, nothing more.
+    Message,
+}
+
+/// A 409 `already_claimed`: the error, and the reward as the first claim gave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AlreadyClaimed {
+    pub error: ErrorDetail,
+    pub claimed: ClaimedSurprise,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +305,9 @@ pub struct EventsResponse {
     pub duplicates: u32,
     /// Events refused, by position in the batch, with the reason.
     pub rejected: Vec<RejectedEvent>,
+    /// Gifts earned by this batch's tracked events, to reveal at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub surprises: Vec<SurpriseOffer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -35,6 +35,9 @@ pub struct ServerSettings {
     pub www_dir: Option<PathBuf>,
     /// Serve the release widget build of this folder at `/dist/`.
     pub widget_dir: Option<PathBuf>,
+    /// Seeds the random source of chance-based surprises, for reproducible tests; leave
+    /// unset in production.
+    pub random_seed: Option<u64>,
 }
 
 impl Default for ServerSettings {
@@ -48,6 +51,7 @@ impl Default for ServerSettings {
             max_concurrent_requests: 512,
             www_dir: None,
             widget_dir: None,
+            random_seed: None,
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct SiteSettings {
     pub feedback: FeedbackConfig,
     #[serde(default)]
     pub recovery: RecoveryConfig,
+    #[serde(default)]
+    pub surprises: SurpriseSettings,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
     pub texts: BTreeMap<String, SiteTexts>,
@@ -148,6 +154,63 @@ impl Default for RecoveryConfig {
     fn default() -> Self {
         Self { goodwill_points: 0, cooldown_days: 30, reason: "With our apologies".into() }
     }
+}
+
+/// Surprise rewards: rules decided on the server, each with a per-recipient cap and a daily
+/// budget. `crate::surprises::rules` turns each rule into its checked form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurpriseSettings {
+    /// What anonymous visitors may get: `none`, or `messages` (thank-you surprises only).
+    pub anonymous: AnonymousSurprises,
+    pub rules: Vec<SurpriseRuleSettings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnonymousSurprises {
+    #[default]
+    None,
+    Messages,
+}
+
+/// One rule as written in the config; the fields a rule's trigger and reward need.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurpriseRuleSettings {
+    /// Names the rule in the admin API and the data; letters, digits, `-` and `_`.
+    pub key: String,
+    /// `random`, `nth_visit`, `birthday`, `milestone`, `after_event` or `manual`.
+    pub trigger: String,
+    /// `random`: the chance per session, 0 to 1.
+    pub probability: Option<f64>,
+    /// `nth_visit`: every this many sessions.
+    pub every: Option<u32>,
+    /// `milestone`: lifetime points that, once reached, give the gift (once).
+    pub threshold: Option<i64>,
+    /// `after_event`: the tracked event's name, and the least `value` it must carry.
+    pub event: Option<String>,
+    pub min_value: Option<f64>,
+    /// `birthday`: the gift is given on the birthday or within this many days after it.
+    pub within_days: Option<u32>,
+    /// `points`, `coupon` or `message`.
+    pub reward: String,
+    pub points: Option<i64>,
+    pub coupon_pool: Option<String>,
+    /// A recipient gets this rule's gift at most once in this many days (0: no cap).
+    #[serde(default)]
+    pub cap_days: u32,
+    /// At most this many gifts of this rule per UTC day on the site.
+    pub daily_limit: Option<u32>,
+    /// At most this many points given by this rule per UTC day on the site.
+    pub daily_points: Option<i64>,
+    /// Unclaimed gifts expire after this many days (default 30).
+    pub expires_days: Option<u32>,
+    /// The words shown with the gift, per locale tag; the widget has a default.
+    #[serde(default)]
+    pub message: BTreeMap<String, String>,
+    /// The reason in the member's points history (default "A surprise from us").
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -246,6 +309,13 @@ impl SiteSettings {
         }
         if !(0..=moments_protocol::limits::MAX_POINTS_DELTA).contains(&self.recovery.goodwill_points) {
             bail!("recovery.goodwill_points must be between 0 and 1000000");
+        }
+        let mut rule_keys = std::collections::HashSet::new();
+        for rule in &self.surprises.rules {
+            crate::surprises::rules::SurpriseRule::parse(rule).with_context(|| format!("surprise rule {:?}", rule.key))?;
+            if !rule_keys.insert(&rule.key) {
+                bail!("surprise rule {:?} is configured twice", rule.key);
+            }
         }
         if self.member_token_secrets.iter().any(|s| s.secret.len() < 8) {
             bail!("member_token_secrets: each secret must be at least 8 characters");

@@ -46,7 +46,7 @@ pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
         members::upsert(db, SITE, id, Profile { name: Some(name), birthday: None }, now).await?;
         for (n, (delta, reason)) in entries.iter().enumerate() {
             let change = PointsChange::parse(Some(*delta), reason, &format!("demo-seed-{n}")).context("demo entry")?;
-            ledger::append(db, SITE, &member, &change, now).await.context("seeding the demo ledger")?;
+            ledger::append(&mut *db.acquire().await?, SITE, &member, &change, now).await.context("seeding the demo ledger")?;
         }
         let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
         if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {

@@ -50,6 +50,11 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// A path segment that does not parse (`/v1/surprises/%FF/claim`).
+pub fn bad_path(rejection: axum::extract::rejection::PathRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", rejection.body_text())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }

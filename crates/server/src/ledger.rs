@@ -5,7 +5,7 @@
 use moments_protocol::domain::{MemberId, PointsChange};
 use moments_protocol::wire::LedgerEntry;
 use serde::Serialize;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
@@ -50,7 +50,7 @@ pub enum AppendError {
     Database(#[from] sqlx::Error),
 }
 
-pub async fn standing(db: &SqlitePool, site: &str, member: &str) -> Result<Standing, sqlx::Error> {
+pub async fn standing(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> Result<Standing, sqlx::Error> {
     let (balance, lifetime): (i64, i64) = sqlx::query_as(
         "SELECT COALESCE(SUM(delta), 0), COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0)
          FROM points_ledger WHERE site = ? AND member_id = ?",
@@ -86,7 +86,7 @@ pub async fn entries(
 /// take the balance below zero. One statement, so SQLite's write lock makes the balance check
 /// and the insert one step: two racing redemptions cannot both pass.
 pub async fn append(
-    db: &SqlitePool,
+    db: &mut SqliteConnection,
     site: &str,
     member: &MemberId,
     change: &PointsChange,
@@ -106,7 +106,7 @@ pub async fn append(
     .bind(&change.reason)
     .bind(&change.idempotency_key)
     .bind(now_ms)
-    .fetch_optional(db)
+    .fetch_optional(&mut *db)
     .await?;
     if let Some(entry) = inserted {
         return Ok(Appended::New(entry));
@@ -118,7 +118,7 @@ pub async fn append(
     .bind(site)
     .bind(member.as_str())
     .bind(&change.idempotency_key)
-    .fetch_optional(db)
+    .fetch_optional(&mut *db)
     .await?;
     match earlier {
         Some(entry) if entry.delta == change.delta && entry.reason == change.reason => Ok(Appended::Replayed(entry)),

@@ -16,4 +16,5 @@ pub mod routes;
 pub mod sites;
 pub mod startup;
 pub mod state;
+pub mod surprises;
 pub mod telemetry;

@@ -1,6 +1,12 @@
 //! Members as the server knows them: who they are on a site, and when we saw them.
 
-use sqlx::SqliteExecutor;
+use moments_protocol::Locale;
+use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
+use moments_protocol::wire::MemberSummary;
+use sqlx::{SqliteExecutor, SqlitePool};
+
+use crate::ledger;
+use crate::sites::Site;
 
 /// What a member's token told us, or nothing when the host's backend named them (admin API).
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,4 +72,35 @@ pub async fn claim_tier_up(
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// A member's points, tier and recent history as the widget shows them. With `celebrate`,
+/// claims the tier-up celebration when there is one to give (a session start does; a claim
+/// leaves it for the next page view's greeting).
+pub async fn summary(
+    db: &SqlitePool,
+    site: &Site,
+    member: &str,
+    name: Option<String>,
+    locale: Locale,
+    celebrate: bool,
+) -> Result<MemberSummary, sqlx::Error> {
+    let key = site.settings.key.as_str();
+    let standing = ledger::standing(db, key, member).await?;
+    let tier = site.tier_status(standing.lifetime, locale);
+    let tier_up = match (&tier, site.base_threshold()) {
+        (Some(tier), Some(base)) if celebrate && tier.threshold > base => {
+            claim_tier_up(db, key, member, tier.threshold, base).await?
+        }
+        _ => false,
+    };
+    let recent = ledger::entries(db, key, member, RECENT_LEDGER_ENTRIES as u32, None).await?;
+    Ok(MemberSummary {
+        name,
+        points: standing.balance,
+        lifetime_points: standing.lifetime,
+        tier,
+        tier_up,
+        recent: recent.into_iter().map(Into::into).collect(),
+    })
 }

@@ -4,3 +4,4 @@ pub mod health;
 pub mod openapi;
 pub mod pages;
 pub mod session;
+pub mod surprises;

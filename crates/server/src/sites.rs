@@ -7,11 +7,13 @@ use moments_protocol::Locale;
 
 use crate::configuration::{SiteSettings, SiteTexts, TierSettings};
 use crate::origin::OriginPattern;
+use crate::surprises::rules::SurpriseRule;
 
 #[derive(Debug)]
 pub struct Site {
     pub settings: SiteSettings,
     origins: Vec<OriginPattern>,
+    pub surprise_rules: Vec<SurpriseRule>,
 }
 
 #[derive(Debug, Default)]
@@ -22,7 +24,8 @@ impl Sites {
         let mut sites = HashMap::new();
         for site in settings {
             let origins = site.allowed_origins.iter().map(|o| OriginPattern::parse(o)).collect::<Result<_, _>>()?;
-            sites.insert(site.key.clone(), Site { settings: site.clone(), origins });
+            let surprise_rules = site.surprises.rules.iter().map(SurpriseRule::parse).collect::<Result<_, _>>()?;
+            sites.insert(site.key.clone(), Site { settings: site.clone(), origins, surprise_rules });
         }
         Ok(Self(sites))
     }
@@ -67,6 +70,10 @@ impl Site {
     /// The threshold of the lowest tier: reaching it is no news, so it is never celebrated.
     pub fn base_threshold(&self) -> Option<i64> {
         self.settings.tiers.first().map(|t| t.threshold)
+    }
+
+    pub fn surprise_rule(&self, key: &str) -> Option<&SurpriseRule> {
+        self.surprise_rules.iter().find(|r| r.key == key)
     }
 
     fn tier_name(&self, tier: &TierSettings, locale: Locale) -> String {

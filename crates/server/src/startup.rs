@@ -18,8 +18,9 @@ use crate::admin_auth::AdminKey;
 use crate::configuration::{ServerSettings, Settings};
 use crate::error::{self, ApiError};
 use crate::routes::pages::{Pages, serve_page};
-use crate::routes::{admin, events, health, openapi, session};
+use crate::routes::{admin, events, health, openapi, session, surprises};
 use crate::sites::Sites;
+use crate::surprises::chance::Chance;
 use crate::state::AppState;
 use crate::{db, demo};
 
@@ -50,6 +51,7 @@ impl Application {
             public_url: public_url.as_str().into(),
             demo: demo_mode,
             admin_key: settings.server.admin_key.as_deref().map(AdminKey::new),
+            chance: Arc::new(Chance::new(settings.server.random_seed)),
         };
         Ok(Self { router: app(state, &settings.server), listener, public_url })
     }
@@ -81,6 +83,7 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
     let api = Router::new()
         .route("/v1/session", post(session::start_session))
         .route("/v1/events", post(events::record_events))
+        .route("/v1/surprises/{id}/claim", post(surprises::claim_surprise))
         // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(api_cors);
@@ -91,7 +94,10 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points))
         .route("/v1/admin/sites/{site}/feedback", get(admin::feedback::list_feedback))
         .route("/v1/admin/sites/{site}/recovery", get(admin::recovery::list_cases))
-        .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case));
+        .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case))
+        .route("/v1/admin/sites/{site}/members/{member}/surprises", post(admin::surprises::grant_surprise))
+        .route("/v1/admin/sites/{site}/surprises", get(admin::surprises::list_surprises))
+        .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes));
 
     let mut router = Router::new()
         .route("/healthz", get(health::health))

@@ -7,6 +7,7 @@ use sqlx::SqlitePool;
 use crate::admin_auth::AdminKey;
 use crate::error::ApiError;
 use crate::sites::{Site, Sites};
+use crate::surprises::chance::Chance;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub demo: bool,
     /// `None`: the admin API answers 401 `admin_api_disabled`.
     pub admin_key: Option<AdminKey>,
+    /// Decides chance-based surprises.
+    pub chance: Arc<Chance>,
 }
 
 impl AppState {

@@ -1,10 +1,12 @@
 //! Server-to-server admin API: the host's backend changes and reads members' points.
 //! Every route takes the admin key (see `admin_auth`).
 
+pub mod coupons;
 pub mod feedback;
 pub mod members;
 pub mod points;
 pub mod recovery;
+pub mod surprises;
 
 use axum::extract::Path;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -12,7 +14,7 @@ use moments_protocol::limits::MAX_ADMIN_PAGE;
 use axum::http::StatusCode;
 use moments_protocol::domain::{MemberId, SiteKey};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, bad_path};
 use crate::sites::Site;
 use crate::state::AppState;
 
@@ -28,10 +30,6 @@ fn site_and_member(
 fn configured_site<'a>(state: &'a AppState, key: &str) -> Result<&'a Site, ApiError> {
     let key = SiteKey::parse(key).map_err(ApiError::invalid)?;
     state.sites.get(key.as_str()).ok_or_else(|| ApiError::unknown_site(key.as_str()))
-}
-
-fn bad_path(rejection: PathRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", rejection.body_text())
 }
 
 fn bad_query(rejection: QueryRejection) -> ApiError {

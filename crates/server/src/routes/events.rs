@@ -3,13 +3,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use moments_protocol::domain::{SiteKey, Uuid, ValidEvent, ValidEventKind, VisitorId};
 use moments_protocol::limits::MAX_BATCH_EVENTS;
-use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent};
+use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
 use moments_protocol::InvalidInput;
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::db::now_ms;
 use crate::recovery;
+use crate::surprises::store::Recipient;
 use crate::sites::Site;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -60,14 +61,14 @@ pub async fn record_events(
         None => None,
     };
 
-    let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new() };
+    let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new(), surprises: Vec::new() };
     let received_at = now_ms();
     let mut tx = state.db.begin().await?;
     let from = Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() };
     for (index, raw) in batch.events.into_iter().enumerate() {
         let claimed_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
         let outcome = match parse_event(raw) {
-            Ok(event) => record(&mut tx, site_settings, &event, &from, received_at).await?,
+            Ok(event) => record(&mut tx, site_settings, &event, &from, received_at, &mut response.surprises).await?,
             Err(error) => Err(error),
         };
         match outcome {
@@ -92,13 +93,14 @@ struct Context<'a> {
 }
 
 /// Stores an event once (a comment joins its answer's row); a new low answer also opens its
-/// recovery case. `Ok(Ok(false))`: a duplicate.
+/// recovery case, a new tracked event gives the surprises it earns. `Ok(Ok(false))`: a duplicate.
 async fn record(
     tx: &mut SqliteConnection,
     site: &Site,
     event: &ValidEvent,
     from: &Context<'_>,
     received_at: i64,
+    surprises: &mut Vec<SurpriseOffer>,
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
     let (kind, score, comment, name, value) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
@@ -132,6 +134,10 @@ async fn record(
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
         recovery::open_case(tx, site, &answer, received_at).await?;
+    }
+    if let (true, Some(name)) = (inserted, name) {
+        let to = Recipient { member_id: from.member_id, visitor_id: Some(from.visitor.as_str()) };
+        surprises.extend(crate::surprises::after_event(tx, site, to, event.id.as_str(), name, value, received_at).await?);
     }
     Ok(Ok(inserted))
 }

@@ -3,16 +3,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use moments_protocol::domain::{SessionStart, VisitorId};
 use moments_protocol::sampling;
-use moments_protocol::wire::{ErrorBody, FeedbackSettings, MemberSummary, SessionRequest, SessionResponse};
-use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
+use moments_protocol::wire::{ErrorBody, FeedbackSettings, SessionRequest, SessionResponse};
 use moments_protocol::{InvalidInput, Locale};
 use sqlx::SqlitePool;
 
 use crate::configuration::AnonymousBadge;
 use crate::db::{DAY_MS, now_ms};
-use crate::recovery;
+use crate::{recovery, surprises};
 use crate::members::{self, Profile};
-use crate::ledger;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::member_token::{self, MemberClaims, TokenError};
@@ -99,9 +97,11 @@ pub async fn start_session(
     tx.commit().await?;
 
     let summary = match &member {
-        Some(m) => Some(member_summary(&state.db, site, m, locale).await?),
+        Some(m) => Some(members::summary(&state.db, site, &m.sub, m.name.clone(), locale, true).await?),
         None => None,
     };
+    let surprises =
+        surprises::at_session_start(&state.db, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
     let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,
@@ -123,6 +123,7 @@ pub async fn start_session(
                 None => None,
             },
         },
+        surprises,
     }))
 }
 
@@ -151,25 +152,4 @@ fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Optio
         Some(name) => site.text(locale, |t| t.greeting_member.as_ref()).map(|g| g.replace("{name}", name)).or_else(anonymous),
         None => anonymous(),
     }
-}
-
-async fn member_summary(db: &SqlitePool, site: &Site, member: &MemberClaims, locale: Locale) -> Result<MemberSummary, sqlx::Error> {
-    let key = site.settings.key.as_str();
-    let standing = ledger::standing(db, key, &member.sub).await?;
-    let tier = site.tier_status(standing.lifetime, locale);
-    let tier_up = match (&tier, site.base_threshold()) {
-        (Some(tier), Some(base)) if tier.threshold > base => {
-            members::claim_tier_up(db, key, &member.sub, tier.threshold, base).await?
-        }
-        _ => false,
-    };
-    let recent = ledger::entries(db, key, &member.sub, RECENT_LEDGER_ENTRIES as u32, None).await?;
-    Ok(MemberSummary {
-        name: member.name.clone(),
-        points: standing.balance,
-        lifetime_points: standing.lifetime,
-        tier,
-        tier_up,
-        recent: recent.into_iter().map(Into::into).collect(),
-    })
 }

@@ -1,0 +1,102 @@
+//! Surprise rewards: gifts a visitor did not expect, given by rules the site configures and
+//! decided only here. Points go through the ledger when the gift is claimed.
+
+pub mod chance;
+pub mod rules;
+pub mod store;
+
+use moments_protocol::wire::SurpriseOffer;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use self::chance::Chance;
+use self::rules::{SurpriseRule, Trigger, birthday_occasion};
+use self::store::Recipient;
+use crate::configuration::AnonymousSurprises;
+use crate::ledger;
+use crate::member_token::MemberClaims;
+use crate::sites::Site;
+
+/// Whether `rule` may give anything to this visitor: members get every kind of gift; anonymous
+/// visitors thank-you gifts, where the site allows them.
+fn may_give(site: &Site, rule: &SurpriseRule, is_member: bool) -> bool {
+    is_member || (!rule.needs_member() && site.settings.surprises.anonymous == AnonymousSurprises::Messages)
+}
+
+/// A session has started (and is stored): gives what the session rules earn, then answers
+/// every gift waiting for this member or browser.
+pub async fn at_session_start(
+    db: &SqlitePool,
+    chance: &Chance,
+    site: &Site,
+    visitor_id: &str,
+    member: Option<&MemberClaims>,
+    session_id: &str,
+    now: i64,
+) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    if site.surprise_rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = site.settings.key.as_str();
+    let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
+    let mut conn = db.acquire().await?;
+    let mut lifetime = None;
+    for rule in site.surprise_rules.iter().filter(|r| may_give(site, r, member.is_some())) {
+        let occasion = match &rule.trigger {
+            Trigger::Random { probability } => chance.happens(*probability).then(|| format!("session:{session_id}")),
+            Trigger::NthVisit { every } => {
+                let visits = visits(&mut conn, key, to).await?;
+                (visits > 0 && visits % i64::from(*every) == 0).then(|| format!("visit:{visits}"))
+            }
+            Trigger::Birthday { within_days } => member
+                .and_then(|m| m.birthday.as_deref())
+                .and_then(|birthday| birthday.get(5..))
+                .and_then(|month_day| birthday_occasion(month_day, today(now), *within_days))
+                .map(|year| format!("birthday:{year}")),
+            Trigger::Milestone { threshold } => match member {
+                Some(m) => {
+                    let points = match lifetime {
+                        Some(points) => points,
+                        None => *lifetime.insert(ledger::standing(&mut *conn, key, &m.sub).await?.lifetime),
+                    };
+                    (points >= *threshold).then(|| format!("milestone:{threshold}"))
+                }
+                None => None,
+            },
+            Trigger::AfterEvent { .. } | Trigger::Manual => None,
+        };
+        if let Some(occasion) = occasion {
+            store::give(&mut conn, key, rule, to, &occasion, now).await?;
+        }
+    }
+    store::waiting(&mut *conn, key, to, now).await
+}
+
+/// A tracked event was stored (in `tx`, the events transaction): gives what it earns, once per event.
+pub async fn after_event(
+    tx: &mut SqliteConnection,
+    site: &Site,
+    to: Recipient<'_>,
+    event_id: &str,
+    name: &str,
+    value: Option<f64>,
+    now: i64,
+) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    let mut given = Vec::new();
+    for rule in site.surprise_rules.iter().filter(|r| r.matches_event(name, value) && may_give(site, r, to.member_id.is_some())) {
+        given.extend(store::give(&mut *tx, &site.settings.key, rule, to, &format!("event:{event_id}"), now).await?);
+    }
+    Ok(given)
+}
+
+/// Sessions of this member (or, for anonymous visitors, this browser), this one included.
+async fn visits(conn: &mut SqliteConnection, site: &str, to: Recipient<'_>) -> Result<i64, sqlx::Error> {
+    let query = match to.member_id {
+        Some(member) => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = ? AND member_id = ?").bind(site).bind(member),
+        None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = ? AND visitor_id = ?").bind(site).bind(to.visitor_id),
+    };
+    query.fetch_one(conn).await
+}
+
+fn today(now_ms: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000)).map_or(time::Date::MIN, |t| t.date())
+}
