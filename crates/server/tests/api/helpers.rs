@@ -70,7 +70,11 @@ impl TestApp {
     }
 
     pub async fn award(&self, member: &str, delta: Value, reason: &str, key: &str) -> reqwest::Response {
-        self.admin(reqwest::Method::POST, &format!("{SITE}/members/{member}/points"))
+        self.award_on(SITE, member, delta, reason, key).await
+    }
+
+    pub async fn award_on(&self, site: &str, member: &str, delta: Value, reason: &str, key: &str) -> reqwest::Response {
+        self.admin(reqwest::Method::POST, &format!("{site}/members/{member}/points"))
             .json(&json!({ "delta": delta, "reason": reason, "idempotency_key": key }))
             .send()
             .await

@@ -8,3 +8,4 @@ mod http_errors;
 mod member_tokens;
 mod pages;
 mod session;
+mod surprises;
