@@ -1,7 +1,7 @@
 //! The HTTP client for the Moments protocol: fetch with a timeout, JSON both ways, and
 //! errors that say whether trying again can help.
 
-use moments_protocol::wire::{SessionRequest, SessionResponse};
+use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, SessionRequest, SessionResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Request, RequestCredentials, RequestInit, RequestMode, Response};
@@ -47,6 +47,35 @@ impl BackendError {
 
 /// POSTs `body` (a JS value, sent as JSON) and returns the parsed JSON answer of a 2xx.
 pub async fn post_json(url: &str, body: &JsValue) -> Result<JsValue, BackendError> {
+    let answer = post(url, body).await?;
+    if answer.ok {
+        return answer.json.ok_or(BackendError::BadResponse);
+    }
+    Err(answer.error())
+}
+
+/// An answered request, whatever its status.
+struct Answer {
+    ok: bool,
+    status: u16,
+    json: Option<JsValue>,
+    retry_after_secs: Option<u32>,
+}
+
+impl Answer {
+    fn error(&self) -> BackendError {
+        let code = self
+            .json
+            .as_ref()
+            .and_then(|j| js_sys::Reflect::get(j, &"error".into()).ok())
+            .and_then(|e| js_sys::Reflect::get(&e, &"code".into()).ok())
+            .and_then(|c| c.as_string())
+            .unwrap_or_else(|| format!("http_{}", self.status));
+        BackendError::Status { status: self.status, code, retry_after_secs: self.retry_after_secs }
+    }
+}
+
+async fn post(url: &str, body: &JsValue) -> Result<Answer, BackendError> {
     let text = js_sys::JSON::stringify(body).map_err(|_| BackendError::BadResponse)?;
     let controller = AbortController::new().ok();
     let init = RequestInit::new();
@@ -76,20 +105,25 @@ pub async fn post_json(url: &str, body: &JsValue) -> Result<JsValue, BackendErro
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
     };
-    if response.ok() {
-        return json.ok_or(BackendError::BadResponse);
-    }
-    let code = json
-        .and_then(|j| js_sys::Reflect::get(&j, &"error".into()).ok())
-        .and_then(|e| js_sys::Reflect::get(&e, &"code".into()).ok())
-        .and_then(|c| c.as_string())
-        .unwrap_or_else(|| format!("http_{}", response.status()));
     let retry_after_secs = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
-    Err(BackendError::Status { status: response.status(), code, retry_after_secs })
+    Ok(Answer { ok: response.ok(), status: response.status(), json, retry_after_secs })
 }
 
 /// `POST /v1/session`.
 pub async fn start_session(config: &WidgetConfig, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
     let answer = post_json(&config.endpoint("/v1/session"), &crate::encode::session_request(request)).await?;
     crate::decode::session_response(&answer).ok_or(BackendError::BadResponse)
+}
+
+/// `POST /v1/surprises/{id}/claim`. A gift opened before (409 `already_claimed`) is the
+/// same gift: its answer carries it, and it is shown again.
+pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequest) -> Result<ClaimedSurprise, BackendError> {
+    let answer = post(&config.endpoint(&format!("/v1/surprises/{id}/claim")), &crate::encode::claim_request(request)).await?;
+    let claimed = match (answer.ok, answer.status, &answer.json) {
+        (true, _, Some(json)) => Some(json.clone()),
+        (false, 409, Some(json)) => js_sys::Reflect::get(json, &"claimed".into()).ok(),
+        (true, _, None) => return Err(BackendError::BadResponse),
+        _ => return Err(answer.error()),
+    };
+    claimed.and_then(|c| crate::decode::claimed_surprise(&c)).ok_or(BackendError::BadResponse)
 }

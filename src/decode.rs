@@ -5,7 +5,9 @@
 
 use js_sys::Reflect;
 use moments_protocol::Locale;
-use moments_protocol::wire::{FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use moments_protocol::wire::{
+    ClaimedSurprise, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Reward, Scale, SessionResponse, SurpriseOffer, TierStatus,
+};
 use wasm_bindgen::JsValue;
 
 fn field(object: &JsValue, key: &str) -> Option<JsValue> {
@@ -66,6 +68,31 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
         join_url: optional_string(v, "join_url")?,
         hide_badge: optional_bool(v, "hide_badge")?,
         feedback: feedback(&field(v, "feedback")?)?,
+        surprises: list(v, "surprises", surprise_offer)?,
+    })
+}
+
+/// The gifts in an events answer (`None`: the answer is malformed).
+pub fn earned_surprises(v: &JsValue) -> Option<Vec<SurpriseOffer>> {
+    list(v, "surprises", surprise_offer)
+}
+
+fn surprise_offer(v: &JsValue) -> Option<SurpriseOffer> {
+    Some(SurpriseOffer { id: string(v, "id")?, expires_at: integer(v, "expires_at")? })
+}
+
+pub fn claimed_surprise(v: &JsValue) -> Option<ClaimedSurprise> {
+    let reward = field(v, "reward")?;
+    Some(ClaimedSurprise {
+        id: string(v, "id")?,
+        reward: match string(&reward, "kind")?.as_str() {
+            "points" => Reward::Points { points: integer(&reward, "points")? },
+            "coupon" => Reward::Coupon { code: string(&reward, "code")? },
+            "message" => Reward::Message,
+            _ => return None,
+        },
+        message: optional_string(v, "message")?,
+        member: optional(v, "member", member)?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! tests/browser.rs checks every shape against the protocol's serde output.
 
 use js_sys::{Array, Object, Reflect};
-use moments_protocol::wire::{Event, SessionRequest};
+use moments_protocol::wire::{ClaimRequest, Event, SessionRequest};
 use wasm_bindgen::JsValue;
 
 struct Writer(Object);
@@ -37,6 +37,15 @@ pub fn session_request(r: &SessionRequest) -> JsValue {
         .maybe("locale", r.locale.as_deref())
         .maybe("languages", languages)
         .maybe("page_url", r.page_url.as_deref())
+        .done()
+}
+
+pub fn claim_request(r: &ClaimRequest) -> JsValue {
+    Writer::new()
+        .set("site", r.site.as_str())
+        .set("visitor_id", r.visitor_id.as_str())
+        .maybe("member_token", r.member_token.as_deref())
+        .maybe("locale", r.locale.as_deref())
         .done()
 }
 

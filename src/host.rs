@@ -11,6 +11,7 @@ use crate::browser;
 use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
 use crate::session_end::EndSignal;
+use crate::track::TrackSignal;
 
 /// src/style.css, minified by build.rs.
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
@@ -24,7 +25,9 @@ thread_local! {
 #[wasm_bindgen]
 pub struct MountedWidget {
     app: Option<AppHandle<App>>,
+    host: HtmlElement,
     end: Rc<EndSignal>,
+    track: Rc<TrackSignal>,
 }
 
 #[wasm_bindgen]
@@ -38,7 +41,16 @@ impl MountedWidget {
     /// `element.endSession()`: the host says the visit is over (checkout done, chat closed).
     #[wasm_bindgen(js_name = endSession)]
     pub fn end_session(&self) {
-        self.end.end();
+        self.end.send(());
+    }
+
+    /// `element.track(name, { value })`: counts something the host cares about (a purchase);
+    /// a surprise it earns is revealed at once.
+    pub fn track(&self, name: String, properties: JsValue) {
+        match crate::track::event(&name, &properties) {
+            Ok(event) => self.track.send(event),
+            Err((code, message)) => browser::emit(&self.host, "moments:error", &browser::error_detail(code, message)),
+        }
     }
 }
 
@@ -47,7 +59,7 @@ impl MountedWidget {
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement) -> MountedWidget {
     crate::crash::install();
-    let nothing = MountedWidget { app: None, end: Rc::default() };
+    let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default() };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
         Ok(config) => config,
         Err(error) => {
@@ -64,10 +76,10 @@ pub fn mount(host: HtmlElement) -> MountedWidget {
     if root.append_child(&container).is_err() {
         return nothing;
     }
-    let end = Rc::new(EndSignal::default());
-    let props = AppProps { config: Rc::new(config), host: host.into(), end: end.clone() };
+    let (end, track) = (Rc::new(EndSignal::default()), Rc::new(TrackSignal::default()));
+    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone() };
     crate::outbox::flush_when_leaving();
-    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), end }
+    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), host, end, track }
 }
 
 /// The element's shadow root, emptied, with our stylesheet adopted (no `<style>` element,

@@ -61,6 +61,22 @@ pub struct Messages {
     /// The end-of-session prompt's close button.
     pub prompt_close: &'static str,
     pub dismiss_greeting: &'static str,
+    /// The gift button by the badge (its name too).
+    pub surprise_gift: &'static str,
+    /// The gift button while the claim is under way.
+    pub surprise_opening: &'static str,
+    pub surprise_title: &'static str,
+    /// `{n}` points credited by a gift.
+    pub surprise_points: &'static str,
+    /// Above a gift's coupon code.
+    pub surprise_coupon: &'static str,
+    pub surprise_copy: &'static str,
+    pub surprise_copied: &'static str,
+    /// A gift's words when the site gives none.
+    pub surprise_thanks: &'static str,
+    /// A gift that expired or is no longer this visitor's.
+    pub surprise_gone: &'static str,
+    pub surprise_failed: &'static str,
 }
 
 pub fn messages(locale: Locale) -> &'static Messages {
@@ -103,7 +119,9 @@ mod tests {
             m.to_next_tier, m.top_tier, m.tier_up, m.recent_activity, m.no_activity, m.badge_join, m.join_prompt,
             m.join_link, m.question, m.question_nps, m.question_thumbs, m.nps_low, m.nps_high, m.thumbs_down,
             m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
-            m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting,
+            m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting, m.surprise_gift,
+            m.surprise_opening, m.surprise_title, m.surprise_points, m.surprise_coupon, m.surprise_copy, m.surprise_copied,
+            m.surprise_thanks, m.surprise_gone, m.surprise_failed,
         ];
         all.extend(m.faces);
         all

@@ -9,14 +9,17 @@ pub mod components;
 pub mod config;
 pub mod crash;
 pub mod decode;
+pub mod earned;
 pub mod encode;
 pub mod hooks;
 pub mod host;
+pub mod host_signal;
 pub mod i18n;
 pub mod listener;
 pub mod outbox;
 pub mod retry;
 pub mod session_end;
 pub mod state;
+pub mod track;
 
 pub use host::{MountedWidget, mount};

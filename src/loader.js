@@ -42,6 +42,7 @@ if (!customElements.get(TAG)) {
     #mounted = null;
     #scheduled = false;
     #ended = false;
+    #tracked = [];
 
     /** The visit is over (checkout done, support chat closed): the widget may ask its question. */
     endSession() {
@@ -49,6 +50,17 @@ if (!customElements.get(TAG)) {
       if (this.#mounted) this.#mounted.endSession();
       // Not mounted yet (the script is still loading): remembered for when it is.
       else this.#ended = true;
+    }
+
+    /**
+     * Counts something the visit did, for surprises and reports: `track("purchase", { value: 80 })`.
+     * Mistakes are reported as moments:error; a call is never thrown back at the page.
+     */
+    track(name, properties) {
+      if (crashed) return;
+      if (this.#mounted) this.#mounted.track(String(name), properties ?? null);
+      // Not mounted yet: kept, in order, for when it is.
+      else if (this.#tracked.length < 100) this.#tracked.push([String(name), properties ?? null]);
     }
 
     connectedCallback() {
@@ -95,6 +107,7 @@ if (!customElements.get(TAG)) {
             this.#ended = false;
             this.#mounted.endSession();
           }
+          for (const [name, properties] of this.#tracked.splice(0)) this.#mounted.track(name, properties);
         }
       } catch (error) {
         this.#mounted = null;

@@ -146,7 +146,12 @@ async fn send_all() -> Result<(), BackendError> {
         let body = batch_body(first, &batch);
         let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
         match backend::post_json(&format!("{}/v1/events", first.backend), &body).await {
-            Ok(_) => settle(&ids),
+            Ok(answer) => {
+                settle(&ids);
+                if let Some(offers) = crate::decode::earned_surprises(&answer).filter(|o| !o.is_empty()) {
+                    crate::earned::deliver(&first.session_id, offers);
+                }
+            }
             // Refused for good (the site is gone, the batch is invalid): resending cannot help.
             Err(error) if !error.is_transient() => {
                 web_sys::console::warn_2(&"moments: events refused by the server:".into(), &error.code().into());

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use moments_protocol::wire::{Scale, SessionResponse};
+use moments_protocol::wire::{ClaimedSurprise, MemberSummary, Scale, SessionResponse, SurpriseOffer};
 use yew::Reducible;
 
 /// A started page view: the server's answer and the browser's visitor id.
@@ -37,6 +37,25 @@ pub struct UiState {
     pub prompt_open: bool,
     /// Inline widgets keep their panel open and ask there, with no floating prompt.
     pub inline: bool,
+    /// Gifts waiting to be opened, oldest first.
+    pub surprises: Vec<SurpriseOffer>,
+    pub gift: GiftState,
+    /// The gift just opened, on screen until closed.
+    pub revealed: Option<ClaimedSurprise>,
+    /// The revealed coupon code is on the clipboard.
+    pub copied: bool,
+    /// The member's standing after a claim credited points; the session's until then.
+    pub member: Option<MemberSummary>,
+}
+
+/// The gift button's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiftState {
+    Idle,
+    /// The claim is under way.
+    Opening,
+    /// The claim failed: `gone` when the gift expired or is not this visitor's.
+    Failed { gone: bool },
 }
 
 /// A one-tap answer, and what followed it.
@@ -62,7 +81,17 @@ impl UiState {
             ended: false,
             prompt_open: false,
             inline,
+            surprises: Vec::new(),
+            gift: GiftState::Idle,
+            revealed: None,
+            copied: false,
+            member: None,
         }
+    }
+
+    pub fn with_surprises(mut self, surprises: Vec<SurpriseOffer>) -> Self {
+        self.surprises = surprises;
+        self
     }
 }
 
@@ -77,6 +106,13 @@ pub enum Action {
     /// The session ended; `ask` says whether this visitor is to be asked.
     EndSession { ask: bool },
     ClosePrompt,
+    /// Gifts earned mid-session (an events answer).
+    Earned(Vec<SurpriseOffer>),
+    OpenGift,
+    Opened(ClaimedSurprise),
+    OpenFailed { id: String, gone: bool },
+    CodeCopied,
+    CloseReveal,
 }
 
 impl Reducible for UiState {
@@ -114,6 +150,39 @@ impl Reducible for UiState {
             }
             Action::EndSession { .. } => {}
             Action::ClosePrompt => next.prompt_open = false,
+            Action::Earned(offers) => {
+                for offer in offers {
+                    let opened = next.revealed.as_ref().is_some_and(|r| r.id == offer.id);
+                    if !opened && !next.surprises.iter().any(|s| s.id == offer.id) {
+                        next.surprises.push(offer);
+                    }
+                }
+            }
+            Action::OpenGift if next.gift != GiftState::Opening && !next.surprises.is_empty() => {
+                next.gift = GiftState::Opening;
+                next.revealed = None;
+                next.copied = false;
+            }
+            Action::OpenGift => {}
+            Action::Opened(claimed) => {
+                next.surprises.retain(|s| s.id != claimed.id);
+                if claimed.member.is_some() {
+                    next.member = claimed.member.clone();
+                }
+                next.revealed = Some(claimed);
+                next.gift = GiftState::Idle;
+            }
+            Action::OpenFailed { id, gone } => {
+                if gone {
+                    next.surprises.retain(|s| s.id != id);
+                }
+                next.gift = GiftState::Failed { gone };
+            }
+            Action::CodeCopied => next.copied = true,
+            Action::CloseReveal => {
+                next.revealed = None;
+                next.gift = GiftState::Idle;
+            }
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -169,6 +238,39 @@ mod tests {
         assert_eq!(s.answered.as_ref().map(|a| a.score), Some(4));
         let s = apply(s, vec![Action::CommentSent]);
         assert!(s.answered.is_some_and(|a| a.comment_sent));
+    }
+
+    fn offer(id: &str) -> SurpriseOffer {
+        SurpriseOffer { id: id.into(), expires_at: 0 }
+    }
+
+    fn claimed(id: &str) -> ClaimedSurprise {
+        ClaimedSurprise { id: id.into(), reward: moments_protocol::wire::Reward::Message, message: None, member: None }
+    }
+
+    #[test]
+    fn gifts_are_opened_one_at_a_time_and_each_is_shown_once() {
+        let s = UiState::new(false, Scale::Csat5).with_surprises(vec![offer("a")]);
+        let s = apply(s, vec![Action::Earned(vec![offer("a"), offer("b")]), Action::OpenGift]);
+        assert_eq!(s.surprises.len(), 2, "an offer already waiting is not added twice");
+        assert_eq!(s.gift, GiftState::Opening);
+        let s = apply(s, vec![Action::Opened(claimed("a")), Action::Earned(vec![offer("a")])]);
+        assert_eq!(s.surprises, vec![offer("b")], "the opened gift does not come back");
+        assert_eq!(s.revealed.as_ref().map(|r| r.id.as_str()), Some("a"));
+        let s = apply(s, vec![Action::CodeCopied, Action::OpenGift]);
+        assert!(s.revealed.is_none() && !s.copied, "opening the next gift replaces the reveal");
+        let s = apply(s, vec![Action::OpenFailed { id: "b".into(), gone: true }]);
+        assert!(s.surprises.is_empty());
+        assert_eq!(s.gift, GiftState::Failed { gone: true });
+        assert_eq!(apply(s, vec![Action::OpenGift]).gift, GiftState::Failed { gone: true }, "nothing left to open");
+    }
+
+    #[test]
+    fn a_failed_claim_that_may_succeed_keeps_the_gift() {
+        let s = UiState::new(false, Scale::Csat5).with_surprises(vec![offer("a")]);
+        let s = apply(s, vec![Action::OpenGift, Action::OpenFailed { id: "a".into(), gone: false }]);
+        assert_eq!((s.surprises.len(), s.gift), (1, GiftState::Failed { gone: false }));
+        assert_eq!(apply(s, vec![Action::OpenGift]).gift, GiftState::Opening, "tap again to retry");
     }
 
     #[test]

@@ -8,7 +8,9 @@ use moments::config::WidgetConfig;
 use moments::outbox;
 use moments::session_end::EndSignal;
 use moments::state::Session;
-use moments_protocol::wire::{FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, TierStatus};
+use moments_protocol::wire::{
+    ClaimedSurprise, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, SurpriseOffer, TierStatus,
+};
 use moments_protocol::Locale;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -54,6 +56,7 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
             follow_up: None,
             recovery_points: None,
         },
+        surprises: Vec::new(),
     }
 }
 
@@ -84,7 +87,7 @@ async fn render_with(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs
         inline: false,
         idle_timeout_secs,
     });
-    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end })
+    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default() })
         .render();
     until_present(&container, ".moments").await;
     container
@@ -302,6 +305,39 @@ fn session_answers_decode_as_the_protocol_defines_them() {
     }
 }
 
+#[wasm_bindgen_test]
+fn claim_answers_decode_as_the_protocol_defines_them() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../crates/protocol/fixtures/claimed_surprises.json")).unwrap();
+    for doc in fixture["valid"].as_array().unwrap() {
+        let by_serde: ClaimedSurprise = serde_json::from_value(doc.clone()).unwrap();
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::claimed_surprise(&js), Some(by_serde), "{doc}");
+    }
+    for doc in fixture["invalid"].as_array().unwrap() {
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::claimed_surprise(&js), None, "accepted {doc}");
+    }
+}
+
+/// A waiting gift shows by the badge without taking focus; a claim that cannot reach the
+/// server says so and keeps the gift for another try.
+#[wasm_bindgen_test]
+async fn a_waiting_gift_shows_and_a_failed_opening_keeps_it() {
+    let mut answer = response(Locale::ZhTw, true);
+    answer.surprises = vec![SurpriseOffer { id: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".into(), expires_at: 1_790_000_000_000 }];
+    let focused_before = document().active_element();
+    let root = render(with_response(answer)).await;
+    until_present(&root, ".gift").await;
+    assert_eq!(text(&root, ".gift"), "🎁有一份驚喜給你！");
+    assert_eq!(document().active_element(), focused_before, "appearing takes no focus");
+    click(&root, ".gift");
+    until_present(&root, ".gift-problem").await;
+    assert_eq!(text(&root, ".gift-problem"), "暫時無法打開驚喜，請稍後再試。");
+    assert!(root.query_selector(".gift").unwrap().is_some(), "the gift stays");
+    assert!(root.query_selector(".reveal").unwrap().is_none());
+}
+
 fn json_of(value: &wasm_bindgen::JsValue) -> serde_json::Value {
     numbers_as_f64(serde_json::from_str(&js_sys::JSON::stringify(value).unwrap().as_string().unwrap()).unwrap())
 }
@@ -364,7 +400,7 @@ async fn end_session_shows_the_farewell_prompt_without_taking_focus() {
     until_present(&root, ".badge").await;
     let focused_before = document().active_element().map(|e| e.tag_name());
     assert!(root.query_selector(".prompt").unwrap().is_none());
-    end.end();
+    end.send(());
     until_present(&root, ".prompt").await;
     assert_eq!(text(&root, ".farewell"), "Thanks for visiting!");
     assert_eq!(root.query_selector_all(".prompt [role=radio]").unwrap().length(), 5);
@@ -378,7 +414,7 @@ async fn end_session_shows_the_farewell_prompt_without_taking_focus() {
     }
     assert!(root.query_selector(".prompt").unwrap().is_none());
     assert_eq!(outbox_events().iter().filter(|e| e["type"] == "dismiss").count(), 1);
-    end.end();
+    end.send(());
     gloo_timers::future::TimeoutFuture::new(50).await;
     assert!(root.query_selector(".prompt").unwrap().is_none(), "at most once per session");
 }
@@ -391,7 +427,7 @@ async fn a_visitor_outside_the_sample_is_never_prompted() {
     let end = Rc::new(EndSignal::default());
     let root = render_with(with_response(answer), end.clone(), 0).await;
     until_present(&root, ".badge").await;
-    end.end();
+    end.send(());
     gloo_timers::future::TimeoutFuture::new(100).await;
     assert!(root.query_selector(".prompt").unwrap().is_none());
 }
@@ -414,7 +450,7 @@ async fn a_low_answer_gets_an_apology_then_a_comment_joins_it() {
     let end = Rc::new(EndSignal::default());
     let root = render_with(with_response(answer), end.clone(), 0).await;
     until_present(&root, ".badge").await;
-    end.end();
+    end.send(());
     until_present(&root, ".prompt [data-score='1']").await;
     click(&root, ".prompt [data-score='1']");
     until_present(&root, ".apology").await;

@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-use moments_protocol::wire::SessionResponse;
+use moments_protocol::wire::{ClaimedSurprise, Reward, SessionResponse};
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
@@ -8,11 +8,13 @@ use super::badge::badge;
 use super::end_prompt::end_prompt;
 use super::greeting::greeting;
 use super::panel::panel;
+use super::surprise::{gift_button, gift_problem, reveal};
 use crate::browser;
 use crate::config::WidgetConfig;
-use crate::hooks::{use_feedback, use_session_end};
+use crate::hooks::{use_feedback, use_session_end, use_surprises, use_track};
 use crate::i18n::{self, Messages};
 use crate::session_end::{self, EndSignal};
+use crate::track::TrackSignal;
 use crate::state::{Action, GreetingState, Session, UiState};
 
 /// How long the greeting bubble stays before it steps aside by itself.
@@ -26,20 +28,38 @@ pub struct WidgetViewProps {
     /// The element's `endSession()`.
     #[prop_or_default]
     pub end: Rc<EndSignal>,
+    /// The element's `track()`.
+    #[prop_or_default]
+    pub track: Rc<TrackSignal>,
 }
 
 /// The widget for a started session: greeting bubble, badge, the panel the badge opens, and
 /// the prompt at the end of the visit. DOM order is reading and Tab order; CSS places them.
 #[component]
 pub fn WidgetView(props: &WidgetViewProps) -> Html {
-    let response = &props.session.response;
     let inline = props.config.inline;
-    let scale = response.feedback.scale;
-    let ui = use_reducer(move || UiState::new(inline, scale));
+    let scale = props.session.response.feedback.scale;
+    let waiting = props.session.response.surprises.clone();
+    let ui = use_reducer(move || UiState::new(inline, scale).with_surprises(waiting));
+    // After a claim credited points, the badge and panel show the new standing.
+    let updated = ui.member.as_ref().map(|m| SessionResponse { member: Some(m.clone()), ..props.session.response.clone() });
+    let response = updated.as_ref().unwrap_or(&props.session.response);
+    let reveal_ref = use_node_ref();
     let badge_ref = use_node_ref();
     let thanks_ref = use_node_ref();
     let messages: &'static Messages = i18n::messages(response.locale);
     let (handlers, close_prompt) = use_feedback(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
+    use_track(props.track.clone(), props.session.clone(), props.config.clone());
+    let (open_gift, copy_code) = use_surprises(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
+    let close_reveal = {
+        let (ui, badge_ref) = (ui.clone(), badge_ref.clone());
+        Callback::from(move |_: ()| {
+            ui.dispatch(Action::CloseReveal);
+            if let Some(badge) = badge_ref.cast::<HtmlElement>() {
+                let _ = badge.focus();
+            }
+        })
+    };
 
     let ask = response.feedback.enabled && response.feedback.ask;
     let on_end = {
@@ -76,11 +96,13 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         })
     };
     let onkeydown = {
-        let (ui, close, close_prompt) = (ui.clone(), close.clone(), close_prompt.clone());
+        let (ui, close, close_prompt, close_reveal) = (ui.clone(), close.clone(), close_prompt.clone(), close_reveal.clone());
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Escape" {
                 ui.dispatch(Action::DismissGreeting);
-                if ui.prompt_open {
+                if ui.revealed.is_some() {
+                    close_reveal.emit(());
+                } else if ui.prompt_open {
                     close_prompt.emit(());
                 } else if ui.panel_open && !inline {
                     close.emit(());
@@ -123,6 +145,16 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         });
     }
 
+    {
+        // The opened gift replaces the button that had the focus: the focus moves to it.
+        let reveal_ref = reveal_ref.clone();
+        use_effect_with(ui.revealed.as_ref().map(|r| r.id.clone()), move |revealed| {
+            if revealed.is_some() && let Some(card) = reveal_ref.cast::<HtmlElement>() {
+                let _ = card.focus();
+            }
+        });
+    }
+
     let class = if inline { "moments inline" } else { "moments" };
     html! {
         <div {class} part="root" lang={response.locale.tag()} {onkeydown}>
@@ -136,16 +168,34 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
                     // The prompt appears without taking focus; this says it is there.
                     <p class="visually-hidden">{response.feedback.farewell.clone().unwrap_or_default()}</p>
                 }
+                if let Some(problem) = gift_problem(messages, &ui) {
+                    <p class="gift-problem">{problem}</p>
+                } else if !ui.surprises.is_empty() && ui.revealed.is_none() {
+                    // The gift appears without taking focus; this says it is there.
+                    <p class="visually-hidden">{messages.surprise_gift}</p>
+                }
             </div>
+            if let Some(claimed) = &ui.revealed {
+                {reveal(messages, claimed, ui.copied, copy_reveal_code(claimed, copy_code), close_reveal.reform(|_: MouseEvent| ()), reveal_ref)}
+            }
             if ui.prompt_open {
                 {end_prompt(messages, &response.feedback, &ui, &handlers, close_prompt.reform(|_: MouseEvent| ()), thanks_ref.clone())}
             }
+            {gift_button(messages, &ui, open_gift.reform(|_: MouseEvent| ()))}
             {badge(messages, response, ui.panel_open, toggle, badge_ref)}
             if ui.panel_open {
                 {panel(messages, response, &ui, &handlers, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
             }
         </div>
     }
+}
+
+fn copy_reveal_code(claimed: &ClaimedSurprise, copy: Callback<String>) -> Callback<MouseEvent> {
+    let code = match &claimed.reward {
+        Reward::Coupon { code } => code.clone(),
+        _ => String::new(),
+    };
+    Callback::from(move |_: MouseEvent| copy.emit(code.clone()))
 }
 
 /// A tier-up is celebrated in the bubble, in place of the greeting (which the panel still shows).

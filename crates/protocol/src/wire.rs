@@ -339,6 +339,19 @@ pub struct ErrorDetail {
 mod tests {
     use super::*;
 
+    /// Claim answers, decoded by the widget's reader too (tests/browser.rs).
+    #[test]
+    fn claimed_surprise_fixture() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!("../fixtures/claimed_surprises.json")).unwrap();
+        for doc in fixture["valid"].as_array().unwrap() {
+            let parsed: ClaimedSurprise = serde_json::from_value(doc.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
+        }
+        for doc in fixture["invalid"].as_array().unwrap() {
+            assert!(serde_json::from_value::<ClaimedSurprise>(doc.clone()).is_err(), "accepted {doc}");
+        }
+    }
+
     /// The widget decodes these same documents with its own reader (tests/browser.rs): both
     /// sides must accept the valid ones, identically, and refuse the invalid ones.
     #[test]
