@@ -1,0 +1,123 @@
+// Surprises end to end: a tracked purchase earns a gift the widget reveals; opening it
+// credits the points once and the badge follows; coupons show a code to copy.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ADMIN_KEY, ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+
+const env = serverAndBrowser();
+
+const widget = (page) => page.locator("moments-widget");
+
+/** Records the widget's events for the host in `window.heard`, before the widget starts. */
+async function listen(page) {
+  await page.addInitScript(() => {
+    window.heard = [];
+    for (const name of ["moments:error", "moments:surprise"]) {
+      document.addEventListener(name, (e) => window.heard.push({ name, detail: e.detail ?? null }));
+    }
+  });
+}
+
+const heard = (page, name) => page.evaluate((name) => window.heard.filter((e) => e.name === name).map((e) => e.detail), name);
+
+async function admin(path, body) {
+  const response = await fetch(`${env.server.url}/v1/admin/sites/demo/${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+test("a tracked purchase earns a gift; opening it credits the points once and updates the badge", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await listen(page);
+  await page.goto(env.server.pageUrl("/shop.html"));
+  await widget(page).locator(".badge").waitFor();
+  assert.match(await widget(page).locator(".badge").innerText(), /1,240 pts/);
+  assert.equal(await widget(page).locator(".gift").count(), 0);
+
+  await page.getByRole("button", { name: "Place order" }).click();
+  const gift = widget(page).locator(".gift");
+  await gift.waitFor();
+  assert.equal(await gift.innerText(), "🎁A surprise for you!");
+  assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), "MOMENTS-WIDGET", "appearing takes no focus");
+  assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice' AND claimed_at IS NULL"), "1");
+  assert.equal(env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND name = 'purchase' AND value = 79"), "1");
+  assert.deepEqual(await axeViolations(page), [], "gift waiting");
+
+  await gift.click();
+  const reveal = widget(page).locator(".reveal");
+  await reveal.waitFor();
+  assert.match(await reveal.innerText(), /Surprise!\s*Thanks for your order! Here's a little extra.\s*100 points are yours./);
+  assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
+  assert.equal(await gift.count(), 0);
+  assert.equal(await page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className), "reveal");
+  const [surprise] = await heard(page, "moments:surprise");
+  assert.deepEqual({ kind: surprise.kind, points: surprise.points }, { kind: "points", points: 100 });
+  assert.equal(env.server.query("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice' AND idempotency_key LIKE 'moments:surprise:%'"), "1");
+  await page.screenshot({ path: join(ARTIFACTS, "surprise-points.png") });
+  assert.deepEqual(await axeViolations(page), [], "gift revealed");
+
+  // Escape closes it and gives the focus back to the badge; the gift does not come back.
+  await page.keyboard.press("Escape");
+  assert.equal(await reveal.count(), 0);
+  assert.equal(await page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className), "badge");
+  await page.reload();
+  await widget(page).locator(".badge").waitFor();
+  assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
+  assert.equal(await widget(page).locator(".gift").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a coupon gift from staff waits for the next page view and shows its code to copy", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.pageUrl("") });
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await listen(page);
+  const stock = await admin("coupon-pools/apology/codes", { codes: ["SORRY-7Q2X"] });
+  assert.deepEqual(stock.body, { added: 1, duplicates: 0, available: 1 });
+  const granted = await admin("members/alice/surprises", { rule: "apology-coupon", idempotency_key: "ticket-311" });
+  assert.equal(granted.status, 201);
+
+  await page.goto(env.server.pageUrl("/shop.html"));
+  await widget(page).locator(".gift").click();
+  const reveal = widget(page).locator(".reveal");
+  await reveal.waitFor();
+  assert.equal(await reveal.evaluate((e) => getComputedStyle(e).animationName), "none", "no pop under reduced motion");
+  assert.match(await reveal.innerText(), /We're sorry about your last visit. This one's on us./);
+  assert.equal(await widget(page).locator(".coupon-code").innerText(), "SORRY-7Q2X");
+  await widget(page).getByRole("button", { name: "Copy code" }).click();
+  await widget(page).getByRole("button", { name: "Copied!" }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "SORRY-7Q2X");
+  const [surprise] = await heard(page, "moments:surprise");
+  assert.equal(surprise.kind, "coupon");
+  assert.equal(surprise.code, undefined, "the code is the visitor's, not the page's analytics'");
+  await page.screenshot({ path: join(ARTIFACTS, "surprise-coupon.png") });
+  assert.deepEqual(await axeViolations(page), [], "coupon revealed");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("track() called before the widget has started is kept, a bad call is reported, and anonymous visitors get no points gift", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await listen(page);
+  const script = `<script type="module">
+    const element = document.querySelector("moments-widget");
+    await customElements.whenDefined("moments-widget");
+    element.track("purchase", { value: 120 });
+    element.track("", {});
+    element.track("purchase", { value: "lots" });
+  </script>`;
+  await hostPage(page, env.server, "early-track.html", `<!doctype html><body><h1>Thanks</h1>${embed(env.server)}${script}</body>`);
+  await widget(page).locator(".badge").waitFor();
+  assert.ok(await eventually(async () => (await heard(page, "moments:error")).length === 2));
+  assert.deepEqual((await heard(page, "moments:error")).map((d) => d.code), ["invalid_track_name", "invalid_track_value"]);
+  assert.ok(await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND value = 120") === "1"));
+  // Anonymous: the demo site gives them no gifts of value.
+  assert.equal(await widget(page).locator(".gift").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
