@@ -45,6 +45,43 @@ pub async fn spawn_app_on(db_path: &std::path::Path, extra_toml: &str) -> TestAp
     TestApp { url, db, db_path, client: reqwest::Client::new(), _dir: None }
 }
 
+/// A real second server process (the built binary) over the database of another.
+pub struct ServerProcess {
+    pub url: String,
+    child: std::process::Child,
+    _dir: TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerProcess {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("moments.toml");
+    // The extra TOML may open its own [server] table: the address and database go in it.
+    let extra = if extra_toml.contains("[server]") { extra_toml.to_owned() } else { format!("[server]\n{extra_toml}") };
+    let server = format!("[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"sqlite://{}\"\n", db_path.display());
+    std::fs::write(&config, extra.replacen("[server]\n", &server, 1)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
+        .args(["--config", config.to_str().unwrap(), "--demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let url = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("Moments is running at ").map(str::to_owned))
+        .expect("the second server process started");
+    ServerProcess { url, child, _dir: dir }
+}
+
 impl TestApp {
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client

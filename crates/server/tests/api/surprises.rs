@@ -4,7 +4,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_on, spawn_app_with};
+use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, spawn_process_on};
 use moments_server::member_token::{self, MemberClaims};
 
 const SITE: &str = "gifts";
@@ -93,10 +93,18 @@ async fn the_chance_rule_gives_gifts_at_its_rate() {
 const BUDGET_OF_TEN: &str = "[[sites.surprises.rules]]\nkey = \"every-visit\"\ntrigger = \"random\"\nprobability = 1.0\n\
     reward = \"points\"\npoints = 5\ndaily_limit = 10";
 
-async fn concurrent_member_sessions(apps: &[&TestApp], count: usize) -> usize {
+/// `count` members start a session at once, spread over the servers at `urls`; returns the
+/// gifts their answers offered.
+async fn concurrent_member_sessions(urls: &[&str], count: usize) -> usize {
+    let client = reqwest::Client::new();
     let starts = (0..count).map(|n| {
-        let app = apps[n % apps.len()];
-        async move { offers(&session(app, &visitor(n), Some(token(&format!("member-{n}"), None))).await).len() }
+        let (client, url) = (client.clone(), urls[n % urls.len()]);
+        async move {
+            let body = json!({ "site": SITE, "visitor_id": visitor(n), "member_token": token(&format!("member-{n}"), None) });
+            let response = client.post(format!("{url}/v1/session")).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            offers(&response.json().await.unwrap()).len()
+        }
     });
     join_all(starts).await.into_iter().sum()
 }
@@ -104,7 +112,7 @@ async fn concurrent_member_sessions(apps: &[&TestApp], count: usize) -> usize {
 #[tokio::test]
 async fn a_daily_budget_holds_under_200_concurrent_sessions() {
     let app = spawn_app_with(&config(BUDGET_OF_TEN)).await;
-    let offered = concurrent_member_sessions(&[&app], 200).await;
+    let offered = concurrent_member_sessions(&[&app.url], 200).await;
     assert_eq!(offered, 10);
     assert_eq!(app.count("SELECT COUNT(*) FROM surprises").await, 10);
 }
@@ -112,10 +120,11 @@ async fn a_daily_budget_holds_under_200_concurrent_sessions() {
 #[tokio::test]
 async fn a_daily_budget_holds_across_two_server_processes() {
     let first = spawn_app_with(&config(BUDGET_OF_TEN)).await;
-    let second = spawn_app_on(&first.db_path, &config(BUDGET_OF_TEN)).await;
-    let offered = concurrent_member_sessions(&[&first, &second], 200).await;
+    let second = spawn_process_on(&first.db_path, &config(BUDGET_OF_TEN));
+    let offered = concurrent_member_sessions(&[&first.url, &second.url], 200).await;
     assert_eq!(offered, 10);
     assert_eq!(first.count("SELECT COUNT(*) FROM surprises").await, 10);
+    assert_eq!(first.count("SELECT COUNT(*) FROM sessions").await, 200, "both processes served and stored");
 }
 
 #[tokio::test]
@@ -124,7 +133,7 @@ async fn a_points_budget_stops_the_gift_that_would_exceed_it() {
         "[[sites.surprises.rules]]\nkey = \"big\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"points\"\npoints = 30\ndaily_points = 100",
     ))
     .await;
-    let offered = concurrent_member_sessions(&[&app], 20).await;
+    let offered = concurrent_member_sessions(&[&app.url], 20).await;
     assert_eq!(offered, 3, "3 × 30 = 90 fits in 100; a fourth would not");
     assert_eq!(app.count("SELECT SUM(points) FROM surprises").await, 90);
 }
