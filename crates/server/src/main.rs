@@ -26,13 +26,13 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(settings, args.demo).await?;
     let url = app.public_url().to_owned();
     tracing::info!(%url, "moments-server listening");
-    println!("Moments is running at {url}");
+    // A closed stdout (a supervisor that stopped reading) must not stop the server.
+    let mut banner = format!("Moments is running at {url}\n");
     if serves_pages {
-        println!("  demo shop:      {url}/shop.html");
-        println!("  support portal: {url}/support.html");
+        banner += &format!("  demo shop:      {url}/shop.html\n  support portal: {url}/support.html\n");
     }
-    println!("  health:         {url}/healthz");
-    println!("  protocol:       {url}/openapi.json");
+    banner += &format!("  health:         {url}/healthz\n  protocol:       {url}/openapi.json\n");
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     app.run_until_stopped().await?;
     Ok(())
 }

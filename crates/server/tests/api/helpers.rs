@@ -73,12 +73,14 @@ pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerPr
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let url = stdout
-        .lines()
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|line| line.strip_prefix("Moments is running at ").map(str::to_owned))
         .expect("the second server process started");
+    // Keep reading: a closed pipe would fail the server's next print.
+    std::thread::spawn(move || lines.for_each(drop));
     ServerProcess { url, child, _dir: dir }
 }
 
