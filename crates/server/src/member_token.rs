@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::configuration::TokenSecret;
+use crate::sites::Site;
 
 /// Tokens may live at most this long (`exp` no later than `now` plus this).
 pub const MAX_LIFETIME_SECS: i64 = 3_600;
@@ -102,6 +103,18 @@ fn mac(secret: &str) -> Hmac<Sha256> {
 }
 
 /// Checks signature, algorithm, audience and times; returns who the member is.
+/// The member a request's optional token names on `site`, checked at `now_ms`.
+pub fn member_of(token: Option<&str>, site: &Site, now_ms: i64) -> Result<Option<MemberClaims>, TokenError> {
+    token.map(|t| verify(t, &site.settings.key, &site.settings.member_token_secrets, now_ms / 1000)).transpose()
+}
+
+impl From<TokenError> for crate::error::ApiError {
+    /// The widget carries on as an anonymous visitor after this.
+    fn from(error: TokenError) -> Self {
+        Self::new(axum::http::StatusCode::UNAUTHORIZED, error.code(), error.to_string())
+    }
+}
+
 pub fn verify(token: &str, site: &str, secrets: &[TokenSecret], now: i64) -> Result<MemberClaims, TokenError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())

@@ -1,6 +1,6 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use moments_protocol::domain::{SessionStart, VisitorId};
 use moments_protocol::sampling;
 use moments_protocol::wire::{ErrorBody, FeedbackSettings, SessionRequest, SessionResponse};
@@ -40,8 +40,7 @@ impl axum::response::IntoResponse for SessionError {
         match self {
             Self::Invalid(input) => ApiError::invalid(input),
             Self::Refused(error) => error,
-            // The widget carries on as an anonymous visitor after this.
-            Self::MemberToken(e) => ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()),
+            Self::MemberToken(e) => e.into(),
         }
         .into_response()
     }
@@ -66,13 +65,7 @@ pub async fn start_session(
     let start = SessionStart::try_from(request).map_err(SessionError::Invalid)?;
     let site = state.site_for(&start.site, &headers)?;
     let now = now_ms();
-    let member = match &start.member_token {
-        Some(token) => Some(
-            member_token::verify(token, site.settings.key.as_str(), &site.settings.member_token_secrets, now / 1000)
-                .map_err(SessionError::MemberToken)?,
-        ),
-        None => None,
-    };
+    let member = member_token::member_of(start.member_token.as_deref(), site, now).map_err(SessionError::MemberToken)?;
     let preferences = start.locale.iter().chain(member.as_ref().and_then(|m| m.locale.as_ref())).chain(&start.languages);
     let locale = Locale::negotiate(preferences.map(String::as_str), site.settings.default_locale);
 

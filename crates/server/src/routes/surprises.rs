@@ -41,7 +41,7 @@ impl IntoResponse for ClaimError {
         match self {
             Self::Invalid(input) => ApiError::invalid(input).into_response(),
             Self::Refused(error) => error.into_response(),
-            Self::MemberToken(e) => ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()).into_response(),
+            Self::MemberToken(e) => ApiError::from(e).into_response(),
             Self::AlreadyClaimed(claimed) => {
                 let error = ErrorDetail { code: "already_claimed".into(), message: "this surprise was opened before; nothing more was credited".into() };
                 (StatusCode::CONFLICT, Json(AlreadyClaimed { error, claimed: *claimed })).into_response()
@@ -76,13 +76,7 @@ pub async fn claim_surprise(
     let site = state.site_for(&site_key, &headers)?;
     let visitor = VisitorId::parse(&request.visitor_id).map_err(ClaimError::Invalid)?;
     let now = now_ms();
-    let member = match &request.member_token {
-        Some(token) => Some(
-            member_token::verify(token, site_key.as_str(), &site.settings.member_token_secrets, now / 1000)
-                .map_err(ClaimError::MemberToken)?,
-        ),
-        None => None,
-    };
+    let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
     let claimer = Claimer { member_id: member.as_ref().map(|m| m.sub.as_str()), visitor_id: visitor.as_str() };
     let reason = |rule: &str| site.surprise_rule(rule).map_or_else(|| DEFAULT_REASON.to_owned(), |r| r.reason.clone());
