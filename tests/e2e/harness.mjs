@@ -1,5 +1,6 @@
 // Shared by the end-to-end tests: a real moments-server on a free port over a fresh SQLite
 // file, Debian's Chromium driven by playwright-core, and direct reads of the database.
+import { createHmac } from "node:crypto";
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { after, before } from "node:test";
@@ -157,6 +158,15 @@ export async function eventually(fn, { timeout = 10_000, interval = 100 } = {}) 
 export async function hostPage(page, server, name, html) {
   server.writePage(name, html);
   await page.goto(server.pageUrl(`/${name}`));
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+/** An HS256 member token for the demo site's `kid`; with a guessed secret, a forgery. */
+export function sign(claims, secret = "demo-secret") {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const signed = `${part({ alg: "HS256", typ: "JWT", kid: "demo" })}.${part(claims)}`;
+  return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
 }
 
 /** The markup a host adds: the loader and one element (anonymous unless attributes say more). */

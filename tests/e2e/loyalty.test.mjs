@@ -2,9 +2,8 @@
 // next page view shows them; a forged member token shows nothing of any member.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { join } from "node:path";
-import { ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -94,12 +93,3 @@ test("a member's page in Traditional Chinese names the tier and dates the histor
   assert.deepEqual(problems, []);
   await context.close();
 });
-
-const now = () => Math.floor(Date.now() / 1000);
-
-/** An HS256 member token; with a guessed secret, a forgery. */
-function sign(claims, secret) {
-  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const signed = `${part({ alg: "HS256", typ: "JWT", kid: "demo" })}.${part(claims)}`;
-  return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
-}

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ADMIN_KEY, ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { ADMIN_KEY, ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -41,7 +41,7 @@ test("a tracked purchase earns a gift; opening it credits the points once and up
   await page.getByRole("button", { name: "Place order" }).click();
   const gift = widget(page).locator(".gift");
   await gift.waitFor();
-  assert.equal(await gift.innerText(), "🎁A surprise for you!");
+  assert.equal(await gift.textContent(), "🎁A surprise for you!");
   assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), "MOMENTS-WIDGET", "appearing takes no focus");
   assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice' AND claimed_at IS NULL"), "1");
   assert.equal(env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND name = 'purchase' AND value = 79"), "1");
@@ -50,13 +50,15 @@ test("a tracked purchase earns a gift; opening it credits the points once and up
   await gift.click();
   const reveal = widget(page).locator(".reveal");
   await reveal.waitFor();
-  assert.match(await reveal.innerText(), /Surprise!\s*Thanks for your order! Here's a little extra.\s*100 points are yours./);
+  assert.equal(await reveal.getByRole("heading").innerText(), "🎉 Surprise!");
+  assert.deepEqual(await reveal.locator("p").allInnerTexts(), ["Thanks for your order! Here's a little extra.", "100 points are yours."]);
   assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
   assert.equal(await gift.count(), 0);
   assert.equal(await page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className), "reveal");
   const [surprise] = await heard(page, "moments:surprise");
   assert.deepEqual({ kind: surprise.kind, points: surprise.points }, { kind: "points", points: 100 });
   assert.equal(env.server.query("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice' AND idempotency_key LIKE 'moments:surprise:%'"), "1");
+  await reveal.evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
   await page.screenshot({ path: join(ARTIFACTS, "surprise-points.png") });
   assert.deepEqual(await axeViolations(page), [], "gift revealed");
 
@@ -79,10 +81,11 @@ test("a coupon gift from staff waits for the next page view and shows its code t
   await listen(page);
   const stock = await admin("coupon-pools/apology/codes", { codes: ["SORRY-7Q2X"] });
   assert.deepEqual(stock.body, { added: 1, duplicates: 0, available: 1 });
-  const granted = await admin("members/alice/surprises", { rule: "apology-coupon", idempotency_key: "ticket-311" });
+  const granted = await admin("members/bob/surprises", { rule: "apology-coupon", idempotency_key: "ticket-311" });
   assert.equal(granted.status, 201);
 
-  await page.goto(env.server.pageUrl("/shop.html"));
+  const token = sign({ sub: "bob", name: "Bob", aud: "demo", iat: now(), exp: now() + 600 });
+  await hostPage(page, env.server, "bob.html", `<!doctype html><body><h1>Account</h1>${embed(env.server, { attributes: `member-token="${token}"` })}</body>`);
   await widget(page).locator(".gift").click();
   const reveal = widget(page).locator(".reveal");
   await reveal.waitFor();
