@@ -10,9 +10,11 @@ export const BUDGET_KIB = 60;
 /**
  * Today's ceiling: the build may not grow past it while it is over the target (see README).
  * Raised only with a feature an issue asks for, by what that feature measured (84 -> 95 with
- * the end-of-session prompt, NPS and thumbs scales, comments, triggers and beacons: +11.1 KiB).
+ * the end-of-session prompt, NPS and thumbs scales, comments, triggers and beacons: +11.1 KiB;
+ * 95 -> 103 with surprises: element.track(), the gift, the claim client, the reveal with its
+ * coupon copy, and their catalog texts in three languages: +8.4 KiB).
  */
-export const CEILING_KIB = 95;
+export const CEILING_KIB = 103;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 
