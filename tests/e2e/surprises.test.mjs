@@ -54,7 +54,8 @@ test("a tracked purchase earns a gift; opening it credits the points once and up
   assert.deepEqual(await reveal.locator("p").allInnerTexts(), ["Thanks for your order! Here's a little extra.", "100 points are yours."]);
   assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
   assert.equal(await gift.count(), 0);
-  assert.equal(await page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className), "reveal");
+  const focused = () => page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className);
+  assert.ok(await eventually(async () => (await focused()) === "reveal"), "focus moves to the opened gift");
   const [surprise] = await heard(page, "moments:surprise");
   assert.deepEqual({ kind: surprise.kind, points: surprise.points }, { kind: "points", points: 100 });
   assert.equal(env.server.query("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice' AND idempotency_key LIKE 'moments:surprise:%'"), "1");
@@ -65,7 +66,7 @@ test("a tracked purchase earns a gift; opening it credits the points once and up
   // Escape closes it and gives the focus back to the badge; the gift does not come back.
   await page.keyboard.press("Escape");
   assert.equal(await reveal.count(), 0);
-  assert.equal(await page.evaluate(() => document.querySelector("moments-widget").shadowRoot.activeElement?.className), "badge");
+  assert.equal(await focused(), "badge");
   await page.reload();
   await widget(page).locator(".badge").waitFor();
   assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
