@@ -4,6 +4,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod experiments;
 pub mod limits;
 pub mod locale;
 pub mod sampling;
