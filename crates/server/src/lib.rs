@@ -4,6 +4,7 @@ pub mod admin_auth;
 pub mod configuration;
 pub mod csv;
 pub mod db;
+pub mod experiments;
 pub mod demo;
 pub mod error;
 pub mod extract;

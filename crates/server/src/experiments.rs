@@ -1,0 +1,3 @@
+//! Greeting and farewell experiments: definitions, sticky assignment, exposures, results.
+
+pub mod stats;

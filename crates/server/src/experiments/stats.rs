@@ -1,0 +1,118 @@
+//! The statistics of experiment results: every variant against control. Distributions come
+//! from statrs; the formulas are the textbook ones, named where they are used.
+
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
+
+/// Two-sided 95%.
+const Z_95: f64 = 1.959_963_984_540_054;
+
+/// A variant against control on one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    /// Variant minus control, in the metric's unit (a rate, a mean).
+    pub difference: f64,
+    pub difference_low: f64,
+    pub difference_high: f64,
+    /// The difference over control's value (`None` when control's value is 0).
+    pub relative: Option<f64>,
+    pub relative_low: Option<f64>,
+    pub relative_high: Option<f64>,
+    pub p_value: f64,
+    /// The chance the variant truly beats control (normal approximation, flat prior).
+    pub probability_to_beat_control: f64,
+}
+
+fn standard_normal() -> Normal {
+    Normal::standard()
+}
+
+fn comparison(control: f64, difference: f64, half_width: f64, p_value: f64, standard_error: f64) -> Comparison {
+    let relative = |d: f64| (control != 0.0).then(|| d / control.abs());
+    let beat = if standard_error > 0.0 { standard_normal().cdf(difference / standard_error) } else if difference > 0.0 { 1.0 } else { 0.0 };
+    Comparison {
+        difference,
+        difference_low: difference - half_width,
+        difference_high: difference + half_width,
+        relative: relative(difference),
+        relative_low: relative(difference - half_width),
+        relative_high: relative(difference + half_width),
+        p_value,
+        probability_to_beat_control: beat,
+    }
+}
+
+/// Rates `successes / trials`: the two-proportion z-test (pooled standard error for the
+/// p-value) and a Wald 95% interval of the difference (unpooled standard error).
+pub fn two_proportions(control: (u64, u64), variant: (u64, u64)) -> Option<Comparison> {
+    let ((x1, n1), (x2, n2)) = (control, variant);
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let (n1, n2) = (n1 as f64, n2 as f64);
+    let (p1, p2) = (x1 as f64 / n1, x2 as f64 / n2);
+    let pooled = (x1 + x2) as f64 / (n1 + n2);
+    let pooled_se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    let difference = p2 - p1;
+    let p_value = if pooled_se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((difference / pooled_se).abs())) } else { 1.0 };
+    let se = (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2).sqrt();
+    Some(comparison(p1, difference, Z_95 * se, p_value, se))
+}
+
+/// A sample's size, mean and (n − 1) variance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub n: u64,
+    pub mean: f64,
+    pub variance: f64,
+}
+
+impl Sample {
+    pub fn of(values: &[f64]) -> Self {
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+        let variance = if n > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+        Self { n: n as u64, mean, variance }
+    }
+}
+
+/// Means: Welch's t-test (unequal variances, Welch–Satterthwaite degrees of freedom) and
+/// its 95% interval of the difference.
+pub fn welch(control: Sample, variant: Sample) -> Option<Comparison> {
+    if control.n < 2 || variant.n < 2 {
+        return None;
+    }
+    let (a, b) = (control.variance / control.n as f64, variant.variance / variant.n as f64);
+    let se = (a + b).sqrt();
+    let difference = variant.mean - control.mean;
+    if se == 0.0 {
+        return Some(comparison(control.mean, difference, 0.0, if difference == 0.0 { 1.0 } else { 0.0 }, 0.0));
+    }
+    let df = (a + b).powi(2) / (a.powi(2) / (control.n - 1) as f64 + b.powi(2) / (variant.n - 1) as f64);
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    let p_value = 2.0 * (1.0 - t.cdf((difference / se).abs()));
+    Some(comparison(control.mean, difference, t.inverse_cdf(0.975) * se, p_value, se))
+}
+
+/// Sample-ratio mismatch: Pearson's chi-square of the exposures against the weights.
+/// Returns the p-value; below 0.001 the assignment or the counting is broken.
+pub fn sample_ratio_p_value(exposures: &[u64], weights: &[f64]) -> Option<f64> {
+    let total: u64 = exposures.iter().sum();
+    let weight_sum: f64 = weights.iter().sum();
+    if exposures.len() < 2 || exposures.len() != weights.len() || total == 0 || weight_sum <= 0.0 {
+        return None;
+    }
+    let statistic: f64 = exposures
+        .iter()
+        .zip(weights)
+        .map(|(&observed, &weight)| {
+            let expected = total as f64 * weight / weight_sum;
+            (observed as f64 - expected).powi(2) / expected
+        })
+        .sum();
+    let chi = ChiSquared::new((exposures.len() - 1) as f64).ok()?;
+    Some(1.0 - chi.cdf(statistic))
+}
+
+#[cfg(test)]
+mod tests;
