@@ -6,7 +6,7 @@
 use js_sys::Reflect;
 use moments_protocol::Locale;
 use moments_protocol::wire::{
-    ClaimedSurprise, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Reward, Scale, SessionResponse, SurpriseOffer, TierStatus,
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Reward, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
 };
 use wasm_bindgen::JsValue;
 
@@ -69,6 +69,13 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
         hide_badge: optional_bool(v, "hide_badge")?,
         feedback: feedback(&field(v, "feedback")?)?,
         surprises: list(v, "surprises", surprise_offer)?,
+        experiments: list(v, "experiments", |a| {
+            Some(ExperimentAssignment {
+                experiment: string(a, "experiment")?,
+                variant: string(a, "variant")?,
+                slot: Slot::from_name(&string(a, "slot")?)?,
+            })
+        })?,
     })
 }
 

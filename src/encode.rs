@@ -72,6 +72,12 @@ pub fn event(e: &Event) -> JsValue {
             .set("at", *at)
             .set("name", name.as_str())
             .maybe("value", *value),
+        Event::Exposure { id, at, experiment, variant } => w
+            .set("type", "exposure")
+            .set("id", id.as_str())
+            .set("at", *at)
+            .set("experiment", experiment.as_str())
+            .set("variant", variant.as_str()),
     }
     .done()
 }

@@ -1,3 +1,4 @@
+mod use_exposures;
 mod use_feedback;
 mod use_session;
 mod use_session_end;
@@ -9,3 +10,4 @@ pub use use_session_end::use_session_end;
 pub use use_feedback::use_feedback;
 pub use use_surprises::use_surprises;
 pub use use_track::use_track;
+pub use use_exposures::use_exposures;

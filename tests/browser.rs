@@ -9,7 +9,7 @@ use moments::outbox;
 use moments::session_end::EndSignal;
 use moments::state::Session;
 use moments_protocol::wire::{
-    ClaimedSurprise, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, SurpriseOffer, TierStatus,
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
 };
 use moments_protocol::Locale;
 use wasm_bindgen::JsCast;
@@ -57,6 +57,7 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
             recovery_points: None,
         },
         surprises: Vec::new(),
+        experiments: Vec::new(),
     }
 }
 
@@ -244,6 +245,35 @@ async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
     assert_eq!(json[0]["event"]["type"], "feedback");
     assert_eq!(json[0]["event"]["score"], 2);
     assert_eq!(json[0]["event"]["scale"], "csat5");
+}
+
+/// An experiment's message is counted as seen when it is on screen, not when it arrives:
+/// the greeting once its bubble shows, the farewell once the prompt opens.
+#[wasm_bindgen_test]
+async fn exposures_are_reported_when_the_message_is_shown() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    let mut answer = response(Locale::En, false);
+    let assignment = |experiment: &str, variant: &str, slot| ExperimentAssignment { experiment: experiment.into(), variant: variant.into(), slot };
+    answer.experiments = vec![assignment("hello", "b", Slot::Greeting), assignment("bye", "a", Slot::Farewell)];
+    let end: Rc<EndSignal> = Rc::default();
+    let root = render_with(with_response(answer), end.clone(), 0).await;
+    until_present(&root, ".greeting-text").await;
+    let exposures = || -> Vec<(String, String)> {
+        outbox::pending()
+            .iter()
+            .map(|e| json_of(&e.event))
+            .filter(|e| e["type"] == "exposure")
+            .map(|e| (e["experiment"].as_str().unwrap().to_owned(), e["variant"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    assert_eq!(exposures(), [("hello".to_owned(), "b".to_owned())], "the farewell is not on screen yet");
+    end.send(());
+    until_present(&root, ".prompt").await;
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    assert_eq!(exposures(), [("hello".to_owned(), "b".to_owned()), ("bye".to_owned(), "a".to_owned())]);
+    click(&root, ".badge");
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    assert_eq!(exposures().len(), 2, "once per page view");
 }
 
 #[wasm_bindgen_test]

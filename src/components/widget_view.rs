@@ -11,7 +11,7 @@ use super::panel::panel;
 use super::surprise::{gift_button, gift_problem, reveal};
 use crate::browser;
 use crate::config::WidgetConfig;
-use crate::hooks::{use_feedback, use_session_end, use_surprises, use_track};
+use crate::hooks::{use_exposures, use_feedback, use_session_end, use_surprises, use_track};
 use crate::i18n::{self, Messages};
 use crate::session_end::{self, EndSignal};
 use crate::track::TrackSignal;
@@ -50,6 +50,7 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     let messages: &'static Messages = i18n::messages(response.locale);
     let (handlers, close_prompt) = use_feedback(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
     use_track(props.track.clone(), props.session.clone(), props.config.clone());
+    use_exposures(props.session.clone(), props.config.clone(), &ui);
     let (open_gift, copy_code) = use_surprises(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
     let close_reveal = {
         let (ui, badge_ref) = (ui.clone(), badge_ref.clone());

@@ -262,6 +262,12 @@ fn parse_timestamp(at: f64) -> Result<i64, InvalidInput> {
     }
 }
 
+/// Keys of rules, coupon pools, experiments and variants: what a URL path segment carries
+/// without escaping (1 to 64 letters, digits, `-` and `_`).
+pub fn is_valid_key(key: &str) -> bool {
+    (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn parse_bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String, InvalidInput> {
     parse_text(text, max, (code, code), what)
 }
@@ -324,6 +330,7 @@ pub enum ValidEventKind {
     Comment { feedback_id: Uuid, comment: Comment },
     Dismiss,
     Track { name: String, value: Option<f64> },
+    Exposure { experiment: String, variant: String },
 }
 
 impl TryFrom<Event> for ValidEvent {
@@ -349,6 +356,12 @@ impl TryFrom<Event> for ValidEvent {
                 }
                 let name = parse_bounded(&name, MAX_TRACK_NAME_LEN, "invalid_event_name", "name")?;
                 (at, ValidEventKind::Track { name, value })
+            }
+            Event::Exposure { at, experiment, variant, .. } => {
+                if !is_valid_key(&experiment) || !is_valid_key(&variant) {
+                    return Err(InvalidInput::new("invalid_exposure", "experiment and variant are keys of 1 to 64 letters, digits, '-' or '_'"));
+                }
+                (at, ValidEventKind::Exposure { experiment, variant })
             }
         };
         Ok(Self { id, at_ms: parse_timestamp(at)?, kind })

@@ -52,6 +52,45 @@ pub struct SessionResponse {
     /// Gifts waiting to be opened, oldest first. What is inside is told only on claim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub surprises: Vec<SurpriseOffer>,
+    /// The experiment variants whose texts this answer carries (the greeting, the farewell):
+    /// the widget reports an exposure when it really shows one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub experiments: Vec<ExperimentAssignment>,
+}
+
+/// Where an experiment's message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    Greeting,
+    Farewell,
+}
+
+impl Slot {
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Greeting => "greeting",
+            Slot::Farewell => "farewell",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "greeting" => Some(Slot::Greeting),
+            "farewell" => Some(Slot::Farewell),
+            _ => None,
+        }
+    }
+}
+
+/// The variant of an experiment a visitor was assigned, for the slot it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ExperimentAssignment {
+    pub experiment: String,
+    pub variant: String,
+    pub slot: Slot,
 }
 
 /// A surprise given to this visitor or member and not yet claimed.
@@ -285,12 +324,18 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<f64>,
     },
+    /// An experiment's message was really shown to the visitor (counted once per visitor).
+    Exposure { id: String, at: f64, experiment: String, variant: String },
 }
 
 impl Event {
     pub fn id(&self) -> &str {
         match self {
-            Event::Feedback { id, .. } | Event::Comment { id, .. } | Event::Dismiss { id, .. } | Event::Track { id, .. } => id,
+            Event::Feedback { id, .. }
+            | Event::Comment { id, .. }
+            | Event::Dismiss { id, .. }
+            | Event::Track { id, .. }
+            | Event::Exposure { id, .. } => id,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{BoxError, Extension, Router};
 use moments_protocol::limits::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
@@ -97,7 +97,12 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case))
         .route("/v1/admin/sites/{site}/members/{member}/surprises", post(admin::surprises::grant_surprise))
         .route("/v1/admin/sites/{site}/surprises", get(admin::surprises::list_surprises))
-        .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes));
+        .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes))
+        .route("/v1/admin/sites/{site}/experiments", post(admin::experiments::create_experiment).get(admin::experiments::list_experiments))
+        .route("/v1/admin/sites/{site}/experiments/{key}", put(admin::experiments::update_experiment))
+        .route("/v1/admin/sites/{site}/experiments/{key}/start", post(admin::experiments::start_experiment))
+        .route("/v1/admin/sites/{site}/experiments/{key}/stop", post(admin::experiments::stop_experiment))
+        .route("/v1/admin/sites/{site}/experiments/{key}/results", get(admin::experiments::experiment_results));
 
     let mut router = Router::new()
         .route("/healthz", get(health::health))

@@ -2,6 +2,7 @@
 //! Every route takes the admin key (see `admin_auth`).
 
 pub mod coupons;
+pub mod experiments;
 pub mod feedback;
 pub mod members;
 pub mod points;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::db::now_ms;
-use crate::recovery;
+use crate::{experiments, recovery};
 use crate::surprises::store::Recipient;
 use crate::sites::Site;
 use crate::error::ApiError;
@@ -109,6 +109,10 @@ async fn record(
         ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str()), None, None),
         ValidEventKind::Dismiss => ("dismiss", None, None, None, None),
         ValidEventKind::Track { name, value } => ("track", None, None, Some(name.as_str()), *value),
+        ValidEventKind::Exposure { experiment, variant } => {
+            let (visitor, session) = (from.visitor.as_str(), from.session.as_str());
+            return experiments::assignment::expose(tx, &site.settings.key, experiment, variant, visitor, from.member_id, session, received_at).await;
+        }
     };
     let inserted = sqlx::query(
         "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, occurred_at, received_at)

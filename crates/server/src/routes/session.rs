@@ -3,12 +3,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use moments_protocol::domain::{SessionStart, VisitorId};
 use moments_protocol::sampling;
-use moments_protocol::wire::{ErrorBody, FeedbackSettings, SessionRequest, SessionResponse};
+use moments_protocol::wire::{ErrorBody, FeedbackSettings, SessionRequest, SessionResponse, Slot};
 use moments_protocol::{InvalidInput, Locale};
 use sqlx::SqlitePool;
 
 use crate::configuration::AnonymousBadge;
 use crate::db::{DAY_MS, now_ms};
+use crate::experiments::{self, Placeholders};
 use crate::{recovery, surprises};
 use crate::members::{self, Profile};
 use crate::error::ApiError;
@@ -95,11 +96,29 @@ pub async fn start_session(
     };
     let surprises =
         surprises::at_session_start(&state.db, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
+    let placeholders = Placeholders {
+        name: member.as_ref().and_then(|m| m.name.as_deref()),
+        tier: summary.as_ref().and_then(|s| s.tier.as_ref()).map(|t| t.name.as_str()),
+        points: summary.as_ref().map(|s| group_thousands(s.points)),
+    };
+    let mut experiments = Vec::new();
+    let mut decide = async |slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
+        let member_id = member.as_ref().map(|m| m.sub.as_str());
+        match experiments::message(&state.db, site, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
+            Some(decided) => {
+                experiments.extend(decided.assignment);
+                Ok(Some(decided.text))
+            }
+            None => Ok(default),
+        }
+    };
+    let greeting = decide(Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
+    let farewell = decide(Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
     let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,
         locale,
-        greeting: greeting(site, locale, member.as_ref()),
+        greeting,
         member: summary,
         join_url: (anonymous == AnonymousBadge::Join).then(|| site.settings.loyalty.join_url.clone()).flatten(),
         hide_badge: anonymous == AnonymousBadge::Hidden,
@@ -108,7 +127,7 @@ pub async fn start_session(
             scale: site.settings.feedback.scale,
             ask: should_ask(&state.db, site, &start.visitor, now).await?,
             question: site.text(locale, |t| t.question.as_ref()),
-            farewell: site.text(locale, |t| t.farewell.as_ref()),
+            farewell,
             apology: site.text(locale, |t| t.apology.as_ref()),
             follow_up: site.text(locale, |t| t.follow_up.as_ref()),
             recovery_points: match &member {
@@ -117,7 +136,24 @@ pub async fn start_session(
             },
         },
         surprises,
+        experiments,
     }))
+}
+
+/// `1240` as `1,240` (every locale the widget speaks groups thousands with commas).
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// Ask at the end of this session? Only visitors in the site's sample (sticky: decided by
@@ -144,5 +180,16 @@ fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Optio
     match member.and_then(|m| m.name.as_deref()) {
         Some(name) => site.text(locale, |t| t.greeting_member.as_ref()).map(|g| g.replace("{name}", name)).or_else(anonymous),
         None => anonymous(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn points_are_grouped_by_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (1_240, "1,240"), (-60, "-60"), (1_234_567, "1,234,567"), (-1_000, "-1,000")];
+        for (n, text) in cases {
+            assert_eq!(super::group_thousands(n), text);
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
 use moments_protocol::Locale;
+use moments_protocol::domain::is_valid_key;
 use moments_protocol::limits::{MAX_POINTS_DELTA, MAX_POINTS_REASON_LEN, MAX_TRACK_NAME_LEN};
 
 use crate::configuration::SurpriseRuleSettings;
@@ -60,14 +61,9 @@ const DEFAULT_EXPIRY_DAYS: u32 = 30;
 const DEFAULT_BIRTHDAY_WINDOW_DAYS: u32 = 30;
 pub const DEFAULT_REASON: &str = "A surprise from us";
 
-/// Rule keys and coupon pool names: what a URL path segment can carry without escaping.
-pub fn is_valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 impl SurpriseRule {
     pub fn parse(s: &SurpriseRuleSettings) -> anyhow::Result<Self> {
-        if !is_valid_name(&s.key) {
+        if !is_valid_key(&s.key) {
             bail!("key: 1 to 64 letters, digits, '-' or '_'");
         }
         let needs = |what: &str| format!("trigger {:?} needs {what}", s.trigger);
@@ -105,7 +101,7 @@ impl SurpriseRule {
             },
             "coupon" => {
                 let pool = s.coupon_pool.clone().context("reward \"coupon\" needs coupon_pool")?;
-                if !is_valid_name(&pool) {
+                if !is_valid_key(&pool) {
                     bail!("coupon_pool: 1 to 64 letters, digits, '-' or '_'");
                 }
                 RewardSpec::Coupon { pool }

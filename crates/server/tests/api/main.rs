@@ -2,6 +2,7 @@
 
 mod admin_points;
 mod events;
+mod experiments;
 mod feedback;
 mod helpers;
 mod http_errors;

@@ -10,7 +10,7 @@ use crate::db::now_ms;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::surprises::rules::is_valid_name;
+use moments_protocol::domain::is_valid_key;
 use crate::surprises::store;
 
 /// Longest coupon code, in characters.
@@ -52,7 +52,7 @@ pub async fn upload_codes(
 ) -> Result<Json<PoolStock>, ApiError> {
     let Path((site, pool)) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?.settings.key.as_str();
-    if !is_valid_name(&pool) {
+    if !is_valid_key(&pool) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_pool", "a pool name is 1 to 64 letters, digits, '-' or '_'"));
     }
     if upload.codes.is_empty() {
