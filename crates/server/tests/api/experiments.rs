@@ -177,3 +177,55 @@ async fn results_count_exposures_and_metrics_and_flag_a_sample_ratio_mismatch() 
     let b = conversion(&variants[1]);
     assert!(b["value"].as_f64().unwrap() > 0.0 && b["vs_control"]["p_value"].as_f64().is_some(), "{b}");
 }
+
+#[tokio::test]
+async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    running(&app, "hello", "greeting").await;
+    let (mut n, mut expected) = ([0u32; 2], [[0u32; 3]; 2]);
+    for i in 0..260u32 {
+        let visitor = format!("visitor-{i:05}");
+        let answer = session_as(&app, &visitor, None).await;
+        let variant = answer["experiments"][0]["variant"].as_str().unwrap().to_owned();
+        let v = usize::from(variant == "b");
+        n[v] += 1;
+        expose(&app, &visitor, &answer, &variant, i).await;
+        let mut events = Vec::new();
+        // Everyone in b answers 5; one in two in a answers 3. One in four buys; one in five returns.
+        if v == 1 || i % 2 == 0 {
+            let score = if v == 1 { 5 } else { 3 };
+            events.push(json!({ "type": "feedback", "id": format!("20000000-0000-4000-8000-{i:012}"), "at": 1.7e12, "scale": "csat5", "score": score }));
+            expected[v][0] += 1;
+        }
+        if i % 4 == 0 {
+            events.push(json!({ "type": "track", "id": format!("30000000-0000-4000-8000-{i:012}"), "at": 1.7e12, "name": "purchase" }));
+            expected[v][1] += 1;
+        }
+        app.post("/v1/events", &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": events })).await;
+        if i % 5 == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            session_as(&app, &visitor, None).await;
+            expected[v][2] += 1;
+        }
+    }
+    let results: Value = app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((results["enough_data"].as_bool(), results["note"].as_str()), (Some(true), None), "{results}");
+    assert_eq!(results["sample_ratio"]["mismatch"], false);
+    for (v, variant) in results["variants"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(variant["exposures"], n[v]);
+        let metric = |name: &str| variant["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == name).unwrap().clone();
+        for (k, name) in ["feedback_rate", "conversion_rate", "return_rate"].iter().enumerate() {
+            let rate = metric(name)["value"].as_f64().unwrap();
+            assert!((rate - f64::from(expected[v][k]) / f64::from(n[v])).abs() < 1e-12, "{name} of {}: {rate}", variant["key"]);
+        }
+        assert_eq!(metric("csat")["value"], if v == 0 { 3.0 } else { 5.0 });
+        if v == 1 {
+            let feedback = metric("feedback_rate")["vs_control"].clone();
+            assert!(feedback["difference"].as_f64().unwrap() > 0.4 && feedback["p_value"].as_f64().unwrap() < 1e-6, "{feedback}");
+            assert!(feedback["probability_to_beat_control"].as_f64().unwrap() > 0.999);
+            let low = feedback["difference_low"].as_f64().unwrap();
+            assert!(low > 0.0 && low < feedback["difference"].as_f64().unwrap());
+            assert!(metric("csat")["vs_control"]["difference"] == 2.0);
+        }
+    }
+}
