@@ -12,9 +12,10 @@ export const BUDGET_KIB = 60;
  * Raised only with a feature an issue asks for, by what that feature measured (84 -> 95 with
  * the end-of-session prompt, NPS and thumbs scales, comments, triggers and beacons: +11.1 KiB;
  * 95 -> 103 with surprises: element.track(), the gift, the claim client, the reveal with its
- * coupon copy, and their catalog texts in three languages: +8.4 KiB).
+ * coupon copy, and their catalog texts in three languages: +8.4 KiB; 103 -> 105 with experiment
+ * exposures: reading the assignments, reporting each message when it is on screen: +1.7 KiB).
  */
-export const CEILING_KIB = 103;
+export const CEILING_KIB = 105;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

@@ -1,5 +1,4 @@
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use moments_protocol::wire::{Event, Slot};
@@ -15,7 +14,7 @@ use crate::state::{GreetingState, Session, UiState};
 /// Reported once per page view; the server counts each visitor once.
 #[hook]
 pub fn use_exposures(session: Rc<Session>, config: Rc<WidgetConfig>, ui: &UiState) {
-    let reported = use_mut_ref(HashSet::<String>::new);
+    let reported = use_mut_ref(Vec::<String>::new);
     let response = &session.response;
     let tier_up_in_bubble = response.member.as_ref().is_some_and(|m| m.tier_up && m.tier.is_some());
     let greeting = response.greeting.is_some() && ((ui.greeting == GreetingState::Shown && !tier_up_in_bubble) || ui.panel_open);
@@ -27,13 +26,14 @@ pub fn use_exposures(session: Rc<Session>, config: Rc<WidgetConfig>, ui: &UiStat
     });
 }
 
-fn report(session: &Session, config: &WidgetConfig, reported: &RefCell<HashSet<String>>, slot: Slot, shown: bool) {
+fn report(session: &Session, config: &WidgetConfig, reported: &RefCell<Vec<String>>, slot: Slot, shown: bool) {
     if !shown {
         return;
     }
     let r = &session.response;
     for assignment in r.experiments.iter().filter(|a| a.slot == slot) {
-        if reported.borrow_mut().insert(assignment.experiment.clone()) {
+        if !reported.borrow().contains(&assignment.experiment) {
+            reported.borrow_mut().push(assignment.experiment.clone());
             let event = Event::Exposure {
                 id: browser::new_uuid(),
                 at: browser::now_ms(),
