@@ -14,6 +14,9 @@ use crate::db::DAY_MS;
 pub const MIN_EXPOSURES: u64 = 100;
 /// Below this p-value the exposures do not match the weights: something is broken.
 pub const SRM_THRESHOLD: f64 = 0.001;
+/// A return is a new visit: a session at least 30 minutes after the exposure (every page
+/// view starts a session, and the next page of the same visit is no return) and within 7 days.
+const RETURN_AFTER_MS: i64 = 30 * 60_000;
 const RETURN_WINDOW_MS: i64 = 7 * DAY_MS;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -49,7 +52,9 @@ pub struct VariantResult {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MetricResult {
-    /// `feedback_rate`, `conversion_rate`, `return_rate`, `csat`, `nps` or `thumbs_up_rate`.
+    /// `feedback_rate` (answered after the exposure), `conversion_rate` (did the metric event
+    /// after it), `return_rate` (came back 30 minutes to 7 days after it), `csat`, `nps` or
+    /// `thumbs_up_rate`.
     pub metric: String,
     /// A rate (0 to 1), a mean score, or NPS (−100 to 100).
     pub value: Option<f64>,
@@ -85,7 +90,7 @@ pub async fn compute(db: &SqlitePool, site: &str, stored: &Stored) -> Result<Res
             "return_rate",
             format!(
                 "EXISTS (SELECT 1 FROM sessions AS s WHERE s.site = x.site AND s.visitor_id = x.visitor_id
-                 AND s.started_at > x.exposed_at AND s.started_at <= x.exposed_at + {RETURN_WINDOW_MS})"
+                 AND s.started_at >= x.exposed_at + {RETURN_AFTER_MS} AND s.started_at <= x.exposed_at + {RETURN_WINDOW_MS})"
             ),
         ),
     ];

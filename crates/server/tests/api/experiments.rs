@@ -202,11 +202,18 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
             expected[v][1] += 1;
         }
         app.post("/v1/events", &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": events })).await;
+        // The next page of the same visit is no return; a session an hour later is.
+        let next_page = session_as(&app, &visitor, None).await;
         if i % 5 == 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            session_as(&app, &visitor, None).await;
+            let later = session_as(&app, &visitor, None).await;
+            sqlx::query("UPDATE sessions SET started_at = started_at + 3600000 WHERE id = ?")
+                .bind(later["session_id"].as_str())
+                .execute(&app.db)
+                .await
+                .unwrap();
             expected[v][2] += 1;
         }
+        drop(next_page);
     }
     let results: Value = app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results")).send().await.unwrap().json().await.unwrap();
     assert_eq!((results["enough_data"].as_bool(), results["note"].as_str()), (Some(true), None), "{results}");
