@@ -81,42 +81,34 @@ fn variants_json(e: &Experiment) -> String {
     serde_json::to_string(&e.variants).unwrap_or_else(|_| "[]".into())
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds ?1 site, ?2 key, ?3 slot, ?4 seed, ?5 coverage, ?6 control, ?7 variants, ?8 metric event.
+fn bind_definition<'q>(query: Query<'q>, site: &'q str, e: &'q Experiment) -> Query<'q> {
+    query
+        .bind(site)
+        .bind(&e.key)
+        .bind(e.slot.name())
+        .bind(&e.seed)
+        .bind(e.coverage)
+        .bind(&e.control)
+        .bind(variants_json(e))
+        .bind(&e.metric_event)
+}
+
 /// `false`: an experiment with this key exists already.
 pub async fn create(db: impl SqliteExecutor<'_>, site: &str, e: &Experiment, now: i64) -> Result<bool, sqlx::Error> {
-    let created = sqlx::query(
-        "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(site)
-    .bind(&e.key)
-    .bind(e.slot.name())
-    .bind(&e.seed)
-    .bind(e.coverage)
-    .bind(&e.control)
-    .bind(variants_json(e))
-    .bind(&e.metric_event)
-    .bind(now)
-    .execute(db)
-    .await?;
+    let sql = "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, created_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING";
+    let created = bind_definition(sqlx::query(sql), site, e).bind(now).execute(db).await?;
     Ok(created.rows_affected() == 1)
 }
 
 /// Changes a draft; `false` when there is no draft with this key.
 pub async fn update(db: impl SqliteExecutor<'_>, site: &str, e: &Experiment) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE experiments SET slot = ?, seed = ?, coverage = ?, control = ?, variants = ?, metric_event = ?
-         WHERE site = ? AND key = ? AND status = 'draft'",
-    )
-    .bind(e.slot.name())
-    .bind(&e.seed)
-    .bind(e.coverage)
-    .bind(&e.control)
-    .bind(variants_json(e))
-    .bind(&e.metric_event)
-    .bind(site)
-    .bind(&e.key)
-    .execute(db)
-    .await?;
+    let sql = "UPDATE experiments SET slot = ?3, seed = ?4, coverage = ?5, control = ?6, variants = ?7, metric_event = ?8
+               WHERE site = ?1 AND key = ?2 AND status = 'draft'";
+    let updated = bind_definition(sqlx::query(sql), site, e).execute(db).await?;
     Ok(updated.rows_affected() == 1)
 }
 
