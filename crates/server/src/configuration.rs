@@ -38,6 +38,16 @@ pub struct ServerSettings {
     /// Seeds the random source of chance-based surprises, for reproducible tests; leave
     /// unset in production.
     pub random_seed: Option<u64>,
+    /// Staff who sign in to the dashboard with a password (the admin key always works too).
+    pub staff: Vec<StaffAccount>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAccount {
+    pub name: String,
+    /// An argon2 PHC string (`$argon2id$v=19$...`): `moments-server --hash-password` makes one.
+    pub password_hash: String,
 }
 
 impl Default for ServerSettings {
@@ -52,6 +62,7 @@ impl Default for ServerSettings {
             www_dir: None,
             widget_dir: None,
             random_seed: None,
+            staff: Vec::new(),
         }
     }
 }
@@ -267,6 +278,11 @@ impl Settings {
             && key.len() < 16
         {
             bail!("admin_key must be at least 16 characters");
+        }
+        for staff in &self.server.staff {
+            if staff.name.trim().is_empty() || argon2::PasswordHash::new(&staff.password_hash).is_err() {
+                bail!("server.staff {:?}: a name and an argon2 password_hash (moments-server --hash-password)", staff.name);
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for site in &self.sites {

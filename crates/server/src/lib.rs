@@ -3,6 +3,7 @@
 pub mod admin_auth;
 pub mod configuration;
 pub mod csv;
+pub mod dashboard;
 pub mod db;
 pub mod experiments;
 pub mod demo;

@@ -101,3 +101,15 @@ async fn grant_goodwill(tx: &mut SqliteConnection, site: &Site, member: &str, ev
     .await?;
     Ok(granted)
 }
+
+/// Closes an open case with staff's note; a resolved case keeps its first note.
+pub async fn resolve(db: &SqlitePool, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let resolved = sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = ?, resolved_at = ? WHERE site = ? AND id = ? AND status = 'open'")
+        .bind(note)
+        .bind(now)
+        .bind(site)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(resolved.rows_affected() == 1)
+}

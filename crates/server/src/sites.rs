@@ -30,6 +30,13 @@ impl Sites {
         Ok(Self(sites))
     }
 
+    /// Site keys in order, for the dashboard's site links.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
     pub fn get(&self, key: &str) -> Option<&Site> {
         self.0.get(key)
     }

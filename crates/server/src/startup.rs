@@ -52,6 +52,7 @@ impl Application {
             demo: demo_mode,
             admin_key: settings.server.admin_key.as_deref().map(AdminKey::new),
             chance: Arc::new(Chance::new(settings.server.random_seed)),
+            staff: Arc::new(settings.server.staff.clone()),
         };
         Ok(Self { router: app(state, &settings.server), listener, public_url })
     }
@@ -108,7 +109,8 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .route("/healthz", get(health::health))
         .route("/openapi.json", get(openapi::openapi))
         .merge(api)
-        .merge(admin);
+        .merge(admin)
+        .merge(crate::dashboard::router());
 
     if let Some(dir) = &server.widget_dir {
         router = router.nest("/dist", widget_files(dir));

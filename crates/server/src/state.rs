@@ -5,6 +5,7 @@ use moments_protocol::domain::SiteKey;
 use sqlx::SqlitePool;
 
 use crate::admin_auth::AdminKey;
+use crate::configuration::StaffAccount;
 use crate::error::ApiError;
 use crate::sites::{Site, Sites};
 use crate::surprises::chance::Chance;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub admin_key: Option<AdminKey>,
     /// Decides chance-based surprises.
     pub chance: Arc<Chance>,
+    /// Dashboard accounts besides the admin key.
+    pub staff: Arc<Vec<StaffAccount>>,
 }
 
 impl AppState {

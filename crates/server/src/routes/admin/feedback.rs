@@ -118,7 +118,7 @@ async fn page(db: &SqlitePool, site: &str, f: &FeedbackQuery, before: Option<i64
 }
 
 /// Streams the export a chunk at a time, so a large site's history never sits in memory.
-fn csv_export(db: SqlitePool, site: String, filter: FeedbackQuery) -> Response {
+pub fn csv_export(db: SqlitePool, site: String, filter: FeedbackQuery) -> Response {
     let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id"]);
     let first = futures_util::stream::once(async move { Ok::<_, sqlx::Error>(header) });
     let rows = futures_util::stream::unfold(Some(None::<i64>), move |cursor| {

@@ -124,13 +124,7 @@ pub async fn resolve_case(
     if note.chars().count() > MAX_NOTE_LEN {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "note_too_long", format!("a note is at most {MAX_NOTE_LEN} characters")));
     }
-    sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = ?, resolved_at = ? WHERE site = ? AND id = ? AND status = 'open'")
-        .bind(note)
-        .bind(now_ms())
-        .bind(site)
-        .bind(id)
-        .execute(&state.db)
-        .await?;
+    crate::recovery::resolve(&state.db, site, id, note, now_ms()).await?;
     let case = find(&state.db, site, id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "case_not_found", format!("site {site} has no recovery case {id}")))?;

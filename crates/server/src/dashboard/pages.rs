@@ -1,0 +1,37 @@
+//! The dashboard's pages, one file each.
+
+pub mod experiments;
+pub mod feedback;
+pub mod overview;
+pub mod recovery;
+
+use time::Date;
+
+use crate::db::DAY_MS;
+
+/// A `YYYY-MM-DD` date field.
+pub fn parse_day(text: Option<&str>) -> Option<Date> {
+    text.and_then(|t| Date::parse(t, time::macros::format_description!("[year]-[month]-[day]")).ok())
+}
+
+pub fn day_text(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// Milliseconds at the start of `date` (UTC).
+pub fn day_start_ms(date: Date) -> i64 {
+    date.midnight().assume_utc().unix_timestamp() * 1000
+}
+
+pub fn date_of_ms(ms: i64) -> Date {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map_or(Date::MIN, |t| t.date())
+}
+
+/// Every day from `from` to `to` (inclusive), as UTC day numbers.
+pub fn days(from: Date, to: Date) -> Vec<i64> {
+    (day_start_ms(from) / DAY_MS..=day_start_ms(to) / DAY_MS).collect()
+}
+
+pub fn day_label(day: i64) -> String {
+    day_text(date_of_ms(day * DAY_MS))
+}

@@ -1,0 +1,179 @@
+use std::fmt::Write;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use moments_protocol::wire::Scale;
+use serde::Deserialize;
+
+use super::{day_start_ms, parse_day};
+use crate::dashboard::auth::Staff;
+use crate::dashboard::html::{escape, table, time};
+use crate::dashboard::{PageContext, here};
+use crate::db::DAY_MS;
+use crate::routes::admin::feedback::{FeedbackQuery, csv_export};
+use crate::state::AppState;
+
+const PAGE: i64 = 50;
+
+/// The inbox's filter, as its form sends it (empty fields: no filter).
+#[derive(Debug, Default, Deserialize)]
+pub struct Filter {
+    #[serde(default)]
+    pub scale: String,
+    #[serde(default)]
+    pub min_score: String,
+    #[serde(default)]
+    pub max_score: String,
+    /// `yes`, `no` or empty.
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    pub cursor: Option<i64>,
+    pub lang: Option<String>,
+}
+
+impl Filter {
+    fn query(&self) -> FeedbackQuery {
+        let day = |text: &str| parse_day(Some(text)).map(day_start_ms);
+        FeedbackQuery {
+            from: day(&self.from),
+            to: day(&self.to).map(|start| start + DAY_MS),
+            min_score: self.min_score.trim().parse().ok(),
+            max_score: self.max_score.trim().parse().ok(),
+            has_comment: match self.comment.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            scale: Scale::from_name(&self.scale).map(|s| s.name().to_owned()),
+            ..FeedbackQuery::default()
+        }
+    }
+
+    /// The filter as a query string (for the export link and the next page).
+    fn encoded(&self) -> String {
+        let pairs = [("scale", &self.scale), ("min_score", &self.min_score), ("max_score", &self.max_score), ("comment", &self.comment), ("from", &self.from), ("to", &self.to)];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Answer {
+    rowid: i64,
+    received_at: i64,
+    scale: String,
+    score: i64,
+    comment: Option<String>,
+    member_id: Option<String>,
+    page_url: Option<String>,
+    variants: Option<String>,
+}
+
+pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(filter): Query<Filter>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let here = here(&uri);
+    let page = PageContext::new(&state, &site, &staff, &headers, filter.lang.as_deref(), "feedback", &here)?;
+    let t = page.frame.t;
+    let key = page.site.settings.key.as_str();
+    let q = filter.query();
+    let answers: Vec<Answer> = sqlx::query_as(
+        "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
+                (SELECT group_concat(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
+                 WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
+         FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
+         WHERE e.site = ?1 AND e.type = 'feedback' AND e.rowid < ?2
+           AND (?3 IS NULL OR e.received_at >= ?3) AND (?4 IS NULL OR e.received_at < ?4)
+           AND (?5 IS NULL OR e.score >= ?5) AND (?6 IS NULL OR e.score <= ?6)
+           AND (?7 IS NULL OR (e.comment IS NOT NULL) = ?7) AND (?8 IS NULL OR e.scale = ?8)
+         ORDER BY e.rowid DESC LIMIT ?9",
+    )
+    .bind(key)
+    .bind(filter.cursor.unwrap_or(i64::MAX))
+    .bind(q.from)
+    .bind(q.to)
+    .bind(q.min_score)
+    .bind(q.max_score)
+    .bind(q.has_comment)
+    .bind(q.scale.as_deref())
+    .bind(PAGE + 1)
+    .fetch_all(&state.db)
+    .await
+    .map_err(|e| crate::error::ApiError::from(e).into_response())?;
+
+    let selected = |value: &str, current: &str| if value == current { " selected" } else { "" };
+    let scales: String = [("", t.any), ("csat5", "CSAT (1–5)"), ("nps", "NPS (0–10)"), ("thumbs", "👍/👎")]
+        .iter()
+        .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.scale)))
+        .collect();
+    let comments: String = [("", t.any), ("yes", t.with_comment), ("no", t.without_comment)]
+        .iter()
+        .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.comment)))
+        .collect();
+    let mut body = format!(
+        r#"<form method="get" class="filters">
+<label>{scale_label} <select name="scale">{scales}</select></label>
+<label>{min_label} <input name="min_score" inputmode="numeric" size="3" value="{min}"></label>
+<label>{max_label} <input name="max_score" inputmode="numeric" size="3" value="{max}"></label>
+<label>{comment_label} <select name="comment">{comments}</select></label>
+<label>{from_label} <input type="date" name="from" value="{from}"></label>
+<label>{to_label} <input type="date" name="to" value="{to}"></label>
+<button type="submit">{filter_label}</button></form>
+<p><a class="button" href="/dashboard/{site}/feedback.csv?{query}" download>{export}</a></p>"#,
+        scale_label = t.scale,
+        min_label = t.min_score,
+        max_label = t.max_score,
+        comment_label = t.comment,
+        from_label = t.from,
+        to_label = t.to,
+        filter_label = t.filter,
+        export = t.export_csv,
+        min = escape(&filter.min_score),
+        max = escape(&filter.max_score),
+        from = escape(&filter.from),
+        to = escape(&filter.to),
+        site = escape(key),
+        query = escape(&filter.encoded()),
+    );
+    let more = answers.len() as i64 > PAGE;
+    let shown = &answers[..answers.len().min(PAGE as usize)];
+    if shown.is_empty() {
+        let _ = write!(body, "<p>{}</p>", t.no_feedback);
+    } else {
+        let rows: Vec<Vec<String>> = shown
+            .iter()
+            .map(|a| {
+                let page_cell = a.page_url.as_deref().map(|u| format!(r#"<span class="url">{}</span>"#, escape(u))).unwrap_or_default();
+                vec![
+                    time(a.received_at),
+                    format!("{} <small>{}</small>", a.score, escape(&a.scale)),
+                    a.comment.as_deref().map(escape).unwrap_or_default(),
+                    page_cell,
+                    a.variants.as_deref().map(escape).unwrap_or_default(),
+                    a.member_id.as_deref().map_or_else(|| format!("<small>{}</small>", t.anonymous), escape),
+                ]
+            })
+            .collect();
+        body.push_str(&table(t.feedback, &[t.time, t.score, t.comment, t.page, t.variant_seen, t.member], &rows));
+    }
+    if more && let Some(last) = shown.last() {
+        let separator = if filter.encoded().is_empty() { "" } else { "&" };
+        let _ = write!(body, r#"<p><a href="/dashboard/{}/feedback?{}{separator}cursor={}">{}</a></p>"#, escape(key), escape(&filter.encoded()), last.rowid, t.older);
+    }
+    Ok(page.render(t.feedback, &body))
+}
+
+/// The inbox's current filter as CSV (every matching answer, streamed).
+pub async fn export(State(state): State<AppState>, _: Staff, Path(site): Path<String>, Query(filter): Query<Filter>) -> Response {
+    match state.sites.get(&site) {
+        Some(site) => csv_export(state.db.clone(), site.settings.key.clone(), filter.query()),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

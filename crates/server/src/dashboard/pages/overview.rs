@@ -1,0 +1,113 @@
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{day_label, day_start_ms, day_text, days, parse_day};
+use crate::dashboard::auth::Staff;
+use crate::dashboard::charts::{self, Series};
+use crate::dashboard::html::{escape, number};
+use crate::dashboard::{PageContext, here};
+use crate::db::{DAY_MS, now_ms};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct Range {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Per day and scale: answers, their mean, promoters and detractors (NPS).
+#[derive(sqlx::FromRow)]
+struct Daily {
+    day: i64,
+    scale: String,
+    answers: i64,
+    mean: f64,
+    promoters: i64,
+    detractors: i64,
+}
+
+pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let here = here(&uri);
+    let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "overview", &here)?;
+    let t = page.frame.t;
+    let key = page.site.settings.key.as_str();
+    let to = parse_day(range.to.as_deref()).unwrap_or_else(|| super::date_of_ms(now_ms()));
+    let from = parse_day(range.from.as_deref()).filter(|f| *f <= to).unwrap_or(to - time::Duration::days(29));
+    let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
+    let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
+
+    let daily: Vec<Daily> = sqlx::query_as(
+        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, AVG(score) AS mean,
+                SUM(score >= 9) AS promoters, SUM(score <= 6) AS detractors
+         FROM events WHERE site = ? AND type = 'feedback' AND received_at >= ? AND received_at < ? GROUP BY day, scale",
+    )
+    .bind(key)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&state.db)
+    .await
+    .map_err(db)?;
+    let (given, claimed, points): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND created_at >= ?2 AND created_at < ?3),
+                (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND claimed_at >= ?2 AND claimed_at < ?3),
+                (SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = ?1 AND delta > 0 AND created_at >= ?2 AND created_at < ?3)",
+    )
+    .bind(key)
+    .bind(start)
+    .bind(end)
+    .fetch_one(&state.db)
+    .await
+    .map_err(db)?;
+
+    let by = |scale: &str| -> HashMap<i64, &Daily> { daily.iter().filter(|d| d.scale == scale).map(|d| (d.day, d)).collect() };
+    let (csat, nps) = (by("csat5"), by("nps"));
+    let mut answers: HashMap<i64, i64> = HashMap::new();
+    for d in &daily {
+        *answers.entry(d.day).or_default() += d.answers;
+    }
+    let all_days = days(from, to);
+    let series = |title, f: &dyn Fn(i64) -> Option<f64>, decimals| Series { title, points: all_days.iter().map(|&d| (day_label(d), f(d))).collect(), decimals };
+    let nps_of = |d: &Daily| 100.0 * (d.promoters - d.detractors) as f64 / d.answers as f64;
+
+    let total: i64 = daily.iter().map(|d| d.answers).sum();
+    let weighted = |rows: &HashMap<i64, &Daily>, value: &dyn Fn(&Daily) -> f64| {
+        let n: i64 = rows.values().map(|d| d.answers).sum();
+        (n > 0).then(|| rows.values().map(|d| value(d) * d.answers as f64).sum::<f64>() / n as f64)
+    };
+    let csat_all = weighted(&csat, &|d| d.mean);
+    let nps_all = weighted(&nps, &nps_of);
+    let card = |label: &str, value: String| format!(r#"<div class="card"><p class="card-label">{label}</p><p class="card-value">{value}</p></div>"#);
+    let dash = || "–".to_owned();
+    let mut body = format!(
+        r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>
+<label>{to_label} <input type="date" name="to" value="{to}"></label><button type="submit">{apply}</button></form>
+<section class="cards" aria-label="{overview}">{cards}</section>"#,
+        from_label = t.from,
+        to_label = t.to,
+        apply = t.apply,
+        overview = t.overview,
+        from = day_text(from),
+        to = day_text(to),
+        cards = [
+            card(t.answers, total.to_string()),
+            card(t.csat, csat_all.map_or_else(dash, |v| number(v, 2))),
+            card(t.nps, nps_all.map_or_else(dash, |v| number(v, 0))),
+            card(t.surprises_given, given.to_string()),
+            card(t.surprises_claimed, claimed.to_string()),
+            card(t.points_issued, points.to_string()),
+        ]
+        .concat(),
+    );
+    if total == 0 {
+        body.push_str(&format!("<p>{}</p>", escape(t.no_data)));
+    }
+    body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0)));
+    body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2), (1.0, 5.0)));
+    body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0), (-100.0, 100.0)));
+    Ok(page.render(t.overview, &body))
+}
