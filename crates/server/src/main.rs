@@ -15,11 +15,24 @@ struct Args {
     /// Add and seed the `demo` site (public token secret: never for real visitors).
     #[arg(long)]
     demo: bool,
+    /// Read a password from standard input and print its argon2 hash for `[[server.staff]]`.
+    #[arg(long)]
+    hash_password: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.hash_password {
+        use argon2::PasswordHasher;
+        let mut password = String::new();
+        std::io::stdin().read_line(&mut password)?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        anyhow::ensure!(password.chars().count() >= 12, "use a password of at least 12 characters");
+        let hash = argon2::Argon2::default().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("{hash}");
+        return Ok(());
+    }
     telemetry::init();
     let settings = Settings::load(args.config.as_deref(), &|name| std::env::var(name).ok())?;
     let serves_pages = settings.server.www_dir.is_some();

@@ -29,7 +29,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
     let (first, last) = (s.points.first().map_or("", |p| p.0.as_str()), s.points.last().map_or("", |p| p.0.as_str()));
     format!(
         r#"<figure class="chart">
-<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="none">
+<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc">
 <title id="{id}-title">{title}</title><desc id="{id}-desc">{description}</desc>
 <line class="axis" x1="{PAD}" y1="{base}" x2="{right}" y2="{base}"/>
 <text class="tick" x="2" y="{top_text}">{max_label}</text><text class="tick" x="2" y="{base}">{min_label}</text>

@@ -3,6 +3,13 @@
 use moments_protocol::Locale;
 
 pub struct Texts {
+    pub metric_feedback_rate: &'static str,
+    pub metric_conversion_rate: &'static str,
+    pub metric_return_rate: &'static str,
+    pub metric_csat: &'static str,
+    pub metric_nps: &'static str,
+    pub metric_thumbs_up_rate: &'static str,
+    pub ship_label: &'static str,
     pub status_draft: &'static str,
     pub status_running: &'static str,
     pub status_stopped: &'static str,
@@ -82,6 +89,20 @@ pub struct Texts {
     pub refused: &'static str,
 }
 
+impl Texts {
+    /// A results metric's name as staff read it.
+    pub fn metric(&self, key: &str) -> &'static str {
+        match key {
+            "feedback_rate" => self.metric_feedback_rate,
+            "conversion_rate" => self.metric_conversion_rate,
+            "return_rate" => self.metric_return_rate,
+            "csat" => self.metric_csat,
+            "nps" => self.metric_nps,
+            _ => self.metric_thumbs_up_rate,
+        }
+    }
+}
+
 pub fn texts(locale: Locale) -> &'static Texts {
     match locale {
         Locale::En => &EN,
@@ -91,6 +112,13 @@ pub fn texts(locale: Locale) -> &'static Texts {
 }
 
 static EN: Texts = Texts {
+    metric_feedback_rate: "Feedback response rate",
+    metric_conversion_rate: "Conversion rate",
+    metric_return_rate: "Return rate (within 7 days)",
+    metric_csat: "Mean CSAT (1–5)",
+    metric_nps: "NPS",
+    metric_thumbs_up_rate: "Thumbs-up rate",
+    ship_label: "Variant everyone will see",
     status_draft: "draft",
     status_running: "running",
     status_stopped: "stopped",
@@ -171,6 +199,13 @@ static EN: Texts = Texts {
 };
 
 static ZH_CN: Texts = Texts {
+    metric_feedback_rate: "反馈回答率",
+    metric_conversion_rate: "转化率",
+    metric_return_rate: "回访率（7 天内）",
+    metric_csat: "平均满意度（1–5）",
+    metric_nps: "NPS",
+    metric_thumbs_up_rate: "点赞率",
+    ship_label: "所有人将看到的变体",
     status_draft: "草稿",
     status_running: "运行中",
     status_stopped: "已停止",
@@ -251,6 +286,13 @@ static ZH_CN: Texts = Texts {
 };
 
 static ZH_TW: Texts = Texts {
+    metric_feedback_rate: "意見回覆率",
+    metric_conversion_rate: "轉換率",
+    metric_return_rate: "回訪率（7 天內）",
+    metric_csat: "平均滿意度（1–5）",
+    metric_nps: "NPS",
+    metric_thumbs_up_rate: "按讚率",
+    ship_label: "所有人將看到的變體",
     status_draft: "草稿",
     status_running: "執行中",
     status_stopped: "已停止",

@@ -29,7 +29,16 @@ fn standard_normal() -> Normal {
 
 fn comparison(control: f64, difference: f64, half_width: f64, p_value: f64, standard_error: f64) -> Comparison {
     let relative = |d: f64| (control != 0.0).then(|| d / control.abs());
-    let beat = if standard_error > 0.0 { standard_normal().cdf(difference / standard_error) } else if difference > 0.0 { 1.0 } else { 0.0 };
+    let beat = if standard_error > 0.0 {
+        standard_normal().cdf(difference / standard_error)
+    } else if difference == 0.0 {
+        // No spread and no difference: a coin toss, not a loss.
+        0.5
+    } else if difference > 0.0 {
+        1.0
+    } else {
+        0.0
+    };
     Comparison {
         difference,
         difference_low: difference - half_width,

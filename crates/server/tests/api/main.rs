@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a real port, over a fresh SQLite file.
 
 mod admin_points;
+mod dashboard;
 mod events;
 mod experiments;
 mod feedback;

@@ -128,14 +128,19 @@ pub async fn detail(
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let value = m.value.map_or_else(|| "–".into(), |x| number(x, 3));
+                // Rates read as percentages; scores in their own unit.
+                let scale = if m.metric.ends_with("_rate") { 100.0 } else { 1.0 };
+                let unit = if scale > 1.0 { " pp" } else { "" };
+                let shown = |x: f64| number(x * scale, 1);
+                let value = m.value.map_or_else(|| "–".into(), |x| if scale > 1.0 { format!("{}%", shown(x)) } else { shown(x) });
+                let name = escape(t.metric(&m.metric));
                 match &m.vs_control {
                     Some(c) => {
-                        let label = format!("{} [{}, {}]", number(c.difference, 3), number(c.difference_low, 3), number(c.difference_high, 3));
-                        let plot = charts::interval(&format!("ci-{}-{i}", escape(&v.key)), &label, (c.difference_low, c.difference, c.difference_high), range);
-                        vec![escape(&m.metric), value, format!("{plot} <span>{}</span>", escape(&label)), number(c.p_value, 4), format!("{}%", number(100.0 * c.probability_to_beat_control, 1))]
+                        let label = format!("{}{unit} [{}, {}]", shown(c.difference), shown(c.difference_low), shown(c.difference_high));
+                        let plot = charts::interval(&format!("ci-{}-{i}", escape(&v.key)), &label, (c.difference_low * scale, c.difference * scale, c.difference_high * scale), range * scale);
+                        vec![name, value, format!("{plot} <span>{}</span>", escape(&label)), number(c.p_value, 4), format!("{}%", number(100.0 * c.probability_to_beat_control, 1))]
                     }
-                    None => vec![escape(&m.metric), value, "–".into(), "–".into(), "–".into()],
+                    None => vec![name, value, "–".into(), "–".into(), "–".into()],
                 }
             })
             .collect();
@@ -167,8 +172,9 @@ pub async fn detail(
             let _ = write!(
                 body,
                 r#"<form method="post" action="{action}/stop" class="actions"><input type="hidden" name="csrf" value="{csrf}">
-<label for="ship">{stop}</label> <select id="ship" name="ship">{options}<option value="">{default}</option></select>
+<label for="ship">{ship}</label> <select id="ship" name="ship">{options}<option value="">{default}</option></select>
 <button type="submit">{stop}</button></form>"#,
+                ship = t.ship_label,
                 stop = t.stop_and_ship,
                 default = t.ship_default,
             );

@@ -1,0 +1,102 @@
+//! Dashboard sign-in over HTTP: staff passwords (argon2), the admin key, cookie flags, CSRF
+//! and sign-out, against the real server.
+
+use crate::helpers::{ADMIN_KEY, TestApp, spawn_app_with};
+
+/// `ana`'s password is "correct horse battery".
+const STAFF: &str = "[[server.staff]]\nname = \"ana\"\npassword_hash = \"$argon2id$v=19$m=19456,t=2,p=1$su5tP+BT+jiW5pj30BDIpA$9UnYUs847tnf57uk0DT+Yu5FnAeXV6TcWi/p7FNSE8A\"";
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn sign_in(app: &TestApp, name: &str, password: &str) -> reqwest::Response {
+    no_redirects()
+        .post(format!("{}/dashboard/login", app.url))
+        .form(&[("name", name), ("password", password), ("next", "/dashboard/demo/feedback")])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("moments_staff=")).map(str::to_owned)
+}
+
+async fn with_admin_key(extra: &str) -> TestApp {
+    spawn_app_with(&format!("[server]\nadmin_key = \"{ADMIN_KEY}\"\n{extra}")).await
+}
+
+#[tokio::test]
+async fn staff_sign_in_with_their_password_or_the_admin_key() {
+    let app = with_admin_key(STAFF).await;
+    let signed_in = sign_in(&app, "ana", "correct horse battery").await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/dashboard/demo/feedback");
+    let cookie = session_cookie(&signed_in).expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/dashboard"] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http on loopback: browsers would drop a Secure cookie");
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_sessions WHERE staff = 'ana'").await, 1);
+    let token = cookie.split(';').next().unwrap().trim_start_matches("moments_staff=");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM staff_sessions WHERE token_hash = '{token}'")).await, 0, "only a hash is stored");
+
+    assert_eq!(sign_in(&app, "", ADMIN_KEY).await.status(), 303);
+    for (name, password) in [("ana", "wrong"), ("bob", "correct horse battery"), ("", "not-the-admin-key")] {
+        let refused = sign_in(&app, name, password).await;
+        assert_eq!(refused.status(), 401, "{name}/{password}");
+        assert!(session_cookie(&refused).is_none());
+    }
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_when_the_dashboard_is_served_over_https() {
+    // Behind a TLS proxy: the public URL is https, the socket plain http on loopback.
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = moments_server::configuration::Settings::from_toml(&format!(
+        "[server]\naddr = \"127.0.0.1:0\"\npublic_url = \"https://moments.example\"\nadmin_key = \"{ADMIN_KEY}\"\ndatabase_url = \"sqlite://{}/m.db\"",
+        dir.path().display()
+    ))
+    .unwrap();
+    settings.server.addr = "127.0.0.1:0".parse().unwrap();
+    let app = moments_server::startup::Application::build(settings, true).await.unwrap();
+    let socket = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let signed_in = no_redirects()
+        .post(format!("{socket}/dashboard/login"))
+        .header("origin", "https://moments.example")
+        .form(&[("password", ADMIN_KEY)])
+        .send()
+        .await
+        .unwrap();
+    assert!(session_cookie(&signed_in).unwrap().contains("; Secure"));
+}
+
+#[tokio::test]
+async fn sign_in_from_another_site_and_forms_without_the_token_are_refused() {
+    let app = with_admin_key("").await;
+    let cross = no_redirects()
+        .post(format!("{}/dashboard/login", app.url))
+        .header("origin", "https://evil.example")
+        .form(&[("password", ADMIN_KEY)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let cookie = session_cookie(&sign_in(&app, "", ADMIN_KEY).await).unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let logout = |csrf: &'static str| {
+        no_redirects().post(format!("{}/dashboard/logout", app.url)).header("cookie", cookie.clone()).form(&[("csrf", csrf)]).send()
+    };
+    assert_eq!(logout("guess").await.unwrap().status(), 403);
+    let page = no_redirects().get(format!("{}/dashboard/demo", app.url)).header("cookie", cookie.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let out = no_redirects().post(format!("{}/dashboard/logout", app.url)).header("cookie", cookie.clone()).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_sessions").await, 0, "signing out ends the session everywhere");
+    let after = no_redirects().get(format!("{}/dashboard/demo", app.url)).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+}
