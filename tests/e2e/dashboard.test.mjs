@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADMIN_KEY, ARTIFACTS, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { ADMIN_KEY, ARTIFACTS, embed, hostPage, openPage, pageAxeViolations, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -72,13 +72,19 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
     env.server.query("SELECT variant, COUNT(*) FROM exposures GROUP BY variant").split("\n").map((l) => l.split("|")),
   );
 
-  const { page, context, problems } = await openPage(env.browser);
+  // axe-core is injected as a script, which the dashboard's own CSP (no script at all) refuses.
+  const { page, context, problems } = await openPage(env.browser, { bypassCSP: true });
   await signIn(page);
   const cards = page.locator(".card");
   assert.equal(await cards.filter({ hasText: "Answers" }).locator(".card-value").innerText(), "3");
   assert.equal(await cards.filter({ hasText: "CSAT" }).locator(".card-value").innerText(), "3.33");
   assert.match(await page.locator("figure").first().locator("svg title").textContent(), /Answers per day/);
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview.png"), fullPage: true });
+  assert.deepEqual(await pageAxeViolations(page), [], "overview, light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.deepEqual(await pageAxeViolations(page), [], "overview, dark");
+  await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview-dark.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
 
   await page.getByRole("link", { name: "Experiments" }).click();
   assert.match(await page.locator("tbody tr").first().innerText(), /warm-welcome\s+greeting\s+running\s+0\s+6/);
@@ -89,6 +95,7 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
   }
   assert.match(await page.locator(".notice").innerText(), /Not enough data yet/);
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-experiment.png"), fullPage: true });
+  assert.deepEqual(await pageAxeViolations(page), [], "experiment page");
   await page.getByLabel("Variant everyone will see").selectOption("b");
   await page.getByRole("button", { name: "Stop and ship" }).click();
   await page.locator(".meta", { hasText: "stopped" }).waitFor();
@@ -110,6 +117,7 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
   assert.equal(await page.locator("tbody tr").count(), 1);
   assert.match(await page.locator("tbody tr").innerText(), /Checkout broke\s+https:\/\/shop\.example\/checkout/);
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-feedback.png"), fullPage: true });
+  assert.deepEqual(await pageAxeViolations(page), [], "feedback inbox");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export these answers (CSV)" }).click()]);
   const csv = readFileSync(await download.path(), "utf8").trim().split("\r\n");
   assert.equal(csv.length, 2, "the header and the one filtered answer");

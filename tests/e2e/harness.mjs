@@ -126,8 +126,8 @@ export async function launchBrowser() {
 }
 
 /** A page that records what a host developer would see in the console. */
-export async function openPage(browser) {
-  const context = await browser.newContext();
+export async function openPage(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
@@ -179,6 +179,17 @@ export function embed(server, { script = "/dist/moments.js", attributes = "" } =
  * axe-core's serious and critical findings inside the first widget on the page, once its
  * entrance animations have ended (contrast is judged on what stays, not on a fade-in).
  */
+/** axe-core's serious and critical findings on a whole page (the dashboard's, say). */
+export async function pageAxeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
+
 export async function axeViolations(page) {
   await page.addScriptTag({ path: AXE });
   return page.evaluate(async () => {

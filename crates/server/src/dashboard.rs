@@ -75,6 +75,7 @@ impl<'a> PageContext<'a> {
             site: &site.settings.key,
             sites: state.sites.keys(),
             csrf: &staff.csrf,
+            staff: &staff.name,
             section,
             here,
         };

@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     if serves_pages {
         banner += &format!("  demo shop:      {url}/shop.html\n  support portal: {url}/support.html\n");
     }
-    banner += &format!("  health:         {url}/healthz\n  protocol:       {url}/openapi.json\n");
+    banner += &format!("  dashboard:      {url}/dashboard\n  health:         {url}/healthz\n  protocol:       {url}/openapi.json\n");
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     app.run_until_stopped().await?;
     Ok(())

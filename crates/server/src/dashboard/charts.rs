@@ -16,6 +16,8 @@ pub struct Series<'a> {
     pub title: &'a str,
     pub points: Vec<(String, Option<f64>)>,
     pub decimals: usize,
+    /// Answers behind each point (shown in the numbers table); empty for plain counts.
+    pub counts: Vec<i64>,
 }
 
 fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> String {
@@ -24,12 +26,20 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
     let rows: Vec<Vec<String>> = s
         .points
         .iter()
-        .map(|(label, value)| vec![escape(label), value.map_or_else(|| "–".into(), |v| number(v, s.decimals))])
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let mut row = vec![escape(label), value.map_or_else(|| "–".into(), |v| number(v, s.decimals))];
+            if let Some(n) = s.counts.get(i) {
+                row.push(n.to_string());
+            }
+            row
+        })
         .collect();
+    let headers: &[&str] = if s.counts.is_empty() { &[t.day, t.value] } else { &[t.day, t.value, t.answers] };
     let (first, last) = (s.points.first().map_or("", |p| p.0.as_str()), s.points.last().map_or("", |p| p.0.as_str()));
     format!(
         r#"<figure class="chart">
-<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc">
+<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMid meet">
 <title id="{id}-title">{title}</title><desc id="{id}-desc">{description}</desc>
 <line class="axis" x1="{PAD}" y1="{base}" x2="{right}" y2="{base}"/>
 <text class="tick" x="2" y="{top_text}">{max_label}</text><text class="tick" x="2" y="{base}">{min_label}</text>
@@ -49,7 +59,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
         first = escape(first),
         last = escape(last),
         numbers = t.show_table,
-        table = table(s.title, &[t.day, t.value], &rows),
+        table = table(s.title, headers, &rows),
     )
 }
 
@@ -119,7 +129,7 @@ mod tests {
 
     #[test]
     fn charts_carry_their_numbers_as_text() {
-        let s = Series { title: "Answers <per> day", points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)], decimals: 0 };
+        let s = Series { title: "Answers <per> day", points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)], decimals: 0, counts: vec![] };
         let svg = bars("a", texts(moments_protocol::Locale::En), &s);
         assert!(svg.contains(r#"role="img""#) && svg.contains("<title id=\"a-title\">Answers &lt;per&gt; day</title>"));
         assert!(svg.contains("<td>2026-11-01</td><td>3</td>") && svg.contains("<td>–</td>"));

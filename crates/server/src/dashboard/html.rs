@@ -30,6 +30,8 @@ pub struct Frame<'a> {
     pub site: &'a str,
     pub sites: Vec<&'a str>,
     pub csrf: &'a str,
+    /// Who is signed in.
+    pub staff: &'a str,
     /// Which navigation entry is this page (`overview`, `experiments`, `feedback`, `recovery`).
     pub section: &'a str,
     /// The path and query of this page, for the language links.
@@ -74,6 +76,7 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
 <nav aria-label="{title}"><ul>{nav}</ul></nav>
 <p class="languages" aria-label="{language_label}">{languages}</p>
 <form method="post" action="/dashboard/logout" class="sign-out">
+<span class="who">{who}</span>
 <input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">{sign_out}</button>
 </form>
@@ -90,6 +93,7 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
         language_label = t.language,
         csrf = escape(frame.csrf),
         sign_out = t.sign_out,
+        who = escape(&t.signed_in_as.replace("{name}", frame.staff)),
     )
 }
 

@@ -3,6 +3,7 @@
 use moments_protocol::Locale;
 
 pub struct Texts {
+    pub signed_in_as: &'static str,
     pub metric_feedback_rate: &'static str,
     pub metric_conversion_rate: &'static str,
     pub metric_return_rate: &'static str,
@@ -112,6 +113,7 @@ pub fn texts(locale: Locale) -> &'static Texts {
 }
 
 static EN: Texts = Texts {
+    signed_in_as: "Signed in as {name}",
     metric_feedback_rate: "Feedback response rate",
     metric_conversion_rate: "Conversion rate",
     metric_return_rate: "Return rate (within 7 days)",
@@ -199,6 +201,7 @@ static EN: Texts = Texts {
 };
 
 static ZH_CN: Texts = Texts {
+    signed_in_as: "当前用户：{name}",
     metric_feedback_rate: "反馈回答率",
     metric_conversion_rate: "转化率",
     metric_return_rate: "回访率（7 天内）",
@@ -286,6 +289,7 @@ static ZH_CN: Texts = Texts {
 };
 
 static ZH_TW: Texts = Texts {
+    signed_in_as: "目前使用者：{name}",
     metric_feedback_rate: "意見回覆率",
     metric_conversion_rate: "轉換率",
     metric_return_rate: "回訪率（7 天內）",

@@ -71,7 +71,12 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
         *answers.entry(d.day).or_default() += d.answers;
     }
     let all_days = days(from, to);
-    let series = |title, f: &dyn Fn(i64) -> Option<f64>, decimals| Series { title, points: all_days.iter().map(|&d| (day_label(d), f(d))).collect(), decimals };
+    let series = |title, f: &dyn Fn(i64) -> Option<f64>, decimals, rows: Option<&HashMap<i64, &Daily>>| Series {
+        title,
+        points: all_days.iter().map(|&d| (day_label(d), f(d))).collect(),
+        decimals,
+        counts: rows.map(|rows| all_days.iter().map(|d| rows.get(d).map_or(0, |r| r.answers)).collect()).unwrap_or_default(),
+    };
     let nps_of = |d: &Daily| 100.0 * (d.promoters - d.detractors) as f64 / d.answers as f64;
 
     let total: i64 = daily.iter().map(|d| d.answers).sum();
@@ -106,8 +111,8 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     if total == 0 {
         body.push_str(&format!("<p>{}</p>", escape(t.no_data)));
     }
-    body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0)));
-    body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2), (1.0, 5.0)));
-    body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0), (-100.0, 100.0)));
+    body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
+    body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
+    body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
     Ok(page.render(t.overview, &body))
 }
