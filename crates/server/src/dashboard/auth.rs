@@ -185,7 +185,15 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(crede
     let staff = if name.is_empty() {
         state.admin_key.as_ref().filter(|key| key.accepts(&credentials.password)).map(|_| "admin".to_owned())
     } else {
-        state.staff.iter().find(|s| s.name == name).filter(|s| verify(&s.password_hash, &credentials.password)).map(|s| s.name.clone())
+        match state.staff.iter().find(|s| s.name == name) {
+            // Argon2 is deliberately slow: off the async workers, so sign-ins stall nobody.
+            Some(account) => {
+                let (hash, password) = (account.password_hash.clone(), credentials.password.clone());
+                let verified = tokio::task::spawn_blocking(move || verify(&hash, &password)).await.unwrap_or(false);
+                verified.then(|| account.name.clone())
+            }
+            None => None,
+        }
     };
     let next = safe_next(credentials.next.as_deref());
     let Some(staff) = staff else {
