@@ -9,15 +9,8 @@ import { ADMIN_KEY, ARTIFACTS, embed, hostPage, openPage, pageAxeViolations, ser
 
 const env = serverAndBrowser();
 
-async function api(path, body, headers = {}) {
-  const response = await fetch(`${env.server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
-const admin = (path, body) => api(`/v1/admin/sites/demo/${path}`, body, { authorization: `Bearer ${ADMIN_KEY}` });
+const api = (path, body) => env.server.post(path, body);
+const admin = (path, body) => env.server.admin(path, body);
 
 let eventNumber = 0;
 const eventId = () => `00000000-0000-4000-8000-${String(++eventNumber).padStart(12, "0")}`;

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ADMIN_KEY, ARTIFACTS, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { ARTIFACTS, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -25,14 +25,7 @@ const variantOf = (visitor) => (hashV2("welcome-test", visitor) < 0.5 ? "a" : "b
 
 const TEXT = { a: "Hello from variant A", b: "Hi there, friend!" };
 
-async function admin(path, body) {
-  const response = await fetch(`${env.server.url}/v1/admin/sites/demo/${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const admin = (path, body) => env.server.admin(path, body);
 
 /** A browser of its own whose widget uses `visitor` as its visitor id. */
 async function visitorPage(visitor) {

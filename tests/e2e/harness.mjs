@@ -60,14 +60,22 @@ export async function startServer({ extraConfig = "" } = {}) {
     // The same server under another host name: a page from here is cross-origin to `url`.
     pageUrl: (path) => url.replace("127.0.0.1", "localhost") + path,
     query: (sql) => execFileSync("sqlite3", [db, sql], { encoding: "utf8" }).trim(),
-    /** Changes a demo member's points as the shop's backend would: server to server. */
-    async award(member, body) {
-      const response = await fetch(`${url}/v1/admin/sites/demo/members/${member}/points`, {
+    /** POSTs JSON to this server as a host's backend would (no Origin): `{status, body}`. */
+    async post(path, body, headers = {}) {
+      const response = await fetch(`${url}${path}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...headers },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: await response.json() };
+    },
+    /** The demo site's admin API, with the admin key: `admin("experiments", {...})`. */
+    admin(path, body) {
+      return this.post(`/v1/admin/sites/demo/${path}`, body, { authorization: `Bearer ${ADMIN_KEY}` });
+    },
+    /** Changes a demo member's points as the shop's backend would: server to server. */
+    award(member, body) {
+      return this.admin(`members/${member}/points`, body);
     },
     /** Adds a host page served by the server (`{{MOMENTS_BACKEND}}` is filled in). */
     writePage: (name, html) => writeFileSync(join(www, name), html),

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ADMIN_KEY, ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -21,14 +21,7 @@ async function listen(page) {
 
 const heard = (page, name) => page.evaluate((name) => window.heard.filter((e) => e.name === name).map((e) => e.detail), name);
 
-async function admin(path, body) {
-  const response = await fetch(`${env.server.url}/v1/admin/sites/demo/${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const admin = (path, body) => env.server.admin(path, body);
 
 test("a tracked purchase earns a gift; opening it credits the points once and updates the badge", async () => {
   const { page, context, problems } = await openPage(env.browser);
