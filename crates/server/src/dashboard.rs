@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
 
 async fn first_site(state: axum::extract::State<AppState>, _: Staff) -> Response {
     match state.sites.keys().first() {
-        Some(site) => Redirect::to(&format!("/dashboard/{}", html::escape(site))).into_response(),
+        Some(site) => Redirect::to(&format!("/dashboard/{}", html::urlencode(site))).into_response(),
         None => (StatusCode::NOT_FOUND, "no site is configured").into_response(),
     }
 }

@@ -36,3 +36,8 @@ pub fn now_ms() -> i64 {
 }
 
 pub const DAY_MS: i64 = 86_400_000;
+
+/// The UTC date of a time in milliseconds since the Unix epoch.
+pub fn date_of_ms(ms: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map_or(time::Date::MIN, |t| t.date())
+}

@@ -12,6 +12,7 @@ use self::chance::Chance;
 use self::rules::{SurpriseRule, Trigger, birthday_occasion};
 use self::store::Recipient;
 use crate::configuration::AnonymousSurprises;
+use crate::db::date_of_ms;
 use crate::ledger;
 use crate::member_token::MemberClaims;
 use crate::sites::Site;
@@ -50,7 +51,7 @@ pub async fn at_session_start(
             Trigger::Birthday { within_days } => member
                 .and_then(|m| m.birthday.as_deref())
                 .and_then(|birthday| birthday.get(5..))
-                .and_then(|month_day| birthday_occasion(month_day, today(now), *within_days))
+                .and_then(|month_day| birthday_occasion(month_day, date_of_ms(now), *within_days))
                 .map(|year| format!("birthday:{year}")),
             Trigger::Milestone { threshold } => match member {
                 Some(m) => {
@@ -95,8 +96,4 @@ async fn visits(conn: &mut SqliteConnection, site: &str, to: Recipient<'_>) -> R
         None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = ? AND visitor_id = ?").bind(site).bind(to.visitor_id),
     };
     query.fetch_one(conn).await
-}
-
-fn today(now_ms: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000)).map_or(time::Date::MIN, |t| t.date())
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::html::escape;
+use super::html::{escape, urlencode};
 use super::i18n::{Texts, texts};
 use crate::db::now_ms;
 use crate::state::AppState;
@@ -68,12 +68,6 @@ impl FromRequestParts<AppState> for Staff {
             None => Err(refused(&parts.headers, StatusCode::FORBIDDEN)),
         }
     }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 /// A request that is not the dashboard's own: another site's form, a missing or wrong token.

@@ -23,6 +23,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A value for a URL's path or query: unreserved characters (and `/`) as they are, the rest
+/// percent-encoded.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 /// What a page needs to frame its content.
 pub struct Frame<'a> {
     pub t: &'static Texts,

@@ -7,6 +7,7 @@ pub mod recovery;
 
 use time::Date;
 
+pub use crate::db::date_of_ms;
 use crate::db::DAY_MS;
 
 /// A `YYYY-MM-DD` date field.
@@ -23,9 +24,6 @@ pub fn day_start_ms(date: Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp() * 1000
 }
 
-pub fn date_of_ms(ms: i64) -> Date {
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map_or(Date::MIN, |t| t.date())
-}
 
 /// Every day from `from` to `to` (inclusive), as UTC day numbers.
 pub fn days(from: Date, to: Date) -> Vec<i64> {

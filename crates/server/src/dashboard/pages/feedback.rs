@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{day_start_ms, parse_day};
 use crate::dashboard::auth::Staff;
-use crate::dashboard::html::{escape, table, time};
+use crate::dashboard::html::{escape, table, time, urlencode};
 use crate::dashboard::{PageContext, here};
 use crate::db::DAY_MS;
 use crate::routes::admin::feedback::{FeedbackQuery, csv_export};
@@ -60,7 +60,7 @@ impl Filter {
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()))
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect::<Vec<_>>()
             .join("&")
     }
