@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 scripts/build-widget.sh
-cargo build -p moments-server --release --locked --quiet
+cargo build -p moments-server --profile server --locked --quiet
 # The admin API needs a key; a demo one unless you bring your own.
-export MOMENTS_ADMIN_KEY="${MOMENTS_ADMIN_KEY:-demo-admin-key-not-a-secret}"
+export MOMENTS_ADMIN_KEY="${MOMENTS_ADMIN_KEY:-demo-admin-key-for-this-demo-only}"
 echo "admin API key for this demo: $MOMENTS_ADMIN_KEY"
-exec "${CARGO_TARGET_DIR:-target}/release/moments-server" --config moments.example.toml --demo
+exec "${CARGO_TARGET_DIR:-target}/server/moments-server" --config moments.example.toml --demo

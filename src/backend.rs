@@ -111,7 +111,12 @@ async fn post(url: &str, body: &JsValue) -> Result<Answer, BackendError> {
 
 /// `POST /v1/session`.
 pub async fn start_session(config: &WidgetConfig, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
-    let answer = post_json(&config.endpoint("/v1/session"), &crate::encode::session_request(request)).await?;
+    start_session_at(&config.backend, request).await
+}
+
+/// `POST /v1/session` to the backend at `base` (the outbox keeps it with each event).
+pub async fn start_session_at(base: &str, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
+    let answer = post_json(&format!("{base}/v1/session"), &crate::encode::session_request(request)).await?;
     crate::decode::session_response(&answer).ok_or(BackendError::BadResponse)
 }
 

@@ -53,8 +53,11 @@ pub fn languages() -> Vec<String> {
     if list.is_empty() { navigator.language().into_iter().collect() } else { list }
 }
 
+/// The page's origin and path: never its query string or fragment, which may hold e-mail
+/// addresses, order tokens and the like.
 pub fn page_url() -> Option<String> {
-    window()?.location().href().ok()
+    let location = window()?.location();
+    Some(location.origin().ok()? + &location.pathname().ok()?)
 }
 
 /// Fires `name` on the host element so the page can listen; it bubbles and crosses no shadow boundary.

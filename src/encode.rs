@@ -44,6 +44,7 @@ pub fn claim_request(r: &ClaimRequest) -> JsValue {
     Writer::new()
         .set("site", r.site.as_str())
         .set("visitor_id", r.visitor_id.as_str())
+        .set("session_id", r.session_id.as_str())
         .maybe("member_token", r.member_token.as_deref())
         .maybe("locale", r.locale.as_deref())
         .done()
@@ -66,12 +67,13 @@ pub fn event(e: &Event) -> JsValue {
             .set("feedback_id", feedback_id.as_str())
             .set("comment", comment.as_str()),
         Event::Dismiss { id, at } => w.set("type", "dismiss").set("id", id.as_str()).set("at", *at),
-        Event::Track { id, at, name, value } => w
+        Event::Track { id, at, name, value, proof } => w
             .set("type", "track")
             .set("id", id.as_str())
             .set("at", *at)
             .set("name", name.as_str())
-            .maybe("value", *value),
+            .maybe("value", *value)
+            .maybe("proof", proof.as_deref()),
         Event::Exposure { id, at, experiment, variant } => w
             .set("type", "exposure")
             .set("id", id.as_str())

@@ -71,7 +71,26 @@ impl Envelope {
     }
 }
 
+/// A session this page started, where events whose own session the server no longer knows
+/// (an outbox from before a server move, a forged id) are sent instead. The member token is
+/// kept in memory only, never stored.
+#[derive(Debug, Clone)]
+struct Started {
+    backend: String,
+    site: String,
+    visitor_id: String,
+    session_id: String,
+    member_token: Option<String>,
+}
+
+impl Started {
+    fn serves(&self, envelope: &Envelope) -> bool {
+        (&self.backend, &self.site, &self.visitor_id) == (&envelope.backend, &envelope.site, &envelope.visitor_id)
+    }
+}
+
 thread_local! {
+    static STARTED: RefCell<Vec<Started>> = const { RefCell::new(Vec::new()) };
     /// Used only where `localStorage` cannot be written (sandboxed frames, full quota).
     static MEMORY: RefCell<Vec<Envelope>> = const { RefCell::new(Vec::new()) };
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
@@ -99,6 +118,50 @@ fn save(mut entries: Vec<Envelope>) {
     let text = js_sys::JSON::stringify(&list).ok().and_then(|s| s.as_string());
     let stored = text.is_some_and(|t| browser::storage_set(STORAGE_KEY, &t));
     MEMORY.with_borrow_mut(|memory| *memory = if stored { Vec::new() } else { entries });
+}
+
+/// A widget's session has started: events refused for their own session go into this one.
+pub fn session_started(backend: &str, site: &str, visitor_id: &str, session_id: &str, member_token: Option<String>) {
+    let started = Started { backend: backend.into(), site: site.into(), visitor_id: visitor_id.into(), session_id: session_id.into(), member_token };
+    STARTED.with_borrow_mut(|all| {
+        all.retain(|s| !(s.backend == started.backend && s.site == started.site && s.visitor_id == started.visitor_id));
+        all.push(started);
+    });
+}
+
+/// A session the server knows for `refused`'s visitor: this page's, or a new one.
+async fn session_instead_of(refused: &Envelope) -> Result<String, BackendError> {
+    let known = STARTED.with_borrow(|all| all.iter().find(|s| s.serves(refused)).cloned());
+    if let Some(started) = &known
+        && started.session_id != refused.session_id
+    {
+        return Ok(started.session_id.clone());
+    }
+    let request = moments_protocol::wire::SessionRequest {
+        site: refused.site.clone(),
+        visitor_id: refused.visitor_id.clone(),
+        member_token: known.as_ref().and_then(|s| s.member_token.clone()),
+        locale: None,
+        languages: browser::languages(),
+        page_url: browser::page_url(),
+    };
+    let response = backend::start_session_at(&refused.backend, &request).await?;
+    session_started(&refused.backend, &refused.site, &refused.visitor_id, &response.session_id, request.member_token);
+    Ok(response.session_id)
+}
+
+/// Moves every waiting event of `refused`'s session to `session_id`.
+fn move_to_session(refused: &Envelope, session_id: &str) {
+    let moved = pending()
+        .into_iter()
+        .map(|mut e| {
+            if e.same_batch(refused) {
+                e.session_id = session_id.to_owned();
+            }
+            e
+        })
+        .collect();
+    save(moved);
 }
 
 /// Writes the event down, then tries to send everything waiting.
@@ -139,6 +202,7 @@ pub fn flush() {
 }
 
 async fn send_all() -> Result<(), BackendError> {
+    let mut renewed = false;
     loop {
         let all = pending();
         let Some(first) = all.first() else { return Ok(()) };
@@ -152,8 +216,15 @@ async fn send_all() -> Result<(), BackendError> {
                     crate::earned::deliver(&first.session_id, offers);
                 }
             }
+            // A session the server did not issue (or no longer knows): nothing is lost, the
+            // events go again in a session it knows. Once per send; after that, back off.
+            Err(error) if error.code() == "unknown_session" && !renewed => {
+                renewed = true;
+                let session_id = session_instead_of(first).await?;
+                move_to_session(first, &session_id);
+            }
             // Refused for good (the site is gone, the batch is invalid): resending cannot help.
-            Err(error) if !error.is_transient() => {
+            Err(error) if error.code() != "unknown_session" && !error.is_transient() => {
                 web_sys::console::warn_2(&"moments: events refused by the server:".into(), &error.code().into());
                 settle(&ids);
             }

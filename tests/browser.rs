@@ -406,12 +406,35 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
         Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Nps, score: 9, comment: None },
         Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: Some("slow «delivery» 🚚".into()) },
         Event::Dismiss { id: id.clone(), at: 1.79e12 },
-        Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5) },
-        Event::Track { id, at: 1.79e12, name: "signup".into(), value: None },
+        Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5), proof: Some("h.p.s".into()) },
+        Event::Track { id, at: 1.79e12, name: "signup".into(), value: None, proof: None },
     ];
     for event in events {
         assert_eq!(json_of(&moments::encode::event(&event)), numbers_as_f64(serde_json::to_value(&event).unwrap()), "{event:?}");
     }
+    let claim = moments_protocol::wire::ClaimRequest {
+        site: "demo".into(),
+        visitor_id: "v-12345678".into(),
+        session_id: "11111111-2222-4333-8444-555555555555.AAAAAAAAAAAAAAAAAAAAAA".into(),
+        member_token: Some("a.b.c".into()),
+        locale: Some("en".into()),
+    };
+    assert_eq!(json_of(&moments::encode::claim_request(&claim)), serde_json::to_value(&claim).unwrap());
+}
+
+#[wasm_bindgen_test]
+fn track_takes_a_name_a_value_and_the_proof_the_host_signed() {
+    let properties = |text: &str| js_sys::JSON::parse(text).unwrap();
+    match moments::track::event("purchase", &properties(r#"{"value": 79, "proof": "h.p.s"}"#)) {
+        Ok(moments_protocol::wire::Event::Track { name, value, proof, .. }) => {
+            assert_eq!((name.as_str(), value, proof.as_deref()), ("purchase", Some(79.0), Some("h.p.s")));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(moments::track::event("signup", &wasm_bindgen::JsValue::NULL), Ok(moments_protocol::wire::Event::Track { proof: None, .. })));
+    assert_eq!(moments::track::event("purchase", &properties(r#"{"proof": 42}"#)).unwrap_err().0, "invalid_track_proof");
+    assert_eq!(moments::track::event("purchase", &properties(r#"{"value": "a lot"}"#)).unwrap_err().0, "invalid_track_value");
+    assert_eq!(moments::track::event("", &properties("{}")).unwrap_err().0, "invalid_track_name");
 }
 
 fn clear_storage() {

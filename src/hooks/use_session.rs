@@ -62,7 +62,10 @@ async fn start(config: &WidgetConfig, host: &Element, cancelled: &Cell<bool>) ->
             return None;
         }
         let error = match backend::start_session(config, &request).await {
-            Ok(response) => return (!cancelled.get()).then_some(Session { response, visitor_id }),
+            Ok(response) => {
+                crate::outbox::session_started(&config.backend, &config.site, &visitor_id, &response.session_id, request.member_token.clone());
+                return (!cancelled.get()).then_some(Session { response, visitor_id });
+            }
             Err(error) => error,
         };
         let rejected_token = matches!(&error, BackendError::Status { status: 401, .. }) && request.member_token.is_some();

@@ -34,6 +34,7 @@ pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Eleme
             let request = ClaimRequest {
                 site: config.site.clone(),
                 visitor_id: session.visitor_id.clone(),
+                session_id: response.session_id.clone(),
                 // A token the server refused at the start is not sent again.
                 member_token: config.member_token.clone().filter(|_| response.member.is_some()),
                 locale: Some(response.locale.tag().into()),

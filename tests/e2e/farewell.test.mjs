@@ -146,6 +146,26 @@ test("nothing is lost: answered during an outage and closed, it lands once when 
   await context.close();
 });
 
+test("events of a session the server never issued are sent again in a new one, once", async () => {
+  const { page, context } = await openPage(env.browser);
+  const visitor = "visitor-from-before";
+  const id = "5e1d0c2b-3a49-4f58-8a67-7b6c5d4e3f2a";
+  // An outbox as an older deployment left it: its session id means nothing to this server.
+  await page.addInitScript(({ visitor, id, backend }) => {
+    if (localStorage.getItem("moments:visitor")) return;
+    localStorage.setItem("moments:visitor", visitor);
+    const event = { type: "feedback", id, at: Date.now(), scale: "csat5", score: 4, comment: "Still here" };
+    const envelope = { backend, site: "demo", visitor_id: visitor, session_id: "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a", id, event };
+    localStorage.setItem("moments:outbox:v1", JSON.stringify([envelope]));
+  }, { visitor, id, backend: env.server.url });
+  await support(page);
+  assert.ok(await eventually(() => count(`SELECT COUNT(*) FROM events WHERE id = '${id}' AND comment = 'Still here'`) === 1), "the answer arrived");
+  assert.ok(await eventually(() => page.evaluate(() => JSON.parse(localStorage.getItem("moments:outbox:v1") ?? "[]").length === 0)));
+  const session = env.server.query(`SELECT session_id FROM events WHERE id = '${id}'`);
+  assert.equal(count(`SELECT COUNT(*) FROM sessions WHERE id = '${session}' AND visitor_id = '${visitor}'`), 1, "in a session this server issued");
+  await context.close();
+});
+
 test("closing the tab sends what waits by beacon, with no further page view", async () => {
   const { page, context } = await openPage(env.browser);
   // fetch() to the events endpoint fails; beacons go through.

@@ -14,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 const SERVER = process.env.MOMENTS_SERVER_BIN ?? join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? "target"), "debug/moments-server");
 export const ARTIFACTS = join(ROOT, "test-results");
 /** What the host's own backend would hold to call the admin API. */
-export const ADMIN_KEY = "e2e-admin-key-0123456789";
+export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /**
@@ -171,7 +171,7 @@ export async function hostPage(page, server, name, html) {
 export const now = () => Math.floor(Date.now() / 1000);
 
 /** An HS256 member token for the demo site's `kid`; with a guessed secret, a forgery. */
-export function sign(claims, secret = "demo-secret") {
+export function sign(claims, secret = "demo-secret-not-for-real-visitors") {
   const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const signed = `${part({ alg: "HS256", typ: "JWT", kid: "demo" })}.${part(claims)}`;
   return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;

@@ -81,7 +81,7 @@ test("a page given a forged member token shows the greeting and no member data",
 test("a member's page in Traditional Chinese names the tier and dates the history in Chinese", async () => {
   const { page, context, problems } = await openPage(env.browser);
   // Signed as the shop's backend would sign it (the demo secret is public).
-  const token = sign({ sub: "bob", name: "Bob", aud: "demo", iat: now(), exp: now() + 600, locale: "zh-TW" }, "demo-secret");
+  const token = sign({ sub: "bob", name: "Bob", aud: "demo", iat: now(), exp: now() + 600, locale: "zh-TW" });
   await hostPage(page, env.server, "bob-zh.html", `<!doctype html><body>${embed(env.server, { attributes: `member-token="${token}"` })}</body>`);
   await widget(page).locator(".badge").waitFor();
   assert.match(await widget(page).locator(".badge").innerText(), /80 點\s*銅卡/);

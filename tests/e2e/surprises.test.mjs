@@ -23,7 +23,20 @@ const heard = (page, name) => page.evaluate((name) => window.heard.filter((e) =>
 
 const admin = (path, body) => env.server.admin(path, body);
 
-test("a tracked purchase earns a gift; opening it credits the points once and updates the badge", async () => {
+test("a purchase typed into the console by a signed-in member counts, and earns nothing", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await page.goto(env.server.pageUrl("/shop.html"));
+  await widget(page).locator(".badge").waitFor();
+  await page.evaluate(() => document.querySelector("moments-widget").track("purchase", { value: 1000000 }));
+  assert.ok(await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND value = 1000000 AND verified_key IS NULL") === "1"));
+  await page.waitForTimeout(300);
+  assert.equal(await widget(page).locator(".gift").count(), 0);
+  assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice'"), "0");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a purchase the shop's backend vouches for earns a gift; opening it credits the points once and updates the badge", async () => {
   const { page, context, problems } = await openPage(env.browser);
   await listen(page);
   await page.goto(env.server.pageUrl("/shop.html"));
@@ -37,7 +50,7 @@ test("a tracked purchase earns a gift; opening it credits the points once and up
   assert.equal(await gift.textContent(), "🎁A surprise for you!");
   assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), "MOMENTS-WIDGET", "appearing takes no focus");
   assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice' AND claimed_at IS NULL"), "1");
-  assert.equal(env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND name = 'purchase' AND value = 79"), "1");
+  assert.equal(env.server.query("SELECT COUNT(*) FROM events WHERE type = 'track' AND name = 'purchase' AND value = 79 AND verified_key LIKE 'order-%'"), "1");
   assert.deepEqual(await axeViolations(page), [], "gift waiting");
 
   await gift.click();

@@ -66,13 +66,14 @@ impl MemberId {
         let ok = !text.is_empty()
             && text.chars().count() <= MAX_MEMBER_ID_LEN
             && text.trim() == text
-            && !text.chars().any(char::is_control);
+            && !text.chars().any(char::is_control)
+            && !text.starts_with(ERASED_PREFIX);
         if ok {
             Ok(Self(text.to_owned()))
         } else {
             Err(InvalidInput::new(
                 "invalid_member_id",
-                format!("a member id is 1 to {MAX_MEMBER_ID_LEN} characters, without surrounding spaces or control characters"),
+                format!("a member id is 1 to {MAX_MEMBER_ID_LEN} characters, without surrounding spaces or control characters, not starting with {ERASED_PREFIX:?}"),
             ))
         }
     }
@@ -80,6 +81,9 @@ impl MemberId {
         &self.0
     }
 }
+
+/// Erased members' ledger rows go by `erased:<random>`, a name no member may have.
+pub const ERASED_PREFIX: &str = "erased:";
 
 /// Ledger keys the server makes itself (goodwill points) start with this; callers' may not.
 pub const SERVER_KEY_PREFIX: &str = "moments:";
@@ -107,19 +111,33 @@ impl PointsChange {
             Some(d) => d,
         };
         let reason = parse_text(reason, MAX_POINTS_REASON_LEN, ("reason_empty", "reason_too_long"), "reason")?;
-        let idempotency_key = parse_text(
-            idempotency_key,
-            MAX_IDEMPOTENCY_KEY_LEN,
-            ("idempotency_key_empty", "idempotency_key_too_long"),
-            "idempotency_key",
-        )?;
-        if idempotency_key.starts_with(SERVER_KEY_PREFIX) {
-            return Err(InvalidInput::new(
-                "idempotency_key_reserved",
-                format!("idempotency keys starting with {SERVER_KEY_PREFIX:?} are the server's own"),
-            ));
-        }
-        Ok(Self { delta, reason, idempotency_key })
+        Ok(Self { delta, reason, idempotency_key: self::idempotency_key(idempotency_key)? })
+    }
+}
+
+/// The caller's id for a change or a fact (an order number): trimmed, 1 to
+/// `MAX_IDEMPOTENCY_KEY_LEN` characters, not one of the server's own keys.
+pub fn idempotency_key(text: &str) -> Result<String, InvalidInput> {
+    let key = parse_text(text, MAX_IDEMPOTENCY_KEY_LEN, ("idempotency_key_empty", "idempotency_key_too_long"), "idempotency_key")?;
+    if key.starts_with(SERVER_KEY_PREFIX) {
+        return Err(InvalidInput::new(
+            "idempotency_key_reserved",
+            format!("idempotency keys starting with {SERVER_KEY_PREFIX:?} are the server's own"),
+        ));
+    }
+    Ok(key)
+}
+
+/// A tracked event's name (`purchase`): trimmed, 1 to `MAX_TRACK_NAME_LEN` characters.
+pub fn track_name(text: &str) -> Result<String, InvalidInput> {
+    parse_bounded(text, MAX_TRACK_NAME_LEN, "invalid_event_name", "name")
+}
+
+/// A tracked event's value: any finite number.
+pub fn track_value(value: Option<f64>) -> Result<Option<f64>, InvalidInput> {
+    match value {
+        Some(v) if !v.is_finite() => Err(InvalidInput::new("invalid_value", "value must be a finite number")),
+        other => Ok(other),
     }
 }
 
@@ -180,6 +198,24 @@ impl Uuid {
             Ok(Self(text.to_owned()))
         } else {
             Err(InvalidInput::new(code, format!("{what} must be a lowercase hyphenated UUID")))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A session id as the widget echoes it: the server's own signed form is checked by the
+/// server; this only keeps out what cannot be one (too long, not printable ASCII).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn parse(text: &str) -> Result<Self, InvalidInput> {
+        if (1..=MAX_SESSION_ID_LEN).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(InvalidInput::new("invalid_session_id", format!("session_id is 1 to {MAX_SESSION_ID_LEN} printable ASCII characters, as the session answer gave it")))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -272,6 +308,12 @@ fn parse_bounded(text: &str, max: usize, code: &'static str, what: &str) -> Resu
     parse_text(text, max, (code, code), what)
 }
 
+/// A page address without its query string and fragment, which may hold e-mail addresses,
+/// order tokens and the like: only the origin and path are ever kept.
+pub fn page_location(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or("").trim()
+}
+
 /// A session request whose every field has been checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionStart {
@@ -294,7 +336,7 @@ impl TryFrom<SessionRequest> for SessionStart {
             }
             Some(t) => Some(t.to_owned()),
         };
-        let page_url = match req.page_url.as_deref().map(str::trim) {
+        let page_url = match req.page_url.as_deref().map(page_location) {
             None | Some("") => None,
             Some(u) => Some(parse_bounded(u, MAX_PAGE_URL_LEN, "invalid_page_url", "page_url")?),
         };
@@ -329,7 +371,7 @@ pub enum ValidEventKind {
     Feedback { score: Score, comment: Option<Comment> },
     Comment { feedback_id: Uuid, comment: Comment },
     Dismiss,
-    Track { name: String, value: Option<f64> },
+    Track { name: String, value: Option<f64>, proof: Option<String> },
     Exposure { experiment: String, variant: String },
 }
 
@@ -350,12 +392,13 @@ impl TryFrom<Event> for ValidEvent {
                 (at, ValidEventKind::Comment { feedback_id, comment })
             }
             Event::Dismiss { at, .. } => (at, ValidEventKind::Dismiss),
-            Event::Track { at, name, value, .. } => {
-                if value.is_some_and(|v| !v.is_finite()) {
-                    return Err(InvalidInput::new("invalid_value", "value must be a finite number"));
+            Event::Track { at, name, value, proof, .. } => {
+                let value = track_value(value)?;
+                let name = track_name(&name)?;
+                if proof.as_ref().is_some_and(|p| p.is_empty() || p.len() > MAX_PROOF_LEN) {
+                    return Err(InvalidInput::new("proof_malformed", format!("a proof is a signed token of 1 to {MAX_PROOF_LEN} characters")));
                 }
-                let name = parse_bounded(&name, MAX_TRACK_NAME_LEN, "invalid_event_name", "name")?;
-                (at, ValidEventKind::Track { name, value })
+                (at, ValidEventKind::Track { name, value, proof })
             }
             Event::Exposure { at, experiment, variant, .. } => {
                 if !is_valid_key(&experiment) || !is_valid_key(&variant) {

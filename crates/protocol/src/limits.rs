@@ -10,6 +10,10 @@ pub const MAX_SITE_KEY_LEN: usize = 64;
 pub const MIN_VISITOR_ID_LEN: usize = 8;
 pub const MAX_VISITOR_ID_LEN: usize = 64;
 pub const MAX_MEMBER_TOKEN_LEN: usize = 4_096;
+/// An event proof is a signed token like a member token.
+pub const MAX_PROOF_LEN: usize = 4_096;
+/// Session ids are the server's (`<uuid>.<tag>`); anything longer is not one of them.
+pub const MAX_SESSION_ID_LEN: usize = 128;
 pub const MAX_PAGE_URL_LEN: usize = 2_048;
 pub const MAX_TRACK_NAME_LEN: usize = 64;
 pub const MAX_LOCALE_TAG_LEN: usize = 35;

@@ -25,6 +25,7 @@ pub struct SessionRequest {
     /// The browser's preferences (`navigator.languages`), used after the member token's locale.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
+    /// The page's origin and path (a query string or fragment is cut off before storing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
 }
@@ -109,6 +110,8 @@ pub struct SurpriseOffer {
 pub struct ClaimRequest {
     pub site: String,
     pub visitor_id: String,
+    /// The session the gift is opened in (the server's own, signed id).
+    pub session_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_token: Option<String>,
     /// The locale of the texts in the answer (the session's); the site default when absent.
@@ -316,13 +319,17 @@ pub enum Event {
     },
     /// The visitor closed the feedback prompt without answering.
     Dismiss { id: String, at: f64 },
-    /// An event the host tracked (`element.track(name, {value})`).
+    /// An event the host tracked (`element.track(name, {value, proof})`).
     Track {
         id: String,
         at: f64,
         name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<f64>,
+        /// A JWT the host's backend signed to vouch for this event; without one, the event
+        /// counts in reports and may bring a thank-you, nothing of value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<String>,
     },
     /// An experiment's message was really shown to the visitor (counted once per visitor).
     Exposure { id: String, at: f64, experiment: String, variant: String },

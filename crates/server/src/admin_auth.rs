@@ -20,6 +20,11 @@ impl AdminKey {
         Self(Sha256::digest(key.as_bytes()).into())
     }
 
+    /// Tells one admin key from another without revealing it (dashboard sessions remember it).
+    pub fn fingerprint(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn accepts(&self, presented: &str) -> bool {
         let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         self.0.ct_eq(&presented).into()

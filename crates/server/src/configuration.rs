@@ -11,6 +11,7 @@ use moments_protocol::Locale;
 use serde::Deserialize;
 
 use crate::origin::OriginPattern;
+use crate::rate_limit::{Cidr, Rate};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +41,55 @@ pub struct ServerSettings {
     pub random_seed: Option<u64>,
     /// Staff who sign in to the dashboard with a password (the admin key always works too).
     pub staff: Vec<StaffAccount>,
+    /// Token buckets on the public endpoints; `MOMENTS_RATE_LIMIT=off` turns them off.
+    pub rate_limit: RateLimitSettings,
+    /// Proxies (addresses or ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    pub retention: RetentionSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    /// Per client address, on every public endpoint.
+    pub per_address: Rate,
+    /// Per visitor id, once a request names one.
+    pub per_visitor: Rate,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_address: Rate { burst: 200, per_second: 20.0 },
+            per_visitor: Rate { burst: 30, per_second: 1.0 },
+        }
+    }
+}
+
+/// A site's own limits, tighter than the server's (both apply).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteRateLimits {
+    pub per_address: Option<Rate>,
+    pub per_visitor: Option<Rate>,
+}
+
+/// How long the background job keeps what visitors did (0: forever).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Page views (with their page addresses).
+    pub sessions_days: u32,
+    /// Answers, comments, dismissals and tracked events.
+    pub events_days: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self { sessions_days: 180, events_days: 730 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +113,9 @@ impl Default for ServerSettings {
             widget_dir: None,
             random_seed: None,
             staff: Vec::new(),
+            rate_limit: RateLimitSettings::default(),
+            trusted_proxies: Vec::new(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -87,6 +140,8 @@ pub struct SiteSettings {
     pub recovery: RecoveryConfig,
     #[serde(default)]
     pub surprises: SurpriseSettings,
+    #[serde(default)]
+    pub rate_limit: SiteRateLimits,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
     pub texts: BTreeMap<String, SiteTexts>,
@@ -159,11 +214,13 @@ pub struct RecoveryConfig {
     pub cooldown_days: u32,
     /// The ledger entry's reason, which the member sees in their history.
     pub reason: String,
+    /// Cases one visitor's answers may open per UTC day; later low answers are kept, without a case.
+    pub max_cases_per_visitor_per_day: u32,
 }
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
-        Self { goodwill_points: 0, cooldown_days: 30, reason: "With our apologies".into() }
+        Self { goodwill_points: 0, cooldown_days: 30, reason: "With our apologies".into(), max_cases_per_visitor_per_day: 3 }
     }
 }
 
@@ -241,6 +298,9 @@ pub struct SiteTexts {
     pub follow_up: Option<String>,
 }
 
+/// The shortest admin key and member-token secret accepted: guessing 32 random bytes is hopeless.
+pub const MIN_SECRET_BYTES: usize = 32;
+
 /// Reads the environment; a seam so tests can pass their own.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -265,6 +325,12 @@ impl Settings {
         if let Some(key) = env("MOMENTS_ADMIN_KEY") {
             settings.server.admin_key = Some(key);
         }
+        match env("MOMENTS_RATE_LIMIT").as_deref() {
+            None => {}
+            Some("off") => settings.server.rate_limit.enabled = false,
+            Some("on") => settings.server.rate_limit.enabled = true,
+            Some(other) => bail!("MOMENTS_RATE_LIMIT={other:?}: use on or off"),
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -275,11 +341,19 @@ impl Settings {
 
     pub fn check(&self) -> anyhow::Result<()> {
         if let Some(key) = &self.server.admin_key
-            && key.len() < 16
+            && key.len() < MIN_SECRET_BYTES
         {
-            bail!("admin_key must be at least 16 characters");
+            bail!("admin_key must be at least {MIN_SECRET_BYTES} bytes (it is {}): use a long random string, for example `openssl rand -hex 32`", key.len());
         }
+        for proxy in &self.server.trusted_proxies {
+            Cidr::parse(proxy).context("server.trusted_proxies")?;
+        }
+        self.server.rate_limit.per_address.check("server.rate_limit.per_address")?;
+        self.server.rate_limit.per_visitor.check("server.rate_limit.per_visitor")?;
         for staff in &self.server.staff {
+            if staff.name == crate::dashboard::auth::ADMIN {
+                bail!("server.staff: the name {:?} is the admin key's; choose another", staff.name);
+            }
             if staff.name.trim().is_empty() || argon2::PasswordHash::new(&staff.password_hash).is_err() {
                 bail!("server.staff {:?}: a name and an argon2 password_hash (moments-server --hash-password)", staff.name);
             }
@@ -333,8 +407,13 @@ impl SiteSettings {
                 bail!("surprise rule {:?} is configured twice", rule.key);
             }
         }
-        if self.member_token_secrets.iter().any(|s| s.secret.len() < 8) {
-            bail!("member_token_secrets: each secret must be at least 8 characters");
+        if let Some(short) = self.member_token_secrets.iter().find(|s| s.secret.len() < MIN_SECRET_BYTES) {
+            bail!("member_token_secrets: the secret {:?} is {} bytes; each must be at least {MIN_SECRET_BYTES} (`openssl rand -hex 32`)", short.kid, short.secret.len());
+        }
+        for (rate, what) in [(self.rate_limit.per_address, "rate_limit.per_address"), (self.rate_limit.per_visitor, "rate_limit.per_visitor")] {
+            if let Some(rate) = rate {
+                rate.check(what)?;
+            }
         }
         Ok(())
     }
@@ -367,12 +446,16 @@ mod tests {
         let env = env_of(&[
             ("MOMENTS_ADDR", "0.0.0.0:9999"),
             ("MOMENTS_DATABASE_URL", "sqlite://elsewhere.db"),
-            ("MOMENTS_ADMIN_KEY", "0123456789abcdef"),
+            ("MOMENTS_ADMIN_KEY", "0123456789abcdef0123456789abcdef"),
+            ("MOMENTS_RATE_LIMIT", "off"),
         ]);
         let settings = Settings::load(None, &env).unwrap();
         assert_eq!(settings.server.addr.port(), 9999);
         assert_eq!(settings.server.database_url, "sqlite://elsewhere.db");
-        assert_eq!(settings.server.admin_key.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(settings.server.admin_key.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+        assert!(!settings.server.rate_limit.enabled);
+        assert!(Settings::load(None, &env_of(&[])).unwrap().server.rate_limit.enabled, "on unless turned off");
+        assert!(Settings::load(None, &env_of(&[("MOMENTS_RATE_LIMIT", "maybe")])).is_err());
     }
 
     #[test]
@@ -391,9 +474,46 @@ mod tests {
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.loyalty]\nanonymous = \"join\"\njoin_url = \"javascript:alert(1)\"",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\ntiers = [{ name = \"G\", threshold = 0, names = { fr = \"Or\" } }]",
             "[server]\nunknown = 1",
+            "[server]\ntrusted_proxies = [\"10.0.0.0/40\"]",
+            "[server.rate_limit]\nper_address = { burst = 0, per_second = 1 }",
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.rate_limit]\nper_visitor = { burst = 5, per_second = 0 }",
         ] {
             let parsed = Settings::from_toml(bad).and_then(|s| s.check());
             assert!(parsed.is_err(), "accepted: {bad}");
         }
+    }
+
+    #[test]
+    fn secrets_shorter_than_32_bytes_refuse_to_start() {
+        let key = |k: &str| Settings::from_toml(&format!("[server]\nadmin_key = \"{k}\"")).unwrap().check();
+        let error = key("sixteen-chars-ok").unwrap_err().to_string();
+        assert!(error.contains("admin_key") && error.contains("32"), "{error}");
+        assert!(key(&"k".repeat(32)).is_ok());
+        let secret = |s: &str| {
+            let site = format!("[[sites]]\nkey = \"a\"\nallowed_origins = []\nmember_token_secrets = [{{ kid = \"k1\", secret = \"{s}\" }}]");
+            Settings::from_toml(&site).unwrap().check().map_err(|e| format!("{e:#}"))
+        };
+        let error = secret("demo-secret").unwrap_err();
+        assert!(error.contains("\"k1\"") && error.contains("32"), "{error}");
+        assert!(secret(&"s".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn a_rule_giving_points_or_coupons_without_caps_refuses_to_start() {
+        let site = |rule: &str| {
+            let text = format!("[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.surprises.rules]]\nkey = \"uncapped\"\n{rule}");
+            Settings::from_toml(&text).unwrap().check().map_err(|e| format!("{e:#}"))
+        };
+        for rule in [
+            "trigger = \"random\"\nprobability = 0.5\nreward = \"points\"\npoints = 10\ndaily_limit = 5",
+            "trigger = \"nth_visit\"\nevery = 3\nreward = \"points\"\npoints = 10\ncap_days = 1",
+            "trigger = \"after_event\"\nevent = \"purchase\"\nreward = \"coupon\"\ncoupon_pool = \"p\"\ncap_days = 7\ndaily_points = 50",
+        ] {
+            let error = site(rule).unwrap_err();
+            assert!(error.contains("uncapped") && (error.contains("cap_days") || error.contains("daily_limit")), "{error}");
+        }
+        assert!(site("trigger = \"random\"\nprobability = 0.5\nreward = \"points\"\npoints = 10\ncap_days = 1\ndaily_points = 500").is_ok());
+        assert!(site("trigger = \"after_event\"\nevent = \"purchase\"\nreward = \"coupon\"\ncoupon_pool = \"p\"\ncap_days = 7\ndaily_limit = 50").is_ok());
+        assert!(site("trigger = \"random\"\nprobability = 0.5\nreward = \"message\"").is_ok(), "a thank-you needs no caps");
     }
 }

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod html;
 pub mod i18n;
 pub mod pages;
+pub mod sign_in_store;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -80,6 +81,14 @@ impl<'a> PageContext<'a> {
             here,
         };
         Ok(Self { site, frame, set_language })
+    }
+
+    /// 400: the page's dates are out of range, said in the staff member's language.
+    pub fn bad_range(self) -> Response {
+        let t = self.frame.t;
+        let mut response = self.render(t.bad_range, &format!("<p role=\"alert\">{}</p>", t.bad_range));
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        response
     }
 
     pub fn render(self, heading: &str, body: &str) -> Response {

@@ -1,5 +1,5 @@
 //! `--demo`: a site called `demo` with members, points and tiers, so there is something to see.
-//! Its token secret is public (`demo-secret`): never use this site for real visitors.
+//! Its token secret is public (in `demo/site.toml`): never use this site for real visitors.
 
 use anyhow::Context;
 use moments_protocol::domain::{MemberId, PointsChange};
@@ -60,6 +60,26 @@ pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The demo cart's total: what the shop's backend charges and vouches for.
+pub const ORDER_VALUE: f64 = 79.0;
+
+/// `POST /demo/orders`: the demo shop's backend takes an order from its logged-in member and
+/// answers the proof its page hands to `element.track("purchase", { value, proof })`: signed
+/// with the site's secret, naming the member, the event, the value and the order (`jti`).
+pub async fn place_order(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(secret) = state.sites.get(SITE).and_then(|s| s.settings.member_token_secrets.first()) else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let order = format!("order-{}", uuid::Uuid::new_v4().simple());
+    let now = now_ms() / 1000;
+    let claims = serde_json::json!({
+        "aud": SITE, "sub": SHOP_MEMBER, "event": "purchase", "value": ORDER_VALUE, "jti": order, "iat": now, "exp": now + 600,
+    });
+    let proof = crate::signed_token::sign(&claims, secret);
+    axum::Json(serde_json::json!({ "order": order, "value": ORDER_VALUE, "proof": proof })).into_response()
 }
 
 /// What the demo shop's own backend would render into its page for its logged-in member.

@@ -11,11 +11,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait before trying again (`Retry-After`), for 429s.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn invalid(input: InvalidInput) -> Self {
@@ -32,6 +39,12 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "unknown_site", format!("no site {site:?} is configured on this server"))
     }
 
+    /// A session id this server did not issue to this visitor on this site (made up, borrowed,
+    /// or from another deployment): the widget starts a new session and sends again.
+    pub fn unknown_session() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unknown_session", "this session was not issued to this visitor here; start a new one")
+    }
+
     pub fn origin_not_allowed(origin: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, "origin_not_allowed", format!("origin {origin} is not allowed for this site"))
     }
@@ -40,7 +53,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

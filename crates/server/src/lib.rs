@@ -1,22 +1,33 @@
 //! The Moments reference backend.
 
+#[cfg(not(any(panic = "unwind", fuzzing)))]
+compile_error!("the server must unwind, so a panic fails one request and not the process: build it with `--profile server` (see Cargo.toml)");
+
 pub mod admin_auth;
 pub mod configuration;
 pub mod csv;
 pub mod dashboard;
 pub mod db;
-pub mod experiments;
 pub mod demo;
 pub mod error;
+pub mod experiments;
 pub mod extract;
 pub mod ledger;
 pub mod member_token;
 pub mod members;
 pub mod origin;
+pub mod privacy;
+pub mod proofs;
+pub mod rate_limit;
 pub mod recovery;
+pub mod retention;
 pub mod routes;
+pub mod session_key;
+pub mod sessions;
+pub mod signed_token;
 pub mod sites;
 pub mod startup;
 pub mod state;
 pub mod surprises;
 pub mod telemetry;
+pub mod verified_events;

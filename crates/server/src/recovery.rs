@@ -50,19 +50,20 @@ pub struct Answer<'a> {
 }
 
 /// Called in the transaction that stores a new answer, so a case and its points exist
-/// exactly when the answer does.
+/// exactly when the answer does. A visitor's answers open at most the site's
+/// `max_cases_per_visitor_per_day` cases a UTC day: one browser cannot bury the real cases
+/// (the answers themselves are all kept).
 pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<(), sqlx::Error> {
     if !answer.score.is_low() {
         return Ok(());
     }
     let key = site.settings.key.as_str();
-    let points = match answer.member_id {
-        Some(member) if site.settings.recovery.goodwill_points > 0 => grant_goodwill(tx, site, member, answer.event_id, now).await?,
-        _ => None,
-    };
-    sqlx::query(
-        "INSERT INTO recovery_cases (site, event_id, visitor_id, member_id, scale, score, points, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, event_id) DO NOTHING",
+    let opened: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO recovery_cases (site, event_id, visitor_id, member_id, scale, score, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE (SELECT COUNT(*) FROM recovery_cases WHERE site = ?1 AND visitor_id = ?3 AND created_at >= ?8) < ?9
+         ON CONFLICT (site, event_id) DO NOTHING
+         RETURNING id",
     )
     .bind(key)
     .bind(answer.event_id)
@@ -70,10 +71,18 @@ pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'
     .bind(answer.member_id)
     .bind(answer.score.scale().name())
     .bind(answer.score.value())
-    .bind(points)
     .bind(now)
-    .execute(&mut *tx)
+    .bind(now - now.rem_euclid(DAY_MS))
+    .bind(i64::from(site.settings.recovery.max_cases_per_visitor_per_day))
+    .fetch_optional(&mut *tx)
     .await?;
+    let (Some(case), Some(member)) = (opened, answer.member_id) else { return Ok(()) };
+    if site.settings.recovery.goodwill_points <= 0 {
+        return Ok(());
+    }
+    if let Some(points) = grant_goodwill(tx, site, member, answer.event_id, now).await? {
+        sqlx::query("UPDATE recovery_cases SET points = ? WHERE id = ?").bind(points).bind(case).execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

@@ -1,37 +1,51 @@
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{BoxError, Extension, Router};
 use moments_protocol::limits::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin_auth::AdminKey;
-use crate::configuration::{ServerSettings, Settings};
+use crate::configuration::{RetentionSettings, ServerSettings, Settings};
+use crate::dashboard::auth::SignInGuard;
+use crate::rate_limit::{BucketKey, Cidr};
+use crate::session_key::SessionKey;
 use crate::error::{self, ApiError};
 use crate::routes::pages::{Pages, serve_page};
 use crate::routes::{admin, events, health, openapi, session, surprises};
 use crate::sites::Sites;
 use crate::surprises::chance::Chance;
-use crate::state::AppState;
-use crate::{db, demo};
+use crate::state::{AppState, ClientAddress, Limits};
+use crate::{db, demo, retention};
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     public_url: String,
+    db: sqlx::SqlitePool,
+    retention: RetentionSettings,
 }
 
 impl Application {
-    pub async fn build(mut settings: Settings, demo_mode: bool) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings, demo_mode: bool) -> anyhow::Result<Self> {
+        Self::build_with(settings, demo_mode, Router::new()).await
+    }
+
+    /// With `extra` routes served like the built-in ones (tests add misbehaving handlers).
+    pub async fn build_with(mut settings: Settings, demo_mode: bool, extra: Router<AppState>) -> anyhow::Result<Self> {
         if demo_mode {
             demo::add_site(&mut settings);
         }
@@ -45,16 +59,25 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", listener.local_addr()?),
         };
+        let server = &settings.server;
+        let limits = Limits {
+            settings: server.rate_limit,
+            trusted_proxies: server.trusted_proxies.iter().map(|p| Cidr::parse(p)).collect::<Result<_, _>>()?,
+            buckets: Default::default(),
+        };
         let state = AppState {
-            db,
+            session_key: SessionKey::load(&db).await?,
+            db: db.clone(),
             sites: Arc::new(Sites::new(&settings.sites)?),
             public_url: public_url.as_str().into(),
             demo: demo_mode,
-            admin_key: settings.server.admin_key.as_deref().map(AdminKey::new),
-            chance: Arc::new(Chance::new(settings.server.random_seed)),
-            staff: Arc::new(settings.server.staff.clone()),
+            admin_key: server.admin_key.as_deref().map(AdminKey::new),
+            chance: Arc::new(Chance::new(server.random_seed)),
+            staff: Arc::new(server.staff.clone()),
+            limits: Arc::new(limits),
+            sign_in: Arc::new(SignInGuard::new()),
         };
-        Ok(Self { router: app(state, &settings.server), listener, public_url })
+        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, retention: server.retention })
     }
 
     pub fn port(&self) -> u16 {
@@ -66,12 +89,21 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let housekeeping = tokio::spawn(retention::run(self.db, self.retention));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        housekeeping.abort();
+        served
     }
 }
 
 /// The whole HTTP surface, testable without a socket.
 pub fn app(state: AppState, server: &ServerSettings) -> Router {
+    app_with(state, server, Router::new())
+}
+
+fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -> Router {
     let sites = state.sites.clone();
     let api_cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
@@ -87,12 +119,17 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .route("/v1/surprises/{id}/claim", post(surprises::claim_surprise))
         // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_by_address))
         .layer(api_cors);
 
     // Server-to-server: no CORS, so no browser page can call it with a visitor's cookies or not.
     let admin = Router::new()
-        .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member))
+        .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member).delete(admin::privacy::erase_member))
+        .route("/v1/admin/sites/{site}/members/{member}/export", get(admin::privacy::export_member))
         .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points))
+        .route("/v1/admin/sites/{site}/members/{member}/events", post(admin::events::report_event))
+        .route("/v1/admin/sites/{site}/visitors/{visitor}", delete(admin::privacy::erase_visitor))
+        .route("/v1/admin/sites/{site}/visitors/{visitor}/export", get(admin::privacy::export_visitor))
         .route("/v1/admin/sites/{site}/feedback", get(admin::feedback::list_feedback))
         .route("/v1/admin/sites/{site}/recovery", get(admin::recovery::list_cases))
         .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case))
@@ -106,11 +143,11 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         .route("/v1/admin/sites/{site}/experiments/{key}/results", get(admin::experiments::experiment_results));
 
     let mut router = Router::new()
-        .route("/healthz", get(health::health))
         .route("/openapi.json", get(openapi::openapi))
         .merge(api)
         .merge(admin)
-        .merge(crate::dashboard::router());
+        .merge(crate::dashboard::router())
+        .merge(extra);
 
     if let Some(dir) = &server.widget_dir {
         router = router.nest("/dist", widget_files(dir));
@@ -119,19 +156,49 @@ pub fn app(state: AppState, server: &ServerSettings) -> Router {
         Some(dir) => router.fallback(serve_page).layer(Extension(Pages::new(dir.clone()))),
         None => router.fallback(error::not_found),
     };
+    if state.demo {
+        router = router.route("/demo/orders", post(demo::place_order));
+    }
 
-    router
+    let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(overload_or_timeout))
+            .load_shed()
+            .concurrency_limit(server.max_concurrent_requests)
+            .timeout(Duration::from_secs(server.request_timeout_secs)),
+    );
+    let https = state.public_url.starts_with("https://");
+    // Health checks are never shed nor limited: a busy server is not a dead one.
+    Router::new()
+        .route("/healthz", get(health::health))
+        .merge(router)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(
-            ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http())
-                .layer(HandleErrorLayer::new(overload_or_timeout))
-                .load_shed()
-                .concurrency_limit(server.max_concurrent_requests)
-                .timeout(Duration::from_secs(server.request_timeout_secs)),
-        )
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            https.then(|| HeaderValue::from_static("max-age=31536000")),
+        ))
         .with_state(state)
+}
+
+/// A bug in a handler fails its own request, in our error shape; the server carries on.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+    ApiError::internal(format!("a handler panicked: {message}")).into_response()
+}
+
+/// Every public request counts against its client address, before its body is even read.
+async fn limit_by_address(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limits = &state.limits;
+    if limits.settings.enabled && request.method() != Method::OPTIONS {
+        let client = ClientAddress::of(request.headers(), request.extensions(), limits);
+        if let Err(limited) = limits.buckets.admit(BucketKey::Address(client.0), limits.settings.per_address, Instant::now()) {
+            return ApiError::from(limited).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 /// The widget's files are public and loaded cross-origin as module scripts and wasm,

@@ -1,12 +1,19 @@
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
-use axum::http::{HeaderMap, header};
-use moments_protocol::domain::SiteKey;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, header};
+use moments_protocol::domain::{SiteKey, VisitorId};
 use sqlx::SqlitePool;
 
 use crate::admin_auth::AdminKey;
-use crate::configuration::StaffAccount;
+use crate::configuration::{RateLimitSettings, StaffAccount};
+use crate::dashboard::auth::SignInGuard;
 use crate::error::ApiError;
+use crate::rate_limit::{BucketKey, Cidr, RateLimiter};
+use crate::session_key::SessionKey;
 use crate::sites::{Site, Sites};
 use crate::surprises::chance::Chance;
 
@@ -24,6 +31,19 @@ pub struct AppState {
     pub chance: Arc<Chance>,
     /// Dashboard accounts besides the admin key.
     pub staff: Arc<Vec<StaffAccount>>,
+    /// Signs the session ids this server issues.
+    pub session_key: SessionKey,
+    pub limits: Arc<Limits>,
+    /// Bounds password hashing and answers unknown names as slowly as known ones.
+    pub sign_in: Arc<SignInGuard>,
+}
+
+/// The rate limits of the public endpoints and whom to believe about client addresses.
+#[derive(Debug, Default)]
+pub struct Limits {
+    pub settings: RateLimitSettings,
+    pub trusted_proxies: Vec<Cidr>,
+    pub buckets: RateLimiter,
 }
 
 impl AppState {
@@ -35,5 +55,43 @@ impl AppState {
             Some(origin) if !site.allows_origin(origin) => Err(ApiError::origin_not_allowed(origin)),
             _ => Ok(site),
         }
+    }
+
+    /// A browser request that says which site and visitor it is for: the site's own limits
+    /// (on top of the server's per-address one) and the visitor's bucket.
+    pub fn admit(&self, site: &Site, client: ClientAddress, visitor: &VisitorId) -> Result<(), ApiError> {
+        let limits = &self.limits;
+        if !limits.settings.enabled {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let key = &site.settings.key;
+        if let Some(rate) = site.settings.rate_limit.per_address {
+            limits.buckets.admit(BucketKey::SiteAddress(key.clone(), client.0), rate, now)?;
+        }
+        let rate = site.settings.rate_limit.per_visitor.unwrap_or(limits.settings.per_visitor);
+        limits.buckets.admit(BucketKey::Visitor(key.clone(), visitor.as_str().to_owned()), rate, now)?;
+        Ok(())
+    }
+}
+
+/// Where a request comes from: the peer, or the client a trusted proxy names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+impl ClientAddress {
+    pub fn of(headers: &HeaderMap, extensions: &Extensions, limits: &Limits) -> Self {
+        // Without a socket (a router driven in a test) there is no peer to tell apart.
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Self(crate::rate_limit::client_address(peer, forwarded, &limits.trusted_proxies))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.headers, &parts.extensions, &state.limits))
     }
 }

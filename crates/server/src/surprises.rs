@@ -20,7 +20,7 @@ use crate::sites::Site;
 /// Whether `rule` may give anything to this visitor: members get every kind of gift; anonymous
 /// visitors thank-you gifts, where the site allows them.
 fn may_give(site: &Site, rule: &SurpriseRule, is_member: bool) -> bool {
-    is_member || (!rule.needs_member() && site.settings.surprises.anonymous == AnonymousSurprises::Messages)
+    is_member || (!rule.gives_value() && site.settings.surprises.anonymous == AnonymousSurprises::Messages)
 }
 
 /// A session has started (and is stored): gives what the session rules earn, then answers
@@ -72,19 +72,34 @@ pub async fn at_session_start(
     store::waiting(&mut *conn, key, to, now).await
 }
 
-/// A tracked event was stored (in `tx`, the events transaction): gives what it earns, once per event.
+/// What a tracked event rests on: the browser's word alone, or a fact the host vouched for.
+#[derive(Debug, Clone, Copy)]
+pub enum Grounds<'a> {
+    /// Only the browser says so (`element.track` without a proof): thank-yous at most.
+    BrowserSays { event_id: &'a str },
+    /// A proof the host signed, or its call to the admin API.
+    HostVouches { key: &'a str },
+}
+
+/// A tracked event was stored (in `tx`, the transaction that stored it): gives what it earns,
+/// once per event, or once per vouched-for fact however often it is reported.
 pub async fn after_event(
     tx: &mut SqliteConnection,
     site: &Site,
     to: Recipient<'_>,
-    event_id: &str,
+    grounds: Grounds<'_>,
     name: &str,
     value: Option<f64>,
     now: i64,
 ) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    let (occasion, vouched) = match grounds {
+        Grounds::BrowserSays { event_id } => (format!("event:{event_id}"), false),
+        Grounds::HostVouches { key } => (crate::verified_events::occasion(key), true),
+    };
+    let earns = |r: &&SurpriseRule| r.matches_event(name, value) && (vouched || !r.gives_value()) && may_give(site, r, to.member_id.is_some());
     let mut given = Vec::new();
-    for rule in site.surprise_rules.iter().filter(|r| r.matches_event(name, value) && may_give(site, r, to.member_id.is_some())) {
-        given.extend(store::give(&mut *tx, &site.settings.key, rule, to, &format!("event:{event_id}"), now).await?);
+    for rule in site.surprise_rules.iter().filter(earns) {
+        given.extend(store::give(&mut *tx, &site.settings.key, rule, to, &occasion, now).await?);
     }
     Ok(given)
 }

@@ -67,8 +67,8 @@ fn events_parse_or_say_why() {
         (Event::Dismiss { id: "not-a-uuid".into(), at: AT }, "invalid_event_id"),
         (Event::Dismiss { id: ID.into(), at: f64::NAN }, "invalid_timestamp"),
         (Event::Dismiss { id: ID.into(), at: 5.0 }, "invalid_timestamp"),
-        (Event::Track { id: ID.into(), at: AT, name: " ".into(), value: None }, "invalid_event_name"),
-        (Event::Track { id: ID.into(), at: AT, name: "buy".into(), value: Some(f64::INFINITY) }, "invalid_value"),
+        (Event::Track { id: ID.into(), at: AT, name: " ".into(), value: None, proof: None }, "invalid_event_name"),
+        (Event::Track { id: ID.into(), at: AT, name: "buy".into(), value: Some(f64::INFINITY), proof: None }, "invalid_value"),
     ];
     for (event, code) in cases {
         assert_eq!(ValidEvent::try_from(event.clone()).unwrap_err().code, code, "{event:?}");
@@ -98,6 +98,11 @@ fn session_requests() {
     };
     let start = SessionStart::try_from(req.clone()).unwrap();
     assert_eq!(start.member_token, None);
+    assert_eq!(start.page_url.as_deref(), Some("https://shop.example/cart"));
+    let private = SessionRequest { page_url: Some("https://shop.example/thanks?email=a%40b.example&order=9#token".into()), ..req.clone() };
+    assert_eq!(SessionStart::try_from(private).unwrap().page_url.as_deref(), Some("https://shop.example/thanks"), "origin and path only");
+    let only_query = SessionRequest { page_url: Some("?secret=1".into()), ..req.clone() };
+    assert_eq!(SessionStart::try_from(only_query).unwrap().page_url, None);
     let long_url = SessionRequest { page_url: Some("h".repeat(MAX_PAGE_URL_LEN + 1)), ..req.clone() };
     assert_eq!(SessionStart::try_from(long_url).unwrap_err().code, "invalid_page_url");
     let many = SessionRequest { languages: vec!["en".into(); 17], ..req.clone() };
@@ -111,7 +116,7 @@ fn member_ids() {
     assert!(MemberId::parse("alice").is_ok());
     assert!(MemberId::parse("客户-42@example.com").is_ok());
     assert!(MemberId::parse(&"x".repeat(MAX_MEMBER_ID_LEN)).is_ok());
-    for bad in ["", " alice", "alice ", "a\u{0}b", "line\nbreak"] {
+    for bad in ["", " alice", "alice ", "a\u{0}b", "line\nbreak", "erased:1b4e28ba"] {
         assert_eq!(MemberId::parse(bad).unwrap_err().code, "invalid_member_id", "{bad:?}");
     }
     assert!(MemberId::parse(&"x".repeat(MAX_MEMBER_ID_LEN + 1)).is_err());

@@ -16,12 +16,73 @@ use subtle::ConstantTimeEq;
 
 use super::html::{escape, urlencode};
 use super::i18n::{Texts, texts};
+use super::sign_in_store;
 use crate::db::now_ms;
-use crate::state::AppState;
+use crate::state::{AppState, ClientAddress};
 
 const COOKIE: &str = "moments_staff";
 const LANGUAGE_COOKIE: &str = "moments_lang";
 const SESSION_MS: i64 = 12 * 3_600_000;
+
+/// Sign-ins hash passwords on a few threads at most (argon2 is slow by design, and a flood
+/// of sign-ins must not starve the server), and an unknown name is checked against a hash of
+/// nothing, so it costs what a known one costs.
+pub struct SignInGuard {
+    hashing: tokio::sync::Semaphore,
+    nobody: std::sync::OnceLock<String>,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SignInGuard {
+    pub fn new() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self { hashing: tokio::sync::Semaphore::new(threads), nobody: std::sync::OnceLock::new() }
+    }
+
+    /// Whether `password` matches `hash` (`None`: no such account, checked all the same).
+    async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Response> {
+        let permit = tokio::time::timeout(std::time::Duration::from_secs(10), self.hashing.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(crate::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "too many sign-ins at once; try again shortly").into_response());
+        };
+        let known = hash.is_some();
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self.nobody.get_or_init(hash_of_nobody).clone(),
+        };
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password)).await.unwrap_or(false);
+        Ok(known && matches)
+    }
+}
+
+/// A hash with the default parameters (those `--hash-password` uses) of a password no account has.
+fn hash_of_nobody() -> String {
+    use argon2::PasswordHasher;
+    Argon2::default()
+        .hash_password_with_salt(random_token().as_bytes(), &random_token().as_bytes()[..16])
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
+/// What a dashboard session was opened with. A session whose credential no longer matches
+/// the config (an account removed, a password or the admin key changed) is over.
+fn credential(state: &AppState, staff: &str) -> Option<String> {
+    let presented = if staff == ADMIN {
+        state.admin_key.as_ref().map(|key| format!("admin-key:{}", hash(&key.fingerprint())))
+    } else {
+        state.staff.iter().find(|s| s.name == staff).map(|s| format!("password:{}", hash(&s.password_hash)))
+    };
+    presented.map(|p| hash(&p))
+}
+
+/// The name sessions opened with the admin key go by (no staff account may take it).
+pub const ADMIN: &str = "admin";
 
 /// A signed-in staff member.
 pub struct Staff {
@@ -50,17 +111,21 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let db_error = |e: sqlx::Error| crate::error::ApiError::from(e).into_response();
         let found = match cookie(&parts.headers, COOKIE) {
-            Some(token) => sqlx::query_as::<_, (String, String)>("SELECT staff, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?")
-                .bind(hash(token))
-                .bind(now_ms())
-                .fetch_optional(&state.db)
-                .await
-                .map_err(|e| crate::error::ApiError::from(e).into_response())?,
+            Some(token) => sign_in_store::session(&state.db, &hash(token), now_ms()).await.map_err(db_error)?,
+            None => None,
+        };
+        let found = match found {
+            Some(session) if Some(&session.credential) == credential(state, &session.staff).as_ref() => Some(session),
+            Some(ended) => {
+                sign_in_store::end_session(&state.db, &ended.token_hash).await.map_err(db_error)?;
+                None
+            }
             None => None,
         };
         match found {
-            Some((name, csrf)) => Ok(Staff { name, csrf }),
+            Some(session) => Ok(Staff { name: session.staff, csrf: session.csrf }),
             None if parts.method == Method::GET => {
                 let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());
                 Err(Redirect::to(&format!("/dashboard/login?next={}", urlencode(next))).into_response())
@@ -169,42 +234,50 @@ pub struct Credentials {
     pub next: Option<String>,
 }
 
-/// Signs in, or answers 401 with the form and what went wrong.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(credentials): Form<Credentials>) -> Response {
+/// Signs in, or answers 401 with the form and what went wrong; after ten failures in fifteen
+/// minutes from one address or for one name, 429 until the window has passed.
+pub async fn login(State(state): State<AppState>, client: ClientAddress, headers: HeaderMap, Form(credentials): Form<Credentials>) -> Response {
     let (locale, _) = language(&headers, None);
+    let t = texts(locale);
     if !from_this_site(&headers, &state) {
         return refused(&headers, StatusCode::FORBIDDEN);
     }
     let name = credentials.name.trim();
-    let staff = if name.is_empty() {
-        state.admin_key.as_ref().filter(|key| key.accepts(&credentials.password)).map(|_| "admin".to_owned())
+    let staff_name = if name.is_empty() { ADMIN } else { name };
+    let now = now_ms();
+    let keys = [format!("address:{}", client.0), format!("name:{staff_name}")];
+    let next = safe_next(credentials.next.as_deref());
+    let db_error = |e: sqlx::Error| crate::error::ApiError::from(e).into_response();
+    match sign_in_store::blocked_for(&state.db, &keys, now).await {
+        Ok(Some(wait_ms)) => {
+            let secs = (wait_ms + 999) / 1000;
+            let mut page = (StatusCode::TOO_MANY_REQUESTS, Html(login_page(t, locale, next, Some(t.too_many_attempts)))).into_response();
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return page;
+        }
+        Ok(None) => {}
+        Err(error) => return db_error(error),
+    }
+    let verified = if name.is_empty() {
+        state.admin_key.as_ref().is_some_and(|key| key.accepts(&credentials.password))
     } else {
-        match state.staff.iter().find(|s| s.name == name) {
-            // Argon2 is deliberately slow: off the async workers, so sign-ins stall nobody.
-            Some(account) => {
-                let (hash, password) = (account.password_hash.clone(), credentials.password.clone());
-                let verified = tokio::task::spawn_blocking(move || verify(&hash, &password)).await.unwrap_or(false);
-                verified.then(|| account.name.clone())
-            }
-            None => None,
+        let account = state.staff.iter().find(|s| s.name == name);
+        match state.sign_in.verify(account.map(|a| a.password_hash.as_str()), &credentials.password).await {
+            Ok(verified) => verified,
+            Err(busy) => return busy,
         }
     };
-    let next = safe_next(credentials.next.as_deref());
-    let Some(staff) = staff else {
-        let t = texts(locale);
+    let credential = verified.then(|| credential(&state, staff_name)).flatten();
+    let Some(credential) = credential else {
+        if let Err(error) = sign_in_store::record_failure(&state.db, &keys, now).await {
+            return db_error(error);
+        }
         return (StatusCode::UNAUTHORIZED, Html(login_page(t, locale, next, Some(t.wrong_password)))).into_response();
     };
-    let (token, csrf, now) = (random_token(), random_token(), now_ms());
-    let stored = sqlx::query("INSERT INTO staff_sessions (token_hash, staff, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(hash(&token))
-        .bind(&staff)
-        .bind(&csrf)
-        .bind(now)
-        .bind(now + SESSION_MS)
-        .execute(&state.db)
-        .await;
-    if let Err(error) = stored {
-        return crate::error::ApiError::from(error).into_response();
+    let (token, csrf) = (random_token(), random_token());
+    let session = sign_in_store::NewSession { token_hash: &hash(&token), staff: staff_name, csrf: &csrf, credential: &credential, now, expires_at: now + SESSION_MS };
+    if let Err(error) = sign_in_store::start_session(&state.db, &session).await {
+        return db_error(error);
     }
     let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_MS / 1000);
@@ -229,7 +302,7 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, headers: Header
         return refusal;
     }
     if let Some(token) = cookie(&headers, COOKIE) {
-        let _ = sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?").bind(hash(token)).execute(&state.db).await;
+        let _ = sign_in_store::end_session(&state.db, &hash(token)).await;
     }
     let mut response = Redirect::to("/dashboard/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("moments_staff=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0"));

@@ -19,6 +19,26 @@ pub fn day_text(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
+/// The widest range a page shows, in days (a year, leap day included).
+pub const MAX_RANGE_DAYS: i64 = 366;
+
+/// A range of days a page asks for: `YYYY-MM-DD` in the years 2000 to 2200, the first not
+/// after the last, at most `MAX_RANGE_DAYS` days. An empty or absent end stays open. `Err`:
+/// the page answers 400 with `Texts::bad_range`.
+pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<Date>, Option<Date>), ()> {
+    let day = |text: Option<&str>| match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse_day(Some(text)).filter(|d| (2000..=2200).contains(&d.year())).map(Some).ok_or(()),
+    };
+    let (from, to) = (day(from)?, day(to)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && (from > to || (to - from).whole_days() >= MAX_RANGE_DAYS)
+    {
+        return Err(());
+    }
+    Ok((from, to))
+}
+
 /// Milliseconds at the start of `date` (UTC).
 pub fn day_start_ms(date: Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp() * 1000

@@ -2,10 +2,12 @@
 //! Every route takes the admin key (see `admin_auth`).
 
 pub mod coupons;
+pub mod events;
 pub mod experiments;
 pub mod feedback;
 pub mod members;
 pub mod points;
+pub mod privacy;
 pub mod recovery;
 pub mod surprises;
 
@@ -35,6 +37,18 @@ fn configured_site<'a>(state: &'a AppState, key: &str) -> Result<&'a Site, ApiEr
 
 fn bad_query(rejection: QueryRejection) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", rejection.body_text())
+}
+
+/// An idempotent write's answer: the body with `status`, and `Idempotent-Replayed: true` when
+/// the request's key was used before (nothing changed this time).
+fn idempotent_answer(status: StatusCode, body: impl serde::Serialize, replayed: bool) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (status, axum::Json(body)).into_response();
+    if replayed {
+        let header = axum::http::HeaderName::from_static("idempotent-replayed");
+        response.headers_mut().insert(header, axum::http::HeaderValue::from_static("true"));
+    }
+    response
 }
 
 /// A page size from `?limit=`: 1 to `MAX_ADMIN_PAGE`, 20 when absent.

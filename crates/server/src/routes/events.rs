@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use moments_protocol::domain::{SiteKey, Uuid, ValidEvent, ValidEventKind, VisitorId};
+use moments_protocol::domain::{Score, SessionId, SiteKey, ValidEvent, ValidEventKind, VisitorId};
 use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
 use moments_protocol::InvalidInput;
@@ -9,12 +9,14 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use crate::db::now_ms;
-use crate::{experiments, recovery};
+use crate::surprises::Grounds;
 use crate::surprises::store::Recipient;
+use crate::verified_events::{self, Fact, Source};
+use crate::{experiments, proofs, recovery, sessions};
 use crate::sites::Site;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::state::AppState;
+use crate::state::{AppState, ClientAddress};
 
 /// Stores a batch of events, each once however often it is sent. One bad event is refused
 /// on its own; the rest of the batch is still stored. Answers only after the commit.
@@ -22,7 +24,8 @@ use crate::state::AppState;
     post, path = "/v1/events", request_body = EventBatch,
     responses(
         (status = 200, body = EventsResponse, description = "Every event is accepted, a duplicate, or refused with a reason"),
-        (status = 403, body = ErrorBody, description = "origin_not_allowed, session_mismatch"),
+        (status = 401, body = ErrorBody, description = "unknown_session: start a new session and send the events again"),
+        (status = 403, body = ErrorBody, description = "origin_not_allowed"),
         (status = 404, body = ErrorBody, description = "unknown_site"),
         (status = 413, body = ErrorBody, description = "body_too_large, batch_too_large"),
         (status = 422, body = ErrorBody, description = "A batch field is invalid; the code names it"),
@@ -30,13 +33,19 @@ use crate::state::AppState;
 )]
 pub async fn record_events(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     ApiJson(batch): ApiJson<EventBatch<Value>>,
 ) -> Result<Json<EventsResponse>, ApiError> {
     let site = SiteKey::parse(&batch.site).map_err(ApiError::invalid)?;
     let site_settings = state.site_for(&site, &headers)?;
     let visitor = VisitorId::parse(&batch.visitor_id).map_err(ApiError::invalid)?;
-    let session = Uuid::parse(&batch.session_id, "invalid_session_id", "session_id").map_err(ApiError::invalid)?;
+    state.admit(site_settings, client, &visitor)?;
+    let session = SessionId::parse(&batch.session_id).map_err(ApiError::invalid)?;
+    // Checked before anything is read: a session this server never issued to this visitor.
+    if !state.session_key.verify(site.as_str(), visitor.as_str(), session.as_str()) {
+        return Err(ApiError::unknown_session());
+    }
     if batch.events.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -46,24 +55,10 @@ pub async fn record_events(
     }
 
     // Identity comes from the session the server made, never from the batch.
-    let owner: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT visitor_id, member_id FROM sessions WHERE site = ? AND id = ?")
-            .bind(site.as_str())
-            .bind(session.as_str())
-            .fetch_optional(&state.db)
-            .await?;
-    let member_id = match owner {
-        Some((owner_visitor, _)) if owner_visitor != visitor.as_str() => {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "session_mismatch", "that session belongs to another visitor"));
-        }
-        Some((_, member_id)) => member_id,
-        // Unknown to us (a restored database, another deployment): keep the feedback, anonymously.
-        None => None,
-    };
-
+    let member_id = sessions::member_of(&state.db, site.as_str(), session.as_str()).await?;
     let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new(), surprises: Vec::new() };
     let received_at = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     let from = Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() };
     for (index, raw) in batch.events.into_iter().enumerate() {
         let claimed_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
@@ -87,7 +82,7 @@ pub async fn record_events(
 
 /// Who sent a batch, as the server knows it.
 struct Context<'a> {
-    session: &'a Uuid,
+    session: &'a SessionId,
     visitor: &'a VisitorId,
     member_id: Option<&'a str>,
 }
@@ -102,48 +97,134 @@ async fn record(
     received_at: i64,
     surprises: &mut Vec<SurpriseOffer>,
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
-    let (kind, score, comment, name, value) = match &event.kind {
+    let (kind, score, comment) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
             return add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
         }
-        ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str()), None, None),
-        ValidEventKind::Dismiss => ("dismiss", None, None, None, None),
-        ValidEventKind::Track { name, value } => ("track", None, None, Some(name.as_str()), *value),
+        ValidEventKind::Track { name, value, proof } => {
+            let vouched = match proof {
+                Some(proof) => match proofs::verify(proof, site, from.member_id, name, *value, received_at) {
+                    Ok(proof) => Some(proof.jti),
+                    Err(refused) => return Ok(Err(refused)),
+                },
+                None => None,
+            };
+            return track(tx, site, event, from, (name, *value), vouched.as_deref(), received_at, surprises).await;
+        }
         ValidEventKind::Exposure { experiment, variant } => {
             let (visitor, session) = (from.visitor.as_str(), from.session.as_str());
             return experiments::assignment::expose(tx, &site.settings.key, experiment, variant, visitor, from.member_id, session, received_at).await;
         }
+        ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str())),
+        ValidEventKind::Dismiss => ("dismiss", None, None),
     };
-    let inserted = sqlx::query(
-        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, occurred_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
-    )
-    .bind(&site.settings.key)
-    .bind(event.id.as_str())
-    .bind(from.session.as_str())
-    .bind(from.visitor.as_str())
-    .bind(from.member_id)
-    .bind(kind)
-    .bind(score.map(|s| s.scale().name()))
-    .bind(score.map(|s| s.value()))
-    .bind(comment)
-    .bind(name)
-    .bind(value)
-    .bind(event.at_ms)
-    .bind(received_at)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let row = StoredEvent { kind, score, comment, ..StoredEvent::new(site, event, from, received_at) };
+    let inserted = store(tx, &row).await?;
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
         recovery::open_case(tx, site, &answer, received_at).await?;
     }
-    if let (true, Some(name)) = (inserted, name) {
-        let to = Recipient { member_id: from.member_id, visitor_id: Some(from.visitor.as_str()) };
-        surprises.extend(crate::surprises::after_event(tx, site, to, event.id.as_str(), name, value, received_at).await?);
-    }
     Ok(Ok(inserted))
+}
+
+/// A tracked event: counted once; a vouched-for one (`key`, its proof's jti) also recorded as
+/// a fact, once per site, and only then may it bring gifts of value.
+#[allow(clippy::too_many_arguments)]
+async fn track(
+    tx: &mut SqliteConnection,
+    site: &Site,
+    event: &ValidEvent,
+    from: &Context<'_>,
+    (name, value): (&str, Option<f64>),
+    vouched: Option<&str>,
+    received_at: i64,
+    surprises: &mut Vec<SurpriseOffer>,
+) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
+    let key = &site.settings.key;
+    if let (Some(fact_key), Some(member_id)) = (vouched, from.member_id) {
+        let fact = Fact { key: fact_key, member_id, name, value, source: Source::Proof, event_id: Some(event.id.as_str()) };
+        if let Some(earlier) = verified_events::record(tx, key, &fact, received_at).await? {
+            return Ok(if earlier.event_id.as_deref() == Some(event.id.as_str()) {
+                Ok(false)
+            } else {
+                Err(InvalidInput::new("proof_replayed", "this proof (its jti) was used before; it earns nothing again"))
+            });
+        }
+    }
+    let row = StoredEvent { kind: "track", name: Some(name), value, verified_key: vouched, ..StoredEvent::new(site, event, from, received_at) };
+    if !store(tx, &row).await? {
+        return Ok(Ok(false));
+    }
+    let grounds = match vouched {
+        Some(key) => Grounds::HostVouches { key },
+        None => Grounds::BrowserSays { event_id: event.id.as_str() },
+    };
+    let to = Recipient { member_id: from.member_id, visitor_id: Some(from.visitor.as_str()) };
+    surprises.extend(crate::surprises::after_event(tx, site, to, grounds, name, value, received_at).await?);
+    Ok(Ok(true))
+}
+
+/// One row of the events table.
+struct StoredEvent<'a> {
+    site: &'a str,
+    id: &'a str,
+    session_id: &'a str,
+    visitor_id: &'a str,
+    member_id: Option<&'a str>,
+    kind: &'static str,
+    score: Option<Score>,
+    comment: Option<&'a str>,
+    name: Option<&'a str>,
+    value: Option<f64>,
+    verified_key: Option<&'a str>,
+    occurred_at: i64,
+    received_at: i64,
+}
+
+impl<'a> StoredEvent<'a> {
+    fn new(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_at: i64) -> Self {
+        Self {
+            site: &site.settings.key,
+            id: event.id.as_str(),
+            session_id: from.session.as_str(),
+            visitor_id: from.visitor.as_str(),
+            member_id: from.member_id,
+            kind: "",
+            score: None,
+            comment: None,
+            name: None,
+            value: None,
+            verified_key: None,
+            occurred_at: event.at_ms,
+            received_at,
+        }
+    }
+}
+
+/// Stores the event unless its id is stored already. True: stored now.
+async fn store(tx: &mut SqliteConnection, e: &StoredEvent<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
+    )
+    .bind(e.site)
+    .bind(e.id)
+    .bind(e.session_id)
+    .bind(e.visitor_id)
+    .bind(e.member_id)
+    .bind(e.kind)
+    .bind(e.score.map(|s| s.scale().name()))
+    .bind(e.score.map(|s| s.value()))
+    .bind(e.comment)
+    .bind(e.name)
+    .bind(e.value)
+    .bind(e.verified_key)
+    .bind(e.occurred_at)
+    .bind(e.received_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }
 
 /// A comment joins the answer it follows (one row per answer). Sending it again changes

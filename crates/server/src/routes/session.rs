@@ -10,13 +10,13 @@ use sqlx::SqlitePool;
 use crate::configuration::AnonymousBadge;
 use crate::db::{DAY_MS, now_ms};
 use crate::experiments::{self, Placeholders};
-use crate::{recovery, surprises};
+use crate::{recovery, sessions, surprises};
 use crate::members::{self, Profile};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::member_token::{self, MemberClaims, TokenError};
 use crate::sites::Site;
-use crate::state::AppState;
+use crate::state::{AppState, ClientAddress};
 
 pub enum SessionError {
     Invalid(InvalidInput),
@@ -56,38 +56,39 @@ impl axum::response::IntoResponse for SessionError {
         (status = 403, body = ErrorBody, description = "origin_not_allowed"),
         (status = 404, body = ErrorBody, description = "unknown_site"),
         (status = 422, body = ErrorBody, description = "A field is invalid; the code names it"),
+        (status = 429, body = ErrorBody, description = "rate_limited: wait for Retry-After seconds"),
     )
 )]
 pub async fn start_session(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SessionRequest>,
 ) -> Result<Json<SessionResponse>, SessionError> {
     let start = SessionStart::try_from(request).map_err(SessionError::Invalid)?;
     let site = state.site_for(&start.site, &headers)?;
+    state.admit(site, client, &start.visitor)?;
     let now = now_ms();
     let member = member_token::member_of(start.member_token.as_deref(), site, now).map_err(SessionError::MemberToken)?;
     let preferences = start.locale.iter().chain(member.as_ref().and_then(|m| m.locale.as_ref())).chain(&start.languages);
     let locale = Locale::negotiate(preferences.map(String::as_str), site.settings.default_locale);
 
-    let session_id = uuid::Uuid::new_v4().to_string();
-    let mut tx = state.db.begin().await?;
+    let session_id = state.session_key.issue(start.site.as_str(), start.visitor.as_str());
+    let mut tx = crate::db::begin_write(&state.db).await?;
     if let Some(m) = &member {
         let profile = Profile { name: m.name.as_deref(), birthday: m.birthday.as_deref() };
         members::upsert(&mut *tx, start.site.as_str(), &m.sub, profile, now).await?;
     }
-    sqlx::query(
-        "INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&session_id)
-    .bind(start.site.as_str())
-    .bind(start.visitor.as_str())
-    .bind(member.as_ref().map(|m| &m.sub))
-    .bind(locale.tag())
-    .bind(&start.page_url)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let row = sessions::NewSession {
+        id: &session_id,
+        site: start.site.as_str(),
+        visitor_id: start.visitor.as_str(),
+        member_id: member.as_ref().map(|m| m.sub.as_str()),
+        locale: locale.tag(),
+        page_url: start.page_url.as_deref(),
+        started_at: now,
+    };
+    sessions::insert(&mut *tx, &row).await?;
     tx.commit().await?;
 
     let summary = match &member {

@@ -3,7 +3,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use moments_protocol::domain::{SiteKey, Uuid, VisitorId};
+use moments_protocol::domain::{SessionId, SiteKey, Uuid, VisitorId};
 use moments_protocol::wire::{AlreadyClaimed, ClaimRequest, ClaimedSurprise, ErrorBody, ErrorDetail};
 use moments_protocol::{InvalidInput, Locale};
 
@@ -13,7 +13,7 @@ use crate::extract::ApiJson;
 use crate::member_token::{self, MemberClaims, TokenError};
 use crate::members;
 use crate::sites::Site;
-use crate::state::AppState;
+use crate::state::{AppState, ClientAddress};
 use crate::surprises::rules::DEFAULT_REASON;
 use crate::surprises::store::{self, Claim, Claimer, StoredSurprise};
 
@@ -57,7 +57,7 @@ impl IntoResponse for ClaimError {
     params(("id" = String, Path, description = "The surprise's id, from a session or events answer")),
     responses(
         (status = 200, body = ClaimedSurprise),
-        (status = 401, body = ErrorBody, description = "The member token is bad; the code says how"),
+        (status = 401, body = ErrorBody, description = "unknown_session, or the member token is bad; the code says how"),
         (status = 404, body = ErrorBody, description = "unknown_surprise (or it is someone else's), unknown_site"),
         (status = 409, body = AlreadyClaimed, description = "already_claimed: the same reward, nothing credited again"),
         (status = 410, body = ErrorBody, description = "surprise_expired"),
@@ -66,6 +66,7 @@ impl IntoResponse for ClaimError {
 )]
 pub async fn claim_surprise(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     ApiJson(request): ApiJson<ClaimRequest>,
@@ -75,6 +76,11 @@ pub async fn claim_surprise(
     let site_key = SiteKey::parse(&request.site).map_err(ClaimError::Invalid)?;
     let site = state.site_for(&site_key, &headers)?;
     let visitor = VisitorId::parse(&request.visitor_id).map_err(ClaimError::Invalid)?;
+    state.admit(site, client, &visitor)?;
+    let session = SessionId::parse(&request.session_id).map_err(ClaimError::Invalid)?;
+    if !state.session_key.verify(site_key.as_str(), visitor.as_str(), session.as_str()) {
+        return Err(ApiError::unknown_session().into());
+    }
     let now = now_ms();
     let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);

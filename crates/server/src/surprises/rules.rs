@@ -121,6 +121,19 @@ impl SurpriseRule {
         if s.daily_points.is_some_and(|p| p < 0) {
             bail!("daily_points must be 0 or more");
         }
+        // Gifts of value need a ceiling per member and per day, or one rule can empty the till.
+        if reward != RewardSpec::Message {
+            if s.cap_days == 0 {
+                bail!("a {} rule needs cap_days of 1 or more (how often one member may get it)", reward.kind());
+            }
+            let budget = match reward {
+                RewardSpec::Points(_) => s.daily_limit.is_some() || s.daily_points.is_some(),
+                _ => s.daily_limit.is_some(),
+            };
+            if !budget {
+                bail!("a {} rule needs a daily budget: daily_limit{}", reward.kind(), if reward.kind() == "points" { " or daily_points" } else { "" });
+            }
+        }
         Ok(Self {
             key: s.key.clone(),
             trigger,
@@ -134,8 +147,9 @@ impl SurpriseRule {
         })
     }
 
-    /// Anything but a thank-you needs a member to give it to.
-    pub fn needs_member(&self) -> bool {
+    /// Points and coupons are worth something: they go to members only, and only for what
+    /// the host vouched for. A thank-you is free to give.
+    pub fn gives_value(&self) -> bool {
         self.reward != RewardSpec::Message
     }
 

@@ -163,6 +163,16 @@ pub async fn given_for(db: impl SqliteExecutor<'_>, site: &str, rule: &str, memb
     Ok(row.map(|s| s.with_status(now)))
 }
 
+/// The gifts an occasion gave (a vouched-for fact reported again gets the same answer).
+pub async fn given_at(db: impl SqliteExecutor<'_>, site: &str, occasion: &str) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT id, expires_at FROM surprises WHERE site = ? AND occasion = ? ORDER BY seq")
+        .bind(site)
+        .bind(occasion)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, expires_at)| SurpriseOffer { id, expires_at }).collect())
+}
+
 pub async fn available_codes(db: impl SqliteExecutor<'_>, site: &str, pool: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM coupon_codes AS c WHERE c.site = ?1 AND c.pool = ?2
@@ -217,7 +227,7 @@ pub async fn claim(
     reason: impl Fn(&str) -> String,
     now: i64,
 ) -> Result<Claim, sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = crate::db::begin_write_on(&mut *conn).await?;
     let claimed: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE surprises SET claimed_at = ?4
          WHERE site = ?1 AND id = ?2 AND claimed_at IS NULL AND expires_at > ?4
@@ -290,7 +300,7 @@ pub async fn list(
 
 /// Adds codes to a pool; codes it has already are skipped. Returns how many were new.
 pub async fn add_codes(conn: &mut SqliteConnection, site: &str, pool: &str, codes: &[String], now: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = crate::db::begin_write_on(&mut *conn).await?;
     let mut added = 0;
     for code in codes {
         added += sqlx::query("INSERT INTO coupon_codes (site, pool, code, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")

@@ -16,7 +16,7 @@ async fn the_admin_api_takes_only_the_admin_key() {
     let url = format!("{}/v1/admin/sites/demo/members/alice", app.url);
     let missing = app.client.get(&url).send().await.unwrap();
     assert_eq!(error_code(missing, 401).await, "admin_key_missing");
-    for wrong in ["nope", "test-admin-key-012345678", "test-admin-key-01234567890", "TEST-ADMIN-KEY-0123456789"] {
+    for wrong in ["nope", "test-admin-key-0123456789abcdef012345678", "test-admin-key-0123456789abcdef01234567890", "TEST-ADMIN-KEY-0123456789ABCDEF0123456789"] {
         let response = app.client.get(&url).bearer_auth(wrong).send().await.unwrap();
         assert_eq!(error_code(response, 401).await, "admin_key_invalid", "{wrong:?}");
     }

@@ -100,3 +100,70 @@ async fn sign_in_from_another_site_and_forms_without_the_token_are_refused() {
     let after = no_redirects().get(format!("{}/dashboard/demo", app.url)).header("cookie", cookie).send().await.unwrap();
     assert_eq!(after.status(), 303);
 }
+
+fn cookie_pair(response: &reqwest::Response) -> String {
+    session_cookie(response).unwrap().split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn guessing_is_stopped_after_ten_wrong_passwords() {
+    let app = with_admin_key(STAFF).await;
+    for attempt in 1..=10 {
+        assert_eq!(sign_in(&app, "ana", &format!("guess {attempt}")).await.status(), 401, "attempt {attempt}");
+    }
+    let eleventh = sign_in(&app, "ana", "guess 11").await;
+    assert_eq!(eleventh.status(), 429);
+    let retry_after: u64 = eleventh.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    // Until the window passes, not even the right password gets in, from this address or as ana.
+    assert_eq!(sign_in(&app, "ana", "correct horse battery").await.status(), 429);
+    assert_eq!(sign_in(&app, "", ADMIN_KEY).await.status(), 429, "the address is limited too");
+}
+
+#[tokio::test]
+async fn an_unknown_name_costs_the_time_of_a_known_one() {
+    let app = with_admin_key(STAFF).await;
+    let time = async |name: &str| {
+        let start = std::time::Instant::now();
+        assert_eq!(sign_in(&app, name, "wrong password").await.status(), 401);
+        start.elapsed()
+    };
+    let (known, unknown) = (time("ana").await, time("nobody").await);
+    // Argon2 runs for both (tens of milliseconds); a skipped hash would answer in well under one.
+    assert!(unknown * 4 > known, "known {known:?}, unknown {unknown:?}");
+}
+
+#[tokio::test]
+async fn a_staff_account_removed_from_the_config_is_signed_out() {
+    let app = with_admin_key(STAFF).await;
+    let cookie = cookie_pair(&sign_in(&app, "ana", "correct horse battery").await);
+    let page = |url: String, cookie: String| async move { no_redirects().get(format!("{url}/dashboard/demo")).header("cookie", cookie).send().await.unwrap().status() };
+    assert_eq!(page(app.url.clone(), cookie.clone()).await, 200);
+    // The same database, served by a process whose config no longer has ana.
+    let without_ana = crate::helpers::spawn_app_on(&app.db_path, &format!("[server]\nadmin_key = \"{ADMIN_KEY}\"")).await;
+    assert_eq!(page(without_ana.url.clone(), cookie).await, 303, "redirected to sign in");
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff_sessions WHERE staff = 'ana'").await, 0);
+}
+
+#[tokio::test]
+async fn date_ranges_that_are_too_long_or_out_of_this_era_answer_400() {
+    let app = with_admin_key("").await;
+    let cookie = cookie_pair(&sign_in(&app, "", ADMIN_KEY).await);
+    let get = |query: &'static str| no_redirects().get(format!("{}/dashboard/demo{query}", app.url)).header("cookie", cookie.clone()).send();
+    for query in [
+        "?to=-9999-01-15",
+        "?from=0001-01-01&to=9999-12-31",
+        "?from=2024-01-01&to=2025-06-30",
+        "?from=1999-12-31&to=2000-01-10",
+        "?from=2026-01-01&to=2025-12-01",
+        "?from=yesterday",
+        "/feedback?from=1800-01-01",
+    ] {
+        let response = get(query).await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        assert!(response.text().await.unwrap().contains("2000"), "the page says what is allowed: {query}");
+    }
+    for query in ["", "?from=2025-01-01&to=2025-12-31", "/feedback?from=2025-01-01"] {
+        assert_eq!(get(query).await.unwrap().status(), 200, "{query}");
+    }
+}

@@ -64,7 +64,7 @@ async fn members_are_taken_from_the_session_not_the_batch() {
 
     let mut stolen = batch(session, vec![feedback("7f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", 1)]);
     stolen["visitor_id"] = json!("someone-else");
-    assert_eq!(error_code(app.post("/v1/events", &stolen).await, 403).await, "session_mismatch");
+    assert_eq!(error_code(app.post("/v1/events", &stolen).await, 401).await, "unknown_session", "the session is signed for its own visitor");
 }
 
 #[tokio::test]
@@ -107,7 +107,9 @@ async fn bad_batches_are_refused_whole_with_a_code() {
     let too_many = (0..=MAX_BATCH_EVENTS).map(|i| feedback(&format!("00000000-0000-4000-8000-{i:012}"), 3)).collect();
     let cases = [
         (batch(&session, too_many), 413, "batch_too_large"),
-        (batch("not-a-session", vec![]), 422, "invalid_session_id"),
+        (batch("not a session", vec![]), 422, "invalid_session_id"),
+        (batch(&"s".repeat(129), vec![]), 422, "invalid_session_id"),
+        (batch("not-a-session", vec![]), 401, "unknown_session"),
         (json!({ "site": "nope", "visitor_id": VISITOR, "session_id": session, "events": [] }), 404, "unknown_site"),
         (json!({ "site": SITE, "visitor_id": VISITOR, "session_id": session }), 422, "invalid_body"),
     ];

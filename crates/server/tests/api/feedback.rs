@@ -109,7 +109,7 @@ async fn a_comment_joins_its_answer_in_one_row() {
     assert_eq!(stranger["rejected"][0]["error"]["code"], "unknown_feedback");
 }
 
-const WITH_RECOVERY: &str = "[server]\nadmin_key = \"test-admin-key-0123456789\"";
+const WITH_RECOVERY: &str = crate::helpers::WITH_ADMIN_KEY;
 
 #[tokio::test]
 async fn a_detractor_gets_a_case_and_goodwill_points_once() {
@@ -149,11 +149,24 @@ async fn racing_low_answers_on_two_servers_grant_goodwill_once() {
     let app = spawn_app_with(WITH_RECOVERY).await;
     let other = spawn_app_on(&app.db_path, WITH_RECOVERY).await;
     let before = app.account("alice").await["balance"].as_i64().unwrap();
-    let sends = (0..8).map(|n| send(if n % 2 == 0 { &app } else { &other }, "visitor-alice", Some("alice"), vec![answer(n + 1, 1)]));
+    // Alice on eight devices at once, half of them served by each process.
+    let devices: Vec<String> = (0..8).map(|n| format!("visitor-alice-{n}")).collect();
+    let sends = devices.iter().enumerate().map(|(n, device)| send(if n % 2 == 0 { &app } else { &other }, device, Some("alice"), vec![answer(n as u32 + 1, 1)]));
     join_all(sends).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases").await, 8);
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases WHERE points = 50").await, 1);
     assert_eq!(app.account("alice").await["balance"].as_i64().unwrap(), before + 50);
+}
+
+#[tokio::test]
+async fn one_visitor_opens_at_most_three_cases_a_day_and_every_answer_is_kept() {
+    let app = spawn_app_with(WITH_RECOVERY).await;
+    let answers: Vec<Value> = (1..=5).map(|n| answer(n, 1)).collect();
+    send(&app, "visitor-angry", None, answers).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE visitor_id = 'visitor-angry' AND type = 'feedback'").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases WHERE visitor_id = 'visitor-angry'").await, 3);
+    send(&app, "visitor-other", None, vec![answer(6, 1)]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases").await, 4, "other visitors still open cases");
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use tempfile::TempDir;
 pub const SITE: &str = "demo";
 pub const ORIGIN: &str = "http://localhost:5173";
 pub const VISITOR: &str = "visitor-0001";
-pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
-pub const WITH_ADMIN_KEY: &str = "[server]\nadmin_key = \"test-admin-key-0123456789\"";
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef0123456789";
+pub const WITH_ADMIN_KEY: &str = "[server]\nadmin_key = \"test-admin-key-0123456789abcdef0123456789\"";
 
 pub struct TestApp {
     pub url: String,
@@ -38,6 +38,8 @@ pub async fn spawn_app_on(db_path: &std::path::Path, extra_toml: &str) -> TestAp
     let mut settings = Settings::from_toml(extra_toml).unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
     settings.server.database_url = format!("sqlite://{}", db_path.display());
+    // Tests send many requests from one address and visitor; the rate limit tests opt in.
+    settings.server.rate_limit.enabled = extra_toml.contains("[server.rate_limit]");
     let app = Application::build(settings, true).await.unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
@@ -69,6 +71,7 @@ pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerPr
     std::fs::write(&config, extra.replacen("[server]\n", &server, 1)).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
         .args(["--config", config.to_str().unwrap(), "--demo"])
+        .env("MOMENTS_RATE_LIMIT", "off")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -147,7 +150,7 @@ pub fn now() -> i64 {
 }
 
 pub fn demo_secret() -> TokenSecret {
-    TokenSecret { kid: "demo".into(), secret: "demo-secret".into() }
+    TokenSecret { kid: "demo".into(), secret: "demo-secret-not-for-real-visitors".into() }
 }
 
 pub fn token_for(member: &str, name: Option<&str>) -> String {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on a real port, over a fresh SQLite file.
 
+mod abuse;
 mod admin_points;
 mod dashboard;
 mod events;
@@ -9,5 +10,8 @@ mod helpers;
 mod http_errors;
 mod member_tokens;
 mod pages;
+mod privacy;
+mod rate_limits;
+mod resilience;
 mod session;
 mod surprises;

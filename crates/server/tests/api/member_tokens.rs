@@ -32,9 +32,9 @@ async fn bad_member_tokens_get_401_with_their_own_code() {
         (member_token::mint(&alice, SITE, &secret, now() + 600, now() + 900), "member_token_not_yet_valid"),
         (member_token::mint(&alice, SITE, &secret, now(), now() + 7200), "member_token_lifetime_too_long"),
         (member_token::mint(&alice, "other-site", &secret, now(), now() + 60), "member_token_wrong_site"),
-        (member_token::sign(&header, &json!({ "sub": "alice", "aud": SITE }), "demo-secret"), "member_token_missing_claim"),
-        (member_token::sign(&json!({ "alg": "HS512" }), &claims(SITE, now(), now() + 60), "demo-secret"), "member_token_unsupported_algorithm"),
-        (member_token::sign(&json!({ "alg": "HS256", "kid": "gone" }), &claims(SITE, now(), now() + 60), "demo-secret"), "member_token_unknown_key"),
+        (member_token::sign(&header, &json!({ "sub": "alice", "aud": SITE }), "demo-secret-not-for-real-visitors"), "member_token_missing_claim"),
+        (member_token::sign(&json!({ "alg": "HS512" }), &claims(SITE, now(), now() + 60), "demo-secret-not-for-real-visitors"), "member_token_unsupported_algorithm"),
+        (member_token::sign(&json!({ "alg": "HS256", "kid": "gone" }), &claims(SITE, now(), now() + 60), "demo-secret-not-for-real-visitors"), "member_token_unknown_key"),
         (with_claims(json!({ "sub": "", "aud": SITE, "iat": now(), "exp": now() + 60 })), "member_token_invalid_claim"),
         (with_claims(json!({ "sub": "al\nice", "aud": SITE, "iat": now(), "exp": now() + 60 })), "member_token_invalid_claim"),
         (with_claims(json!({ "sub": "alice", "aud": SITE, "iat": now(), "exp": now() + 60, "birthday": "1990-02-30" })), "member_token_invalid_claim"),
@@ -49,7 +49,7 @@ async fn bad_member_tokens_get_401_with_their_own_code() {
 }
 
 fn with_claims(claims: serde_json::Value) -> String {
-    member_token::sign(&json!({ "alg": "HS256", "typ": "JWT", "kid": "demo" }), &claims, "demo-secret")
+    member_token::sign(&json!({ "alg": "HS256", "typ": "JWT", "kid": "demo" }), &claims, "demo-secret-not-for-real-visitors")
 }
 
 /// A site rotating its secret lists the old and the new one; tokens signed with either work,
@@ -60,7 +60,7 @@ async fn tokens_signed_with_either_rotated_secret_are_accepted() {
         r#"[[sites]]
         key = "rotating"
         allowed_origins = ["http://localhost:*"]
-        member_token_secrets = [{ kid = "2026-10", secret = "old-secret-123" }, { kid = "2026-11", secret = "new-secret-456" }]
+        member_token_secrets = [{ kid = "2026-10", secret = "old-secret-0123456789abcdef0123456789" }, { kid = "2026-11", secret = "new-secret-0123456789abcdef0123456789" }]
         tiers = [{ name = "Member", threshold = 0 }]"#,
     )
     .await;
@@ -70,9 +70,9 @@ async fn tokens_signed_with_either_rotated_secret_are_accepted() {
         app.post("/v1/session", &body).await
     };
     for (header, secret, sub) in [
-        (json!({ "alg": "HS256", "kid": "2026-10" }), "old-secret-123", "m-old"),
-        (json!({ "alg": "HS256", "kid": "2026-11" }), "new-secret-456", "m-new"),
-        (json!({ "alg": "HS256" }), "new-secret-456", "m-nokid"),
+        (json!({ "alg": "HS256", "kid": "2026-10" }), "old-secret-0123456789abcdef0123456789", "m-old"),
+        (json!({ "alg": "HS256", "kid": "2026-11" }), "new-secret-0123456789abcdef0123456789", "m-new"),
+        (json!({ "alg": "HS256" }), "new-secret-0123456789abcdef0123456789", "m-nokid"),
     ] {
         let response = session(member_token::sign(&header, &claims(sub), secret)).await;
         assert_eq!(response.status(), 200, "{header} {secret}");
@@ -81,7 +81,7 @@ async fn tokens_signed_with_either_rotated_secret_are_accepted() {
         assert_eq!(body["member"]["tier"]["name"], "Member");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM members WHERE site = 'rotating' AND birthday = '1988-07-14'").await, 3);
-    let crossed = member_token::sign(&json!({ "alg": "HS256", "kid": "2026-11" }), &claims("m"), "old-secret-123");
+    let crossed = member_token::sign(&json!({ "alg": "HS256", "kid": "2026-11" }), &claims("m"), "old-secret-0123456789abcdef0123456789");
     assert_eq!(error_code(session(crossed).await, 401).await, "member_token_bad_signature");
     let retired = member_token::sign(&json!({ "alg": "HS256", "kid": "2026-09" }), &claims("m"), "older-secret");
     assert_eq!(error_code(session(retired).await, 401).await, "member_token_unknown_key");
@@ -94,7 +94,7 @@ async fn anonymous_visitors_get_the_join_link_or_no_badge_as_configured() {
         r#"[[sites]]
         key = "joinable"
         allowed_origins = ["http://localhost:*"]
-        member_token_secrets = [{ kid = "k", secret = "joinable-secret" }]
+        member_token_secrets = [{ kid = "k", secret = "joinable-secret-0123456789abcdef012345" }]
         [sites.loyalty]
         anonymous = "join"
         join_url = "https://shop.example/join"
@@ -113,7 +113,7 @@ async fn anonymous_visitors_get_the_join_link_or_no_badge_as_configured() {
     assert_eq!((joinable["join_url"].as_str(), joinable["hide_badge"].as_bool()), (Some("https://shop.example/join"), Some(false)));
     let quiet: serde_json::Value = start("quiet", None).await.json().await.unwrap();
     assert_eq!((quiet["join_url"].clone(), quiet["hide_badge"].as_bool()), (serde_json::Value::Null, Some(true)));
-    let member = with_secret("joinable", "joinable-secret");
+    let member = with_secret("joinable", "joinable-secret-0123456789abcdef012345");
     let member: serde_json::Value = start("joinable", Some(member)).await.json().await.unwrap();
     assert_eq!((member["join_url"].clone(), member["hide_badge"].as_bool()), (serde_json::Value::Null, Some(false)));
     assert_eq!(member["member"]["points"], 0);

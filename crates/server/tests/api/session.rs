@@ -31,7 +31,8 @@ async fn an_anonymous_session_gets_greeting_and_feedback_settings() {
         })
     );
     let id = body["session_id"].as_str().unwrap();
-    assert!(moments_protocol::uuid::is_canonical(id));
+    let (uuid, tag) = id.split_once('.').expect("<uuid>.<tag>, signed by the server");
+    assert!(moments_protocol::uuid::is_canonical(uuid) && tag.len() == 22, "{id}");
     let stored = app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}' AND member_id IS NULL")).await;
     assert_eq!(stored, 1);
 }

@@ -14,7 +14,7 @@ fn config(rules: &str) -> String {
     format!(
         "[server]\nadmin_key = \"{ADMIN_KEY}\"\nrandom_seed = 42\n\
          [[sites]]\nkey = \"{SITE}\"\nallowed_origins = [\"http://localhost:*\"]\n\
-         member_token_secrets = [{{ kid = \"demo\", secret = \"demo-secret\" }}]\n\
+         member_token_secrets = [{{ kid = \"demo\", secret = \"demo-secret-not-for-real-visitors\" }}]\n\
          [sites.surprises]\nanonymous = \"messages\"\n{rules}"
     )
 }
@@ -43,24 +43,37 @@ fn offers(answer: &Value) -> Vec<String> {
     answer["surprises"].as_array().map_or_else(Vec::new, |list| list.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect())
 }
 
+/// Opens a gift in a fresh session of `visitor_id`, with `member_token` when given.
 async fn claim(app: &TestApp, id: &str, visitor_id: &str, member_token: Option<String>) -> reqwest::Response {
-    let mut body = json!({ "site": SITE, "visitor_id": visitor_id });
+    let session_id = session(app, visitor_id, None).await["session_id"].clone();
+    let mut body = json!({ "site": SITE, "visitor_id": visitor_id, "session_id": session_id });
     if let Some(token) = member_token {
         body["member_token"] = token.into();
     }
     app.post(&format!("/v1/surprises/{id}/claim"), &body).await
 }
 
-/// A tracked event in a session of `member`; returns the events answer.
-async fn track(app: &TestApp, visitor_id: &str, member: Option<&str>, name: &str, value: Option<f64>, event_id: &str) -> Value {
-    let started = session(app, visitor_id, member.map(|m| token(m, None))).await;
-    track_in(app, visitor_id, started["session_id"].as_str().unwrap(), name, value, event_id).await
+/// What the host's backend signs to vouch for `member`'s event (`order`: its own id for it).
+fn proof(member: &str, name: &str, value: Option<f64>, order: &str) -> String {
+    let claims = json!({ "aud": SITE, "sub": member, "event": name, "value": value, "jti": order, "exp": now() + 600 });
+    moments_server::signed_token::sign(&claims, &demo_secret())
 }
 
-async fn track_in(app: &TestApp, visitor_id: &str, session_id: &str, name: &str, value: Option<f64>, event_id: &str) -> Value {
+/// An event of `member` the host vouches for (its order id: the event id), in a new session;
+/// returns the events answer.
+async fn track(app: &TestApp, visitor_id: &str, member: Option<&str>, name: &str, value: Option<f64>, event_id: &str) -> Value {
+    let started = session(app, visitor_id, member.map(|m| token(m, None))).await;
+    let proof = member.map(|m| proof(m, name, value, event_id));
+    track_in(app, visitor_id, started["session_id"].as_str().unwrap(), name, value, event_id, proof).await
+}
+
+async fn track_in(app: &TestApp, visitor_id: &str, session_id: &str, name: &str, value: Option<f64>, event_id: &str, proof: Option<String>) -> Value {
     let mut event = json!({ "type": "track", "id": event_id, "at": 1.7e12, "name": name });
     if let Some(value) = value {
         event["value"] = value.into();
+    }
+    if let Some(proof) = proof {
+        event["proof"] = proof.into();
     }
     let body = json!({ "site": SITE, "visitor_id": visitor_id, "session_id": session_id, "events": [event] });
     let response = app.post("/v1/events", &body).await;
@@ -91,7 +104,7 @@ async fn the_chance_rule_gives_gifts_at_its_rate() {
 }
 
 const BUDGET_OF_TEN: &str = "[[sites.surprises.rules]]\nkey = \"every-visit\"\ntrigger = \"random\"\nprobability = 1.0\n\
-    reward = \"points\"\npoints = 5\ndaily_limit = 10";
+    reward = \"points\"\npoints = 5\ncap_days = 1\ndaily_limit = 10";
 
 /// `count` members start a session at once, spread over the servers at `urls`; returns the
 /// gifts their answers offered.
@@ -130,7 +143,7 @@ async fn a_daily_budget_holds_across_two_server_processes() {
 #[tokio::test]
 async fn a_points_budget_stops_the_gift_that_would_exceed_it() {
     let app = spawn_app_with(&config(
-        "[[sites.surprises.rules]]\nkey = \"big\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"points\"\npoints = 30\ndaily_points = 100",
+        "[[sites.surprises.rules]]\nkey = \"big\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"points\"\npoints = 30\ncap_days = 1\ndaily_points = 100",
     ))
     .await;
     let offered = concurrent_member_sessions(&[&app.url], 20).await;
@@ -139,7 +152,7 @@ async fn a_points_budget_stops_the_gift_that_would_exceed_it() {
 }
 
 const COUPON_AFTER_PURCHASE: &str = "[[sites.surprises.rules]]\nkey = \"thanks-coupon\"\ntrigger = \"after_event\"\n\
-    event = \"purchase\"\nmin_value = 50\nreward = \"coupon\"\ncoupon_pool = \"spring\"";
+    event = \"purchase\"\nmin_value = 50\nreward = \"coupon\"\ncoupon_pool = \"spring\"\ncap_days = 30\ndaily_limit = 100";
 
 async fn upload(app: &TestApp, pool: &str, codes: Value) -> reqwest::Response {
     app.admin(reqwest::Method::POST, &format!("{SITE}/coupon-pools/{pool}/codes")).json(&json!({ "codes": codes })).send().await.unwrap()
@@ -171,18 +184,19 @@ async fn a_pool_of_three_codes_gives_three_distinct_codes_then_stops() {
 async fn a_tracked_event_earns_its_gift_in_the_events_answer_once() {
     let app = spawn_app_with(&config(
         "[[sites.surprises.rules]]\nkey = \"big-order\"\ntrigger = \"after_event\"\nevent = \"purchase\"\nmin_value = 50\n\
-         reward = \"points\"\npoints = 100\nmessage = { en = \"Thanks for your order!\" }",
+         reward = \"points\"\npoints = 100\ncap_days = 1\ndaily_limit = 100\nmessage = { en = \"Thanks for your order!\" }",
     ))
     .await;
     let started = session(&app, &visitor(1), Some(token("ann", None))).await;
     let session_id = started["session_id"].as_str().unwrap();
-    assert!(offers(&track_in(&app, &visitor(1), session_id, "purchase", Some(20.0), &event_id(1)).await).is_empty(), "below the minimum");
-    assert!(offers(&track_in(&app, &visitor(1), session_id, "signup", Some(80.0), &event_id(2)).await).is_empty(), "another event");
-    let answer = track_in(&app, &visitor(1), session_id, "purchase", Some(80.0), &event_id(3)).await;
+    let vouched = |name: &str, value: f64, n: usize| Some(proof("ann", name, Some(value), &event_id(n)));
+    assert!(offers(&track_in(&app, &visitor(1), session_id, "purchase", Some(20.0), &event_id(1), vouched("purchase", 20.0, 1)).await).is_empty(), "below the minimum");
+    assert!(offers(&track_in(&app, &visitor(1), session_id, "signup", Some(80.0), &event_id(2), vouched("signup", 80.0, 2)).await).is_empty(), "another event");
+    let answer = track_in(&app, &visitor(1), session_id, "purchase", Some(80.0), &event_id(3), vouched("purchase", 80.0, 3)).await;
     let earned = offers(&answer);
     assert_eq!(earned.len(), 1);
     assert!(answer["surprises"][0]["expires_at"].as_i64().unwrap() > now() * 1000);
-    let resent = track_in(&app, &visitor(1), session_id, "purchase", Some(80.0), &event_id(3)).await;
+    let resent = track_in(&app, &visitor(1), session_id, "purchase", Some(80.0), &event_id(3), vouched("purchase", 80.0, 3)).await;
     assert_eq!((resent["duplicates"].as_i64(), offers(&resent).len()), (Some(1), 0), "a resent event earns nothing more");
 
     // Waiting in the next session too, until claimed; the points arrive with the claim.
@@ -200,7 +214,7 @@ async fn a_tracked_event_earns_its_gift_in_the_events_answer_once() {
 #[tokio::test]
 async fn claims_are_refused_to_everyone_but_the_member_and_credit_once() {
     let app = spawn_app_with(&config(
-        "[[sites.surprises.rules]]\nkey = \"gift\"\ntrigger = \"after_event\"\nevent = \"purchase\"\nreward = \"points\"\npoints = 40",
+        "[[sites.surprises.rules]]\nkey = \"gift\"\ntrigger = \"after_event\"\nevent = \"purchase\"\nreward = \"points\"\npoints = 40\ncap_days = 1\ndaily_limit = 100",
     ))
     .await;
     let id = offers(&track(&app, &visitor(1), Some("ann"), "purchase", None, &event_id(1)).await).remove(0);
@@ -210,7 +224,7 @@ async fn claims_are_refused_to_everyone_but_the_member_and_credit_once() {
     let forged = member_token::mint(
         &MemberClaims { sub: "ann".into(), name: None, locale: None, birthday: None },
         SITE,
-        &moments_server::configuration::TokenSecret { kid: "demo".into(), secret: "not-the-secret".into() },
+        &moments_server::configuration::TokenSecret { kid: "demo".into(), secret: "not-the-secret-but-just-as-long-as-it".into() },
         now(),
         now() + 600,
     );
@@ -228,17 +242,17 @@ async fn claims_are_refused_to_everyone_but_the_member_and_credit_once() {
     assert_eq!(again["claimed"]["reward"], first["reward"]);
     assert_eq!(balance(&app, "ann").await, 40, "credited exactly once");
 
-    let late = offers(&track(&app, &visitor(1), Some("ann"), "purchase", None, &event_id(2)).await).remove(0);
+    let late = offers(&track(&app, &visitor(3), Some("amy"), "purchase", None, &event_id(2)).await).remove(0);
     sqlx::query("UPDATE surprises SET expires_at = ? WHERE id = ?").bind(now() * 1000 - 1).bind(&late).execute(&app.db).await.unwrap();
-    assert_eq!(error_code(claim(&app, &late, &visitor(1), Some(token("ann", None))).await, 410).await, "surprise_expired");
-    assert_eq!(balance(&app, "ann").await, 40);
+    assert_eq!(error_code(claim(&app, &late, &visitor(3), Some(token("amy", None))).await, 410).await, "surprise_expired");
+    assert_eq!(balance(&app, "amy").await, 0);
 }
 
 #[tokio::test]
 async fn visits_birthdays_and_milestones_give_their_gifts_once() {
     let app = spawn_app_with(&config(
         "[[sites.surprises.rules]]\nkey = \"third\"\ntrigger = \"nth_visit\"\nevery = 3\nreward = \"message\"\n\
-         [[sites.surprises.rules]]\nkey = \"bday\"\ntrigger = \"birthday\"\nreward = \"points\"\npoints = 20\n\
+         [[sites.surprises.rules]]\nkey = \"bday\"\ntrigger = \"birthday\"\nreward = \"points\"\npoints = 20\ncap_days = 300\ndaily_limit = 10\n\
          [[sites.surprises.rules]]\nkey = \"hundred\"\ntrigger = \"milestone\"\nthreshold = 100\nreward = \"message\"",
     ))
     .await;
@@ -264,7 +278,7 @@ async fn visits_birthdays_and_milestones_give_their_gifts_once() {
 #[tokio::test]
 async fn anonymous_visitors_get_thank_you_gifts_only_where_the_site_allows() {
     let rules = "[[sites.surprises.rules]]\nkey = \"hello\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"message\"\n\
-         [[sites.surprises.rules]]\nkey = \"coins\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"points\"\npoints = 5";
+         [[sites.surprises.rules]]\nkey = \"coins\"\ntrigger = \"random\"\nprobability = 1.0\nreward = \"points\"\npoints = 5\ncap_days = 1\ndaily_limit = 10";
     let app = spawn_app_with(&config(rules)).await;
     let answer = session(&app, &visitor(1), None).await;
     let ids = offers(&answer);
@@ -277,7 +291,7 @@ async fn anonymous_visitors_get_thank_you_gifts_only_where_the_site_allows() {
     assert!(offers(&session(&closed, &visitor(1), None).await).is_empty());
 }
 
-const MANUAL: &str = "[[sites.surprises.rules]]\nkey = \"sorry\"\ntrigger = \"manual\"\nreward = \"points\"\npoints = 25\ncap_days = 30\n\
+const MANUAL: &str = "[[sites.surprises.rules]]\nkey = \"sorry\"\ntrigger = \"manual\"\nreward = \"points\"\npoints = 25\ncap_days = 30\ndaily_limit = 100\n\
     [[sites.surprises.rules]]\nkey = \"auto\"\ntrigger = \"random\"\nprobability = 0\nreward = \"message\"";
 
 async fn grant(app: &TestApp, member: &str, rule: &str, key: &str) -> reqwest::Response {
@@ -311,13 +325,13 @@ async fn staff_grant_surprises_within_the_rule_cap() {
 
 #[tokio::test]
 async fn staff_list_surprises_by_status() {
-    let app = spawn_app_with(&config(MANUAL.replace("cap_days = 30", "cap_days = 0").as_str())).await;
+    let app = spawn_app_with(&config(MANUAL)).await;
     let mut ids = Vec::new();
     for n in 0..3 {
-        let given: Value = grant(&app, "gus", "sorry", &format!("k{n}")).await.json().await.unwrap();
+        let given: Value = grant(&app, &format!("gus-{n}"), "sorry", &format!("k{n}")).await.json().await.unwrap();
         ids.push(given["id"].as_str().unwrap().to_owned());
     }
-    assert_eq!(claim(&app, &ids[0], &visitor(1), Some(token("gus", None))).await.status(), 200);
+    assert_eq!(claim(&app, &ids[0], &visitor(1), Some(token("gus-0", None))).await.status(), 200);
     sqlx::query("UPDATE surprises SET expires_at = 1 WHERE id = ?").bind(&ids[1]).execute(&app.db).await.unwrap();
     let list = |status: &'static str| {
         let app = &app;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::Scale;
 use serde::Deserialize;
 
-use super::{day_start_ms, parse_day};
+use super::{date_range, day_start_ms};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::html::{escape, table, time, urlencode};
 use crate::dashboard::{PageContext, here};
@@ -37,11 +37,12 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn query(&self) -> FeedbackQuery {
-        let day = |text: &str| parse_day(Some(text)).map(day_start_ms);
-        FeedbackQuery {
-            from: day(&self.from),
-            to: day(&self.to).map(|start| start + DAY_MS),
+    /// `Err`: the dates are out of range (`date_range`).
+    fn query(&self) -> Result<FeedbackQuery, ()> {
+        let (from, to) = date_range(Some(&self.from), Some(&self.to))?;
+        Ok(FeedbackQuery {
+            from: from.map(day_start_ms),
+            to: to.map(|day| day_start_ms(day) + DAY_MS),
             min_score: self.min_score.trim().parse().ok(),
             max_score: self.max_score.trim().parse().ok(),
             has_comment: match self.comment.as_str() {
@@ -51,7 +52,7 @@ impl Filter {
             },
             scale: Scale::from_name(&self.scale).map(|s| s.name().to_owned()),
             ..FeedbackQuery::default()
-        }
+        })
     }
 
     /// The filter as a query string (for the export link and the next page).
@@ -83,7 +84,9 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
     let page = PageContext::new(&state, &site, &staff, &headers, filter.lang.as_deref(), "feedback", &here)?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
-    let q = filter.query();
+    let Ok(q) = filter.query() else {
+        return Err(page.bad_range());
+    };
     let answers: Vec<Answer> = sqlx::query_as(
         "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
                 (SELECT group_concat(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
@@ -172,8 +175,9 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
 
 /// The inbox's current filter as CSV (every matching answer, streamed).
 pub async fn export(State(state): State<AppState>, _: Staff, Path(site): Path<String>, Query(filter): Query<Filter>) -> Response {
-    match state.sites.get(&site) {
-        Some(site) => csv_export(state.db.clone(), site.settings.key.clone(), filter.query()),
-        None => StatusCode::NOT_FOUND.into_response(),
+    match (state.sites.get(&site), filter.query()) {
+        (Some(site), Ok(query)) => csv_export(state.db.clone(), site.settings.key.clone(), query),
+        (None, _) => StatusCode::NOT_FOUND.into_response(),
+        (Some(_), Err(())) => StatusCode::BAD_REQUEST.into_response(),
     }
 }

@@ -1,7 +1,6 @@
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use moments_protocol::domain::PointsChange;
 use moments_protocol::wire::ErrorBody;
@@ -105,9 +104,5 @@ pub async fn add_points(
         Appended::New(entry) => (entry, false),
         Appended::Replayed(entry) => (entry, true),
     };
-    let mut response = (StatusCode::CREATED, Json(entry)).into_response();
-    if replayed {
-        response.headers_mut().insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    Ok(super::idempotent_answer(StatusCode::CREATED, entry, replayed))
 }

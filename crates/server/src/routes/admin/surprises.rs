@@ -1,8 +1,8 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use moments_protocol::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
@@ -65,12 +65,8 @@ pub async fn grant_surprise(
     let given = store::give(&mut *state.db.acquire().await?, site_key, rule, to, &occasion, now).await?;
     let stored = store::given_for(&state.db, site_key, &rule.key, member.as_str(), &occasion, now).await?;
     match (given, stored) {
-        (Some(_), Some(stored)) => Ok((StatusCode::CREATED, Json(stored)).into_response()),
-        (None, Some(stored)) => {
-            let mut response = (StatusCode::OK, Json(stored)).into_response();
-            response.headers_mut().insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
-            Ok(response)
-        }
+        (Some(_), Some(stored)) => Ok(super::idempotent_answer(StatusCode::CREATED, stored, false)),
+        (None, Some(stored)) => Ok(super::idempotent_answer(StatusCode::OK, stored, true)),
         (_, None) => {
             let code = store::why_not_given(&state.db, site_key, rule, now).await?;
             Err(ApiError::new(StatusCode::CONFLICT, code, match code {

@@ -11,15 +11,15 @@ fn rule(extra: &str) -> anyhow::Result<SurpriseRule> {
 
 #[test]
 fn each_trigger_and_reward_parses() {
-    let r = rule("trigger = \"random\"\nprobability = 0.05\nreward = \"points\"\npoints = 50\ndaily_limit = 10").unwrap();
+    let r = rule("trigger = \"random\"\nprobability = 0.05\nreward = \"points\"\npoints = 50\ncap_days = 1\ndaily_limit = 10").unwrap();
     assert_eq!(r.trigger, Trigger::Random { probability: 0.05 });
     assert_eq!((r.points(), r.daily_limit, r.daily_points), (Some(50), 10, i64::MAX));
-    let r = rule("trigger = \"after_event\"\nevent = \"purchase\"\nmin_value = 50\nreward = \"coupon\"\ncoupon_pool = \"spring\"").unwrap();
+    let r = rule("trigger = \"after_event\"\nevent = \"purchase\"\nmin_value = 50\nreward = \"coupon\"\ncoupon_pool = \"spring\"\ncap_days = 30\ndaily_limit = 100").unwrap();
     assert_eq!(r.reward, RewardSpec::Coupon { pool: "spring".into() });
-    assert!(r.needs_member());
+    assert!(r.gives_value());
     let r = rule("trigger = \"birthday\"\nreward = \"message\"\nmessage = { en = \"Happy birthday!\" }").unwrap();
     assert_eq!(r.trigger, Trigger::Birthday { within_days: 30 });
-    assert!(!r.needs_member());
+    assert!(!r.gives_value());
     assert_eq!(r.message_in(Locale::ZhCn, Locale::En).as_deref(), Some("Happy birthday!"));
 }
 

@@ -1,0 +1,57 @@
+//! Housekeeping in the background: what visitors did is kept only as long as configured
+//! (`[server.retention]`), and spent sign-in records go. Deletes run in small batches, so the
+//! write lock is never held for long; every process may run it, the deletes are idempotent.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+
+use crate::configuration::RetentionSettings;
+use crate::db::{DAY_MS, now_ms};
+
+const EVERY: Duration = Duration::from_secs(3_600);
+const BATCH: i64 = 1_000;
+/// Failed sign-ins matter for the guessing window only.
+pub const LOGIN_FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+
+/// Runs now and then every hour, until the server stops.
+pub async fn run(db: SqlitePool, settings: RetentionSettings) {
+    let mut ticks = tokio::time::interval(EVERY);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = run_once(&db, settings, now_ms()).await {
+            tracing::warn!(%error, "retention job failed; it runs again within the hour");
+        }
+    }
+}
+
+/// What was deleted: (sessions, events).
+pub async fn run_once(db: &SqlitePool, settings: RetentionSettings, now: i64) -> Result<(u64, u64), sqlx::Error> {
+    let cutoff = |days: u32| now - i64::from(days) * DAY_MS;
+    let sessions = match settings.sessions_days {
+        0 => 0,
+        days => delete_in_batches(db, "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE started_at < ? LIMIT ?)", cutoff(days)).await?,
+    };
+    let events = match settings.events_days {
+        0 => 0,
+        days => delete_in_batches(db, "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE received_at < ? LIMIT ?)", cutoff(days)).await?,
+    };
+    delete_in_batches(db, "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE at < ? LIMIT ?)", now - LOGIN_FAILURE_WINDOW_MS).await?;
+    delete_in_batches(db, "DELETE FROM staff_sessions WHERE rowid IN (SELECT rowid FROM staff_sessions WHERE expires_at < ? LIMIT ?)", now).await?;
+    if sessions + events > 0 {
+        tracing::info!(sessions, events, "retention: deleted what is older than configured");
+    }
+    Ok((sessions, events))
+}
+
+async fn delete_in_batches(db: &SqlitePool, statement: &'static str, before: i64) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let deleted = sqlx::query(statement).bind(before).bind(BATCH).execute(db).await?.rows_affected();
+        total += deleted;
+        if deleted < BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
