@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, then runs every test: native (protocol, server against real
-# SQLite), the widget in headless Chromium, and end to end (real server, release widget,
-# Chromium). `.ci/run` calls this.
+# SQLite), schemathesis against the server's OpenAPI document, the widget in headless
+# Chromium, and end to end (real server, release widget, Chromium). `.ci/run` calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,6 +14,9 @@ scripts/build-widget.sh
 
 step "native tests: cargo test --workspace"
 cargo test --workspace --locked
+
+step "schemathesis: the server against its own /openapi.json"
+.venv/bin/python tests/schemathesis/run.py "${CARGO_TARGET_DIR:-target}/debug/moments-server" 30
 
 step "widget tests in headless Chromium"
 cargo test -p moments --target wasm32-unknown-unknown --test browser --locked

@@ -311,7 +311,18 @@ fn parse_bounded(text: &str, max: usize, code: &'static str, what: &str) -> Resu
 /// A page address without its query string and fragment, which may hold e-mail addresses,
 /// order tokens and the like: only the origin and path are ever kept.
 pub fn page_location(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or("").trim()
+    url.split(['?', '#']).next().unwrap_or("")
+}
+
+/// The page a session was started on: its origin and path, at most `MAX_PAGE_URL_LEN`
+/// characters without control characters (the query string and fragment are dropped unread).
+pub fn page_url(url: &str) -> Result<Option<String>, InvalidInput> {
+    let location = page_location(url);
+    if location.chars().count() > MAX_PAGE_URL_LEN || location.chars().any(char::is_control) {
+        return Err(InvalidInput::new("invalid_page_url", format!("page_url: at most {MAX_PAGE_URL_LEN} characters before any '?' or '#', no control characters")));
+    }
+    let location = location.trim();
+    Ok((!location.is_empty()).then(|| location.to_owned()))
 }
 
 /// A session request whose every field has been checked.
@@ -329,18 +340,12 @@ impl TryFrom<SessionRequest> for SessionStart {
     type Error = InvalidInput;
 
     fn try_from(req: SessionRequest) -> Result<Self, InvalidInput> {
-        let member_token = match req.member_token.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(t) if t.len() > MAX_MEMBER_TOKEN_LEN => {
-                return Err(too_long("invalid_member_token", "member_token", MAX_MEMBER_TOKEN_LEN));
-            }
-            Some(t) => Some(t.to_owned()),
-        };
-        let page_url = match req.page_url.as_deref().map(page_location) {
-            None | Some("") => None,
-            Some(u) => Some(parse_bounded(u, MAX_PAGE_URL_LEN, "invalid_page_url", "page_url")?),
-        };
-        let too_long_tag = |l: &String| l.len() > MAX_LOCALE_TAG_LEN;
+        if req.member_token.as_ref().is_some_and(|t| t.chars().count() > MAX_MEMBER_TOKEN_LEN) {
+            return Err(too_long("invalid_member_token", "member_token", MAX_MEMBER_TOKEN_LEN));
+        }
+        let member_token = req.member_token.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        let page_url = req.page_url.as_deref().map(page_url).transpose()?.flatten();
+        let too_long_tag = |l: &String| l.chars().count() > MAX_LOCALE_TAG_LEN;
         if req.languages.len() > MAX_LANGUAGES || req.languages.iter().chain(&req.locale).any(too_long_tag) {
             return Err(InvalidInput::new(
                 "invalid_locale",

@@ -1,3 +1,5 @@
+mod constraints;
+
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -49,6 +51,16 @@ impl utoipa::Modify for AdminKeyScheme {
     }
 }
 
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document as served: generated from the routes, with every rule the server enforces.
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        constraints::apply(&mut doc);
+        doc
+    })
+}
+
+pub async fn openapi() -> Json<&'static serde_json::Value> {
+    Json(document())
 }

@@ -186,3 +186,11 @@ async fn the_ledger_refuses_edits_and_deletions_from_anyone() {
     }
     assert_eq!(app.count("SELECT SUM(delta) FROM points_ledger WHERE member_id = 'alice'").await, 1240);
 }
+
+#[tokio::test]
+async fn a_whole_number_written_with_a_decimal_point_is_a_whole_number() {
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    let response = app.award("alice", json!(15.0), "JSON Schema integers may be written 15.0", "k-whole").await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["delta"], 15);
+}

@@ -14,7 +14,7 @@ use moments_protocol::domain::is_valid_key;
 use crate::surprises::store;
 
 /// Longest coupon code, in characters.
-const MAX_CODE_LEN: usize = 64;
+pub const MAX_CODE_LEN: usize = 64;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeUpload {

@@ -17,6 +17,7 @@ use crate::state::AppState;
 const CSV_CHUNK: u32 = 500;
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     /// Received at or after this time (ms since the Unix epoch).
     pub from: Option<i64>,
@@ -65,7 +66,10 @@ pub struct FeedbackPage {
     params(("site" = String, Path), FeedbackQuery),
     security(("admin_key" = [])),
     responses(
-        (status = 200, body = FeedbackPage, description = "JSON, or text/csv with ?format=csv"),
+        (status = 200, description = "A JSON page, or with ?format=csv every matching answer as CSV", content(
+            (FeedbackPage = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
         (status = 404, body = ErrorBody, description = "unknown_site"),
         (status = 422, body = ErrorBody, description = "invalid_query, invalid_limit, invalid_scale, invalid_format"),

@@ -12,6 +12,7 @@ use crate::members;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Entries per page, 1 to 100 (default 20).
     pub limit: Option<u32>,

@@ -72,6 +72,11 @@ impl IntoResponse for PointsError {
     }
 }
 
+/// `delta` as a whole number: `15` or, as JSON Schema's integers allow, `15.0`.
+fn whole_number(delta: &Value) -> Option<i64> {
+    delta.as_i64().or_else(|| delta.as_f64().filter(|d| d.fract() == 0.0 && d.abs() < 9.0e15).map(|d| d as i64))
+}
+
 /// Adds an entry to a member's points ledger (creating the member if the site has not seen
 /// them yet). Answers 201 with the entry and the balance after it; a replay of the same
 /// request answers the same, with `Idempotent-Replayed: true`.
@@ -95,7 +100,7 @@ pub async fn add_points(
     ApiJson(request): ApiJson<PointsRequest>,
 ) -> Result<Response, PointsError> {
     let (site, member) = super::site_and_member(&state, path)?;
-    let change = PointsChange::parse(request.delta.as_i64(), &request.reason, &request.idempotency_key)
+    let change = PointsChange::parse(whole_number(&request.delta), &request.reason, &request.idempotency_key)
         .map_err(ApiError::invalid)?;
     let now = now_ms();
     let key = site.settings.key.as_str();

@@ -13,9 +13,10 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Longest resolution note, in characters.
-const MAX_NOTE_LEN: usize = 2_000;
+pub const MAX_NOTE_LEN: usize = 2_000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// `open` or `resolved`; both when absent.
     pub status: Option<String>,

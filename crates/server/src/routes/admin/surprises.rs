@@ -3,7 +3,6 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use moments_protocol::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
@@ -32,11 +31,12 @@ pub struct GrantRequest {
     params(("site" = String, Path), ("member" = String, Path)),
     security(("admin_key" = [])),
     responses(
+        (status = 200, body = StoredSurprise, description = "Granted before with this key: the same gift, with Idempotent-Replayed: true"),
         (status = 201, body = StoredSurprise),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
         (status = 404, body = ErrorBody, description = "unknown_site, unknown_rule"),
         (status = 409, body = ErrorBody, description = "budget_exhausted, coupon_pool_empty, recipient_capped"),
-        (status = 422, body = ErrorBody, description = "rule_not_manual, idempotency_key_empty, idempotency_key_too_long, invalid_member_id"),
+        (status = 422, body = ErrorBody, description = "rule_not_manual, idempotency_key_empty, idempotency_key_too_long, idempotency_key_reserved, invalid_member_id"),
     )
 )]
 pub async fn grant_surprise(
@@ -52,13 +52,7 @@ pub async fn grant_surprise(
     if rule.trigger != Trigger::Manual {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_not_manual", "staff grant only rules with trigger = \"manual\""));
     }
-    let key = request.idempotency_key.trim();
-    if key.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_empty", "idempotency_key names this grant"));
-    }
-    if key.chars().count() > MAX_IDEMPOTENCY_KEY_LEN {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_too_long", format!("idempotency_key is at most {MAX_IDEMPOTENCY_KEY_LEN} characters")));
-    }
+    let key = moments_protocol::domain::idempotency_key(&request.idempotency_key).map_err(ApiError::invalid)?;
     let (site_key, now, occasion) = (site.settings.key.as_str(), now_ms(), format!("manual:{key}"));
     members::upsert(&state.db, site_key, member.as_str(), Profile::default(), now).await?;
     let to = Recipient { member_id: Some(member.as_str()), visitor_id: None };
@@ -79,6 +73,7 @@ pub async fn grant_surprise(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SurpriseQuery {
     /// `pending`, `claimed` or `expired`; all when absent.
     pub status: Option<String>,
