@@ -14,11 +14,11 @@ export const BUDGET_KIB = 60;
  * 95 -> 103 with surprises: element.track(), the gift, the claim client, the reveal with its
  * coupon copy, and their catalog texts in three languages: +8.4 KiB; 103 -> 105 with experiment
  * exposures: reading the assignments, reporting each message when it is on screen: +1.7 KiB;
- * 105 -> 106.1 with trust (#13): the proof in track(), the claim's session id, sending the
- * outbox again in a new session after unknown_session, the page's origin and path only:
- * 107,094 -> 108,567 bytes, +1.44 KiB).
+ * 105 -> 106.3 with trust (#13): the proof in track(), the claim's session id, sending the
+ * outbox again in a new session after unknown_session, holding new sends until a 429's
+ * Retry-After has passed, the page's origin and path only: 107,094 -> 108,763 bytes, +1.6 KiB).
  */
-export const CEILING_KIB = 106.1;
+export const CEILING_KIB = 106.3;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

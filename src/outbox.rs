@@ -95,6 +95,9 @@ thread_local! {
     static MEMORY: RefCell<Vec<Envelope>> = const { RefCell::new(Vec::new()) };
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
     static ATTEMPT: Cell<u32> = const { Cell::new(0) };
+    /// After a failure, no send before this time (ms): the backoff, or the server's
+    /// `Retry-After`, holds for new events too; the retry timer sends them all.
+    static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// Every event still waiting, oldest first.
@@ -181,9 +184,9 @@ fn settle(ids: &[String]) {
     save(remaining);
 }
 
-/// Sends what is waiting, unless a send is already under way.
+/// Sends what is waiting, unless a send is already under way or a retry is scheduled.
 pub fn flush() {
-    if FLUSHING.replace(true) {
+    if browser::now_ms() < NOT_BEFORE.get() || FLUSHING.replace(true) {
         return;
     }
     wasm_bindgen_futures::spawn_local(async {
@@ -195,7 +198,12 @@ pub fn flush() {
                 let attempt = ATTEMPT.get();
                 ATTEMPT.set(attempt.saturating_add(1));
                 let delay = retry::delay_ms(attempt, browser::random(), error.retry_after_secs());
-                gloo_timers::callback::Timeout::new(delay, flush).forget();
+                NOT_BEFORE.set(browser::now_ms() + f64::from(delay));
+                gloo_timers::callback::Timeout::new(delay, || {
+                    NOT_BEFORE.set(0.0);
+                    flush();
+                })
+                .forget();
             }
         }
     });

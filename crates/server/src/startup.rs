@@ -111,6 +111,8 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         }))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
+        // The widget waits as long as a 429 says; a cross-origin page may read only what is exposed.
+        .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
 
     let api = Router::new()
