@@ -135,7 +135,7 @@ pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecr
     if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS) || claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
         return Err(TokenError::NotYetValid);
     }
-    if claims.iat.is_some_and(|iat| exp - iat > MAX_LIFETIME_SECS) || exp > now + MAX_LIFETIME_SECS + LEEWAY_SECS {
+    if claims.iat.is_some_and(|iat| exp.saturating_sub(iat) > MAX_LIFETIME_SECS) || exp > now + MAX_LIFETIME_SECS + LEEWAY_SECS {
         return Err(TokenError::LifetimeTooLong);
     }
     Ok(own)
@@ -148,4 +148,33 @@ pub fn sign(claims: &serde_json::Value, secret: &TokenSecret) -> String {
     let key = jsonwebtoken::EncodingKey::from_secret(secret.secret.as_bytes());
     // HS256 over JSON values cannot fail to sign; an empty token would be refused anyway.
     key.and_then(|key| jsonwebtoken::encode(&header, claims, &key)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_790_000_000;
+
+    fn secret() -> TokenSecret {
+        TokenSecret { kid: "k".into(), secret: "a-secret-of-thirty-two-bytes-0123".into() }
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_number_line_are_refused_without_overflow() {
+        for (iat, exp) in [(i64::MIN, i64::MAX), (NOW, i64::MAX), (i64::MIN, NOW + 10), (i64::MAX, i64::MIN), (-1, i64::MAX)] {
+            let token = sign(&serde_json::json!({ "aud": "s", "sub": "m", "iat": iat, "exp": exp }), &secret());
+            let verified = verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: true });
+            assert!(verified.is_err(), "iat {iat}, exp {exp}: {verified:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_verifies_under_its_own_rules() {
+        let token = sign(&serde_json::json!({ "aud": "s", "sub": "m", "exp": NOW + 600 }), &secret());
+        assert!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: false }).is_ok());
+        assert_eq!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: true }), Err(TokenError::MissingClaim));
+        assert_eq!(verify::<serde_json::Value>(&token, "other", &[secret()], NOW, Rules { require_iat: false }), Err(TokenError::WrongSite));
+        assert_eq!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW + 700, Rules { require_iat: false }), Err(TokenError::Expired));
+    }
 }
