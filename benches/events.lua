@@ -1,4 +1,6 @@
--- POST /v1/events: a batch of 5 new feedback events each time (unique ids).
+-- POST /v1/events: a batch of 5 new feedback events each time (unique ids), in a session the
+-- server issued (BENCH_SESSION, for the visitor bench-visitor).
+local session = os.getenv("BENCH_SESSION")
 local counter = 0
 local thread_id = math.random(1, 0xffff)
 request = function()
@@ -7,6 +9,6 @@ request = function()
     counter = counter + 1
     events[i] = string.format('{"type":"feedback","id":"%08x-0000-4000-8000-%012x","at":1790000000000,"scale":"csat5","score":4}', thread_id, counter)
   end
-  local body = '{"site":"demo","visitor_id":"bench-visitor","session_id":"00000000-0000-4000-8000-000000000000","events":[' .. table.concat(events, ",") .. "]}"
+  local body = '{"site":"demo","visitor_id":"bench-visitor","session_id":"' .. session .. '","events":[' .. table.concat(events, ",") .. "]}"
   return wrk.format("POST", "/v1/events", { ["Content-Type"] = "text/plain" }, body)
 end

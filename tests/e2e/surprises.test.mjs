@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import jwt from "jsonwebtoken";
 import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 const env = serverAndBrowser();
@@ -107,6 +108,31 @@ test("a coupon gift from staff waits for the next page view and shows its code t
   assert.equal(surprise.code, undefined, "the code is the visitor's, not the page's analytics'");
   await page.screenshot({ path: join(ARTIFACTS, "surprise-coupon.png") });
   assert.deepEqual(await axeViolations(page), [], "coupon revealed");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a proof signed with the npm jsonwebtoken library, as the README shows, earns its gift once", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  // What the shop's backend does when Bob's order is paid (README, "Event proofs").
+  const proof = jwt.sign(
+    { sub: "bob", event: "purchase", value: 64.5, jti: "order-8080" },
+    "demo-secret-not-for-real-visitors",
+    { algorithm: "HS256", audience: "demo", expiresIn: "10m", keyid: "demo" },
+  );
+  const token = sign({ sub: "bob", name: "Bob", aud: "demo", iat: now(), exp: now() + 600 });
+  const thanks = `<!doctype html><body><h1>Thank you for your order</h1>${embed(env.server, { attributes: `member-token="${token}"` })}
+    <script type="module">document.querySelector("moments-widget").track("purchase", { value: 64.5, proof: ${JSON.stringify(proof)} });</script></body>`;
+  await hostPage(page, env.server, "bob-thanks.html", thanks);
+  await widget(page).locator(".gift").waitFor();
+  assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'bob' AND rule = 'big-order'"), "1");
+  assert.equal(env.server.query("SELECT key FROM verified_events WHERE member_id = 'bob'"), "order-8080");
+  // The thank-you page reloaded (or its proof copied): the same order earns nothing more.
+  await page.reload();
+  await widget(page).locator(".badge").waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(env.server.query("SELECT COUNT(*) FROM events WHERE member_id = 'bob' AND type = 'track'"), "1");
+  assert.equal(env.server.query("SELECT COUNT(*) FROM surprises WHERE member_id = 'bob' AND rule = 'big-order'"), "1");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -38,7 +38,7 @@ pub struct VerifiedEvent {
     pub event_id: Option<String>,
 }
 
-/// What one fact, newly reported.
+/// One fact, as it is reported.
 pub struct Fact<'a> {
     pub key: &'a str,
     pub member_id: &'a str,
