@@ -41,18 +41,21 @@ impl FromRequestParts<AppState> for Admin {
         let Some(key) = &state.admin_key else {
             return Err(unauthorized("admin_api_disabled", "this server has no admin key; set MOMENTS_ADMIN_KEY"));
         };
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim);
-        match presented {
+        match bearer(&parts.headers) {
             None => Err(unauthorized("admin_key_missing", "send the admin key as Authorization: Bearer <key>")),
             Some(k) if key.accepts(k) => Ok(Admin),
             Some(_) => Err(unauthorized("admin_key_invalid", "the admin key is wrong")),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {

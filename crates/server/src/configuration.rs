@@ -46,6 +46,8 @@ pub struct ServerSettings {
     /// Proxies (addresses or ranges) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
     pub retention: RetentionSettings,
+    /// A bearer token that reads `/metrics` (the admin key does too); 32 bytes or more.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -116,6 +118,7 @@ impl Default for ServerSettings {
             rate_limit: RateLimitSettings::default(),
             trusted_proxies: Vec::new(),
             retention: RetentionSettings::default(),
+            metrics_token: None,
         }
     }
 }
@@ -345,6 +348,10 @@ impl Settings {
         {
             bail!("admin_key must be at least {MIN_SECRET_BYTES} bytes (it is {}): use a long random string, for example `openssl rand -hex 32`", key.len());
         }
+        if self.server.metrics_token.as_ref().is_some_and(|t| t.len() < MIN_SECRET_BYTES) {
+            bail!("metrics_token must be at least {MIN_SECRET_BYTES} bytes");
+        }
+        crate::db::check_url(&self.server.database_url)?;
         for proxy in &self.server.trusted_proxies {
             Cidr::parse(proxy).context("server.trusted_proxies")?;
         }

@@ -8,7 +8,20 @@ use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+/// Only SQLite URLs (`sqlite://PATH`, `sqlite::memory:`) open here; anything else is refused
+/// by name rather than taken for a file path.
+pub fn check_url(database_url: &str) -> anyhow::Result<()> {
+    match database_url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()) {
+        Some(scheme) if scheme == "sqlite" => Ok(()),
+        Some(scheme) if scheme == "postgres" || scheme == "postgresql" => {
+            anyhow::bail!("database_url {database_url:?}: this version stores its data in SQLite only (sqlite://PATH); PostgreSQL is not supported yet")
+        }
+        _ => anyhow::bail!("database_url {database_url:?}: use sqlite://PATH (the file and its folder are created)"),
+    }
+}
+
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
+    check_url(database_url)?;
     let options = SqliteConnectOptions::from_str(database_url)
         .with_context(|| format!("database_url {database_url:?} is not a SQLite URL"))?
         .create_if_missing(true)
@@ -21,12 +34,23 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(MAX_CONNECTIONS)
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open database {database_url}"))?;
-    sqlx::migrate!("./migrations").run(&pool).await.context("database migrations failed")?;
+    MIGRATOR.run(&pool).await.context("database migrations failed")?;
     Ok(pool)
+}
+
+/// The schema changes this build knows, embedded at compile time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The most database connections one process opens.
+pub const MAX_CONNECTIONS: u32 = 8;
+
+/// How many of the migrations have run on this database.
+pub async fn migrations_applied(db: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(db).await
 }
 
 /// A transaction that will write: it takes SQLite's write lock as it begins, so it waits its

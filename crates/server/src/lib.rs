@@ -15,6 +15,7 @@ pub mod extract;
 pub mod ledger;
 pub mod member_token;
 pub mod members;
+pub mod observe;
 pub mod origin;
 pub mod privacy;
 pub mod proofs;

@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod events;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod session;

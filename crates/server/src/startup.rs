@@ -16,7 +16,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::admin_auth::AdminKey;
 use crate::configuration::{RetentionSettings, ServerSettings, Settings};
@@ -25,11 +24,11 @@ use crate::rate_limit::{BucketKey, Cidr};
 use crate::session_key::SessionKey;
 use crate::error::{self, ApiError};
 use crate::routes::pages::{Pages, serve_page};
-use crate::routes::{admin, events, health, openapi, session, surprises};
+use crate::routes::{admin, events, health, metrics, openapi, session, surprises};
 use crate::sites::Sites;
 use crate::surprises::chance::Chance;
 use crate::state::{AppState, ClientAddress, Limits};
-use crate::{db, demo, retention};
+use crate::{db, demo, observe, retention};
 
 pub struct Application {
     listener: TcpListener,
@@ -76,6 +75,8 @@ impl Application {
             staff: Arc::new(server.staff.clone()),
             limits: Arc::new(limits),
             sign_in: Arc::new(SignInGuard::new()),
+            metrics: Default::default(),
+            metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
         };
         Ok(Self { router: app_with(state, server, extra), listener, public_url, db, retention: server.retention })
     }
@@ -88,15 +89,34 @@ impl Application {
         &self.public_url
     }
 
+    /// Serves until SIGTERM or Ctrl-C: then stops accepting, gives requests in flight up to
+    /// `DRAIN` to finish, and closes the database pool (SQLite checkpoints its WAL).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(retention::run(self.db, self.retention));
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = stopping.clone();
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                tracing::info!("stopping: no new connections; finishing requests in flight");
+                signalled.notify_one();
+            });
+        let served = tokio::select! {
+            served = serve => served,
+            () = async { stopping.notified().await; tokio::time::sleep(DRAIN).await } => {
+                tracing::warn!("requests still in flight after {} s; stopping anyway", DRAIN.as_secs());
+                Ok(())
+            }
+        };
         housekeeping.abort();
+        self.db.close().await;
+        tracing::info!("stopped");
         served
     }
 }
+
+/// How long requests in flight may run on after a stop signal.
+pub const DRAIN: Duration = Duration::from_secs(10);
 
 /// The whole HTTP surface, testable without a socket.
 pub fn app(state: AppState, server: &ServerSettings) -> Router {
@@ -173,10 +193,12 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
     // Health checks are never shed nor limited: a busy server is not a dead one.
     Router::new()
         .route("/healthz", get(health::health))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .merge(router)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
@@ -187,6 +209,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
 
 /// A bug in a handler fails its own request, in our error shape; the server carries on.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    observe::PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
     ApiError::internal(format!("a handler panicked: {message}")).into_response()
 }

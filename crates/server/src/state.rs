@@ -36,6 +36,9 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Bounds password hashing and answers unknown names as slowly as known ones.
     pub sign_in: Arc<SignInGuard>,
+    pub metrics: Arc<crate::observe::Metrics>,
+    /// Lets a Prometheus scraper read `/metrics` without the admin key.
+    pub metrics_token: Option<AdminKey>,
 }
 
 /// The rate limits of the public endpoints and whom to believe about client addresses.

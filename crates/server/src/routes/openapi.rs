@@ -12,6 +12,7 @@ use utoipa::OpenApi;
     ),
     paths(
         super::health::health,
+        super::health::ready,
         super::session::start_session,
         super::events::record_events,
         super::admin::points::add_points,

@@ -51,7 +51,29 @@ pub async fn spawn_app_on(db_path: &std::path::Path, extra_toml: &str) -> TestAp
 pub struct ServerProcess {
     pub url: String,
     child: std::process::Child,
+    /// What it logged to stderr so far, a line each.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _dir: TempDir,
+}
+
+impl ServerProcess {
+    /// Sends `signal` (`TERM`, `KILL`, ...) as an operator or an orchestrator would.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for the process to end, at most `limit`; its exit status, if it ended.
+    pub fn wait_for_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
 }
 
 impl Drop for ServerProcess {
@@ -72,10 +94,14 @@ pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerPr
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
         .args(["--config", config.to_str().unwrap(), "--demo"])
         .env("MOMENTS_RATE_LIMIT", "off")
+        .env("MOMENTS_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (stderr, kept) = (child.stderr.take().unwrap(), log.clone());
+    std::thread::spawn(move || std::io::BufReader::new(stderr).lines().map_while(Result::ok).for_each(|line| kept.lock().unwrap().push(line)));
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let url = lines
         .by_ref()
@@ -84,7 +110,7 @@ pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerPr
         .expect("the second server process started");
     // Keep reading: a closed pipe would fail the server's next print.
     std::thread::spawn(move || lines.for_each(drop));
-    ServerProcess { url, child, _dir: dir }
+    ServerProcess { url, child, log, _dir: dir }
 }
 
 impl TestApp {

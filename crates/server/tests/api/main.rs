@@ -9,6 +9,7 @@ mod feedback;
 mod helpers;
 mod http_errors;
 mod member_tokens;
+mod operations;
 mod pages;
 mod privacy;
 mod rate_limits;
