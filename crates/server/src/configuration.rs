@@ -482,6 +482,9 @@ mod tests {
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\ntiers = [{ name = \"G\", threshold = 0, names = { fr = \"Or\" } }]",
             "[server]\nunknown = 1",
             "[server]\ntrusted_proxies = [\"10.0.0.0/40\"]",
+            "[server]\ndatabase_url = \"postgres://moments@db/moments\"",
+            "[server]\ndatabase_url = \"data/moments.db\"",
+            "[server]\nmetrics_token = \"short\"",
             "[server.rate_limit]\nper_address = { burst = 0, per_second = 1 }",
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.rate_limit]\nper_visitor = { burst = 5, per_second = 0 }",
         ] {
