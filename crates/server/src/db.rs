@@ -20,8 +20,8 @@ pub fn check_url(database_url: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Opens the database (`Settings::check` has vetted the URL with `check_url`) and migrates it.
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
-    check_url(database_url)?;
     let options = SqliteConnectOptions::from_str(database_url)
         .with_context(|| format!("database_url {database_url:?} is not a SQLite URL"))?
         .create_if_missing(true)

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod experiments;
 pub mod extract;
 pub mod ledger;

@@ -43,9 +43,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    fn record(&self, route: String, method: String, status: u16, seconds: f64) {
         let Ok(mut requests) = self.requests.lock() else { return };
-        let series = requests.entry((route.to_owned(), method.to_owned(), status)).or_default();
+        let series = requests.entry((route, method, status)).or_default();
         series.count += 1;
         series.sum += seconds;
         for (bound, bucket) in BUCKETS.iter().zip(series.buckets.iter_mut()) {
@@ -114,7 +114,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     let status = response.status().as_u16();
     span.in_scope(|| tracing::info!(method, route, status, ms = (seconds * 1000.0 * 10.0).round() / 10.0, "answered"));
-    metrics.record(&route, &method, status, seconds);
+    metrics.record(route, method, status, seconds);
     response.headers_mut().insert(REQUEST_ID, id);
     response
 }

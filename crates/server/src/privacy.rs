@@ -143,15 +143,19 @@ pub async fn erase_member(tx: &mut SqliteConnection, site: &str, member: &str) -
     erased.ledger_entries = run(tx, "UPDATE points_ledger SET member_id = ?3 WHERE site = ?1 AND member_id = ?2", site, member, Some(&alias)).await?;
     erased.profile = run(tx, "DELETE FROM members WHERE site = ?1 AND member_id = ?2", site, member, None).await?;
     erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL WHERE site = ?1 AND member_id = ?2", site, member, None).await?;
-    for statement in [
+    for renamed in [
         "UPDATE verified_events SET member_id = ?3 WHERE site = ?1 AND member_id = ?2",
         "UPDATE surprises SET member_id = ?3, recipient = 'm:' || ?3 WHERE site = ?1 AND member_id = ?2",
+    ] {
+        run(tx, renamed, site, member, Some(&alias)).await?;
+    }
+    for unlinked in [
         "UPDATE recovery_cases SET member_id = NULL WHERE site = ?1 AND member_id = ?2",
         "UPDATE assignments SET member_id = NULL WHERE site = ?1 AND member_id = ?2",
         "UPDATE exposures SET member_id = NULL WHERE site = ?1 AND member_id = ?2",
         "UPDATE sessions SET member_id = NULL WHERE site = ?1 AND member_id = ?2",
     ] {
-        run(tx, statement, site, member, statement.contains("?3").then_some(alias.as_str())).await?;
+        run(tx, unlinked, site, member, None).await?;
     }
     Ok(erased)
 }

@@ -3,6 +3,7 @@
 //! per member per cooldown and exactly once per answer. The database enforces both.
 
 use moments_protocol::domain::{SERVER_KEY_PREFIX, Score};
+use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::db::DAY_MS;
@@ -121,4 +122,44 @@ pub async fn resolve(db: &SqlitePool, site: &str, id: i64, note: &str, now: i64)
         .execute(db)
         .await?;
     Ok(resolved.rows_affected() == 1)
+}
+
+/// A case as staff read it, with the comment of the answer that opened it.
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RecoveryCase {
+    pub id: i64,
+    /// The feedback answer that opened it.
+    pub event_id: String,
+    pub visitor_id: String,
+    pub member_id: Option<String>,
+    pub scale: String,
+    pub score: i64,
+    /// The answer's comment, if the visitor left one.
+    pub comment: Option<String>,
+    /// Goodwill points granted with it.
+    pub points: Option<i64>,
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+const SELECT_CASE: &str = "SELECT c.id, c.event_id, c.visitor_id, c.member_id, c.scale, c.score, e.comment, c.points,
+        c.status, c.note, c.created_at, c.resolved_at
+     FROM recovery_cases c LEFT JOIN events e ON e.site = c.site AND e.id = c.event_id";
+
+/// Newest first below `before` (a case id), `status` `open`, `resolved` or both.
+pub async fn cases(db: &SqlitePool, site: &str, status: Option<&str>, before: Option<i64>, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!("{SELECT_CASE} WHERE c.site = ?1 AND c.id < ?2 AND (?3 IS NULL OR c.status = ?3) ORDER BY c.id DESC LIMIT ?4");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(before.unwrap_or(i64::MAX)).bind(status).bind(i64::from(limit)).fetch_all(db).await
+}
+
+/// Open cases first, then the rest, newest first within each.
+pub async fn cases_open_first(db: &SqlitePool, site: &str, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!("{SELECT_CASE} WHERE c.site = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT ?");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(i64::from(limit)).fetch_all(db).await
+}
+
+pub async fn find(db: &SqlitePool, site: &str, id: i64) -> Result<Option<RecoveryCase>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_CASE} WHERE c.site = ? AND c.id = ?"))).bind(site).bind(id).fetch_optional(db).await
 }

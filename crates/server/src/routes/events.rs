@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use moments_protocol::domain::{Score, SessionId, SiteKey, ValidEvent, ValidEventKind, VisitorId};
+use moments_protocol::domain::{SessionId, SiteKey, ValidEvent, ValidEventKind, VisitorId};
 use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
 use moments_protocol::InvalidInput;
@@ -12,6 +12,7 @@ use crate::db::now_ms;
 use crate::surprises::Grounds;
 use crate::surprises::store::Recipient;
 use crate::verified_events::{self, Fact, Source};
+use crate::events::{self, NewEvent};
 use crate::{experiments, proofs, recovery, sessions};
 use crate::sites::Site;
 use crate::error::ApiError;
@@ -99,7 +100,7 @@ async fn record(
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
     let (kind, score, comment) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
-            return add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
+            return events::add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
         }
         ValidEventKind::Track { name, value, proof } => {
             let vouched = match proof {
@@ -118,8 +119,7 @@ async fn record(
         ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str())),
         ValidEventKind::Dismiss => ("dismiss", None, None),
     };
-    let row = StoredEvent { kind, score, comment, ..StoredEvent::new(site, event, from, received_at) };
-    let inserted = store(tx, &row).await?;
+    let inserted = events::insert(tx, &NewEvent { kind, score, comment, ..row(site, event, from, received_at) }).await?;
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
         recovery::open_case(tx, site, &answer, received_at).await?;
@@ -151,8 +151,8 @@ async fn track(
             });
         }
     }
-    let row = StoredEvent { kind: "track", name: Some(name), value, verified_key: vouched, ..StoredEvent::new(site, event, from, received_at) };
-    if !store(tx, &row).await? {
+    let stored = NewEvent { kind: "track", name: Some(name), value, verified_key: vouched, ..row(site, event, from, received_at) };
+    if !events::insert(tx, &stored).await? {
         return Ok(Ok(false));
     }
     let grounds = match vouched {
@@ -164,100 +164,23 @@ async fn track(
     Ok(Ok(true))
 }
 
-/// One row of the events table.
-struct StoredEvent<'a> {
-    site: &'a str,
-    id: &'a str,
-    session_id: &'a str,
-    visitor_id: &'a str,
-    member_id: Option<&'a str>,
-    kind: &'static str,
-    score: Option<Score>,
-    comment: Option<&'a str>,
-    name: Option<&'a str>,
-    value: Option<f64>,
-    verified_key: Option<&'a str>,
-    occurred_at: i64,
-    received_at: i64,
-}
-
-impl<'a> StoredEvent<'a> {
-    fn new(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_at: i64) -> Self {
-        Self {
-            site: &site.settings.key,
-            id: event.id.as_str(),
-            session_id: from.session.as_str(),
-            visitor_id: from.visitor.as_str(),
-            member_id: from.member_id,
-            kind: "",
-            score: None,
-            comment: None,
-            name: None,
-            value: None,
-            verified_key: None,
-            occurred_at: event.at_ms,
-            received_at,
-        }
+/// The row of `event` as `from` sent it; the caller fills in what kind of event it is.
+fn row<'a>(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_at: i64) -> NewEvent<'a> {
+    NewEvent {
+        site: &site.settings.key,
+        id: event.id.as_str(),
+        session_id: from.session.as_str(),
+        visitor_id: from.visitor.as_str(),
+        member_id: from.member_id,
+        kind: "",
+        score: None,
+        comment: None,
+        name: None,
+        value: None,
+        verified_key: None,
+        occurred_at: event.at_ms,
+        received_at,
     }
-}
-
-/// Stores the event unless its id is stored already. True: stored now.
-async fn store(tx: &mut SqliteConnection, e: &StoredEvent<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
-    )
-    .bind(e.site)
-    .bind(e.id)
-    .bind(e.session_id)
-    .bind(e.visitor_id)
-    .bind(e.member_id)
-    .bind(e.kind)
-    .bind(e.score.map(|s| s.scale().name()))
-    .bind(e.score.map(|s| s.value()))
-    .bind(e.comment)
-    .bind(e.name)
-    .bind(e.value)
-    .bind(e.verified_key)
-    .bind(e.occurred_at)
-    .bind(e.received_at)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
-}
-
-/// A comment joins the answer it follows (one row per answer). Sending it again changes
-/// nothing; a different comment for an answer that has one is refused.
-async fn add_comment(
-    tx: &mut SqliteConnection,
-    site: &str,
-    visitor: &str,
-    feedback_id: &str,
-    comment: &str,
-) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
-    let existing: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT comment FROM events WHERE site = ? AND id = ? AND visitor_id = ? AND type = 'feedback'",
-    )
-    .bind(site)
-    .bind(feedback_id)
-    .bind(visitor)
-    .fetch_optional(&mut *tx)
-    .await?;
-    Ok(match existing {
-        None => Err(InvalidInput::new("unknown_feedback", "feedback_id names no answer of this visitor; send the answer first")),
-        Some(Some(stored)) if stored == comment => Ok(false),
-        Some(Some(_)) => Err(InvalidInput::new("comment_exists", "this answer has a comment already")),
-        Some(None) => {
-            sqlx::query("UPDATE events SET comment = ? WHERE site = ? AND id = ? AND comment IS NULL")
-                .bind(comment)
-                .bind(site)
-                .bind(feedback_id)
-                .execute(&mut *tx)
-                .await?;
-            Ok(true)
-        }
-    })
 }
 
 fn parse_event(raw: Value) -> Result<ValidEvent, InvalidInput> {

@@ -165,15 +165,7 @@ async fn should_ask(db: &SqlitePool, site: &Site, visitor: &VisitorId, now: i64)
         return Ok(false);
     }
     let since = now - i64::from(feedback.cooldown_days) * DAY_MS;
-    let answered: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE site = ? AND visitor_id = ? AND type = 'feedback' AND received_at > ?)",
-    )
-    .bind(&site.settings.key)
-    .bind(visitor.as_str())
-    .bind(since)
-    .fetch_one(db)
-    .await?;
-    Ok(!answered)
+    Ok(!crate::events::answered_since(db, &site.settings.key, visitor.as_str(), since).await?)
 }
 
 fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Option<String> {

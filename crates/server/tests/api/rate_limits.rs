@@ -18,6 +18,13 @@ async fn start_session(client: &reqwest::Client, app: &TestApp, visitor: &str) -
     client.post(format!("{}/v1/session", app.url)).header("origin", ORIGIN).json(&body).send().await.unwrap()
 }
 
+/// A session request that says, in `X-Forwarded-For`, which client it comes from.
+async fn forwarded_session(client: &reqwest::Client, app: &TestApp, visitor: &str, forwarded_for: &str) -> reqwest::Response {
+    let body = json!({ "site": SITE, "visitor_id": visitor });
+    let request = client.post(format!("{}/v1/session", app.url)).header("origin", ORIGIN).header("x-forwarded-for", forwarded_for);
+    request.json(&body).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_flood_from_one_address_is_slowed_while_others_are_served() {
     let app = spawn_app_with(SMALL_LIMITS).await;
@@ -62,15 +69,7 @@ async fn the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_pro
     let mut last = 0;
     for n in 0..25 {
         // Each request says it comes from another client: the proxy is trusted, so they count apart.
-        let body = json!({ "site": SITE, "visitor_id": format!("proxied-visitor-{n:03}") });
-        let response = behind_proxy
-            .post(format!("{}/v1/session", app.url))
-            .header("origin", ORIGIN)
-            .header("x-forwarded-for", format!("203.0.113.7, 198.51.100.{n}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = forwarded_session(&behind_proxy, &app, &format!("proxied-visitor-{n:03}"), &format!("203.0.113.7, 198.51.100.{n}")).await;
         last = response.status().as_u16();
         assert_eq!(last, 200, "request {n}");
     }
@@ -78,15 +77,7 @@ async fn the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_pro
     let untrusted = client_from([127, 0, 0, 3]);
     let mut limited = false;
     for n in 0..25 {
-        let body = json!({ "site": SITE, "visitor_id": format!("spoofing-visitor-{n:03}") });
-        let response = untrusted
-            .post(format!("{}/v1/session", app.url))
-            .header("origin", ORIGIN)
-            .header("x-forwarded-for", format!("198.51.100.{n}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = forwarded_session(&untrusted, &app, &format!("spoofing-visitor-{n:03}"), &format!("198.51.100.{n}")).await;
         limited |= response.status() == 429;
     }
     assert!(limited && last == 200, "a spoofed X-Forwarded-For does not escape the limit");

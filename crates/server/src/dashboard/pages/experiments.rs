@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use axum::Form;
@@ -40,13 +39,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Path(site): Path<
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     let experiments = store::list(&state.db, key).await.map_err(db)?;
-    let exposures: HashMap<String, i64> = sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = ? GROUP BY experiment")
-        .bind(key)
-        .fetch_all(&state.db)
-        .await
-        .map_err(db)?
-        .into_iter()
-        .collect();
+    let exposures = store::exposures_by_experiment(&state.db, key).await.map_err(db)?;
     let body = if experiments.is_empty() {
         format!("<p>{}</p>", t.no_experiments)
     } else {
@@ -147,14 +140,7 @@ pub async fn detail(
         body.push_str(&table(&format!("{} {}", t.variant, v.key), &[t.metric, t.value, t.difference, t.p_value, t.beat_control], &rows));
     }
 
-    let daily: HashMap<i64, i64> = sqlx::query_as("SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = ? AND experiment = ? GROUP BY 1")
-        .bind(key)
-        .bind(&e.key)
-        .fetch_all(&state.db)
-        .await
-        .map_err(db)?
-        .into_iter()
-        .collect();
+    let daily = store::exposures_per_day(&state.db, key, &e.key).await.map_err(db)?;
     let first = stored.started_at.unwrap_or(stored.created_at);
     let last = stored.stopped_at.unwrap_or_else(now_ms).max(first);
     let span = days(date_of_ms(first), date_of_ms(last));

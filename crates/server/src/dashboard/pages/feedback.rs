@@ -67,18 +67,6 @@ impl Filter {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Answer {
-    rowid: i64,
-    received_at: i64,
-    scale: String,
-    score: i64,
-    comment: Option<String>,
-    member_id: Option<String>,
-    page_url: Option<String>,
-    variants: Option<String>,
-}
-
 pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(filter): Query<Filter>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, filter.lang.as_deref(), "feedback", &here)?;
@@ -87,28 +75,8 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
     let Ok(q) = filter.query() else {
         return Err(page.bad_range());
     };
-    let answers: Vec<Answer> = sqlx::query_as(
-        "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
-                (SELECT group_concat(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
-                 WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
-         FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
-         WHERE e.site = ?1 AND e.type = 'feedback' AND e.rowid < ?2
-           AND (?3 IS NULL OR e.received_at >= ?3) AND (?4 IS NULL OR e.received_at < ?4)
-           AND (?5 IS NULL OR e.score >= ?5) AND (?6 IS NULL OR e.score <= ?6)
-           AND (?7 IS NULL OR (e.comment IS NOT NULL) = ?7) AND (?8 IS NULL OR e.scale = ?8)
-         ORDER BY e.rowid DESC LIMIT ?9",
-    )
-    .bind(key)
-    .bind(filter.cursor.unwrap_or(i64::MAX))
-    .bind(q.from)
-    .bind(q.to)
-    .bind(q.min_score)
-    .bind(q.max_score)
-    .bind(q.has_comment)
-    .bind(q.scale.as_deref())
-    .bind(PAGE + 1)
-    .fetch_all(&state.db)
-    .await
+    let answers = crate::events::inbox(&state.db, key, &q, filter.cursor, PAGE as u32 + 1)
+        .await
     .map_err(|e| crate::error::ApiError::from(e).into_response())?;
 
     let selected = |value: &str, current: &str| if value == current { " selected" } else { "" };

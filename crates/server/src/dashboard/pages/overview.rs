@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{date_range, day_label, day_start_ms, day_text, days};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
+use crate::dashboard::store::{self, Daily};
 use crate::dashboard::html::{escape, number};
 use crate::dashboard::{PageContext, here};
 use crate::db::{DAY_MS, now_ms};
@@ -18,17 +19,6 @@ pub struct Range {
     pub from: Option<String>,
     pub to: Option<String>,
     pub lang: Option<String>,
-}
-
-/// Per day and scale: answers, their mean, promoters and detractors (NPS).
-#[derive(sqlx::FromRow)]
-struct Daily {
-    day: i64,
-    scale: String,
-    answers: i64,
-    mean: f64,
-    promoters: i64,
-    detractors: i64,
 }
 
 pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
@@ -44,28 +34,8 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
 
-    let daily: Vec<Daily> = sqlx::query_as(
-        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, AVG(score) AS mean,
-                SUM(score >= 9) AS promoters, SUM(score <= 6) AS detractors
-         FROM events WHERE site = ? AND type = 'feedback' AND received_at >= ? AND received_at < ? GROUP BY day, scale",
-    )
-    .bind(key)
-    .bind(start)
-    .bind(end)
-    .fetch_all(&state.db)
-    .await
-    .map_err(db)?;
-    let (given, claimed, points): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND created_at >= ?2 AND created_at < ?3),
-                (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND claimed_at >= ?2 AND claimed_at < ?3),
-                (SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = ?1 AND delta > 0 AND created_at >= ?2 AND created_at < ?3)",
-    )
-    .bind(key)
-    .bind(start)
-    .bind(end)
-    .fetch_one(&state.db)
-    .await
-    .map_err(db)?;
+    let daily = store::daily_answers(&state.db, key, start, end).await.map_err(db)?;
+    let store::Given { given, claimed, points } = store::given(&state.db, key, start, end).await.map_err(db)?;
 
     let by = |scale: &str| -> HashMap<i64, &Daily> { daily.iter().filter(|d| d.scale == scale).map(|d| (d.day, d)).collect() };
     let (csat, nps) = (by("csat5"), by("nps"));

@@ -11,33 +11,14 @@ use crate::dashboard::{PageContext, here};
 use crate::db::now_ms;
 use crate::state::AppState;
 
-#[derive(sqlx::FromRow)]
-struct Case {
-    id: i64,
-    status: String,
-    scale: String,
-    score: i64,
-    comment: Option<String>,
-    member_id: Option<String>,
-    points: Option<i64>,
-    note: Option<String>,
-    created_at: i64,
-}
-
 /// Open cases first, newest first within each.
 pub async fn cases(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(q): Query<Lang>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "recovery", &here)?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
-    let cases: Vec<Case> = sqlx::query_as(
-        "SELECT c.id, c.status, c.scale, c.score, e.comment, c.member_id, c.points, c.note, c.created_at
-         FROM recovery_cases AS c LEFT JOIN events AS e ON e.site = c.site AND e.id = c.event_id
-         WHERE c.site = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT 200",
-    )
-    .bind(key)
-    .fetch_all(&state.db)
-    .await
+    let cases = crate::recovery::cases_open_first(&state.db, key, 200)
+        .await
     .map_err(|e| crate::error::ApiError::from(e).into_response())?;
     let csrf = escape(&staff.csrf);
     let rows: Vec<Vec<String>> = cases

@@ -5,53 +5,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::{ErrorBody, Scale};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::admin_auth::Admin;
 use crate::csv;
+pub use crate::events::{FeedbackItem, FeedbackQuery};
+use crate::events;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Rows per database read while a CSV export streams.
 const CSV_CHUNK: u32 = 500;
-
-#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FeedbackQuery {
-    /// Received at or after this time (ms since the Unix epoch).
-    pub from: Option<i64>,
-    /// Received before this time (ms since the Unix epoch).
-    pub to: Option<i64>,
-    pub min_score: Option<i64>,
-    pub max_score: Option<i64>,
-    /// Only answers with (true) or without (false) a comment.
-    pub has_comment: Option<bool>,
-    /// `csat5`, `nps` or `thumbs`.
-    pub scale: Option<String>,
-    /// Page size, 1 to 100 (default 20); CSV exports ignore it and send everything.
-    pub limit: Option<u32>,
-    /// A previous page's `next_cursor`.
-    pub cursor: Option<i64>,
-    /// `csv` streams every matching answer as CSV instead of a JSON page.
-    pub format: Option<String>,
-}
-
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct FeedbackItem {
-    #[serde(skip)]
-    pub rowid: i64,
-    pub id: String,
-    pub session_id: String,
-    pub visitor_id: String,
-    pub member_id: Option<String>,
-    pub scale: String,
-    pub score: i64,
-    pub comment: Option<String>,
-    /// By the visitor's clock.
-    pub occurred_at: i64,
-    pub received_at: i64,
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeedbackPage {
@@ -90,35 +55,13 @@ pub async fn list_feedback(
     match filter.format.as_deref() {
         None | Some("json") => {
             let limit = super::page_limit(filter.limit)?;
-            let rows = page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
+            let rows = events::feedback_page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
             let (items, next_cursor) = super::split_page(rows, limit, |i| i.rowid);
             Ok(Json(FeedbackPage { items, next_cursor }).into_response())
         }
         Some("csv") => Ok(csv_export(state.db.clone(), site, filter)),
         Some(other) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", format!("format {other:?} is not json or csv"))),
     }
-}
-
-async fn page(db: &SqlitePool, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT rowid, id, session_id, visitor_id, member_id, scale, score, comment, occurred_at, received_at FROM events
-         WHERE site = ?1 AND type = 'feedback' AND rowid < ?2
-           AND (?3 IS NULL OR received_at >= ?3) AND (?4 IS NULL OR received_at < ?4)
-           AND (?5 IS NULL OR score >= ?5) AND (?6 IS NULL OR score <= ?6)
-           AND (?7 IS NULL OR (comment IS NOT NULL) = ?7) AND (?8 IS NULL OR scale = ?8)
-         ORDER BY rowid DESC LIMIT ?9",
-    )
-    .bind(site)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.min_score)
-    .bind(f.max_score)
-    .bind(f.has_comment)
-    .bind(f.scale.as_deref())
-    .bind(i64::from(limit))
-    .fetch_all(db)
-    .await
 }
 
 /// Streams the export a chunk at a time, so a large site's history never sits in memory.
@@ -129,7 +72,7 @@ pub fn csv_export(db: SqlitePool, site: String, filter: FeedbackQuery) -> Respon
         let (db, site, filter) = (db.clone(), site.clone(), filter.clone());
         async move {
             let before = cursor?;
-            match page(&db, &site, &filter, before, CSV_CHUNK).await {
+            match events::feedback_page(&db, &site, &filter, before, CSV_CHUNK).await {
                 Ok(items) if items.is_empty() => None,
                 Ok(items) => {
                     let next = (items.len() == CSV_CHUNK as usize).then(|| items.last().map(|i| i.rowid));

@@ -56,6 +56,18 @@ async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Js
     }
 }
 
+/// Erases the subject in one transaction: all of it or, on a failure, none.
+async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Json<Erasure>, ApiError> {
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (erased, id) = match subject {
+        Subject::Member(id) => (privacy::erase_member(&mut tx, site, id).await?, id),
+        Subject::Visitor(id) => (privacy::erase_visitor(&mut tx, site, id).await?, id),
+    };
+    tx.commit().await?;
+    tracing::info!(site, "erased on request");
+    Ok(Json(Erasure { site: site.to_owned(), id: id.to_owned(), erased }))
+}
+
 /// Everything stored about a member: profile, ledger, answers and comments, events, gifts,
 /// experiment assignments, recovery cases, page views and the browsers they used.
 #[utoipa::path(
@@ -106,11 +118,7 @@ pub async fn export_visitor(_: Admin, State(state): State<AppState>, path: Resul
 )]
 pub async fn erase_member(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Erasure>, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let erased = privacy::erase_member(&mut tx, &site.settings.key, member.as_str()).await?;
-    tx.commit().await?;
-    tracing::info!(site = %site.settings.key, "a member was erased");
-    Ok(Json(Erasure { site: site.settings.key.clone(), id: member.as_str().to_owned(), erased }))
+    erase(&state, &site.settings.key, Subject::Member(member.as_str())).await
 }
 
 /// Erases a browser: its page views go; its answers stay, anonymous and without comments.
@@ -127,8 +135,5 @@ pub async fn erase_member(_: Admin, State(state): State<AppState>, path: Result<
 )]
 pub async fn erase_visitor(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Erasure>, ApiError> {
     let (site, visitor) = site_and_visitor(&state, path)?;
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let erased = privacy::erase_visitor(&mut tx, &site.settings.key, visitor.as_str()).await?;
-    tx.commit().await?;
-    Ok(Json(Erasure { site: site.settings.key.clone(), id: visitor.as_str().to_owned(), erased }))
+    erase(&state, &site.settings.key, Subject::Visitor(visitor.as_str())).await
 }

@@ -4,12 +4,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use crate::admin_auth::Admin;
 use crate::db::now_ms;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::recovery;
+pub use crate::recovery::RecoveryCase;
 use crate::state::AppState;
 
 /// Longest resolution note, in characters.
@@ -24,25 +25,6 @@ pub struct CaseQuery {
     pub cursor: Option<i64>,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct RecoveryCase {
-    pub id: i64,
-    /// The feedback answer that opened it.
-    pub event_id: String,
-    pub visitor_id: String,
-    pub member_id: Option<String>,
-    pub scale: String,
-    pub score: i64,
-    /// The answer's comment, if the visitor left one.
-    pub comment: Option<String>,
-    /// Goodwill points granted with it.
-    pub points: Option<i64>,
-    pub status: String,
-    pub note: Option<String>,
-    pub created_at: i64,
-    pub resolved_at: Option<i64>,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecoveryPage {
     pub items: Vec<RecoveryCase>,
@@ -54,10 +36,6 @@ pub struct Resolution {
     /// What was done; staff read it later.
     pub note: String,
 }
-
-const SELECT_CASE: &str = "SELECT c.id, c.event_id, c.visitor_id, c.member_id, c.scale, c.score, e.comment, c.points,
-        c.status, c.note, c.created_at, c.resolved_at
-     FROM recovery_cases c LEFT JOIN events e ON e.site = c.site AND e.id = c.event_id";
 
 /// The site's recovery cases, newest first.
 #[utoipa::path(
@@ -84,14 +62,7 @@ pub async fn list_cases(
     if let Some(status) = query.status.as_deref().filter(|s| !matches!(*s, "open" | "resolved")) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_status", format!("status {status:?} is not open or resolved")));
     }
-    let sql = format!("{SELECT_CASE} WHERE c.site = ?1 AND c.id < ?2 AND (?3 IS NULL OR c.status = ?3) ORDER BY c.id DESC LIMIT ?4");
-    let rows: Vec<RecoveryCase> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&site.settings.key)
-        .bind(query.cursor.unwrap_or(i64::MAX))
-        .bind(query.status.as_deref())
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&state.db)
-        .await?;
+    let rows = recovery::cases(&state.db, &site.settings.key, query.status.as_deref(), query.cursor, limit + 1).await?;
     let (items, next_cursor) = super::split_page(rows, limit, |c| c.id);
     Ok(Json(RecoveryPage { items, next_cursor }))
 }
@@ -125,20 +96,12 @@ pub async fn resolve_case(
     if note.chars().count() > MAX_NOTE_LEN {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "note_too_long", format!("a note is at most {MAX_NOTE_LEN} characters")));
     }
-    crate::recovery::resolve(&state.db, site, id, note, now_ms()).await?;
-    let case = find(&state.db, site, id)
+    recovery::resolve(&state.db, site, id, note, now_ms()).await?;
+    let case = recovery::find(&state.db, site, id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "case_not_found", format!("site {site} has no recovery case {id}")))?;
     if case.note.as_deref() != Some(note) {
         return Err(ApiError::new(StatusCode::CONFLICT, "case_already_resolved", "this case was resolved before, with another note"));
     }
     Ok(Json(case))
-}
-
-async fn find(db: &SqlitePool, site: &str, id: i64) -> Result<Option<RecoveryCase>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_CASE} WHERE c.site = ? AND c.id = ?")))
-        .bind(site)
-        .bind(id)
-        .fetch_optional(db)
-        .await
 }

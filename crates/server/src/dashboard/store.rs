@@ -1,0 +1,52 @@
+//! The dashboard's reads that belong to no one feature: the overview's sums over a range of
+//! days (`start` inclusive, `end` exclusive, in ms since the Unix epoch).
+
+use sqlx::SqlitePool;
+
+/// Per UTC day and scale: answers, their mean, promoters and detractors (NPS).
+#[derive(sqlx::FromRow)]
+pub struct Daily {
+    pub day: i64,
+    pub scale: String,
+    pub answers: i64,
+    pub mean: f64,
+    pub promoters: i64,
+    pub detractors: i64,
+}
+
+pub async fn daily_answers(db: &SqlitePool, site: &str, start: i64, end: i64) -> Result<Vec<Daily>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, AVG(score) AS mean,
+                SUM(score >= 9) AS promoters, SUM(score <= 6) AS detractors
+         FROM events WHERE site = ? AND type = 'feedback' AND received_at >= ? AND received_at < ? GROUP BY day, scale",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}
+
+/// What the program gave in the range.
+#[derive(sqlx::FromRow)]
+pub struct Given {
+    /// Surprises given.
+    pub given: i64,
+    /// Surprises opened.
+    pub claimed: i64,
+    /// Points credited (every positive ledger entry).
+    pub points: i64,
+}
+
+pub async fn given(db: &SqlitePool, site: &str, start: i64, end: i64) -> Result<Given, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND created_at >= ?2 AND created_at < ?3) AS given,
+                (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND claimed_at >= ?2 AND claimed_at < ?3) AS claimed,
+                (SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = ?1 AND delta > 0 AND created_at >= ?2 AND created_at < ?3) AS points",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,192 @@
+//! Answers, comments, dismissals and tracked events in the database: one row per client-made
+//! event id, and the reads of them the API, the dashboard and the feedback cooldown need.
+
+use moments_protocol::InvalidInput;
+use moments_protocol::domain::Score;
+use serde::{Deserialize, Serialize};
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+/// One row of the events table, as a batch writes it.
+pub struct NewEvent<'a> {
+    pub site: &'a str,
+    pub id: &'a str,
+    pub session_id: &'a str,
+    pub visitor_id: &'a str,
+    pub member_id: Option<&'a str>,
+    /// `feedback`, `dismiss` or `track`.
+    pub kind: &'static str,
+    pub score: Option<Score>,
+    pub comment: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub value: Option<f64>,
+    /// The fact a tracked event's proof vouched for.
+    pub verified_key: Option<&'a str>,
+    pub occurred_at: i64,
+    pub received_at: i64,
+}
+
+/// Stores the event unless its id is stored already. True: stored now.
+pub async fn insert(tx: &mut SqliteConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
+    )
+    .bind(e.site)
+    .bind(e.id)
+    .bind(e.session_id)
+    .bind(e.visitor_id)
+    .bind(e.member_id)
+    .bind(e.kind)
+    .bind(e.score.map(|s| s.scale().name()))
+    .bind(e.score.map(|s| s.value()))
+    .bind(e.comment)
+    .bind(e.name)
+    .bind(e.value)
+    .bind(e.verified_key)
+    .bind(e.occurred_at)
+    .bind(e.received_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// A comment joins the answer it follows (one row per answer). Sending it again changes
+/// nothing; a different comment for an answer that has one is refused.
+pub async fn add_comment(
+    tx: &mut SqliteConnection,
+    site: &str,
+    visitor: &str,
+    feedback_id: &str,
+    comment: &str,
+) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
+    let existing: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT comment FROM events WHERE site = ? AND id = ? AND visitor_id = ? AND type = 'feedback'",
+    )
+    .bind(site)
+    .bind(feedback_id)
+    .bind(visitor)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(match existing {
+        None => Err(InvalidInput::new("unknown_feedback", "feedback_id names no answer of this visitor; send the answer first")),
+        Some(Some(stored)) if stored == comment => Ok(false),
+        Some(Some(_)) => Err(InvalidInput::new("comment_exists", "this answer has a comment already")),
+        Some(None) => {
+            sqlx::query("UPDATE events SET comment = ? WHERE site = ? AND id = ? AND comment IS NULL")
+                .bind(comment)
+                .bind(site)
+                .bind(feedback_id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
+        }
+    })
+}
+
+/// Whether the visitor answered after `since` (the feedback cooldown).
+pub async fn answered_since(db: impl SqliteExecutor<'_>, site: &str, visitor: &str, since: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE site = ? AND visitor_id = ? AND type = 'feedback' AND received_at > ?)")
+        .bind(site)
+        .bind(visitor)
+        .bind(since)
+        .fetch_one(db)
+        .await
+}
+
+/// Which answers to read: every field narrows, absent ones do not.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedbackQuery {
+    /// Received at or after this time (ms since the Unix epoch).
+    pub from: Option<i64>,
+    /// Received before this time (ms since the Unix epoch).
+    pub to: Option<i64>,
+    pub min_score: Option<i64>,
+    pub max_score: Option<i64>,
+    /// Only answers with (true) or without (false) a comment.
+    pub has_comment: Option<bool>,
+    /// `csat5`, `nps` or `thumbs`.
+    pub scale: Option<String>,
+    /// Page size, 1 to 100 (default 20); CSV exports ignore it and send everything.
+    pub limit: Option<u32>,
+    /// A previous page's `next_cursor`.
+    pub cursor: Option<i64>,
+    /// `csv` streams every matching answer as CSV instead of a JSON page.
+    pub format: Option<String>,
+}
+
+/// The filter of `FeedbackQuery` on events `e` (`?1` the site, `?2` the cursor, `?3`..`?8`
+/// the filter's fields), shared by the API's pages and the dashboard's inbox.
+const FEEDBACK_FILTER: &str = "e.site = ?1 AND e.type = 'feedback' AND e.rowid < ?2
+    AND (?3 IS NULL OR e.received_at >= ?3) AND (?4 IS NULL OR e.received_at < ?4)
+    AND (?5 IS NULL OR e.score >= ?5) AND (?6 IS NULL OR e.score <= ?6)
+    AND (?7 IS NULL OR (e.comment IS NOT NULL) = ?7) AND (?8 IS NULL OR e.scale = ?8)";
+
+fn filtered<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments>,
+    site: &'q str,
+    f: &'q FeedbackQuery,
+    before: Option<i64>,
+    limit: u32,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(site)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.min_score)
+        .bind(f.max_score)
+        .bind(f.has_comment)
+        .bind(f.scale.as_deref())
+        .bind(i64::from(limit))
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FeedbackItem {
+    #[serde(skip)]
+    pub rowid: i64,
+    pub id: String,
+    pub session_id: String,
+    pub visitor_id: String,
+    pub member_id: Option<String>,
+    pub scale: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    /// By the visitor's clock.
+    pub occurred_at: i64,
+    pub received_at: i64,
+}
+
+/// Answers newest first, below `before` (a row id), at most `limit`.
+pub async fn feedback_page(db: impl SqliteExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
+    let sql = format!(
+        "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.occurred_at, e.received_at
+         FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT ?9"
+    );
+    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
+}
+
+/// An answer as the dashboard's inbox shows it: with its page and the variants seen before it.
+#[derive(sqlx::FromRow)]
+pub struct InboxAnswer {
+    pub rowid: i64,
+    pub received_at: i64,
+    pub scale: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    pub member_id: Option<String>,
+    pub page_url: Option<String>,
+    pub variants: Option<String>,
+}
+
+pub async fn inbox(db: impl SqliteExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<InboxAnswer>, sqlx::Error> {
+    let sql = format!(
+        "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
+                (SELECT group_concat(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
+                 WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
+         FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
+         WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT ?9"
+    );
+    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
+}
