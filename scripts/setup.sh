@@ -19,6 +19,8 @@ missing_packages=()
 for tool in chromium:chromium chromedriver:chromium-driver sqlite3:sqlite3 brotli:brotli; do
   command -v "${tool%%:*}" >/dev/null || missing_packages+=("${tool##*:}")
 done
+# PostgreSQL's server: the integration suite runs a second time on a throwaway cluster.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing_packages+=(postgresql)
 # A CJK font, so the zh-CN and zh-TW screenshots of the tests show text, not boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing_packages+=(fonts-wqy-zenhei)
 if ((${#missing_packages[@]})); then

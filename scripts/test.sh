@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, then runs every test: native (protocol, server against real
-# SQLite), schemathesis against the server's OpenAPI document, the widget in headless
+# SQLite, then the server's suite against a real PostgreSQL), schemathesis against the server's OpenAPI document, the widget in headless
 # Chromium, and end to end (real server, release widget, Chromium). `.ci/run` calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +12,14 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "release widget build"
 scripts/build-widget.sh
 
-step "native tests: cargo test --workspace"
+step "native tests: cargo test --workspace (the server's integration suite on SQLite)"
 cargo test --workspace --locked
+
+step "the server's integration suite again, on PostgreSQL"
+if [ -z "${MOMENTS_TEST_POSTGRES_URL:-}" ]; then
+  source scripts/postgres-cluster.sh
+fi
+MOMENTS_TEST_DATABASE=postgres cargo test -p moments-server --test api --locked
 
 step "schemathesis: the server against its own /openapi.json"
 .venv/bin/python tests/schemathesis/run.py "${CARGO_TARGET_DIR:-target}/debug/moments-server" 30

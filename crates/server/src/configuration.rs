@@ -482,7 +482,7 @@ mod tests {
             "[[sites]]\nkey = \"a\"\nallowed_origins = []\ntiers = [{ name = \"G\", threshold = 0, names = { fr = \"Or\" } }]",
             "[server]\nunknown = 1",
             "[server]\ntrusted_proxies = [\"10.0.0.0/40\"]",
-            "[server]\ndatabase_url = \"postgres://moments@db/moments\"",
+            "[server]\ndatabase_url = \"mysql://moments@db/moments\"",
             "[server]\ndatabase_url = \"data/moments.db\"",
             "[server]\nmetrics_token = \"short\"",
             "[server.rate_limit]\nper_address = { burst = 0, per_second = 1 }",

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use moments_protocol::domain::{MemberId, PointsChange};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::configuration::{Settings, SiteSettings};
 use crate::db::now_ms;
@@ -34,7 +34,7 @@ type SeedMember = (&'static str, &'static str, &'static [(i64, &'static str)]);
 /// Seeds members and their points. Safe to run at every start: the ledger's idempotency keys
 /// make a second run change nothing. Seeded members have been congratulated on their tier
 /// already, so the demo opens on the greeting; award points to see a tier-up.
-pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
+pub async fn seed(db: &AnyPool) -> anyhow::Result<()> {
     let now = now_ms();
     let members: [SeedMember; 2] = [
         (SHOP_MEMBER, "Alice", &[(1000, "Welcome bonus"), (300, "Order #1042"), (-60, "Redeemed: free shipping")]),
@@ -51,12 +51,7 @@ pub async fn seed(db: &SqlitePool) -> anyhow::Result<()> {
         let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
         if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {
             // Only on first seeding: a later tier-up must still be celebrated after a restart.
-            sqlx::query("UPDATE members SET celebrated_threshold = ? WHERE site = ? AND member_id = ? AND celebrated_threshold IS NULL")
-                .bind(tier.threshold)
-                .bind(SITE)
-                .bind(id)
-                .execute(db)
-                .await?;
+            members::mark_celebrated(db, SITE, id, tier.threshold).await?;
         }
     }
     Ok(())

@@ -54,6 +54,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
         let mut response = (self.status, Json(body)).into_response();
+        if self.code == crate::conflict_retry::CODE {
+            response.extensions_mut().insert(crate::conflict_retry::Conflict);
+        }
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
         }
@@ -63,6 +66,9 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_conflict(&error) {
+            return crate::conflict_retry::conflict_error();
+        }
         Self::internal(error)
     }
 }

@@ -4,7 +4,7 @@
 use moments_protocol::InvalidInput;
 use moments_protocol::domain::Score;
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{AnyConnection, AnyExecutor};
 
 /// One row of the events table, as a batch writes it.
 pub struct NewEvent<'a> {
@@ -26,10 +26,10 @@ pub struct NewEvent<'a> {
 }
 
 /// Stores the event unless its id is stored already. True: stored now.
-pub async fn insert(tx: &mut SqliteConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
+pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (site, id) DO NOTHING",
     )
     .bind(e.site)
     .bind(e.id)
@@ -38,13 +38,14 @@ pub async fn insert(tx: &mut SqliteConnection, e: &NewEvent<'_>) -> Result<bool,
     .bind(e.member_id)
     .bind(e.kind)
     .bind(e.score.map(|s| s.scale().name()))
-    .bind(e.score.map(|s| s.value()))
+    .bind(e.score.map(|s| i64::from(s.value())))
     .bind(e.comment)
     .bind(e.name)
     .bind(e.value)
     .bind(e.verified_key)
     .bind(e.occurred_at)
     .bind(e.received_at)
+    .persistent(crate::db::may_keep_prepared(tx, &[e.value]))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -54,14 +55,14 @@ pub async fn insert(tx: &mut SqliteConnection, e: &NewEvent<'_>) -> Result<bool,
 /// A comment joins the answer it follows (one row per answer). Sending it again changes
 /// nothing; a different comment for an answer that has one is refused.
 pub async fn add_comment(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     site: &str,
     visitor: &str,
     feedback_id: &str,
     comment: &str,
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
     let existing: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT comment FROM events WHERE site = ? AND id = ? AND visitor_id = ? AND type = 'feedback'",
+        "SELECT comment FROM events WHERE site = $1 AND id = $2 AND visitor_id = $3 AND type = 'feedback'",
     )
     .bind(site)
     .bind(feedback_id)
@@ -73,7 +74,7 @@ pub async fn add_comment(
         Some(Some(stored)) if stored == comment => Ok(false),
         Some(Some(_)) => Err(InvalidInput::new("comment_exists", "this answer has a comment already")),
         Some(None) => {
-            sqlx::query("UPDATE events SET comment = ? WHERE site = ? AND id = ? AND comment IS NULL")
+            sqlx::query("UPDATE events SET comment = $1 WHERE site = $2 AND id = $3 AND comment IS NULL")
                 .bind(comment)
                 .bind(site)
                 .bind(feedback_id)
@@ -85,13 +86,14 @@ pub async fn add_comment(
 }
 
 /// Whether the visitor answered after `since` (the feedback cooldown).
-pub async fn answered_since(db: impl SqliteExecutor<'_>, site: &str, visitor: &str, since: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE site = ? AND visitor_id = ? AND type = 'feedback' AND received_at > ?)")
+pub async fn answered_since(db: impl AnyExecutor<'_>, site: &str, visitor: &str, since: i64) -> Result<bool, sqlx::Error> {
+    let answered: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE site = $1 AND visitor_id = $2 AND type = 'feedback' AND received_at > $3 LIMIT 1")
         .bind(site)
         .bind(visitor)
         .bind(since)
-        .fetch_one(db)
-        .await
+        .fetch_optional(db)
+        .await?;
+    Ok(answered.is_some())
 }
 
 /// Which answers to read: every field narrows, absent ones do not.
@@ -116,20 +118,20 @@ pub struct FeedbackQuery {
     pub format: Option<String>,
 }
 
-/// The filter of `FeedbackQuery` on events `e` (`?1` the site, `?2` the cursor, `?3`..`?8`
+/// The filter of `FeedbackQuery` on events `e` (`$1` the site, `$2` the cursor, `$3`..`$8`
 /// the filter's fields), shared by the API's pages and the dashboard's inbox.
-const FEEDBACK_FILTER: &str = "e.site = ?1 AND e.type = 'feedback' AND e.rowid < ?2
-    AND (?3 IS NULL OR e.received_at >= ?3) AND (?4 IS NULL OR e.received_at < ?4)
-    AND (?5 IS NULL OR e.score >= ?5) AND (?6 IS NULL OR e.score <= ?6)
-    AND (?7 IS NULL OR (e.comment IS NOT NULL) = ?7) AND (?8 IS NULL OR e.scale = ?8)";
+const FEEDBACK_FILTER: &str = "e.site = $1 AND e.type = 'feedback' AND e.rowid < $2
+    AND ($3 IS NULL OR e.received_at >= $3) AND ($4 IS NULL OR e.received_at < $4)
+    AND ($5 IS NULL OR e.score >= $5) AND ($6 IS NULL OR e.score <= $6)
+    AND ($7 IS NULL OR (e.comment IS NOT NULL) = $7) AND ($8 IS NULL OR e.scale = $8)";
 
 fn filtered<'q, O>(
-    query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments>,
+    query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
     site: &'q str,
     f: &'q FeedbackQuery,
     before: Option<i64>,
     limit: u32,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments> {
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
     query
         .bind(site)
         .bind(before.unwrap_or(i64::MAX))
@@ -159,10 +161,10 @@ pub struct FeedbackItem {
 }
 
 /// Answers newest first, below `before` (a row id), at most `limit`.
-pub async fn feedback_page(db: impl SqliteExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
+pub async fn feedback_page(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
     let sql = format!(
         "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.occurred_at, e.received_at
-         FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT ?9"
+         FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
     filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
 }
@@ -180,13 +182,13 @@ pub struct InboxAnswer {
     pub variants: Option<String>,
 }
 
-pub async fn inbox(db: impl SqliteExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<InboxAnswer>, sqlx::Error> {
+pub async fn inbox(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<InboxAnswer>, sqlx::Error> {
     let sql = format!(
         "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
-                (SELECT group_concat(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
+                (SELECT string_agg(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
                  WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
          FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
-         WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT ?9"
+         WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
     filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
 }

@@ -8,7 +8,7 @@ pub mod store;
 
 use moments_protocol::Locale;
 use moments_protocol::wire::{ExperimentAssignment, Slot};
-use sqlx::SqlitePool;
+use sqlx::AnyConnection;
 
 use crate::sites::Site;
 
@@ -74,7 +74,7 @@ pub struct Decided {
 /// The message an experiment gives this visitor in `slot`: their variant while it runs (or
 /// nothing, outside its coverage), the shipped variant once stopped; `None`: the default text.
 pub async fn message(
-    db: &SqlitePool,
+    conn: &mut AnyConnection,
     site: &Site,
     slot: Slot,
     visitor: &str,
@@ -84,10 +84,10 @@ pub async fn message(
     now: i64,
 ) -> Result<Option<Decided>, sqlx::Error> {
     let key = site.settings.key.as_str();
-    let Some(stored) = store::deciding(db, key, slot).await? else { return Ok(None) };
+    let Some(stored) = store::deciding(&mut *conn, key, slot).await? else { return Ok(None) };
     let e = stored.experiment();
     let (variant, assignment) = if stored.status == "running" {
-        let Some(variant) = assignment::assign(&mut *db.acquire().await?, key, &e, visitor, member, now).await? else { return Ok(None) };
+        let Some(variant) = assignment::assign(conn, key, &e, visitor, member, now).await? else { return Ok(None) };
         let assignment = ExperimentAssignment { experiment: e.key.clone(), variant: variant.clone(), slot };
         (variant, Some(assignment))
     } else {

@@ -41,13 +41,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+pub fn body_too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("bodies are limited to {} bytes", moments_protocol::limits::MAX_BODY_BYTES))
+}
+
 fn body_error(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("bodies are limited to {} bytes", moments_protocol::limits::MAX_BODY_BYTES),
-        )
+        body_too_large()
     } else {
         ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", rejection.body_text())
     }

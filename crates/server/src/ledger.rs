@@ -5,7 +5,7 @@
 use moments_protocol::domain::{MemberId, PointsChange};
 use moments_protocol::wire::LedgerEntry;
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::{AnyConnection, AnyExecutor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
@@ -50,10 +50,10 @@ pub enum AppendError {
     Database(#[from] sqlx::Error),
 }
 
-pub async fn standing(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> Result<Standing, sqlx::Error> {
+pub async fn standing(db: impl AnyExecutor<'_>, site: &str, member: &str) -> Result<Standing, sqlx::Error> {
     let (balance, lifetime): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(delta), 0), COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0)
-         FROM points_ledger WHERE site = ? AND member_id = ?",
+        "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0) AS BIGINT)
+         FROM points_ledger WHERE site = $1 AND member_id = $2",
     )
     .bind(site)
     .bind(member)
@@ -64,7 +64,7 @@ pub async fn standing(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> 
 
 /// Newest first; `before` (an entry id) continues a previous page.
 pub async fn entries(
-    db: &SqlitePool,
+    db: impl AnyExecutor<'_>,
     site: &str,
     member: &str,
     limit: u32,
@@ -72,7 +72,7 @@ pub async fn entries(
 ) -> Result<Vec<StoredEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, delta, reason, idempotency_key, created_at, balance_after FROM points_ledger
-         WHERE site = ? AND member_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+         WHERE site = $1 AND member_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4",
     )
     .bind(site)
     .bind(member)
@@ -86,7 +86,7 @@ pub async fn entries(
 /// take the balance below zero. One statement, so SQLite's write lock makes the balance check
 /// and the insert one step: two racing redemptions cannot both pass.
 pub async fn append(
-    db: &mut SqliteConnection,
+    db: &mut AnyConnection,
     site: &str,
     member: &MemberId,
     change: &PointsChange,
@@ -94,9 +94,9 @@ pub async fn append(
 ) -> Result<Appended, AppendError> {
     let inserted: Option<StoredEntry> = sqlx::query_as(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, COALESCE(SUM(delta), 0) + ?3
-         FROM points_ledger WHERE site = ?1 AND member_id = ?2
-         HAVING COALESCE(SUM(delta), 0) + ?3 >= 0
+         SELECT $1, $2, $3, $4, $5, $6, COALESCE(SUM(delta), 0) + $3
+         FROM points_ledger WHERE site = $1 AND member_id = $2
+         HAVING COALESCE(SUM(delta), 0) + $3 >= 0
          ON CONFLICT (site, member_id, idempotency_key) DO NOTHING
          RETURNING id, delta, reason, idempotency_key, created_at, balance_after",
     )
@@ -113,7 +113,7 @@ pub async fn append(
     }
     let earlier: Option<StoredEntry> = sqlx::query_as(
         "SELECT id, delta, reason, idempotency_key, created_at, balance_after FROM points_ledger
-         WHERE site = ? AND member_id = ? AND idempotency_key = ?",
+         WHERE site = $1 AND member_id = $2 AND idempotency_key = $3",
     )
     .bind(site)
     .bind(member.as_str())

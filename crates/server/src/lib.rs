@@ -5,6 +5,7 @@ compile_error!("the server must unwind, so a panic fails one request and not the
 
 pub mod admin_auth;
 pub mod configuration;
+pub mod conflict_retry;
 pub mod csv;
 pub mod dashboard;
 pub mod db;

@@ -3,7 +3,7 @@
 use moments_protocol::Locale;
 use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
 use moments_protocol::wire::MemberSummary;
-use sqlx::{SqliteExecutor, SqlitePool};
+use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::ledger;
 use crate::sites::Site;
@@ -18,18 +18,18 @@ pub struct Profile<'a> {
 /// Records that `member` exists (first sight) or was seen again; keeps known details the
 /// profile does not repeat.
 pub async fn upsert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     site: &str,
     member: &str,
     profile: Profile<'_>,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO members (site, member_id, name, birthday, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO members (site, member_id, name, birthday, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (site, member_id) DO UPDATE SET
-            name = COALESCE(excluded.name, name),
-            birthday = COALESCE(excluded.birthday, birthday),
-            last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+            name = COALESCE(excluded.name, members.name),
+            birthday = COALESCE(excluded.birthday, members.birthday),
+            last_seen_at = CASE WHEN excluded.last_seen_at > members.last_seen_at THEN excluded.last_seen_at ELSE members.last_seen_at END",
     )
     .bind(site)
     .bind(member)
@@ -43,8 +43,8 @@ pub async fn upsert(
 }
 
 /// The member's display name, if they exist on the site.
-pub async fn find(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> Result<Option<Option<String>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM members WHERE site = ? AND member_id = ?")
+pub async fn find(db: impl AnyExecutor<'_>, site: &str, member: &str) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM members WHERE site = $1 AND member_id = $2")
         .bind(site)
         .bind(member)
         .fetch_optional(db)
@@ -54,15 +54,15 @@ pub async fn find(db: impl SqliteExecutor<'_>, site: &str, member: &str) -> Resu
 /// Marks the member as congratulated on the tier starting at `threshold`. True for exactly one
 /// caller per tier-up, however many sessions start at once.
 pub async fn claim_tier_up(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     site: &str,
     member: &str,
     threshold: i64,
     base_threshold: i64,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE members SET celebrated_threshold = ?
-         WHERE site = ? AND member_id = ? AND COALESCE(celebrated_threshold, ?) < ?",
+        "UPDATE members SET celebrated_threshold = $1
+         WHERE site = $2 AND member_id = $3 AND COALESCE(celebrated_threshold, $4) < $5",
     )
     .bind(threshold)
     .bind(site)
@@ -74,11 +74,23 @@ pub async fn claim_tier_up(
     Ok(result.rows_affected() == 1)
 }
 
+/// Marks the member as congratulated on the tier at `threshold` unless they were on one
+/// already (demo data that opens on a greeting, not a tier-up).
+pub async fn mark_celebrated(db: impl AnyExecutor<'_>, site: &str, member: &str, threshold: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE members SET celebrated_threshold = $1 WHERE site = $2 AND member_id = $3 AND celebrated_threshold IS NULL")
+        .bind(threshold)
+        .bind(site)
+        .bind(member)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// A member's points, tier and recent history as the widget shows them. With `celebrate`,
 /// claims the tier-up celebration when there is one to give (a session start does; a claim
 /// leaves it for the next page view's greeting).
 pub async fn summary(
-    db: &SqlitePool,
+    conn: &mut AnyConnection,
     site: &Site,
     member: &str,
     name: Option<String>,
@@ -86,15 +98,15 @@ pub async fn summary(
     celebrate: bool,
 ) -> Result<MemberSummary, sqlx::Error> {
     let key = site.settings.key.as_str();
-    let standing = ledger::standing(db, key, member).await?;
+    let standing = ledger::standing(&mut *conn, key, member).await?;
     let tier = site.tier_status(standing.lifetime, locale);
     let tier_up = match (&tier, site.base_threshold()) {
         (Some(tier), Some(base)) if celebrate && tier.threshold > base => {
-            claim_tier_up(db, key, member, tier.threshold, base).await?
+            claim_tier_up(&mut *conn, key, member, tier.threshold, base).await?
         }
         _ => false,
     };
-    let recent = ledger::entries(db, key, member, RECENT_LEDGER_ENTRIES as u32, None).await?;
+    let recent = ledger::entries(&mut *conn, key, member, RECENT_LEDGER_ENTRIES as u32, None).await?;
     Ok(MemberSummary {
         name,
         points: standing.balance,

@@ -14,7 +14,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tracing::Instrument;
 
 use crate::state::AppState;
@@ -26,6 +26,9 @@ const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 /// Panics caught in handlers, process-wide (the catch-panic layer has no state to reach).
 pub static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Requests run again after a serialization conflict (PostgreSQL), process-wide.
+pub static CONFLICT_RETRIES: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Default, Clone)]
 struct Series {
@@ -56,7 +59,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of every metric.
-    pub fn render(&self, db: &SqlitePool, max_connections: u32) -> String {
+    pub fn render(&self, db: &AnyPool, max_connections: u32) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().map(|r| r.clone()).unwrap_or_default();
         out.push_str("# HELP moments_http_requests_total Requests answered, by route template, method and status.\n");
@@ -87,6 +90,8 @@ impl Metrics {
         }
         let panics = PANICS.load(Ordering::Relaxed);
         let _ = write!(out, "# HELP moments_panics_total Handler panics caught (each failed one request).\n# TYPE moments_panics_total counter\nmoments_panics_total {panics}\n");
+        let retries = CONFLICT_RETRIES.load(Ordering::Relaxed);
+        let _ = write!(out, "# HELP moments_db_conflict_retries_total Requests run again after a serialization conflict (PostgreSQL).\n# TYPE moments_db_conflict_retries_total counter\nmoments_db_conflict_retries_total {retries}\n");
         out
     }
 }

@@ -4,7 +4,7 @@
 
 use moments_protocol::domain::{SERVER_KEY_PREFIX, Score};
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 
 use crate::db::DAY_MS;
 use crate::sites::Site;
@@ -18,29 +18,29 @@ fn key_pattern() -> String {
     format!("{SERVER_KEY_PREFIX}recovery:%")
 }
 
-/// A grant to member ?2 of site ?1 since ?4 (?3: `key_pattern()`): the cooldown, in one place
+/// A grant to member $2 of site $1 since $4 ($3: `key_pattern()`): the cooldown, in one place
 /// for the check that offers points and the statement that grants them.
 const GRANTED_SINCE: &str = "EXISTS (SELECT 1 FROM points_ledger
-    WHERE site = ?1 AND member_id = ?2 AND idempotency_key LIKE ?3 AND created_at > ?4)";
+    WHERE site = $1 AND member_id = $2 AND idempotency_key LIKE $3 AND created_at > $4)";
 
 fn cooldown_start(site: &Site, now: i64) -> i64 {
     now - i64::from(site.settings.recovery.cooldown_days) * DAY_MS
 }
 
 /// The goodwill points the member would get after a low answer now, if any.
-pub async fn goodwill_available(db: &SqlitePool, site: &Site, member: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn goodwill_available(db: impl AnyExecutor<'_>, site: &Site, member: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
     let points = site.settings.recovery.goodwill_points;
     if points <= 0 {
         return Ok(None);
     }
-    let granted_lately: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {GRANTED_SINCE}")))
+    let granted_lately: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CASE WHEN {GRANTED_SINCE} THEN 1 ELSE 0 END")))
     .bind(&site.settings.key)
     .bind(member)
     .bind(key_pattern())
     .bind(cooldown_start(site, now))
     .fetch_one(db)
     .await?;
-    Ok((!granted_lately).then_some(points))
+    Ok((granted_lately == 0).then_some(points))
 }
 
 pub struct Answer<'a> {
@@ -54,15 +54,15 @@ pub struct Answer<'a> {
 /// exactly when the answer does. A visitor's answers open at most the site's
 /// `max_cases_per_visitor_per_day` cases a UTC day: one browser cannot bury the real cases
 /// (the answers themselves are all kept).
-pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<(), sqlx::Error> {
     if !answer.score.is_low() {
         return Ok(());
     }
     let key = site.settings.key.as_str();
     let opened: Option<i64> = sqlx::query_scalar(
         "INSERT INTO recovery_cases (site, event_id, visitor_id, member_id, scale, score, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-         WHERE (SELECT COUNT(*) FROM recovery_cases WHERE site = ?1 AND visitor_id = ?3 AND created_at >= ?8) < ?9
+         SELECT $1, $2, $3, $4, $5, $6, $7
+         WHERE (SELECT COUNT(*) FROM recovery_cases WHERE site = $1 AND visitor_id = $3 AND created_at >= $8) < $9
          ON CONFLICT (site, event_id) DO NOTHING
          RETURNING id",
     )
@@ -71,7 +71,7 @@ pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'
     .bind(answer.visitor_id)
     .bind(answer.member_id)
     .bind(answer.score.scale().name())
-    .bind(answer.score.value())
+    .bind(i64::from(answer.score.value()))
     .bind(now)
     .bind(now - now.rem_euclid(DAY_MS))
     .bind(i64::from(site.settings.recovery.max_cases_per_visitor_per_day))
@@ -82,19 +82,19 @@ pub async fn open_case(tx: &mut SqliteConnection, site: &Site, answer: &Answer<'
         return Ok(());
     }
     if let Some(points) = grant_goodwill(tx, site, member, answer.event_id, now).await? {
-        sqlx::query("UPDATE recovery_cases SET points = ? WHERE id = ?").bind(points).bind(case).execute(&mut *tx).await?;
+        sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(points).bind(case).execute(&mut *tx).await?;
     }
     Ok(())
 }
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this
 /// answer's grant exists already). Returns the points granted.
-async fn grant_goodwill(tx: &mut SqliteConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
     let recovery = &site.settings.recovery;
     let granted: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
-         SELECT ?1, ?2, ?5, ?6, ?7, ?8, COALESCE(SUM(delta), 0) + ?5
-         FROM points_ledger WHERE site = ?1 AND member_id = ?2
+         SELECT $1, $2, $5, $6, $7, $8, COALESCE(SUM(delta), 0) + $5
+         FROM points_ledger WHERE site = $1 AND member_id = $2
          HAVING NOT {GRANTED_SINCE}
          ON CONFLICT (site, member_id, idempotency_key) DO NOTHING
          RETURNING delta"
@@ -113,8 +113,8 @@ async fn grant_goodwill(tx: &mut SqliteConnection, site: &Site, member: &str, ev
 }
 
 /// Closes an open case with staff's note; a resolved case keeps its first note.
-pub async fn resolve(db: &SqlitePool, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let resolved = sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = ?, resolved_at = ? WHERE site = ? AND id = ? AND status = 'open'")
+pub async fn resolve(db: &AnyPool, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let resolved = sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = $1, resolved_at = $2 WHERE site = $3 AND id = $4 AND status = 'open'")
         .bind(note)
         .bind(now)
         .bind(site)
@@ -149,17 +149,17 @@ const SELECT_CASE: &str = "SELECT c.id, c.event_id, c.visitor_id, c.member_id, c
      FROM recovery_cases c LEFT JOIN events e ON e.site = c.site AND e.id = c.event_id";
 
 /// Newest first below `before` (a case id), `status` `open`, `resolved` or both.
-pub async fn cases(db: &SqlitePool, site: &str, status: Option<&str>, before: Option<i64>, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
-    let sql = format!("{SELECT_CASE} WHERE c.site = ?1 AND c.id < ?2 AND (?3 IS NULL OR c.status = ?3) ORDER BY c.id DESC LIMIT ?4");
+pub async fn cases(db: &AnyPool, site: &str, status: Option<&str>, before: Option<i64>, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!("{SELECT_CASE} WHERE c.site = $1 AND c.id < $2 AND ($3 IS NULL OR c.status = $3) ORDER BY c.id DESC LIMIT $4");
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(before.unwrap_or(i64::MAX)).bind(status).bind(i64::from(limit)).fetch_all(db).await
 }
 
 /// Open cases first, then the rest, newest first within each.
-pub async fn cases_open_first(db: &SqlitePool, site: &str, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
-    let sql = format!("{SELECT_CASE} WHERE c.site = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT ?");
+pub async fn cases_open_first(db: &AnyPool, site: &str, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!("{SELECT_CASE} WHERE c.site = $1 ORDER BY c.status = 'open' DESC, c.id DESC LIMIT $2");
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(i64::from(limit)).fetch_all(db).await
 }
 
-pub async fn find(db: &SqlitePool, site: &str, id: i64) -> Result<Option<RecoveryCase>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_CASE} WHERE c.site = ? AND c.id = ?"))).bind(site).bind(id).fetch_optional(db).await
+pub async fn find(db: &AnyPool, site: &str, id: i64) -> Result<Option<RecoveryCase>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_CASE} WHERE c.site = $1 AND c.id = $2"))).bind(site).bind(id).fetch_optional(db).await
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::configuration::RetentionSettings;
 use crate::db::{DAY_MS, now_ms};
@@ -15,7 +15,7 @@ const BATCH: i64 = 1_000;
 pub const LOGIN_FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 
 /// Runs now and then every hour, until the server stops.
-pub async fn run(db: SqlitePool, settings: RetentionSettings) {
+pub async fn run(db: AnyPool, settings: RetentionSettings) {
     let mut ticks = tokio::time::interval(EVERY);
     loop {
         ticks.tick().await;
@@ -26,28 +26,32 @@ pub async fn run(db: SqlitePool, settings: RetentionSettings) {
 }
 
 /// What was deleted: (sessions, events).
-pub async fn run_once(db: &SqlitePool, settings: RetentionSettings, now: i64) -> Result<(u64, u64), sqlx::Error> {
+pub async fn run_once(db: &AnyPool, settings: RetentionSettings, now: i64) -> Result<(u64, u64), sqlx::Error> {
     let cutoff = |days: u32| now - i64::from(days) * DAY_MS;
     let sessions = match settings.sessions_days {
         0 => 0,
-        days => delete_in_batches(db, "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE started_at < ? LIMIT ?)", cutoff(days)).await?,
+        days => delete_in_batches(db, "sessions", "started_at", cutoff(days)).await?,
     };
     let events = match settings.events_days {
         0 => 0,
-        days => delete_in_batches(db, "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE received_at < ? LIMIT ?)", cutoff(days)).await?,
+        days => delete_in_batches(db, "events", "received_at", cutoff(days)).await?,
     };
-    delete_in_batches(db, "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE at < ? LIMIT ?)", now - LOGIN_FAILURE_WINDOW_MS).await?;
-    delete_in_batches(db, "DELETE FROM staff_sessions WHERE rowid IN (SELECT rowid FROM staff_sessions WHERE expires_at < ? LIMIT ?)", now).await?;
+    delete_in_batches(db, "login_failures", "at", now - LOGIN_FAILURE_WINDOW_MS).await?;
+    delete_in_batches(db, "staff_sessions", "expires_at", now).await?;
     if sessions + events > 0 {
         tracing::info!(sessions, events, "retention: deleted what is older than configured");
     }
     Ok((sessions, events))
 }
 
-async fn delete_in_batches(db: &SqlitePool, statement: &'static str, before: i64) -> Result<u64, sqlx::Error> {
+/// Deletes the rows of `table` whose `time` column is before `before`, a batch at a time so
+/// no transaction holds the database long.
+async fn delete_in_batches(db: &AnyPool, table: &'static str, time: &'static str, before: i64) -> Result<u64, sqlx::Error> {
+    let row = crate::db::Backend::of_pool(db).row_locator();
+    let statement = format!("DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {time} < $1 LIMIT $2)");
     let mut total = 0;
     loop {
-        let deleted = sqlx::query(statement).bind(before).bind(BATCH).execute(db).await?.rows_affected();
+        let deleted = sqlx::query(sqlx::AssertSqlSafe(statement.as_str())).bind(before).bind(BATCH).execute(db).await?.rows_affected();
         total += deleted;
         if deleted < BATCH as u64 {
             return Ok(total);

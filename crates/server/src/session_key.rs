@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::db::now_ms;
 
@@ -19,9 +19,9 @@ pub struct SessionKey(Hmac<Sha256>);
 
 impl SessionKey {
     /// The database's session secret, made by whichever server process starts first.
-    pub async fn load(db: &SqlitePool) -> Result<Self, sqlx::Error> {
+    pub async fn load(db: &AnyPool) -> Result<Self, sqlx::Error> {
         let fresh: Vec<u8> = uuid::Uuid::new_v4().as_bytes().iter().chain(uuid::Uuid::new_v4().as_bytes()).copied().collect();
-        sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ('session', ?, ?) ON CONFLICT (name) DO NOTHING")
+        sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ('session', $1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(&fresh)
             .bind(now_ms())
             .execute(db)

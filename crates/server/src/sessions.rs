@@ -1,7 +1,7 @@
 //! Page views in the database. The id is the server's signed one (`session_key`); the row
 //! tells who the member was, since a batch of events never says so itself.
 
-use sqlx::SqliteExecutor;
+use sqlx::AnyExecutor;
 
 pub struct NewSession<'a> {
     pub id: &'a str,
@@ -13,8 +13,8 @@ pub struct NewSession<'a> {
     pub started_at: i64,
 }
 
-pub async fn insert(db: impl SqliteExecutor<'_>, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+pub async fn insert(db: impl AnyExecutor<'_>, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(session.id)
         .bind(session.site)
         .bind(session.visitor_id)
@@ -29,8 +29,8 @@ pub async fn insert(db: impl SqliteExecutor<'_>, session: &NewSession<'_>) -> Re
 
 /// The member a session was started for. `None` also for a session this database does not
 /// hold (issued before a restore from backup): its events are kept, anonymously.
-pub async fn member_of(db: impl SqliteExecutor<'_>, site: &str, session_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let member: Option<Option<String>> = sqlx::query_scalar("SELECT member_id FROM sessions WHERE site = ? AND id = ?")
+pub async fn member_of(db: impl AnyExecutor<'_>, site: &str, session_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let member: Option<Option<String>> = sqlx::query_scalar("SELECT member_id FROM sessions WHERE site = $1 AND id = $2")
         .bind(site)
         .bind(session_id)
         .fetch_optional(db)

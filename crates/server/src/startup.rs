@@ -34,7 +34,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     public_url: String,
-    db: sqlx::SqlitePool,
+    db: sqlx::AnyPool,
     retention: RetentionSettings,
 }
 
@@ -51,7 +51,7 @@ impl Application {
         settings.check()?;
         let db = db::connect(&settings.server.database_url).await?;
         if demo_mode {
-            demo::seed(&db).await?;
+            db::retrying(|| demo::seed(&db)).await?;
         }
         let listener = TcpListener::bind(settings.server.addr).await?;
         let public_url = match &settings.server.public_url {
@@ -65,7 +65,7 @@ impl Application {
             buckets: Default::default(),
         };
         let state = AppState {
-            session_key: SessionKey::load(&db).await?,
+            session_key: db::retrying(async || Ok(SessionKey::load(&db).await?)).await?,
             db: db.clone(),
             sites: Arc::new(Sites::new(&settings.sites)?),
             public_url: public_url.as_str().into(),
@@ -182,6 +182,9 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         router = router.route("/demo/orders", post(demo::place_order));
     }
 
+    if db::Backend::of_pool(&state.db) == db::Backend::Postgres {
+        router = router.layer(axum::middleware::from_fn(crate::conflict_retry::layer));
+    }
     let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(
         ServiceBuilder::new()
             .layer(HandleErrorLayer::new(overload_or_timeout))

@@ -6,7 +6,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, header};
 use moments_protocol::domain::{SiteKey, VisitorId};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::admin_auth::AdminKey;
 use crate::configuration::{RateLimitSettings, StaffAccount};
@@ -19,7 +19,7 @@ use crate::surprises::chance::Chance;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: AnyPool,
     pub sites: Arc<Sites>,
     /// How pages reach this server (`http://127.0.0.1:8080`).
     pub public_url: Arc<str>,

@@ -6,7 +6,7 @@ pub mod rules;
 pub mod store;
 
 use moments_protocol::wire::SurpriseOffer;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::AnyConnection;
 
 use self::chance::Chance;
 use self::rules::{SurpriseRule, Trigger, birthday_occasion};
@@ -26,7 +26,7 @@ fn may_give(site: &Site, rule: &SurpriseRule, is_member: bool) -> bool {
 /// A session has started (and is stored): gives what the session rules earn, then answers
 /// every gift waiting for this member or browser.
 pub async fn at_session_start(
-    db: &SqlitePool,
+    conn: &mut AnyConnection,
     chance: &Chance,
     site: &Site,
     visitor_id: &str,
@@ -39,13 +39,12 @@ pub async fn at_session_start(
     }
     let key = site.settings.key.as_str();
     let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
-    let mut conn = db.acquire().await?;
     let mut lifetime = None;
     for rule in site.surprise_rules.iter().filter(|r| may_give(site, r, member.is_some())) {
         let occasion = match &rule.trigger {
             Trigger::Random { probability } => chance.happens(*probability).then(|| format!("session:{session_id}")),
             Trigger::NthVisit { every } => {
-                let visits = visits(&mut conn, key, to).await?;
+                let visits = visits(&mut *conn, key, to).await?;
                 (visits > 0 && visits % i64::from(*every) == 0).then(|| format!("visit:{visits}"))
             }
             Trigger::Birthday { within_days } => member
@@ -66,7 +65,7 @@ pub async fn at_session_start(
             Trigger::AfterEvent { .. } | Trigger::Manual => None,
         };
         if let Some(occasion) = occasion {
-            store::give(&mut conn, key, rule, to, &occasion, now).await?;
+            store::give(&mut *conn, key, rule, to, &occasion, now).await?;
         }
     }
     store::waiting(&mut *conn, key, to, now).await
@@ -84,7 +83,7 @@ pub enum Grounds<'a> {
 /// A tracked event was stored (in `tx`, the transaction that stored it): gives what it earns,
 /// once per event, or once per vouched-for fact however often it is reported.
 pub async fn after_event(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     site: &Site,
     to: Recipient<'_>,
     grounds: Grounds<'_>,
@@ -105,10 +104,10 @@ pub async fn after_event(
 }
 
 /// Sessions of this member (or, for anonymous visitors, this browser), this one included.
-async fn visits(conn: &mut SqliteConnection, site: &str, to: Recipient<'_>) -> Result<i64, sqlx::Error> {
+async fn visits(conn: &mut AnyConnection, site: &str, to: Recipient<'_>) -> Result<i64, sqlx::Error> {
     let query = match to.member_id {
-        Some(member) => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = ? AND member_id = ?").bind(site).bind(member),
-        None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = ? AND visitor_id = ?").bind(site).bind(to.visitor_id),
+        Some(member) => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND member_id = $2").bind(site).bind(member),
+        None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND visitor_id = $2").bind(site).bind(to.visitor_id),
     };
     query.fetch_one(conn).await
 }

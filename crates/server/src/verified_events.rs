@@ -2,7 +2,7 @@
 //! admin call's idempotency key) per site, however often and whichever way it is reported.
 
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{AnyConnection, AnyExecutor};
 
 /// Where a fact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +57,10 @@ impl Fact<'_> {
 
 /// Stores the fact unless its key is taken. `Ok(None)`: stored now; `Ok(Some(earlier))`: the
 /// key was vouched for before, with what it said then.
-pub async fn record(tx: &mut SqliteConnection, site: &str, fact: &Fact<'_>, now: i64) -> Result<Option<VerifiedEvent>, sqlx::Error> {
+pub async fn record(tx: &mut AnyConnection, site: &str, fact: &Fact<'_>, now: i64) -> Result<Option<VerifiedEvent>, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO verified_events (site, key, member_id, name, value, source, event_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, key) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (site, key) DO NOTHING",
     )
     .bind(site)
     .bind(fact.key)
@@ -70,6 +70,7 @@ pub async fn record(tx: &mut SqliteConnection, site: &str, fact: &Fact<'_>, now:
     .bind(fact.source.name())
     .bind(fact.event_id)
     .bind(now)
+    .persistent(crate::db::may_keep_prepared(tx, &[fact.value]))
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -80,8 +81,8 @@ pub async fn record(tx: &mut SqliteConnection, site: &str, fact: &Fact<'_>, now:
     find(&mut *tx, site, fact.key).await
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, site: &str, key: &str) -> Result<Option<VerifiedEvent>, sqlx::Error> {
-    sqlx::query_as("SELECT key, member_id, name, value, source, created_at, event_id FROM verified_events WHERE site = ? AND key = ?")
+pub async fn find(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<Option<VerifiedEvent>, sqlx::Error> {
+    sqlx::query_as("SELECT key, member_id, name, value, source, created_at, event_id FROM verified_events WHERE site = $1 AND key = $2")
         .bind(site)
         .bind(key)
         .fetch_optional(db)

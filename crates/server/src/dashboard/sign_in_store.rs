@@ -2,7 +2,7 @@
 //! attempts, counted per address and per name so guessing stops after ten in fifteen minutes
 //! for every server process at once.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::retention::LOGIN_FAILURE_WINDOW_MS;
 
@@ -26,16 +26,16 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
-pub async fn session(db: &SqlitePool, token_hash: &str, now: i64) -> Result<Option<StoredSession>, sqlx::Error> {
-    sqlx::query_as("SELECT token_hash, staff, csrf, credential FROM staff_sessions WHERE token_hash = ? AND expires_at > ?")
+pub async fn session(db: &AnyPool, token_hash: &str, now: i64) -> Result<Option<StoredSession>, sqlx::Error> {
+    sqlx::query_as("SELECT token_hash, staff, csrf, credential FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2")
         .bind(token_hash)
         .bind(now)
         .fetch_optional(db)
         .await
 }
 
-pub async fn start_session(db: &SqlitePool, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO staff_sessions (token_hash, staff, csrf, credential, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+pub async fn start_session(db: &AnyPool, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO staff_sessions (token_hash, staff, csrf, credential, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(session.token_hash)
         .bind(session.staff)
         .bind(session.csrf)
@@ -47,17 +47,17 @@ pub async fn start_session(db: &SqlitePool, session: &NewSession<'_>) -> Result<
     Ok(())
 }
 
-pub async fn end_session(db: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?").bind(token_hash).execute(db).await?;
+pub async fn end_session(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(db).await?;
     Ok(())
 }
 
 /// How long until any of `keys` may try again, if one is at the limit: until its tenth most
 /// recent failure leaves the window.
-pub async fn blocked_for(db: &SqlitePool, keys: &[String], now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn blocked_for(db: &AnyPool, keys: &[String], now: i64) -> Result<Option<i64>, sqlx::Error> {
     let mut wait = None;
     for key in keys {
-        let tenth: Option<i64> = sqlx::query_scalar("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?")
+        let tenth: Option<i64> = sqlx::query_scalar("SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3")
             .bind(key)
             .bind(now - LOGIN_FAILURE_WINDOW_MS)
             .bind(MAX_FAILURES - 1)
@@ -70,9 +70,9 @@ pub async fn blocked_for(db: &SqlitePool, keys: &[String], now: i64) -> Result<O
     Ok(wait)
 }
 
-pub async fn record_failure(db: &SqlitePool, keys: &[String], now: i64) -> Result<(), sqlx::Error> {
+pub async fn record_failure(db: &AnyPool, keys: &[String], now: i64) -> Result<(), sqlx::Error> {
     for key in keys {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES (?, ?)").bind(key).bind(now).execute(db).await?;
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(db).await?;
     }
     Ok(())
 }

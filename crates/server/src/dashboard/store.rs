@@ -1,7 +1,7 @@
 //! The dashboard's reads that belong to no one feature: the overview's sums over a range of
 //! days (`start` inclusive, `end` exclusive, in ms since the Unix epoch).
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 /// Per UTC day and scale: answers, their mean, promoters and detractors (NPS).
 #[derive(sqlx::FromRow)]
@@ -14,11 +14,11 @@ pub struct Daily {
     pub detractors: i64,
 }
 
-pub async fn daily_answers(db: &SqlitePool, site: &str, start: i64, end: i64) -> Result<Vec<Daily>, sqlx::Error> {
+pub async fn daily_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<Daily>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, AVG(score) AS mean,
-                SUM(score >= 9) AS promoters, SUM(score <= 6) AS detractors
-         FROM events WHERE site = ? AND type = 'feedback' AND received_at >= ? AND received_at < ? GROUP BY day, scale",
+        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, CAST(AVG(score) AS DOUBLE PRECISION) AS mean,
+                COUNT(CASE WHEN score >= 9 THEN 1 END) AS promoters, COUNT(CASE WHEN score <= 6 THEN 1 END) AS detractors
+         FROM events WHERE site = $1 AND type = 'feedback' AND received_at >= $2 AND received_at < $3 GROUP BY day, scale",
     )
     .bind(site)
     .bind(start)
@@ -38,11 +38,11 @@ pub struct Given {
     pub points: i64,
 }
 
-pub async fn given(db: &SqlitePool, site: &str, start: i64, end: i64) -> Result<Given, sqlx::Error> {
+pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Given, sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND created_at >= ?2 AND created_at < ?3) AS given,
-                (SELECT COUNT(*) FROM surprises WHERE site = ?1 AND claimed_at >= ?2 AND claimed_at < ?3) AS claimed,
-                (SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = ?1 AND delta > 0 AND created_at >= ?2 AND created_at < ?3) AS points",
+        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = $1 AND created_at >= $2 AND created_at < $3) AS given,
+                (SELECT COUNT(*) FROM surprises WHERE site = $1 AND claimed_at >= $2 AND claimed_at < $3) AS claimed,
+                (SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = $1 AND delta > 0 AND created_at >= $2 AND created_at < $3) AS points",
     )
     .bind(site)
     .bind(start)

@@ -3,13 +3,13 @@
 //! member keeps the one they saw before signing in, on every device.
 
 use moments_protocol::experiments::{HashVersion, choose_variant, hash};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::definition::Experiment;
 
 /// The visitor's variant, or `None` when the hash puts them outside the experiment.
 pub async fn assign(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     site: &str,
     e: &Experiment,
     visitor: &str,
@@ -18,7 +18,7 @@ pub async fn assign(
 ) -> Result<Option<String>, sqlx::Error> {
     if let Some(member) = member {
         let earlier: Option<String> = sqlx::query_scalar(
-            "SELECT variant FROM assignments WHERE site = ? AND experiment = ? AND member_id = ? ORDER BY assigned_at LIMIT 1",
+            "SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND member_id = $3 ORDER BY assigned_at LIMIT 1",
         )
         .bind(site)
         .bind(&e.key)
@@ -28,7 +28,7 @@ pub async fn assign(
         if let Some(variant) = earlier {
             // This browser now shows the member's variant; its exposures count for it.
             sqlx::query(
-                "INSERT INTO assignments (site, experiment, visitor_id, member_id, variant, assigned_at) VALUES (?, ?, ?, ?, ?, ?)
+                "INSERT INTO assignments (site, experiment, visitor_id, member_id, variant, assigned_at) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (site, experiment, visitor_id) DO UPDATE SET member_id = excluded.member_id, variant = excluded.variant",
             )
             .bind(site)
@@ -42,7 +42,7 @@ pub async fn assign(
             return Ok(Some(variant));
         }
     }
-    let stored: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = ? AND experiment = ? AND visitor_id = ?")
+    let stored: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
         .bind(site)
         .bind(&e.key)
         .bind(visitor)
@@ -50,7 +50,7 @@ pub async fn assign(
         .await?;
     if let Some(variant) = stored {
         if member.is_some() {
-            sqlx::query("UPDATE assignments SET member_id = ? WHERE site = ? AND experiment = ? AND visitor_id = ? AND member_id IS NULL")
+            sqlx::query("UPDATE assignments SET member_id = $1 WHERE site = $2 AND experiment = $3 AND visitor_id = $4 AND member_id IS NULL")
                 .bind(member)
                 .bind(site)
                 .bind(&e.key)
@@ -63,7 +63,7 @@ pub async fn assign(
     let Some(index) = choose_variant(hash(&e.seed, visitor, HashVersion::V2), &e.ranges()) else { return Ok(None) };
     // Another request may have assigned this visitor meanwhile: the stored row wins.
     let variant: String = sqlx::query_scalar(
-        "INSERT INTO assignments (site, experiment, visitor_id, member_id, variant, assigned_at) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO assignments (site, experiment, visitor_id, member_id, variant, assigned_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (site, experiment, visitor_id) DO UPDATE SET variant = assignments.variant RETURNING variant",
     )
     .bind(site)
@@ -80,7 +80,7 @@ pub async fn assign(
 /// Records that the visitor saw their variant: once per visitor and experiment. Refused
 /// when the visitor has no such assignment (the browser does not choose its variant).
 pub async fn expose(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     site: &str,
     experiment: &str,
     variant: &str,
@@ -89,7 +89,7 @@ pub async fn expose(
     session: &str,
     now: i64,
 ) -> Result<Result<bool, moments_protocol::InvalidInput>, sqlx::Error> {
-    let assigned: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = ? AND experiment = ? AND visitor_id = ?")
+    let assigned: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
         .bind(site)
         .bind(experiment)
         .bind(visitor)
@@ -101,7 +101,7 @@ pub async fn expose(
         Some(_) => {}
     }
     let inserted = sqlx::query(
-        "INSERT INTO exposures (site, experiment, visitor_id, variant, member_id, session_id, exposed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO exposures (site, experiment, visitor_id, variant, member_id, session_id, exposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT DO NOTHING",
     )
     .bind(site)

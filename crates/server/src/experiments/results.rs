@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::stats::{self, Comparison, Sample};
 use super::store::Stored;
@@ -74,14 +74,14 @@ struct Observed {
 
 const AFTER: &str = "e.site = x.site AND e.visitor_id = x.visitor_id AND e.received_at >= x.exposed_at";
 
-pub async fn compute(db: &SqlitePool, site: &str, stored: &Stored) -> Result<Results, sqlx::Error> {
+pub async fn compute(db: &AnyPool, site: &str, stored: &Stored) -> Result<Results, sqlx::Error> {
     let e = stored.experiment();
     let mut observed: HashMap<String, Observed> = HashMap::new();
     let counts = |condition: String| {
-        let sql = format!("SELECT x.variant, COUNT(*) FROM exposures AS x WHERE x.site = ? AND x.experiment = ? AND {condition} GROUP BY x.variant");
+        let sql = format!("SELECT x.variant, COUNT(*) FROM exposures AS x WHERE x.site = $1 AND x.experiment = $2 AND {condition} GROUP BY x.variant");
         sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(site).bind(&e.key).fetch_all(db)
     };
-    for (variant, n) in counts("1".into()).await? {
+    for (variant, n) in counts("1 = 1".into()).await? {
         observed.entry(variant).or_default().exposures = n as u64;
     }
     let mut rate_conditions = vec![
@@ -105,7 +105,7 @@ pub async fn compute(db: &SqlitePool, site: &str, stored: &Stored) -> Result<Res
     }
     let answers: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT x.variant, e.scale, e.score FROM exposures AS x JOIN events AS e ON {AFTER} AND e.type = 'feedback'
-         WHERE x.site = ? AND x.experiment = ?"
+         WHERE x.site = $1 AND x.experiment = $2"
     )))
     .bind(site)
     .bind(&e.key)

@@ -3,7 +3,7 @@
 
 use moments_protocol::wire::Slot;
 use serde::Serialize;
-use sqlx::SqliteExecutor;
+use sqlx::AnyExecutor;
 
 use super::definition::{Definition, Experiment, VariantDefinition};
 
@@ -81,9 +81,9 @@ fn variants_json(e: &Experiment) -> String {
     serde_json::to_string(&e.variants).unwrap_or_else(|_| "[]".into())
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds ?1 site, ?2 key, ?3 slot, ?4 seed, ?5 coverage, ?6 control, ?7 variants, ?8 metric event.
+/// Binds $1 site, $2 key, $3 slot, $4 seed, $5 coverage, $6 control, $7 variants, $8 metric event.
 fn bind_definition<'q>(query: Query<'q>, site: &'q str, e: &'q Experiment) -> Query<'q> {
     query
         .bind(site)
@@ -97,25 +97,25 @@ fn bind_definition<'q>(query: Query<'q>, site: &'q str, e: &'q Experiment) -> Qu
 }
 
 /// `false`: an experiment with this key exists already.
-pub async fn create(db: impl SqliteExecutor<'_>, site: &str, e: &Experiment, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn create(db: impl AnyExecutor<'_>, site: &str, e: &Experiment, now: i64) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, created_at)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING";
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING";
     let created = bind_definition(sqlx::query(sql), site, e).bind(now).execute(db).await?;
     Ok(created.rows_affected() == 1)
 }
 
 /// Changes a draft; `false` when there is no draft with this key.
-pub async fn update(db: impl SqliteExecutor<'_>, site: &str, e: &Experiment) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE experiments SET slot = ?3, seed = ?4, coverage = ?5, control = ?6, variants = ?7, metric_event = ?8
-               WHERE site = ?1 AND key = ?2 AND status = 'draft'";
+pub async fn update(db: impl AnyExecutor<'_>, site: &str, e: &Experiment) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE experiments SET slot = $3, seed = $4, coverage = $5, control = $6, variants = $7, metric_event = $8
+               WHERE site = $1 AND key = $2 AND status = 'draft'";
     let updated = bind_definition(sqlx::query(sql), site, e).execute(db).await?;
     Ok(updated.rows_affected() == 1)
 }
 
 /// Starts a draft; `Ok(false)` when it is not a draft. A second running experiment in the
 /// slot is refused by the database's unique index (the error is the caller's to name).
-pub async fn start(db: impl SqliteExecutor<'_>, site: &str, key: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let started = sqlx::query("UPDATE experiments SET status = 'running', started_at = ? WHERE site = ? AND key = ? AND status = 'draft'")
+pub async fn start(db: impl AnyExecutor<'_>, site: &str, key: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let started = sqlx::query("UPDATE experiments SET status = 'running', started_at = $1 WHERE site = $2 AND key = $3 AND status = 'draft'")
         .bind(now)
         .bind(site)
         .bind(key)
@@ -125,8 +125,8 @@ pub async fn start(db: impl SqliteExecutor<'_>, site: &str, key: &str, now: i64)
 }
 
 /// Stops a running experiment, shipping `ship` to everyone; `false` when it is not running.
-pub async fn stop(db: impl SqliteExecutor<'_>, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
-    let stopped = sqlx::query("UPDATE experiments SET status = 'stopped', shipped = ?, stopped_at = ? WHERE site = ? AND key = ? AND status = 'running'")
+pub async fn stop(db: impl AnyExecutor<'_>, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
+    let stopped = sqlx::query("UPDATE experiments SET status = 'stopped', shipped = $1, stopped_at = $2 WHERE site = $3 AND key = $4 AND status = 'running'")
         .bind(ship)
         .bind(now)
         .bind(site)
@@ -136,8 +136,8 @@ pub async fn stop(db: impl SqliteExecutor<'_>, site: &str, key: &str, ship: Opti
     Ok(stopped.rows_affected() == 1)
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, site: &str, key: &str) -> Result<Option<Stored>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = ? AND key = ?")))
+pub async fn find(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<Option<Stored>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = $1 AND key = $2")))
         .bind(site)
         .bind(key)
         .fetch_optional(db)
@@ -146,8 +146,8 @@ pub async fn find(db: impl SqliteExecutor<'_>, site: &str, key: &str) -> Result<
 }
 
 /// Newest first.
-pub async fn list(db: impl SqliteExecutor<'_>, site: &str) -> Result<Vec<Stored>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = ? ORDER BY created_at DESC, key")))
+pub async fn list(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<Stored>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = $1 ORDER BY created_at DESC, key")))
         .bind(site)
         .fetch_all(db)
         .await?;
@@ -156,9 +156,9 @@ pub async fn list(db: impl SqliteExecutor<'_>, site: &str) -> Result<Vec<Stored>
 
 /// What decides a slot's message: the running experiment, else the one stopped last (its
 /// shipped variant, or the default text when it shipped none).
-pub async fn deciding(db: impl SqliteExecutor<'_>, site: &str, slot: Slot) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn deciding(db: impl AnyExecutor<'_>, site: &str, slot: Slot) -> Result<Option<Stored>, sqlx::Error> {
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM experiments WHERE site = ? AND slot = ? AND status IN ('running', 'stopped')
+        "SELECT {COLUMNS} FROM experiments WHERE site = $1 AND slot = $2 AND status IN ('running', 'stopped')
          ORDER BY status = 'running' DESC, stopped_at DESC LIMIT 1"
     )))
     .bind(site)
@@ -169,14 +169,14 @@ pub async fn deciding(db: impl SqliteExecutor<'_>, site: &str, slot: Slot) -> Re
 }
 
 /// Visitors exposed, per experiment of the site.
-pub async fn exposures_by_experiment(db: impl SqliteExecutor<'_>, site: &str) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = ? GROUP BY experiment").bind(site).fetch_all(db).await?;
+pub async fn exposures_by_experiment(db: impl AnyExecutor<'_>, site: &str) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = $1 GROUP BY experiment").bind(site).fetch_all(db).await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Visitors first exposed to the experiment, per UTC day (days since the Unix epoch).
-pub async fn exposures_per_day(db: impl SqliteExecutor<'_>, site: &str, key: &str) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = ? AND experiment = ? GROUP BY 1")
+pub async fn exposures_per_day(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = $1 AND experiment = $2 GROUP BY 1")
         .bind(site)
         .bind(key)
         .fetch_all(db)

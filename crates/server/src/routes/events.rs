@@ -6,7 +6,7 @@ use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
 use moments_protocol::InvalidInput;
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::now_ms;
 use crate::surprises::Grounds;
@@ -91,7 +91,7 @@ struct Context<'a> {
 /// Stores an event once (a comment joins its answer's row); a new low answer also opens its
 /// recovery case, a new tracked event gives the surprises it earns. `Ok(Ok(false))`: a duplicate.
 async fn record(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     site: &Site,
     event: &ValidEvent,
     from: &Context<'_>,
@@ -131,7 +131,7 @@ async fn record(
 /// a fact, once per site, and only then may it bring gifts of value.
 #[allow(clippy::too_many_arguments)]
 async fn track(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     site: &Site,
     event: &ValidEvent,
     from: &Context<'_>,

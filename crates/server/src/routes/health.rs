@@ -24,10 +24,10 @@ pub async fn health() -> Json<Value> {
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let not_ready = |why: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why);
-    let applied = crate::db::migrations_applied(&state.db).await.map_err(|e| not_ready(format!("the database does not answer: {e}")))?;
-    let known = crate::db::MIGRATOR.iter().count() as i64;
-    if applied < known {
-        return Err(not_ready(format!("{applied} of {known} migrations have run")));
+    let missing = crate::db::migrations_missing(&state.db).await.map_err(|e| not_ready(format!("the database does not answer: {e}")))?;
+    if missing > 0 {
+        return Err(not_ready(format!("{missing} migrations have not run")));
     }
-    Ok(Json(json!({ "status": "ready", "migrations": applied })))
+    let backend = crate::db::Backend::of_pool(&state.db);
+    Ok(Json(json!({ "status": "ready", "database": backend.name(), "migrations": backend.migrator().iter().count() })))
 }

@@ -5,7 +5,7 @@ use moments_protocol::domain::{SessionStart, VisitorId};
 use moments_protocol::sampling;
 use moments_protocol::wire::{ErrorBody, FeedbackSettings, SessionRequest, SessionResponse, Slot};
 use moments_protocol::{InvalidInput, Locale};
-use sqlx::SqlitePool;
+use sqlx::AnyConnection;
 
 use crate::configuration::AnonymousBadge;
 use crate::db::{DAY_MS, now_ms};
@@ -89,23 +89,24 @@ pub async fn start_session(
         started_at: now,
     };
     sessions::insert(&mut *tx, &row).await?;
-    tx.commit().await?;
 
+    // Everything a session start writes (the row, a tier-up claimed, gifts given, variants
+    // assigned) commits together: a request run again after a conflict writes it once.
     let summary = match &member {
-        Some(m) => Some(members::summary(&state.db, site, &m.sub, m.name.clone(), locale, true).await?),
+        Some(m) => Some(members::summary(&mut tx, site, &m.sub, m.name.clone(), locale, true).await?),
         None => None,
     };
     let surprises =
-        surprises::at_session_start(&state.db, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
+        surprises::at_session_start(&mut tx, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
     let placeholders = Placeholders {
         name: member.as_ref().and_then(|m| m.name.as_deref()),
         tier: summary.as_ref().and_then(|s| s.tier.as_ref()).map(|t| t.name.as_str()),
         points: summary.as_ref().map(|s| group_thousands(s.points)),
     };
     let mut experiments = Vec::new();
-    let mut decide = async |slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
+    let mut decide = async |tx: &mut AnyConnection, slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
         let member_id = member.as_ref().map(|m| m.sub.as_str());
-        match experiments::message(&state.db, site, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
+        match experiments::message(tx, site, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
             Some(decided) => {
                 experiments.extend(decided.assignment);
                 Ok(Some(decided.text))
@@ -113,8 +114,14 @@ pub async fn start_session(
             None => Ok(default),
         }
     };
-    let greeting = decide(Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
-    let farewell = decide(Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
+    let greeting = decide(&mut tx, Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
+    let farewell = decide(&mut tx, Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
+    let ask = should_ask(&mut tx, site, &start.visitor, now).await?;
+    let recovery_points = match &member {
+        Some(m) => recovery::goodwill_available(&mut *tx, site, &m.sub, now).await?,
+        None => None,
+    };
+    tx.commit().await?;
     let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,
@@ -126,15 +133,12 @@ pub async fn start_session(
         feedback: FeedbackSettings {
             enabled: site.settings.feedback.enabled,
             scale: site.settings.feedback.scale,
-            ask: should_ask(&state.db, site, &start.visitor, now).await?,
+            ask,
             question: site.text(locale, |t| t.question.as_ref()),
             farewell,
             apology: site.text(locale, |t| t.apology.as_ref()),
             follow_up: site.text(locale, |t| t.follow_up.as_ref()),
-            recovery_points: match &member {
-                Some(m) => recovery::goodwill_available(&state.db, site, &m.sub, now).await?,
-                None => None,
-            },
+            recovery_points,
         },
         surprises,
         experiments,
@@ -159,13 +163,13 @@ fn group_thousands(n: i64) -> String {
 
 /// Ask at the end of this session? Only visitors in the site's sample (sticky: decided by
 /// hashing the visitor id) who have not answered within the cooldown.
-async fn should_ask(db: &SqlitePool, site: &Site, visitor: &VisitorId, now: i64) -> Result<bool, sqlx::Error> {
+async fn should_ask(conn: &mut AnyConnection, site: &Site, visitor: &VisitorId, now: i64) -> Result<bool, sqlx::Error> {
     let feedback = &site.settings.feedback;
     if !feedback.enabled || !sampling::in_sample(&site.settings.key, visitor.as_str(), feedback.sample_rate) {
         return Ok(false);
     }
     let since = now - i64::from(feedback.cooldown_days) * DAY_MS;
-    Ok(!crate::events::answered_since(db, &site.settings.key, visitor.as_str(), since).await?)
+    Ok(!crate::events::answered_since(conn, &site.settings.key, visitor.as_str(), since).await?)
 }
 
 fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Option<String> {

@@ -105,7 +105,7 @@ async fn answer(
     locale: Locale,
 ) -> Result<ClaimedSurprise, sqlx::Error> {
     let summary = match member {
-        Some(m) => Some(members::summary(&state.db, site, &m.sub, m.name.clone(), locale, false).await?),
+        Some(m) => Some(members::summary(&mut *state.db.acquire().await?, site, &m.sub, m.name.clone(), locale, false).await?),
         None => None,
     };
     Ok(ClaimedSurprise {

@@ -4,7 +4,7 @@
 use moments_protocol::domain::{MemberId, PointsChange, SERVER_KEY_PREFIX};
 use moments_protocol::wire::{Reward, SurpriseOffer};
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{AnyConnection, AnyExecutor};
 
 use super::rules::{RewardSpec, SurpriseRule};
 use crate::db::DAY_MS;
@@ -75,7 +75,7 @@ impl StoredSurprise {
 /// given before. One statement, so SQLite's write lock makes check and insert one step for
 /// every server process on the file. `None`: not given.
 pub async fn give(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     site: &str,
     rule: &SurpriseRule,
     to: Recipient<'_>,
@@ -91,14 +91,14 @@ pub async fn give(
     let given: Option<i64> = sqlx::query_scalar(
         "INSERT INTO surprises (id, site, rule, recipient, member_id, visitor_id, occasion, kind, points,
                                coupon_pool, coupon_code, day, created_at, expires_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, free.code, ?11, ?12, ?13
-         FROM (SELECT (SELECT c.code FROM coupon_codes AS c WHERE c.site = ?2 AND c.pool = ?10
-                 AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = ?2 AND s.coupon_pool = ?10 AND s.coupon_code = c.code)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, free.code, $11, $12, $13
+         FROM (SELECT (SELECT c.code FROM coupon_codes AS c WHERE c.site = $2 AND c.pool = $10
+                 AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $2 AND s.coupon_pool = $10 AND s.coupon_code = c.code)
                  ORDER BY c.seq LIMIT 1) AS code) AS free
-         WHERE (?10 IS NULL OR free.code IS NOT NULL)
-           AND (SELECT COUNT(*) FROM surprises WHERE site = ?2 AND rule = ?3 AND day = ?11) < ?14
-           AND (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = ?2 AND rule = ?3 AND day = ?11) + COALESCE(?9, 0) <= ?15
-           AND NOT EXISTS (SELECT 1 FROM surprises WHERE site = ?2 AND rule = ?3 AND recipient = ?4 AND created_at > ?16)
+         WHERE ($10 IS NULL OR free.code IS NOT NULL)
+           AND (SELECT COUNT(*) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) < $14
+           AND (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) + COALESCE($9, 0) <= $15
+           AND NOT EXISTS (SELECT 1 FROM surprises WHERE site = $2 AND rule = $3 AND recipient = $4 AND created_at > $16)
          ON CONFLICT DO NOTHING
          RETURNING expires_at",
     )
@@ -125,13 +125,13 @@ pub async fn give(
 
 /// Why `give` gave nothing, for the admin API's answer (read after the fact, so only advice).
 pub async fn why_not_given(
-    db: impl SqliteExecutor<'_> + Copy,
+    db: impl AnyExecutor<'_> + Copy,
     site: &str,
     rule: &SurpriseRule,
     now: i64,
 ) -> Result<&'static str, sqlx::Error> {
     let (count, points): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM surprises WHERE site = ? AND rule = ? AND day = ?",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM surprises WHERE site = $1 AND rule = $2 AND day = $3",
     )
     .bind(site)
     .bind(&rule.key)
@@ -150,9 +150,9 @@ pub async fn why_not_given(
 }
 
 /// The gift this occasion gave before, if any (a replayed admin request).
-pub async fn given_for(db: impl SqliteExecutor<'_>, site: &str, rule: &str, member: &str, occasion: &str, now: i64) -> Result<Option<StoredSurprise>, sqlx::Error> {
+pub async fn given_for(db: impl AnyExecutor<'_>, site: &str, rule: &str, member: &str, occasion: &str, now: i64) -> Result<Option<StoredSurprise>, sqlx::Error> {
     let row: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM surprises WHERE site = ? AND rule = ? AND recipient = ? AND occasion = ?"
+        "SELECT {COLUMNS} FROM surprises WHERE site = $1 AND rule = $2 AND recipient = $3 AND occasion = $4"
     )))
     .bind(site)
     .bind(rule)
@@ -164,8 +164,8 @@ pub async fn given_for(db: impl SqliteExecutor<'_>, site: &str, rule: &str, memb
 }
 
 /// The gifts an occasion gave (a vouched-for fact reported again gets the same answer).
-pub async fn given_at(db: impl SqliteExecutor<'_>, site: &str, occasion: &str) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT id, expires_at FROM surprises WHERE site = ? AND occasion = ? ORDER BY seq")
+pub async fn given_at(db: impl AnyExecutor<'_>, site: &str, occasion: &str) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT id, expires_at FROM surprises WHERE site = $1 AND occasion = $2 ORDER BY seq")
         .bind(site)
         .bind(occasion)
         .fetch_all(db)
@@ -173,10 +173,10 @@ pub async fn given_at(db: impl SqliteExecutor<'_>, site: &str, occasion: &str) -
     Ok(rows.into_iter().map(|(id, expires_at)| SurpriseOffer { id, expires_at }).collect())
 }
 
-pub async fn available_codes(db: impl SqliteExecutor<'_>, site: &str, pool: &str) -> Result<i64, sqlx::Error> {
+pub async fn available_codes(db: impl AnyExecutor<'_>, site: &str, pool: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM coupon_codes AS c WHERE c.site = ?1 AND c.pool = ?2
-         AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = ?1 AND s.coupon_pool = ?2 AND s.coupon_code = c.code)",
+        "SELECT COUNT(*) FROM coupon_codes AS c WHERE c.site = $1 AND c.pool = $2
+         AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $1 AND s.coupon_pool = $2 AND s.coupon_code = c.code)",
     )
     .bind(site)
     .bind(pool)
@@ -185,11 +185,11 @@ pub async fn available_codes(db: impl SqliteExecutor<'_>, site: &str, pool: &str
 }
 
 /// Unclaimed, unexpired gifts for a member (and for the browser they use), oldest first.
-pub async fn waiting(db: impl SqliteExecutor<'_>, site: &str, to: Recipient<'_>, now: i64) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+pub async fn waiting(db: impl AnyExecutor<'_>, site: &str, to: Recipient<'_>, now: i64) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT id, expires_at FROM surprises
-         WHERE site = ?1 AND claimed_at IS NULL AND expires_at > ?4
-           AND (member_id = ?2 OR (member_id IS NULL AND visitor_id = ?3))
+         WHERE site = $1 AND claimed_at IS NULL AND expires_at > $4
+           AND (member_id = $2 OR (member_id IS NULL AND visitor_id = $3))
          ORDER BY seq LIMIT 10",
     )
     .bind(site)
@@ -220,7 +220,7 @@ pub struct Claimer<'a> {
 /// Marks the gift claimed and credits its points in one transaction: the points exist
 /// exactly when the claim does, and a second claim finds it claimed.
 pub async fn claim(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     site: &str,
     id: &str,
     claimer: &Claimer<'_>,
@@ -229,9 +229,9 @@ pub async fn claim(
 ) -> Result<Claim, sqlx::Error> {
     let mut tx = crate::db::begin_write_on(&mut *conn).await?;
     let claimed: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE surprises SET claimed_at = ?4
-         WHERE site = ?1 AND id = ?2 AND claimed_at IS NULL AND expires_at > ?4
-           AND (member_id = ?3 OR (member_id IS NULL AND visitor_id = ?5))
+        "UPDATE surprises SET claimed_at = $4
+         WHERE site = $1 AND id = $2 AND claimed_at IS NULL AND expires_at > $4
+           AND (member_id = $3 OR (member_id IS NULL AND visitor_id = $5))
          RETURNING {COLUMNS}"
     )))
     .bind(site)
@@ -255,8 +255,8 @@ pub async fn claim(
     }
     tx.rollback().await?;
     let found: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM surprises WHERE site = ?1 AND id = ?2
-           AND (member_id = ?3 OR (member_id IS NULL AND visitor_id = ?4))"
+        "SELECT {COLUMNS} FROM surprises WHERE site = $1 AND id = $2
+           AND (member_id = $3 OR (member_id IS NULL AND visitor_id = $4))"
     )))
     .bind(site)
     .bind(id)
@@ -273,7 +273,7 @@ pub async fn claim(
 
 /// `status`: `pending`, `claimed`, `expired` or all; newest first, `before` a `seq`.
 pub async fn list(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     site: &str,
     status: Option<&str>,
     limit: u32,
@@ -281,13 +281,13 @@ pub async fn list(
     now: i64,
 ) -> Result<Vec<StoredSurprise>, sqlx::Error> {
     let filter = match status {
-        Some("pending") => "AND claimed_at IS NULL AND expires_at > ?4",
+        Some("pending") => "AND claimed_at IS NULL AND expires_at > $4",
         Some("claimed") => "AND claimed_at IS NOT NULL",
-        Some("expired") => "AND claimed_at IS NULL AND expires_at <= ?4",
-        _ => "AND ?4 IS NOT NULL",
+        Some("expired") => "AND claimed_at IS NULL AND expires_at <= $4",
+        _ => "AND $4 IS NOT NULL",
     };
     let rows: Vec<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM surprises WHERE site = ?1 AND seq < ?2 {filter} ORDER BY seq DESC LIMIT ?3"
+        "SELECT {COLUMNS} FROM surprises WHERE site = $1 AND seq < $2 {filter} ORDER BY seq DESC LIMIT $3"
     )))
     .bind(site)
     .bind(before.unwrap_or(i64::MAX))
@@ -299,11 +299,11 @@ pub async fn list(
 }
 
 /// Adds codes to a pool; codes it has already are skipped. Returns how many were new.
-pub async fn add_codes(conn: &mut SqliteConnection, site: &str, pool: &str, codes: &[String], now: i64) -> Result<u64, sqlx::Error> {
+pub async fn add_codes(conn: &mut AnyConnection, site: &str, pool: &str, codes: &[String], now: i64) -> Result<u64, sqlx::Error> {
     let mut tx = crate::db::begin_write_on(&mut *conn).await?;
     let mut added = 0;
     for code in codes {
-        added += sqlx::query("INSERT INTO coupon_codes (site, pool, code, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        added += sqlx::query("INSERT INTO coupon_codes (site, pool, code, uploaded_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
             .bind(site)
             .bind(pool)
             .bind(code)

@@ -135,9 +135,15 @@ async fn a_purchase_the_shop_reports_server_to_server_gives_its_gift_once() {
 
 #[tokio::test]
 async fn sessions_issued_before_a_restore_from_backup_are_still_accepted() {
+    if on_postgres() {
+        // The key is a row like any other on PostgreSQL too; a copy of a live database there
+        // is pg_dump's job, which this suite does not drive.
+        return;
+    }
     let app = spawn_app().await;
-    let backup = app.db_path.with_file_name("backup.db");
-    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{}'", backup.display()))).execute(&app.db).await.unwrap();
+    let backup = app.database_url.replace("moments.db", "backup.db");
+    let backup_path = backup.trim_start_matches("sqlite://");
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{backup_path}'"))).execute(&app.db).await.unwrap();
     // Issued after the backup was taken: the restored database never saw it.
     let session_id = app.session_id().await;
     let restored = spawn_app_on(&backup, "").await;

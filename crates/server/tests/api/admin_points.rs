@@ -67,7 +67,7 @@ async fn the_same_request_twice_changes_nothing_more_and_answers_the_same() {
 #[tokio::test]
 async fn identical_requests_at_the_same_moment_on_two_servers_make_one_entry() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
-    let other = spawn_app_on(&app.db_path, WITH_ADMIN_KEY).await;
+    let other = spawn_second_process(&app, WITH_ADMIN_KEY).await;
     let requests = (0..24).map(|i| {
         let server = if i % 2 == 0 { &app } else { &other };
         server.award("carol", json!(75), "Order #3001", "order-3001")
@@ -81,7 +81,7 @@ async fn identical_requests_at_the_same_moment_on_two_servers_make_one_entry() {
 #[tokio::test]
 async fn a_redemption_may_not_take_the_balance_below_zero_even_when_racing() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
-    let other = spawn_app_on(&app.db_path, WITH_ADMIN_KEY).await;
+    let other = spawn_second_process(&app, WITH_ADMIN_KEY).await;
     let too_much = app.award("bob", json!(-81), "Redeemed: gift card", "redeem-1").await;
     assert_eq!(error_code(too_much, 409).await, "insufficient_points");
     assert_eq!(app.account("bob").await["balance"], 80);
@@ -160,7 +160,7 @@ async fn a_members_account_pages_through_their_ledger() {
 #[tokio::test]
 async fn crossing_into_a_tier_is_celebrated_in_exactly_one_session() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
-    let other = spawn_app_on(&app.db_path, WITH_ADMIN_KEY).await;
+    let other = spawn_second_process(&app, WITH_ADMIN_KEY).await;
     assert_eq!(app.member_session("bob").await["member"]["tier_up"], false, "Bronze, the first tier, is no news");
     assert_eq!(app.award("bob", json!(500), "Order #4001", "order-4001").await.status(), 201);
 
@@ -184,7 +184,7 @@ async fn the_ledger_refuses_edits_and_deletions_from_anyone() {
         let error = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&app.db).await.unwrap_err();
         assert!(error.to_string().contains("append-only"), "{sql}: {error}");
     }
-    assert_eq!(app.count("SELECT SUM(delta) FROM points_ledger WHERE member_id = 'alice'").await, 1240);
+    assert_eq!(app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE member_id = 'alice'").await, 1240);
 }
 
 #[tokio::test]

@@ -55,8 +55,8 @@ async fn the_cookie_is_secure_when_the_dashboard_is_served_over_https() {
     // Behind a TLS proxy: the public URL is https, the socket plain http on loopback.
     let dir = tempfile::tempdir().unwrap();
     let mut settings = moments_server::configuration::Settings::from_toml(&format!(
-        "[server]\naddr = \"127.0.0.1:0\"\npublic_url = \"https://moments.example\"\nadmin_key = \"{ADMIN_KEY}\"\ndatabase_url = \"sqlite://{}/m.db\"",
-        dir.path().display()
+        "[server]\naddr = \"127.0.0.1:0\"\npublic_url = \"https://moments.example\"\nadmin_key = \"{ADMIN_KEY}\"\ndatabase_url = \"{}\"",
+        crate::helpers::fresh_database_url(dir.path()).await
     ))
     .unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
@@ -140,7 +140,7 @@ async fn a_staff_account_removed_from_the_config_is_signed_out() {
     let page = |url: String, cookie: String| async move { no_redirects().get(format!("{url}/dashboard/demo")).header("cookie", cookie).send().await.unwrap().status() };
     assert_eq!(page(app.url.clone(), cookie.clone()).await, 200);
     // The same database, served by a process whose config no longer has ana.
-    let without_ana = crate::helpers::spawn_app_on(&app.db_path, &format!("[server]\nadmin_key = \"{ADMIN_KEY}\"")).await;
+    let without_ana = crate::helpers::spawn_app_on(&app.database_url, &format!("[server]\nadmin_key = \"{ADMIN_KEY}\"")).await;
     assert_eq!(page(without_ana.url.clone(), cookie).await, 303, "redirected to sign in");
     assert_eq!(app.count("SELECT COUNT(*) FROM staff_sessions WHERE staff = 'ana'").await, 0);
 }

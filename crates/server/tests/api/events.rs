@@ -122,7 +122,7 @@ async fn bad_batches_are_refused_whole_with_a_code() {
 #[tokio::test]
 async fn two_servers_on_one_database_store_each_event_once() {
     let first = spawn_app().await;
-    let second = spawn_app_on(&first.db_path, "").await;
+    let second = spawn_second_process(&first, "").await;
     let session = first.session_id().await;
     let events = (0..20).map(|i| feedback(&format!("00000000-0000-4000-8000-{i:012}"), 3)).collect();
     let body = batch(&session, events);

@@ -206,7 +206,7 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
         let next_page = session_as(&app, &visitor, None).await;
         if i % 5 == 0 {
             let later = session_as(&app, &visitor, None).await;
-            sqlx::query("UPDATE sessions SET started_at = started_at + 3600000 WHERE id = ?")
+            sqlx::query("UPDATE sessions SET started_at = started_at + 3600000 WHERE id = $1")
                 .bind(later["session_id"].as_str())
                 .execute(&app.db)
                 .await

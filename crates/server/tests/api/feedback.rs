@@ -147,7 +147,7 @@ async fn a_detractor_gets_a_case_and_goodwill_points_once() {
 #[tokio::test]
 async fn racing_low_answers_on_two_servers_grant_goodwill_once() {
     let app = spawn_app_with(WITH_RECOVERY).await;
-    let other = spawn_app_on(&app.db_path, WITH_RECOVERY).await;
+    let other = spawn_second_process(&app, WITH_RECOVERY).await;
     let before = app.account("alice").await["balance"].as_i64().unwrap();
     // Alice on eight devices at once, half of them served by each process.
     let devices: Vec<String> = (0..8).map(|n| format!("visitor-alice-{n}")).collect();

@@ -2,7 +2,7 @@ use moments_server::configuration::{Settings, TokenSecret};
 use moments_server::member_token::{self, MemberClaims};
 use moments_server::startup::Application;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tempfile::TempDir;
 
 pub const SITE: &str = "demo";
@@ -13,10 +13,35 @@ pub const WITH_ADMIN_KEY: &str = "[server]\nadmin_key = \"test-admin-key-0123456
 
 pub struct TestApp {
     pub url: String,
-    pub db: SqlitePool,
-    pub db_path: std::path::PathBuf,
+    pub db: AnyPool,
+    /// Where its data is: another server started on it behaves as the same one.
+    pub database_url: String,
     pub client: reqwest::Client,
     _dir: Option<TempDir>,
+    _process: Option<ServerProcess>,
+}
+
+/// Whether this run tests the PostgreSQL store (`MOMENTS_TEST_DATABASE=postgres`, set by
+/// scripts/test.sh for the suite's second pass) rather than SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("MOMENTS_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh, empty database for one test: a SQLite file in `dir`, or a new database in the
+/// cluster `MOMENTS_TEST_POSTGRES_URL` names.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    sqlx::any::install_default_drivers();
+    if !on_postgres() {
+        return format!("sqlite://{}/moments.db", dir.display());
+    }
+    let cluster = std::env::var("MOMENTS_TEST_POSTGRES_URL").expect("MOMENTS_TEST_POSTGRES_URL names the PostgreSQL cluster to test on");
+    let name = format!("moments_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AnyConnection::connect(&cluster).await.expect("the test cluster answers");
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    admin.close().await.unwrap();
+    let mut url = reqwest::Url::parse(&cluster).unwrap();
+    url.set_path(&name);
+    url.to_string()
 }
 
 /// Starts the server on port 0 against a fresh database, with the demo site seeded.
@@ -26,25 +51,31 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(extra_toml: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("moments.db");
-    let mut app = spawn_app_on(&db_path, extra_toml).await;
+    let mut app = spawn_app_on(&fresh_database_url(dir.path()).await, extra_toml).await;
     app._dir = Some(dir);
     app
 }
 
 /// A second server process over the database of another: they must behave as one.
-pub async fn spawn_app_on(db_path: &std::path::Path, extra_toml: &str) -> TestApp {
-    let db_path = db_path.to_path_buf();
+pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
     let mut settings = Settings::from_toml(extra_toml).unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    settings.server.database_url = format!("sqlite://{}", db_path.display());
+    settings.server.database_url = database_url.to_owned();
     // Tests send many requests from one address and visitor; the rate limit tests opt in.
     settings.server.rate_limit.enabled = extra_toml.contains("[server.rate_limit]");
     let app = Application::build(settings, true).await.unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
-    let db = SqlitePool::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
-    TestApp { url, db, db_path, client: reqwest::Client::new(), _dir: None }
+    let db = AnyPool::connect(database_url).await.unwrap();
+    TestApp { url, db, database_url: database_url.to_owned(), client: reqwest::Client::new(), _dir: None, _process: None }
+}
+
+/// Another server process (the built binary) over `app`'s database, for the races that must
+/// come out the same with many servers: each keeps its own memory, only the database is shared.
+pub async fn spawn_second_process(app: &TestApp, extra_toml: &str) -> TestApp {
+    let process = spawn_process_on(&app.database_url, extra_toml);
+    let db = AnyPool::connect(&app.database_url).await.unwrap();
+    TestApp { url: process.url.clone(), db, database_url: app.database_url.clone(), client: reqwest::Client::new(), _dir: None, _process: Some(process) }
 }
 
 /// A real second server process (the built binary) over the database of another.
@@ -83,13 +114,13 @@ impl Drop for ServerProcess {
     }
 }
 
-pub fn spawn_process_on(db_path: &std::path::Path, extra_toml: &str) -> ServerProcess {
+pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("moments.toml");
     // The extra TOML may open its own [server] table: the address and database go in it.
     let extra = if extra_toml.contains("[server]") { extra_toml.to_owned() } else { format!("[server]\n{extra_toml}") };
-    let server = format!("[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"sqlite://{}\"\n", db_path.display());
+    let server = format!("[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n");
     std::fs::write(&config, extra.replacen("[server]\n", &server, 1)).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
         .args(["--config", config.to_str().unwrap(), "--demo"])

@@ -17,14 +17,15 @@ async fn liveness_and_readiness() {
     let ready = app.client.get(format!("{}/readyz", app.url)).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let ready: Value = ready.json().await.unwrap();
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
-    assert_eq!(ready, json!({ "status": "ready", "migrations": migrations }));
+    let (database, folder) = if on_postgres() { ("postgres", "postgres") } else { ("sqlite", "sqlite") };
+    let migrations = std::fs::read_dir(format!("{}/migrations/{folder}", env!("CARGO_MANIFEST_DIR"))).unwrap().count();
+    assert_eq!(ready, json!({ "status": "ready", "database": database, "migrations": migrations }));
 }
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id_and_every_request_one_log_line() {
     let dir = tempfile::tempdir().unwrap();
-    let server = spawn_process_on(&dir.path().join("m.db"), "");
+    let server = spawn_process_on(&fresh_database_url(dir.path()).await, "");
     let client = reqwest::Client::new();
     let given = client.get(format!("{}/healthz", server.url)).header("x-request-id", "lb-7f3a-0001").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "lb-7f3a-0001", "the caller's id is kept");
@@ -82,15 +83,16 @@ async fn metrics_count_requests_by_route_and_are_not_public() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_accepting_and_closes_the_database_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("m.db");
-    let mut server = spawn_process_on(&db, "");
+    let database_url = fresh_database_url(dir.path()).await;
+    let wal = dir.path().join("moments.db-wal");
+    let mut server = spawn_process_on(&database_url, "");
     let client = reqwest::Client::new();
     assert_eq!(client.get(format!("{}/readyz", server.url)).send().await.unwrap().status(), 200);
-    assert!(db.with_extension("db-wal").exists(), "a running server writes ahead");
+    assert!(on_postgres() || wal.exists(), "a running server writes ahead");
     server.signal("TERM");
     let status = tokio::task::block_in_place(|| server.wait_for_exit(Duration::from_secs(12))).expect("it stopped within the drain time");
     assert!(status.success(), "{status:?}");
-    assert!(!db.with_extension("db-wal").exists(), "the pool was closed: SQLite folded its WAL back");
+    assert!(!wal.exists(), "the pool was closed: SQLite folded its WAL back");
     assert!(client.get(format!("{}/healthz", server.url)).send().await.is_err(), "nothing listens any more");
     assert!(server.log.lock().unwrap().iter().any(|l| l.contains("stopped")));
 }
@@ -98,8 +100,8 @@ async fn sigterm_stops_accepting_and_closes_the_database_cleanly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_under_load_loses_no_acknowledged_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("m.db");
-    let server = spawn_process_on(&db, "");
+    let database_url = fresh_database_url(dir.path()).await;
+    let server = spawn_process_on(&database_url, "");
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let session: Value = client.post(format!("{}/v1/session", server.url)).json(&json!({ "site": "demo", "visitor_id": VISITOR })).send().await.unwrap().json().await.unwrap();
     let session_id = session["session_id"].as_str().unwrap().to_owned();
@@ -129,14 +131,34 @@ async fn kill_9_under_load_loses_no_acknowledged_answer() {
     eprintln!("kill -9: {} answers acknowledged before the kill", acknowledged.len());
 
     // Restarted on the same file: every answer that got its 200 is there.
-    let restarted = spawn_process_on(&db, "");
+    let restarted = spawn_process_on(&database_url, "");
     let ready = reqwest::get(format!("{}/readyz", restarted.url)).await.unwrap();
     assert_eq!(ready.status(), 200);
-    let stored = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let stored = sqlx::AnyPool::connect(&database_url).await.unwrap();
     let mut missing = 0;
     for id in &acknowledged {
-        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE id = ?").bind(id).fetch_one(&stored).await.unwrap();
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE id = $1").bind(id).fetch_one(&stored).await.unwrap();
         missing += usize::from(found != 1);
     }
     assert_eq!(missing, 0, "{missing} of {} acknowledged answers were lost", acknowledged.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_starting_together_on_a_new_database_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database_url(dir.path()).await;
+    let starting: Vec<_> = (0..3).map(|_| {
+        let url = database_url.clone();
+        std::thread::spawn(move || spawn_process_on(&url, ""))
+    }).collect();
+    let servers: Vec<ServerProcess> = starting.into_iter().map(|s| s.join().expect("every process started")).collect();
+    for server in &servers {
+        assert_eq!(reqwest::get(format!("{}/readyz", server.url)).await.unwrap().status(), 200);
+    }
+    let db = sqlx::AnyPool::connect(&database_url).await.unwrap();
+    let runs: Vec<(i64, i64)> = sqlx::query_as("SELECT version, COUNT(*) FROM _sqlx_migrations GROUP BY version ORDER BY version").fetch_all(&db).await.unwrap();
+    let folder = if on_postgres() { "postgres" } else { "sqlite" };
+    let known = std::fs::read_dir(format!("{}/migrations/{folder}", env!("CARGO_MANIFEST_DIR"))).unwrap().count();
+    assert_eq!(runs.len(), known, "{runs:?}");
+    assert!(runs.iter().all(|(_, count)| *count == 1), "{runs:?}");
 }

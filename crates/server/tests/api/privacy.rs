@@ -34,7 +34,7 @@ async fn alice_visits(app: &TestApp) {
 async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     alice_visits(&app).await;
-    let balance = app.count("SELECT SUM(delta) FROM points_ledger WHERE site = 'demo'").await;
+    let balance = app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'").await;
 
     let exported = export(&app, "members/alice").await;
     assert_eq!(exported.status(), 200);
@@ -58,7 +58,7 @@ async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     // The accounts still add up, under a name that leads nowhere.
     assert_eq!(app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice'").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id LIKE 'erased:%'").await, 4);
-    assert_eq!(app.count("SELECT SUM(delta) FROM points_ledger WHERE site = 'demo'").await, balance);
+    assert_eq!(app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'").await, balance);
 
     let again = erase(&app, "members/alice").await;
     assert_eq!(again["erased"]["profile"], 0, "erasing twice is harmless: {again}");
@@ -107,7 +107,7 @@ async fn old_sessions_and_events_are_deleted_by_the_retention_job() {
     let day_ms: i64 = 86_400_000;
     let now_ms = now() * 1000;
     for (id, age_days) in [("00000000-0000-4000-8000-000000000001", 400), ("00000000-0000-4000-8000-000000000002", 10)] {
-        sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, type, occurred_at, received_at) VALUES ('demo', ?, ?, ?, 'dismiss', ?, ?)")
+        sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, type, occurred_at, received_at) VALUES ('demo', $1, $2, $3, 'dismiss', $4, $5)")
             .bind(id)
             .bind(&session_id)
             .bind(VISITOR)
@@ -117,10 +117,10 @@ async fn old_sessions_and_events_are_deleted_by_the_retention_job() {
             .await
             .unwrap();
     }
-    sqlx::query("UPDATE sessions SET started_at = ?").bind(now_ms - 100 * day_ms).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE sessions SET started_at = $1").bind(now_ms - 100 * day_ms).execute(&app.db).await.unwrap();
 
     // Another process over the same database, with retention configured: the job runs as it starts.
-    let _retaining = spawn_app_on(&app.db_path, "[server.retention]\nsessions_days = 90\nevents_days = 365").await;
+    let _retaining = spawn_app_on(&app.database_url, "[server.retention]\nsessions_days = 90\nevents_days = 365").await;
     let mut left = (1, 2);
     for _ in 0..100 {
         left = (app.count("SELECT COUNT(*) FROM sessions").await, app.count("SELECT COUNT(*) FROM events").await);

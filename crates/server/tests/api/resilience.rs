@@ -17,7 +17,7 @@ async fn a_panicking_handler_fails_its_request_and_the_server_carries_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::from_toml("").unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    settings.server.database_url = format!("sqlite://{}/m.db", dir.path().display());
+    settings.server.database_url = fresh_database_url(dir.path()).await;
     async fn buggy() -> &'static str {
         panic!("a bug in a handler")
     }
@@ -100,7 +100,7 @@ async fn every_answer_says_nosniff_and_https_deployments_say_hsts() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::from_toml("[server]\npublic_url = \"https://moments.example\"").unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    settings.server.database_url = format!("sqlite://{}/m.db", dir.path().display());
+    settings.server.database_url = fresh_database_url(dir.path()).await;
     let behind_tls = Application::build(settings, true).await.unwrap();
     let socket = format!("http://127.0.0.1:{}", behind_tls.port());
     tokio::spawn(behind_tls.run_until_stopped());

@@ -82,7 +82,7 @@ async fn track_in(app: &TestApp, visitor_id: &str, session_id: &str, name: &str,
 }
 
 async fn balance(app: &TestApp, member: &str) -> i64 {
-    app.count(&format!("SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = '{SITE}' AND member_id = '{member}'")).await
+    app.count(&format!("SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = '{SITE}' AND member_id = '{member}'")).await
 }
 
 fn event_id(n: usize) -> String {
@@ -133,7 +133,7 @@ async fn a_daily_budget_holds_under_200_concurrent_sessions() {
 #[tokio::test]
 async fn a_daily_budget_holds_across_two_server_processes() {
     let first = spawn_app_with(&config(BUDGET_OF_TEN)).await;
-    let second = spawn_process_on(&first.db_path, &config(BUDGET_OF_TEN));
+    let second = spawn_process_on(&first.database_url, &config(BUDGET_OF_TEN));
     let offered = concurrent_member_sessions(&[&first.url, &second.url], 200).await;
     assert_eq!(offered, 10);
     assert_eq!(first.count("SELECT COUNT(*) FROM surprises").await, 10);
@@ -148,7 +148,7 @@ async fn a_points_budget_stops_the_gift_that_would_exceed_it() {
     .await;
     let offered = concurrent_member_sessions(&[&app.url], 20).await;
     assert_eq!(offered, 3, "3 × 30 = 90 fits in 100; a fourth would not");
-    assert_eq!(app.count("SELECT SUM(points) FROM surprises").await, 90);
+    assert_eq!(app.count("SELECT CAST(SUM(points) AS BIGINT) FROM surprises").await, 90);
 }
 
 const COUPON_AFTER_PURCHASE: &str = "[[sites.surprises.rules]]\nkey = \"thanks-coupon\"\ntrigger = \"after_event\"\n\
@@ -243,7 +243,7 @@ async fn claims_are_refused_to_everyone_but_the_member_and_credit_once() {
     assert_eq!(balance(&app, "ann").await, 40, "credited exactly once");
 
     let late = offers(&track(&app, &visitor(3), Some("amy"), "purchase", None, &event_id(2)).await).remove(0);
-    sqlx::query("UPDATE surprises SET expires_at = ? WHERE id = ?").bind(now() * 1000 - 1).bind(&late).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE surprises SET expires_at = $1 WHERE id = $2").bind(now() * 1000 - 1).bind(&late).execute(&app.db).await.unwrap();
     assert_eq!(error_code(claim(&app, &late, &visitor(3), Some(token("amy", None))).await, 410).await, "surprise_expired");
     assert_eq!(balance(&app, "amy").await, 0);
 }
@@ -332,7 +332,7 @@ async fn staff_list_surprises_by_status() {
         ids.push(given["id"].as_str().unwrap().to_owned());
     }
     assert_eq!(claim(&app, &ids[0], &visitor(1), Some(token("gus-0", None))).await.status(), 200);
-    sqlx::query("UPDATE surprises SET expires_at = 1 WHERE id = ?").bind(&ids[1]).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE surprises SET expires_at = 1 WHERE id = $1").bind(&ids[1]).execute(&app.db).await.unwrap();
     let list = |status: &'static str| {
         let app = &app;
         async move {

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::{ErrorBody, Scale};
 use serde::Serialize;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::admin_auth::Admin;
 use crate::csv;
@@ -65,7 +65,7 @@ pub async fn list_feedback(
 }
 
 /// Streams the export a chunk at a time, so a large site's history never sits in memory.
-pub fn csv_export(db: SqlitePool, site: String, filter: FeedbackQuery) -> Response {
+pub fn csv_export(db: AnyPool, site: String, filter: FeedbackQuery) -> Response {
     let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id"]);
     let first = futures_util::stream::once(async move { Ok::<_, sqlx::Error>(header) });
     let rows = futures_util::stream::unfold(Some(None::<i64>), move |cursor| {
