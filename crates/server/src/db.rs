@@ -3,11 +3,15 @@
 //! One portable dialect through sqlx's `Any` driver; what truly differs is here (see
 //! docs/storage.md).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+pub mod group_commit;
+pub use group_commit::{BATCH_BUCKETS, GroupCommit, GroupTx};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +166,79 @@ pub async fn migrations_missing(db: &AnyPool) -> Result<i64, sqlx::Error> {
     Ok(Backend::of_pool(db).migrator().iter().count() as i64 - applied)
 }
 
-/// A transaction that will write (see `Backend::begin_write_sql`).
+/// Where the transactions of the write path run: on SQLite the group-commit writer, on
+/// PostgreSQL a pooled connection each (PostgreSQL groups concurrent commits' WAL flushes itself).
+pub enum Writer {
+    Group(Arc<GroupCommit>),
+    Pool(AnyPool),
+}
+
+/// A transaction of the write path: derefs to its connection; `commit` answers once it is durable.
+pub enum WriteTx {
+    Group(GroupTx),
+    Pool(sqlx::Transaction<'static, sqlx::Any>),
+}
+
+impl Writer {
+    pub async fn open(db: &AnyPool) -> Result<Self, sqlx::Error> {
+        Ok(match Backend::of_pool(db) {
+            Backend::Sqlite => Writer::Group(GroupCommit::new(db.acquire().await?.detach())),
+            Backend::Postgres => Writer::Pool(db.clone()),
+        })
+    }
+
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(match self {
+            Writer::Group(writer) => WriteTx::Group(writer.begin().await?),
+            Writer::Pool(db) => WriteTx::Pool(begin_write(db).await?),
+        })
+    }
+
+    /// Commits what is waiting and lets go of the writer's connection (at shutdown).
+    pub async fn close(&self) {
+        if let Writer::Group(writer) = self {
+            writer.close().await;
+        }
+    }
+
+    pub fn group_commit(&self) -> Option<&GroupCommit> {
+        match self {
+            Writer::Group(writer) => Some(writer),
+            Writer::Pool(_) => None,
+        }
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            WriteTx::Group(tx) => tx.commit().await,
+            WriteTx::Pool(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriteTx::Group(tx) => tx,
+            WriteTx::Pool(tx) => tx,
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriteTx::Group(tx) => tx,
+            WriteTx::Pool(tx) => tx,
+        }
+    }
+}
+
+/// A transaction that will write, on a pooled connection (see `Backend::begin_write_sql`).
 pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
     let conn = db.acquire().await?;
     let sql = Backend::of_connection(&conn).begin_write_sql();

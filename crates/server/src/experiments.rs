@@ -11,6 +11,7 @@ use moments_protocol::wire::{ExperimentAssignment, Slot};
 use sqlx::AnyConnection;
 
 use crate::sites::Site;
+use store::Stored;
 
 /// What fills a message's `{name}`, `{tier}` and `{points}`: always as plain text.
 #[derive(Debug, Default)]
@@ -71,11 +72,19 @@ pub struct Decided {
     pub assignment: Option<ExperimentAssignment>,
 }
 
-/// The message an experiment gives this visitor in `slot`: their variant while it runs (or
-/// nothing, outside its coverage), the shipped variant once stopped; `None`: the default text.
+/// The experiment that decides `slot`'s message, if any (read before the write path begins).
+pub async fn deciding(conn: &mut AnyConnection, site: &Site, slot: Slot) -> Result<Option<Stored>, sqlx::Error> {
+    store::deciding(conn, &site.settings.key, slot).await
+}
+
+/// The message the `deciding` experiment gives this visitor: their variant while it runs
+/// (assigned in `conn`, or nothing outside its coverage), the shipped variant once stopped;
+/// `None`: the slot's default text.
+#[allow(clippy::too_many_arguments)]
 pub async fn message(
     conn: &mut AnyConnection,
     site: &Site,
+    stored: Option<Stored>,
     slot: Slot,
     visitor: &str,
     member: Option<&str>,
@@ -84,7 +93,7 @@ pub async fn message(
     now: i64,
 ) -> Result<Option<Decided>, sqlx::Error> {
     let key = site.settings.key.as_str();
-    let Some(stored) = store::deciding(&mut *conn, key, slot).await? else { return Ok(None) };
+    let Some(stored) = stored else { return Ok(None) };
     let e = stored.experiment();
     let (variant, assignment) = if stored.status == "running" {
         let Some(variant) = assignment::assign(conn, key, &e, visitor, member, now).await? else { return Ok(None) };

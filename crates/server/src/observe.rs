@@ -59,7 +59,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of every metric.
-    pub fn render(&self, db: &AnyPool, max_connections: u32) -> String {
+    pub fn render(&self, db: &AnyPool, writer: &crate::db::Writer, max_connections: u32) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().map(|r| r.clone()).unwrap_or_default();
         out.push_str("# HELP moments_http_requests_total Requests answered, by route template, method and status.\n");
@@ -88,12 +88,32 @@ impl Metrics {
         for (name, help, value) in gauges {
             let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
         }
+        if let Some(group) = writer.group_commit() {
+            render_group_commit(&mut out, &group.stats);
+        }
         let panics = PANICS.load(Ordering::Relaxed);
         let _ = write!(out, "# HELP moments_panics_total Handler panics caught (each failed one request).\n# TYPE moments_panics_total counter\nmoments_panics_total {panics}\n");
         let retries = CONFLICT_RETRIES.load(Ordering::Relaxed);
         let _ = write!(out, "# HELP moments_db_conflict_retries_total Requests run again after a serialization conflict (PostgreSQL).\n# TYPE moments_db_conflict_retries_total counter\nmoments_db_conflict_retries_total {retries}\n");
         out
     }
+}
+
+/// The SQLite writer: how many requests each commit (one fsync) carried, and the queue.
+fn render_group_commit(out: &mut String, stats: &crate::db::group_commit::Stats) {
+    let name = "moments_db_group_commit_batch_size";
+    let _ = write!(out, "# HELP {name} Writes per SQLite commit (one fsync each).\n# TYPE {name} histogram\n");
+    let mut cumulative = 0;
+    for (bound, count) in crate::db::BATCH_BUCKETS.iter().zip(&stats.batch_sizes) {
+        cumulative += count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+    }
+    let commits = stats.commits.load(Ordering::Relaxed);
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {commits}");
+    let _ = writeln!(out, "{name}_sum {}", stats.writes.load(Ordering::Relaxed));
+    let _ = writeln!(out, "{name}_count {commits}");
+    let waiting = stats.waiting.load(Ordering::Relaxed);
+    let _ = write!(out, "# HELP moments_db_writer_waiting Requests waiting for their turn on the SQLite writer.\n# TYPE moments_db_writer_waiting gauge\nmoments_db_writer_waiting {waiting}\n");
 }
 
 /// The caller's request id when it is one a log can hold (1 to 128 visible ASCII), else a new one.

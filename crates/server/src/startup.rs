@@ -35,6 +35,7 @@ pub struct Application {
     router: Router,
     public_url: String,
     db: sqlx::AnyPool,
+    writer: Arc<db::Writer>,
     retention: RetentionSettings,
 }
 
@@ -64,9 +65,11 @@ impl Application {
             trusted_proxies: server.trusted_proxies.iter().map(|p| Cidr::parse(p)).collect::<Result<_, _>>()?,
             buckets: Default::default(),
         };
+        let writer = Arc::new(db::Writer::open(&db).await?);
         let state = AppState {
             session_key: db::retrying(async || Ok(SessionKey::load(&db).await?)).await?,
             db: db.clone(),
+            writer: writer.clone(),
             sites: Arc::new(Sites::new(&settings.sites)?),
             public_url: public_url.as_str().into(),
             demo: demo_mode,
@@ -78,7 +81,7 @@ impl Application {
             metrics: Default::default(),
             metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
         };
-        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, retention: server.retention })
+        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, writer, retention: server.retention })
     }
 
     pub fn port(&self) -> u16 {
@@ -90,7 +93,8 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C: then stops accepting, gives requests in flight up to
-    /// `DRAIN` to finish, and closes the database pool (SQLite checkpoints its WAL).
+    /// `DRAIN` to finish, commits what the writer holds and closes the database pool (SQLite
+    /// checkpoints its WAL).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -109,6 +113,7 @@ impl Application {
             }
         };
         housekeeping.abort();
+        self.writer.close().await;
         self.db.close().await;
         tracing::info!("stopped");
         served

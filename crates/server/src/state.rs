@@ -20,6 +20,8 @@ use crate::surprises::chance::Chance;
 #[derive(Clone)]
 pub struct AppState {
     pub db: AnyPool,
+    /// The write path's transactions (group commit on SQLite).
+    pub writer: Arc<crate::db::Writer>,
     pub sites: Arc<Sites>,
     /// How pages reach this server (`http://127.0.0.1:8080`).
     pub public_url: Arc<str>,

@@ -23,9 +23,9 @@ fn may_give(site: &Site, rule: &SurpriseRule, is_member: bool) -> bool {
     is_member || (!rule.gives_value() && site.settings.surprises.anonymous == AnonymousSurprises::Messages)
 }
 
-/// A session has started (and is stored): gives what the session rules earn, then answers
-/// every gift waiting for this member or browser.
-pub async fn at_session_start(
+/// A session has started (and is stored, in `conn`): gives what the session rules earn. The
+/// gifts waiting for the visitor are read after the commit (`waiting`).
+pub async fn give_at_session_start(
     conn: &mut AnyConnection,
     chance: &Chance,
     site: &Site,
@@ -33,10 +33,7 @@ pub async fn at_session_start(
     member: Option<&MemberClaims>,
     session_id: &str,
     now: i64,
-) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
-    if site.surprise_rules.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> Result<(), sqlx::Error> {
     let key = site.settings.key.as_str();
     let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
     let mut lifetime = None;
@@ -68,7 +65,16 @@ pub async fn at_session_start(
             store::give(&mut *conn, key, rule, to, &occasion, now).await?;
         }
     }
-    store::waiting(&mut *conn, key, to, now).await
+    Ok(())
+}
+
+/// Every gift waiting for this member or browser, oldest first.
+pub async fn waiting(db: impl sqlx::AnyExecutor<'_>, site: &Site, visitor_id: &str, member: Option<&MemberClaims>, now: i64) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+    if site.surprise_rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
+    store::waiting(db, &site.settings.key, to, now).await
 }
 
 /// What a tracked event rests on: the browser's word alone, or a fact the host vouched for.

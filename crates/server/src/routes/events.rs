@@ -59,7 +59,7 @@ pub async fn record_events(
     let member_id = sessions::member_of(&state.db, site.as_str(), session.as_str()).await?;
     let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new(), surprises: Vec::new() };
     let received_at = now_ms();
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = state.writer.begin().await?;
     let from = Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() };
     for (index, raw) in batch.events.into_iter().enumerate() {
         let claimed_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);

@@ -74,7 +74,22 @@ pub async fn start_session(
     let locale = Locale::negotiate(preferences.map(String::as_str), site.settings.default_locale);
 
     let session_id = state.session_key.issue(start.site.as_str(), start.visitor.as_str());
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    // What only needs reading is read first, on a connection of the pool, so the writer (one
+    // at a time on SQLite) does only the writing.
+    let member_id = member.as_ref().map(|m| m.sub.as_str());
+    let mut reader = state.db.acquire().await?;
+    let ask = should_ask(&mut reader, site, &start.visitor, now).await?;
+    let recovery_points = match member_id {
+        Some(m) => recovery::goodwill_available(&mut *reader, site, m, now).await?,
+        None => None,
+    };
+    let greeting_experiment = experiments::deciding(&mut reader, site, Slot::Greeting).await?;
+    let farewell_experiment = experiments::deciding(&mut reader, site, Slot::Farewell).await?;
+    drop(reader);
+
+    // Everything a session start writes (the row, a tier-up claimed, gifts given, variants
+    // assigned) commits together: a request run again after a conflict writes it once.
+    let mut tx = state.writer.begin().await?;
     if let Some(m) = &member {
         let profile = Profile { name: m.name.as_deref(), birthday: m.birthday.as_deref() };
         members::upsert(&mut *tx, start.site.as_str(), &m.sub, profile, now).await?;
@@ -83,30 +98,25 @@ pub async fn start_session(
         id: &session_id,
         site: start.site.as_str(),
         visitor_id: start.visitor.as_str(),
-        member_id: member.as_ref().map(|m| m.sub.as_str()),
+        member_id,
         locale: locale.tag(),
         page_url: start.page_url.as_deref(),
         started_at: now,
     };
     sessions::insert(&mut *tx, &row).await?;
-
-    // Everything a session start writes (the row, a tier-up claimed, gifts given, variants
-    // assigned) commits together: a request run again after a conflict writes it once.
     let summary = match &member {
         Some(m) => Some(members::summary(&mut tx, site, &m.sub, m.name.clone(), locale, true).await?),
         None => None,
     };
-    let surprises =
-        surprises::at_session_start(&mut tx, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
+    surprises::give_at_session_start(&mut tx, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
     let placeholders = Placeholders {
         name: member.as_ref().and_then(|m| m.name.as_deref()),
         tier: summary.as_ref().and_then(|s| s.tier.as_ref()).map(|t| t.name.as_str()),
         points: summary.as_ref().map(|s| group_thousands(s.points)),
     };
     let mut experiments = Vec::new();
-    let mut decide = async |tx: &mut AnyConnection, slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
-        let member_id = member.as_ref().map(|m| m.sub.as_str());
-        match experiments::message(tx, site, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
+    let mut decide = async |tx: &mut AnyConnection, stored, slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
+        match experiments::message(tx, site, stored, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
             Some(decided) => {
                 experiments.extend(decided.assignment);
                 Ok(Some(decided.text))
@@ -114,14 +124,10 @@ pub async fn start_session(
             None => Ok(default),
         }
     };
-    let greeting = decide(&mut tx, Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
-    let farewell = decide(&mut tx, Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
-    let ask = should_ask(&mut tx, site, &start.visitor, now).await?;
-    let recovery_points = match &member {
-        Some(m) => recovery::goodwill_available(&mut *tx, site, &m.sub, now).await?,
-        None => None,
-    };
+    let greeting = decide(&mut tx, greeting_experiment, Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
+    let farewell = decide(&mut tx, farewell_experiment, Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
     tx.commit().await?;
+    let surprises = surprises::waiting(&state.db, site, start.visitor.as_str(), member.as_ref(), now).await?;
     let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,

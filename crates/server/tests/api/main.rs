@@ -6,6 +6,7 @@ mod dashboard;
 mod events;
 mod experiments;
 mod feedback;
+mod group_commit;
 mod helpers;
 mod http_errors;
 mod member_tokens;

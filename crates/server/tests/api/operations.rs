@@ -77,6 +77,15 @@ async fn metrics_count_requests_by_route_and_are_not_public() {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
     assert!(!text.contains("alice"), "routes are counted by template, never by a member's id");
+    if on_postgres() {
+        assert!(text.contains("moments_db_conflict_retries_total "), "{text}");
+    } else {
+        // Three sessions, each written through the group-committing writer: three writes in
+        // at most three commits (sequential requests, so one each here).
+        assert!(text.lines().any(|l| l == "moments_db_group_commit_batch_size_sum 3"), "{text}");
+        assert!(text.lines().any(|l| l == "moments_db_group_commit_batch_size_count 3"), "{text}");
+        assert!(text.lines().any(|l| l == "moments_db_writer_waiting 0"), "{text}");
+    }
     assert!(text.contains("moments_http_request_duration_seconds_bucket{route=\"/v1/session\",method=\"POST\",status=\"200\",le=\"+Inf\"} 3"));
 }
 

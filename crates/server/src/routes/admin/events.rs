@@ -72,7 +72,7 @@ pub async fn report_event(
     let site_key = site.settings.key.as_str();
     let now = now_ms();
     let fact = Fact { key: &key, member_id: member.as_str(), name: &name, value, source: Source::Admin, event_id: None };
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = state.writer.begin().await?;
     members::upsert(&mut *tx, site_key, member.as_str(), Profile::default(), now).await?;
     let (created_at, surprises, replayed) = match verified_events::record(&mut tx, site_key, &fact, now).await? {
         None => {

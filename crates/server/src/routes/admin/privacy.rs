@@ -58,7 +58,7 @@ async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Js
 
 /// Erases the subject in one transaction: all of it or, on a failure, none.
 async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Json<Erasure>, ApiError> {
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = state.writer.begin().await?;
     let (erased, id) = match subject {
         Subject::Member(id) => (privacy::erase_member(&mut tx, site, id).await?, id),
         Subject::Visitor(id) => (privacy::erase_visitor(&mut tx, site, id).await?, id),
