@@ -5,7 +5,10 @@
 # (crates/server/examples/floor.rs, echoing the body) under the same wrk, scripts and bodies,
 # with the ratio of each figure to the floor's. A benchmark, not a test: the figures depend
 # on the machine. Needs wrk (apt-get install wrk). BENCH_CONNECTIONS (64), BENCH_SECONDS (10),
-# BENCH_BATCH (answers per events batch, 1), BENCH_STORES ("sqlite postgres").
+# BENCH_BATCH (answers per events batch, 1), BENCH_STORES ("sqlite postgres"). Each figure
+# follows an unmeasured warm-up of BENCH_WARMUP seconds (3): a server that has just started
+# is still opening pool connections and growing SQLite's write-ahead log (each fsync of a
+# growing file also writes its size), as a server in service is not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -26,6 +29,7 @@ fi
 wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return; sleep 0.1; done; echo "nothing answers at $1" >&2; exit 1; }
 # wrk on $1 (a URL) with script $2: "requests/s p50 p99 non-2xx".
 measure() {
+  wrk -t2 -c"$connections" -d"${BENCH_WARMUP:-3}s" -s "benches/$2.lua" "$1" > /dev/null
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "benches/$2.lua" "$1" > "$dir/out"
   awk '/Requests\/sec/ { rps = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 } /Non-2xx/ { bad = $NF }
        END { printf "%.0f %s %s %d\n", rps, p50, p99, bad }' "$dir/out"
@@ -47,7 +51,7 @@ for store in $stores; do
   esac
   port=$((port + 1))
   # One client address makes every request: rate limits off, as on a trusted network.
-  MOMENTS_ADDR=127.0.0.1:$port MOMENTS_DATABASE_URL="$url" RUST_LOG=warn MOMENTS_RATE_LIMIT=off \
+  MOMENTS_ADDR=127.0.0.1:$port MOMENTS_DATABASE_URL="$url" RUST_LOG=warn,sqlx::postgres::notice=error MOMENTS_RATE_LIMIT=off \
     "$target/moments-server" --demo >/dev/null & pids+=($!)
   wait_for "http://127.0.0.1:$port/readyz"
   # Events go in a session the server issued (session ids are signed).

@@ -68,9 +68,9 @@ impl GroupCommit {
 
     /// Waits for the writer, then opens this request's savepoint on it.
     pub async fn begin(self: &Arc<Self>) -> Result<GroupTx, sqlx::Error> {
-        self.stats.waiting.fetch_add(1, Ordering::Relaxed);
+        let waiting = Waiting::count(&self.stats.waiting);
         let mut state = self.state.clone().lock_owned().await;
-        self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
+        drop(waiting);
         state.settle_abandoned().await;
         let State { conn, open, to_release, .. } = &mut *state;
         let conn = conn.as_mut().ok_or(sqlx::Error::PoolClosed)?;
@@ -162,6 +162,22 @@ async fn committer(state: Arc<Mutex<State>>, work_waiting: Arc<Notify>, stats: A
         if state.pending > 0 || state.abandoned {
             state.commit(&stats).await;
         }
+    }
+}
+
+/// Counts a request in `Stats::waiting` for as long as it lives (a cancelled request too).
+struct Waiting<'a>(&'a AtomicI64);
+
+impl<'a> Waiting<'a> {
+    fn count(gauge: &'a AtomicI64) -> Self {
+        gauge.fetch_add(1, Ordering::Relaxed);
+        Self(gauge)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
