@@ -28,7 +28,8 @@ impl Backend {
             Some("sqlite") => Ok(Backend::Sqlite),
             Some("postgres" | "postgresql") => Ok(Backend::Postgres),
             _ => anyhow::bail!(
-                "database_url {database_url:?}: use sqlite://PATH (the file and its folder are created) or postgres://USER:PASSWORD@HOST/DATABASE"
+                "database_url {:?}: use sqlite://PATH (the file and its folder are created) or postgres://USER:PASSWORD@HOST/DATABASE",
+                redacted(database_url)
             ),
         }
     }
@@ -93,7 +94,7 @@ pub async fn connect(database_url: &str) -> anyhow::Result<AnyPool> {
         Backend::Sqlite => sqlite_url(database_url)?,
         Backend::Postgres => database_url.to_owned(),
     };
-    let options: AnyConnectOptions = url.parse().with_context(|| format!("database_url {database_url:?} does not parse"))?;
+    let options: AnyConnectOptions = url.parse().with_context(|| format!("database_url {:?} does not parse", redacted(database_url)))?;
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
@@ -324,5 +325,7 @@ mod tests {
         assert_eq!(redacted("postgres://moments:s3cret@db:5432/moments"), "postgres://moments:***@db:5432/moments");
         assert_eq!(redacted("postgres://moments@db/moments"), "postgres://moments@db/moments");
         assert_eq!(redacted("sqlite://data/moments.db"), "sqlite://data/moments.db");
+        let refused = Backend::of_url("mysql://moments:s3cret@db/moments").unwrap_err().to_string();
+        assert!(!refused.contains("s3cret"), "{refused}");
     }
 }
