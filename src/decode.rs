@@ -76,6 +76,9 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
                 slot: Slot::from_name(&string(a, "slot")?)?,
             })
         })?,
+        // The rewards panel (#15) reads these once it is built.
+        ways_to_earn: Vec::new(),
+        rewards: Vec::new(),
     })
 }
 
@@ -113,6 +116,7 @@ fn member(v: &JsValue) -> Option<MemberSummary> {
         recent: list(v, "recent", |e| {
             Some(LedgerEntry { delta: integer(e, "delta")?, reason: string(e, "reason")?, at: integer(e, "at")? })
         })?,
+        redeemed: Vec::new(),
     })
 }
 

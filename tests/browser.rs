@@ -43,6 +43,7 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
                 LedgerEntry { delta: -60, reason: "Redeemed: free shipping".into(), at: 1_790_000_000_000 },
                 LedgerEntry { delta: 300, reason: "Order #1042".into(), at: 1_789_000_000_000 },
             ],
+            redeemed: Vec::new(),
         }),
         join_url: None,
         hide_badge: false,
@@ -58,6 +59,8 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
         },
         surprises: Vec::new(),
         experiments: Vec::new(),
+        ways_to_earn: Vec::new(),
+        rewards: Vec::new(),
     }
 }
 

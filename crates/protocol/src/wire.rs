@@ -57,6 +57,78 @@ pub struct SessionResponse {
     /// the widget reports an exposure when it really shows one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub experiments: Vec<ExperimentAssignment>,
+    /// How to earn points on this site, a line each, in `locale` (surprises are never listed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ways_to_earn: Vec<String>,
+    /// The rewards a member may spend points on, in the site's order; members only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewards: Vec<RewardOffer>,
+}
+
+/// A reward of the site's catalog as one member sees it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RewardOffer {
+    pub key: String,
+    /// In the session's locale.
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Points it costs.
+    pub cost: i64,
+    /// Points the member still lacks (0: they can afford it).
+    pub points_needed: i64,
+    /// The tier it needs, named in the session's locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_tier: Option<String>,
+    /// Why it cannot be redeemed now besides the points: `tier_too_low`, `sold_out` or
+    /// `limit_reached`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+/// `POST /v1/rewards/{key}/redeem`: a member spends points on a reward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RedeemRequest {
+    pub site: String,
+    pub visitor_id: String,
+    /// The session it happens in (the server's own, signed id).
+    pub session_id: String,
+    /// The member's token: only members redeem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_token: Option<String>,
+    /// Made by the widget once per redemption and sent again with every retry: the same key
+    /// gives the same code and debits once.
+    pub idempotency_key: String,
+    /// The locale of the texts in the answer; the site default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// A reward redeemed: its code and the member's points after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Redeemed {
+    pub redemption: Redemption,
+    pub member: MemberSummary,
+}
+
+/// A reward a member redeemed, with its code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Redemption {
+    pub reward: String,
+    /// In the requested locale.
+    pub title: String,
+    /// The code to use at the shop's checkout.
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how_to_use: Option<String>,
+    /// Points it cost.
+    pub points: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
 }
 
 /// Where an experiment's message goes.
@@ -170,6 +242,10 @@ pub struct MemberSummary {
     /// The newest ledger entries, newest first (at most `limits::RECENT_LEDGER_ENTRIES`).
     #[serde(default)]
     pub recent: Vec<LedgerEntry>,
+    /// The newest rewards redeemed and their codes, newest first (at most
+    /// `limits::RECENT_LEDGER_ENTRIES`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redeemed: Vec<Redemption>,
 }
 
 /// One line of a member's points history.

@@ -148,6 +148,16 @@ pub struct SiteSettings {
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
     pub texts: BTreeMap<String, SiteTexts>,
+    /// Coupon pools whose codes the site uploads (`POST …/coupon-pools/{pool}/codes`); a
+    /// surprise rule's `coupon_pool` counts as declared too.
+    #[serde(default)]
+    pub coupon_pools: Vec<String>,
+    /// How members earn points, a line each per locale tag (`{ en = "5 points per €1" }`).
+    #[serde(default)]
+    pub ways_to_earn: Vec<BTreeMap<String, String>>,
+    /// What members may spend points on, in the order the widget lists them.
+    #[serde(default)]
+    pub rewards: Vec<RewardSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -284,6 +294,40 @@ pub struct SurpriseRuleSettings {
     pub reason: Option<String>,
 }
 
+/// One reward of the catalog as written in the config (`crate::rewards::catalog` checks it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewardSettings {
+    /// Names the reward in the API and the data; letters, digits, `-` and `_`.
+    pub key: String,
+    /// Points it costs, 1 or more.
+    pub cost: i64,
+    /// A code the shop's checkout understands, the same for everyone (`FREESHIP`)…
+    pub code: Option<String>,
+    /// …or a code of its own for each redemption, from this declared pool.
+    pub coupon_pool: Option<String>,
+    /// Per locale tag; the site's default locale must have one.
+    pub title: BTreeMap<String, String>,
+    #[serde(default)]
+    pub description: BTreeMap<String, String>,
+    /// Shown with the code ("Enter it at checkout").
+    #[serde(default)]
+    pub how_to_use: BTreeMap<String, String>,
+    /// The name of the lowest tier that may redeem it.
+    pub min_tier: Option<String>,
+    /// How many may be redeemed in all.
+    pub stock: Option<u32>,
+    /// At most `count` redemptions per member in any `days` days.
+    pub limit: Option<RedemptionLimit>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedemptionLimit {
+    pub count: u32,
+    pub days: u32,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteTexts {
@@ -414,6 +458,7 @@ impl SiteSettings {
                 bail!("surprise rule {:?} is configured twice", rule.key);
             }
         }
+        crate::rewards::catalog::Catalog::parse(self)?;
         if let Some(short) = self.member_token_secrets.iter().find(|s| s.secret.len() < MIN_SECRET_BYTES) {
             bail!("member_token_secrets: the secret {:?} is {} bytes; each must be at least {MIN_SECRET_BYTES} (`openssl rand -hex 32`)", short.kid, short.secret.len());
         }

@@ -54,8 +54,14 @@ pub async fn seed(db: &AnyPool) -> anyhow::Result<()> {
             members::mark_celebrated(db, SITE, id, tier.threshold).await?;
         }
     }
+    // Codes for the "€5 off" reward; uploading them again adds none.
+    let codes: Vec<String> = (1..=FIVE_OFF_CODES).map(|n| format!("FIVE-{n:04}")).collect();
+    crate::surprises::store::add_codes(&mut *db.acquire().await?, SITE, "five-off", &codes, now).await?;
     Ok(())
 }
+
+/// How many codes the demo's "€5 off" pool starts with.
+pub const FIVE_OFF_CODES: u32 = 200;
 
 /// The demo cart's total: what the shop's backend charges and vouches for.
 pub const ORDER_VALUE: f64 = 79.0;

@@ -24,6 +24,7 @@ pub mod proofs;
 pub mod rate_limit;
 pub mod recovery;
 pub mod retention;
+pub mod rewards;
 pub mod routes;
 pub mod session_key;
 pub mod sessions;

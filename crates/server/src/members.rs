@@ -107,6 +107,11 @@ pub async fn summary(
         _ => false,
     };
     let recent = ledger::entries(&mut *conn, key, member, RECENT_LEDGER_ENTRIES as u32, None).await?;
+    let redeemed = if site.catalog.rewards.is_empty() {
+        Vec::new()
+    } else {
+        crate::rewards::store::list(&mut *conn, key, Some(member), None, None, RECENT_LEDGER_ENTRIES as u32).await?
+    };
     Ok(MemberSummary {
         name,
         points: standing.balance,
@@ -114,5 +119,6 @@ pub async fn summary(
         tier,
         tier_up,
         recent: recent.into_iter().map(Into::into).collect(),
+        redeemed: redeemed.iter().map(|r| crate::rewards::shown(site, r, locale)).collect(),
     })
 }

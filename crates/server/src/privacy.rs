@@ -46,6 +46,7 @@ const MEMBER_SECTIONS: &[Section] = &[
     ("vouched_events", Shape::Rows, "SELECT key, name, value, source, created_at FROM verified_events WHERE site = $1 AND member_id = $2 ORDER BY created_at"),
     ("surprises", Shape::Rows, "SELECT id, rule, kind, points, coupon_code, created_at, expires_at, claimed_at FROM surprises
                                 WHERE site = $1 AND member_id = $2 ORDER BY seq"),
+    ("redemptions", Shape::Rows, "SELECT reward, points, code, created_at FROM redemptions WHERE site = $1 AND member_id = $2 ORDER BY id"),
     ("experiments", Shape::Rows, "SELECT a.experiment, a.variant, a.visitor_id, a.assigned_at, x.exposed_at FROM assignments AS a
                                   LEFT JOIN exposures AS x ON x.site = a.site AND x.experiment = a.experiment AND x.visitor_id = a.visitor_id
                                   WHERE a.site = $1 AND a.member_id = $2 ORDER BY a.assigned_at"),
@@ -160,6 +161,8 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL WHERE site = $1 AND member_id = $2", site, member, None).await?;
     for renamed in [
         "UPDATE verified_events SET member_id = $3 WHERE site = $1 AND member_id = $2",
+        // Kept for the stock and the codes given out, under the pseudonym.
+        "UPDATE redemptions SET member_id = $3 WHERE site = $1 AND member_id = $2",
         "UPDATE surprises SET member_id = $3, recipient = 'm:' || $3 WHERE site = $1 AND member_id = $2",
     ] {
         run(tx, renamed, site, member, Some(&alias)).await?;

@@ -7,6 +7,7 @@ use moments_protocol::Locale;
 
 use crate::configuration::{SiteSettings, SiteTexts, TierSettings};
 use crate::origin::OriginPattern;
+use crate::rewards::catalog::Catalog;
 use crate::surprises::rules::SurpriseRule;
 
 #[derive(Debug)]
@@ -14,6 +15,7 @@ pub struct Site {
     pub settings: SiteSettings,
     origins: Vec<OriginPattern>,
     pub surprise_rules: Vec<SurpriseRule>,
+    pub catalog: Catalog,
 }
 
 #[derive(Debug, Default)]
@@ -25,7 +27,8 @@ impl Sites {
         for site in settings {
             let origins = site.allowed_origins.iter().map(|o| OriginPattern::parse(o)).collect::<Result<_, _>>()?;
             let surprise_rules = site.surprises.rules.iter().map(SurpriseRule::parse).collect::<Result<_, _>>()?;
-            sites.insert(site.key.clone(), Site { settings: site.clone(), origins, surprise_rules });
+            let catalog = Catalog::parse(site)?;
+            sites.insert(site.key.clone(), Site { settings: site.clone(), origins, surprise_rules, catalog });
         }
         Ok(Self(sites))
     }
@@ -81,6 +84,11 @@ impl Site {
 
     pub fn surprise_rule(&self, key: &str) -> Option<&SurpriseRule> {
         self.surprise_rules.iter().find(|r| r.key == key)
+    }
+
+    /// A tier named by its configured name, as `locale` names it.
+    pub fn tier_display_name(&self, name: &str, locale: Locale) -> String {
+        self.settings.tiers.iter().find(|t| t.name == name).map_or_else(|| name.to_owned(), |t| self.tier_name(t, locale))
     }
 
     fn tier_name(&self, tier: &TierSettings, locale: Locale) -> String {

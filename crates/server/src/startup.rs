@@ -24,7 +24,7 @@ use crate::rate_limit::{BucketKey, Cidr};
 use crate::session_key::SessionKey;
 use crate::error::{self, ApiError};
 use crate::routes::pages::{Pages, serve_page};
-use crate::routes::{admin, events, health, metrics, openapi, session, surprises};
+use crate::routes::{admin, events, health, metrics, openapi, rewards, session, surprises};
 use crate::sites::Sites;
 use crate::surprises::chance::Chance;
 use crate::state::{AppState, ClientAddress, Limits};
@@ -144,6 +144,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/session", post(session::start_session))
         .route("/v1/events", post(events::record_events))
         .route("/v1/surprises/{id}/claim", post(surprises::claim_surprise))
+        .route("/v1/rewards/{key}/redeem", post(rewards::redeem_reward))
         // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit_by_address))
@@ -162,6 +163,8 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case))
         .route("/v1/admin/sites/{site}/members/{member}/surprises", post(admin::surprises::grant_surprise))
         .route("/v1/admin/sites/{site}/surprises", get(admin::surprises::list_surprises))
+        .route("/v1/admin/sites/{site}/rewards", get(admin::rewards::list_rewards))
+        .route("/v1/admin/sites/{site}/redemptions", get(admin::rewards::list_redemptions))
         .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes))
         .route("/v1/admin/sites/{site}/experiments", post(admin::experiments::create_experiment).get(admin::experiments::list_experiments))
         .route("/v1/admin/sites/{site}/experiments/{key}", put(admin::experiments::update_experiment))

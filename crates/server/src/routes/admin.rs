@@ -9,6 +9,7 @@ pub mod members;
 pub mod points;
 pub mod privacy;
 pub mod recovery;
+pub mod rewards;
 pub mod surprises;
 
 use axum::extract::Path;
@@ -39,17 +40,7 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", rejection.body_text())
 }
 
-/// An idempotent write's answer: the body with `status`, and `Idempotent-Replayed: true` when
-/// the request's key was used before (nothing changed this time).
-fn idempotent_answer(status: StatusCode, body: impl serde::Serialize, replayed: bool) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut response = (status, axum::Json(body)).into_response();
-    if replayed {
-        let header = axum::http::HeaderName::from_static("idempotent-replayed");
-        response.headers_mut().insert(header, axum::http::HeaderValue::from_static("true"));
-    }
-    response
-}
+use super::idempotent_answer;
 
 /// A page size from `?limit=`: 1 to `MAX_ADMIN_PAGE`, 20 when absent.
 fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {

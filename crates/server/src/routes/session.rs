@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 use crate::configuration::AnonymousBadge;
 use crate::db::{DAY_MS, now_ms};
 use crate::experiments::{self, Placeholders};
-use crate::{recovery, sessions, surprises};
+use crate::{recovery, sessions, surprises, rewards};
 use crate::members::{self, Profile};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -127,7 +127,12 @@ pub async fn start_session(
     let greeting = decide(&mut tx, greeting_experiment, Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
     let farewell = decide(&mut tx, farewell_experiment, Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
     tx.commit().await?;
-    let surprises = surprises::waiting(&state.db, site, start.visitor.as_str(), member.as_ref(), now).await?;
+    let mut reader = state.db.acquire().await?;
+    let surprises = surprises::waiting(&mut *reader, site, start.visitor.as_str(), member.as_ref(), now).await?;
+    let rewards = match (member_id, &summary) {
+        (Some(m), Some(s)) => rewards::offers(&mut reader, site, m, s.points, s.lifetime_points, locale, now).await?,
+        _ => Vec::new(),
+    };
     let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
     Ok(Json(SessionResponse {
         session_id,
@@ -148,6 +153,8 @@ pub async fn start_session(
         },
         surprises,
         experiments,
+        ways_to_earn: site.catalog.ways_to_earn(locale, site.settings.default_locale),
+        rewards,
     }))
 }
 

@@ -94,6 +94,7 @@ pub async fn give(
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, free.code, $11, $12, $13
          FROM (SELECT (SELECT c.code FROM coupon_codes AS c WHERE c.site = $2 AND c.pool = $10
                  AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $2 AND s.coupon_pool = $10 AND s.coupon_code = c.code)
+                 AND NOT EXISTS (SELECT 1 FROM redemptions AS r WHERE r.site = $2 AND r.coupon_pool = $10 AND r.code = c.code)
                  ORDER BY c.seq LIMIT 1) AS code) AS free
          WHERE ($10 IS NULL OR free.code IS NOT NULL)
            AND (SELECT COUNT(*) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) < $14
@@ -176,7 +177,8 @@ pub async fn given_at(db: impl AnyExecutor<'_>, site: &str, occasion: &str) -> R
 pub async fn available_codes(db: impl AnyExecutor<'_>, site: &str, pool: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM coupon_codes AS c WHERE c.site = $1 AND c.pool = $2
-         AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $1 AND s.coupon_pool = $2 AND s.coupon_code = c.code)",
+         AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $1 AND s.coupon_pool = $2 AND s.coupon_code = c.code)
+         AND NOT EXISTS (SELECT 1 FROM redemptions AS r WHERE r.site = $1 AND r.coupon_pool = $2 AND r.code = c.code)",
     )
     .bind(site)
     .bind(pool)

@@ -15,5 +15,6 @@ mod pages;
 mod privacy;
 mod rate_limits;
 mod resilience;
+mod rewards;
 mod session;
 mod surprises;

@@ -357,5 +357,5 @@ async fn bad_coupon_uploads_are_refused_whole() {
     assert_eq!(error_code(upload(&app, "spring", json!(["OK-1", "has space"])).await, 422).await, "invalid_code");
     assert_eq!(error_code(upload(&app, "bad%20pool", json!(["OK-1"])).await, 422).await, "invalid_pool");
     assert_eq!(error_code(upload(&app, "spring", json!("OK-1")).await, 422).await, "invalid_body");
-    assert_eq!(app.count("SELECT COUNT(*) FROM coupon_codes").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM coupon_codes WHERE pool = 'spring'").await, 0);
 }
