@@ -1,7 +1,7 @@
 //! The HTTP client for the Moments protocol: fetch with a timeout, JSON both ways, and
 //! errors that say whether trying again can help.
 
-use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, SessionRequest, SessionResponse};
+use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, RedeemRequest, Redeemed, SessionRequest, SessionResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Request, RequestCredentials, RequestInit, RequestMode, Response};
@@ -131,4 +131,10 @@ pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequ
         _ => return Err(answer.error()),
     };
     claimed.and_then(|c| crate::decode::claimed_surprise(&c)).ok_or(BackendError::BadResponse)
+}
+
+/// `POST /v1/rewards/{key}/redeem`. The same idempotency key again answers the same code.
+pub async fn redeem(config: &WidgetConfig, key: &str, request: &RedeemRequest) -> Result<Redeemed, BackendError> {
+    let answer = post_json(&config.endpoint(&format!("/v1/rewards/{key}/redeem")), &crate::encode::redeem_request(request)).await?;
+    crate::decode::redeemed(&answer).ok_or(BackendError::BadResponse)
 }

@@ -22,6 +22,23 @@ pub fn storage_set(key: &str, value: &str) -> bool {
     local_storage().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
+pub fn storage_remove(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Puts `text` on the clipboard, then calls `done` (not when the browser refuses).
+pub fn copy_text(text: &str, done: impl FnOnce() + 'static) {
+    let Some(window) = window() else { return };
+    let written = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::spawn_local(async move {
+        if wasm_bindgen_futures::JsFuture::from(written).await.is_ok() {
+            done();
+        }
+    });
+}
+
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }

@@ -6,6 +6,7 @@ mod feedback_prompt;
 mod greeting;
 mod member_standing;
 mod panel;
+mod rewards;
 mod surprise;
 mod tier_progress;
 mod widget_view;

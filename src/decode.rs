@@ -6,7 +6,8 @@
 use js_sys::Reflect;
 use moments_protocol::Locale;
 use moments_protocol::wire::{
-    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Reward, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Redeemed, Redemption, Reward, RewardOffer, Scale,
+    SessionResponse, Slot, SurpriseOffer, TierStatus,
 };
 use wasm_bindgen::JsValue;
 
@@ -76,9 +77,34 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
                 slot: Slot::from_name(&string(a, "slot")?)?,
             })
         })?,
-        // The rewards panel (#15) reads these once it is built.
-        ways_to_earn: Vec::new(),
-        rewards: Vec::new(),
+        ways_to_earn: list(v, "ways_to_earn", JsValue::as_string)?,
+        rewards: list(v, "rewards", |r| {
+            Some(RewardOffer {
+                key: string(r, "key")?,
+                title: string(r, "title")?,
+                description: optional_string(r, "description")?,
+                cost: integer(r, "cost")?,
+                points_needed: integer(r, "points_needed")?,
+                min_tier: optional_string(r, "min_tier")?,
+                unavailable: optional_string(r, "unavailable")?,
+            })
+        })?,
+    })
+}
+
+/// A `POST /v1/rewards/{key}/redeem` answer.
+pub fn redeemed(v: &JsValue) -> Option<Redeemed> {
+    Some(Redeemed { redemption: redemption(&field(v, "redemption")?)?, member: member(&field(v, "member")?)? })
+}
+
+fn redemption(v: &JsValue) -> Option<Redemption> {
+    Some(Redemption {
+        reward: string(v, "reward")?,
+        title: string(v, "title")?,
+        code: string(v, "code")?,
+        how_to_use: optional_string(v, "how_to_use")?,
+        points: integer(v, "points")?,
+        at: integer(v, "at")?,
     })
 }
 
@@ -116,7 +142,7 @@ fn member(v: &JsValue) -> Option<MemberSummary> {
         recent: list(v, "recent", |e| {
             Some(LedgerEntry { delta: integer(e, "delta")?, reason: string(e, "reason")?, at: integer(e, "at")? })
         })?,
-        redeemed: Vec::new(),
+        redeemed: list(v, "redeemed", redemption)?,
     })
 }
 

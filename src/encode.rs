@@ -3,7 +3,7 @@
 //! tests/browser.rs checks every shape against the protocol's serde output.
 
 use js_sys::{Array, Object, Reflect};
-use moments_protocol::wire::{ClaimRequest, Event, SessionRequest};
+use moments_protocol::wire::{ClaimRequest, Event, RedeemRequest, SessionRequest};
 use wasm_bindgen::JsValue;
 
 struct Writer(Object);
@@ -46,6 +46,17 @@ pub fn claim_request(r: &ClaimRequest) -> JsValue {
         .set("visitor_id", r.visitor_id.as_str())
         .set("session_id", r.session_id.as_str())
         .maybe("member_token", r.member_token.as_deref())
+        .maybe("locale", r.locale.as_deref())
+        .done()
+}
+
+pub fn redeem_request(r: &RedeemRequest) -> JsValue {
+    Writer::new()
+        .set("site", r.site.as_str())
+        .set("visitor_id", r.visitor_id.as_str())
+        .set("session_id", r.session_id.as_str())
+        .maybe("member_token", r.member_token.as_deref())
+        .set("idempotency_key", r.idempotency_key.as_str())
         .maybe("locale", r.locale.as_deref())
         .done()
 }

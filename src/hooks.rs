@@ -1,5 +1,6 @@
 mod use_exposures;
 mod use_feedback;
+mod use_rewards;
 mod use_session;
 mod use_session_end;
 mod use_surprises;
@@ -8,6 +9,7 @@ mod use_track;
 pub use use_session::{use_session, visitor_id};
 pub use use_session_end::use_session_end;
 pub use use_feedback::use_feedback;
+pub use use_rewards::{RewardHandlers, use_rewards};
 pub use use_surprises::use_surprises;
 pub use use_track::use_track;
 pub use use_exposures::use_exposures;

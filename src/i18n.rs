@@ -77,6 +77,37 @@ pub struct Messages {
     /// A gift that expired or is no longer this visitor's.
     pub surprise_gone: &'static str,
     pub surprise_failed: &'static str,
+    /// The heading of the site's ways to earn points.
+    pub ways_to_earn: &'static str,
+    /// The heading of the rewards catalog.
+    pub rewards_title: &'static str,
+    /// `{n}` points a reward costs.
+    pub reward_cost: &'static str,
+    pub reward_redeem: &'static str,
+    /// `{n}` points the member still lacks.
+    pub reward_more: &'static str,
+    /// A reward for `{tier}` members and up.
+    pub reward_tier: &'static str,
+    pub reward_sold_out: &'static str,
+    /// The member redeemed it as often as its limit allows for now.
+    pub reward_limit: &'static str,
+    /// Asks before spending: `{n}` points, `{reward}` its title.
+    pub redeem_confirm: &'static str,
+    pub redeem_yes: &'static str,
+    pub redeem_cancel: &'static str,
+    pub redeem_sending: &'static str,
+    /// Above the code a redemption gave; `{reward}` its title.
+    pub redeem_code: &'static str,
+    /// Refused: not enough points.
+    pub redeem_short: &'static str,
+    /// Refused: the stock ran out meanwhile.
+    pub redeem_gone: &'static str,
+    /// Refused: the member's tier is too low.
+    pub redeem_tier: &'static str,
+    /// Any other failure; trying again may help.
+    pub redeem_failed: &'static str,
+    /// The heading of the member's redeemed codes.
+    pub your_codes: &'static str,
 }
 
 pub fn messages(locale: Locale) -> &'static Messages {
@@ -121,7 +152,7 @@ mod tests {
             m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
             m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting, m.surprise_gift,
             m.surprise_opening, m.surprise_title, m.surprise_points, m.surprise_coupon, m.surprise_copy, m.surprise_copied,
-            m.surprise_thanks, m.surprise_gone, m.surprise_failed,
+            m.surprise_thanks, m.surprise_gone, m.surprise_failed, m.ways_to_earn, m.rewards_title, m.reward_cost, m.reward_redeem, m.reward_more, m.reward_tier, m.reward_sold_out, m.reward_limit, m.redeem_confirm, m.redeem_yes, m.redeem_cancel, m.redeem_sending, m.redeem_code, m.redeem_short, m.redeem_gone, m.redeem_tier, m.redeem_failed, m.your_codes,
         ];
         all.extend(m.faces);
         all

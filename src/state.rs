@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use moments_protocol::wire::{ClaimedSurprise, MemberSummary, Scale, SessionResponse, SurpriseOffer};
+use moments_protocol::wire::{ClaimedSurprise, MemberSummary, Redeemed, Redemption, Scale, SessionResponse, SurpriseOffer};
 use yew::Reducible;
 
 /// A started page view: the server's answer and the browser's visitor id.
@@ -44,8 +44,31 @@ pub struct UiState {
     pub revealed: Option<ClaimedSurprise>,
     /// The revealed coupon code is on the clipboard.
     pub copied: bool,
-    /// The member's standing after a claim credited points; the session's until then.
+    /// The member's standing after a claim or a redemption; the session's until then.
     pub member: Option<MemberSummary>,
+    /// The one redemption under way in the rewards list, or how the last one ended.
+    pub redeeming: Option<Redeeming>,
+}
+
+/// A redemption's steps: confirm, send, then the code (or why not).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redeeming {
+    Confirm { key: String },
+    /// Confirmation declined: the reward's Redeem button takes the focus back.
+    Cancelled { key: String },
+    Sending { key: String },
+    Done { redemption: Redemption, copied: bool },
+    /// `code` is the server's error code, or the widget's when no answer came.
+    Failed { key: String, code: String },
+}
+
+impl Redeeming {
+    pub fn reward(&self) -> &str {
+        match self {
+            Redeeming::Confirm { key } | Redeeming::Cancelled { key } | Redeeming::Sending { key } | Redeeming::Failed { key, .. } => key,
+            Redeeming::Done { redemption, .. } => &redemption.reward,
+        }
+    }
 }
 
 /// The gift button's life.
@@ -86,6 +109,7 @@ impl UiState {
             revealed: None,
             copied: false,
             member: None,
+            redeeming: None,
         }
     }
 
@@ -113,6 +137,14 @@ pub enum Action {
     OpenFailed { id: String, gone: bool },
     CodeCopied,
     CloseReveal,
+    /// Redeem was tapped: ask to confirm.
+    AskRedeem(String),
+    CancelRedeem,
+    /// Confirmed: the request is on its way.
+    SendRedeem,
+    Redeemed(Redeemed),
+    RedeemFailed { key: String, code: String },
+    RedeemedCodeCopied,
 }
 
 impl Reducible for UiState {
@@ -179,6 +211,28 @@ impl Reducible for UiState {
                 next.gift = GiftState::Failed { gone };
             }
             Action::CodeCopied => next.copied = true,
+            Action::AskRedeem(key) if !matches!(next.redeeming, Some(Redeeming::Sending { .. })) => next.redeeming = Some(Redeeming::Confirm { key }),
+            Action::AskRedeem(_) => {}
+            Action::CancelRedeem => {
+                if let Some(Redeeming::Confirm { key }) = &next.redeeming {
+                    next.redeeming = Some(Redeeming::Cancelled { key: key.clone() });
+                }
+            }
+            Action::SendRedeem => {
+                if let Some(Redeeming::Confirm { key }) = &next.redeeming {
+                    next.redeeming = Some(Redeeming::Sending { key: key.clone() });
+                }
+            }
+            Action::Redeemed(redeemed) => {
+                next.member = Some(redeemed.member);
+                next.redeeming = Some(Redeeming::Done { redemption: redeemed.redemption, copied: false });
+            }
+            Action::RedeemFailed { key, code } => next.redeeming = Some(Redeeming::Failed { key, code }),
+            Action::RedeemedCodeCopied => {
+                if let Some(Redeeming::Done { copied, .. }) = &mut next.redeeming {
+                    *copied = true;
+                }
+            }
             Action::CloseReveal => {
                 next.revealed = None;
                 next.gift = GiftState::Idle;
@@ -271,6 +325,28 @@ mod tests {
         let s = apply(s, vec![Action::OpenGift, Action::OpenFailed { id: "a".into(), gone: false }]);
         assert_eq!((s.surprises.len(), s.gift), (1, GiftState::Failed { gone: false }));
         assert_eq!(apply(s, vec![Action::OpenGift]).gift, GiftState::Opening, "tap again to retry");
+    }
+
+    fn redeemed(points: i64) -> Redeemed {
+        let redemption = Redemption { reward: "five-off".into(), title: "€5 off".into(), code: "FIVE-0001".into(), how_to_use: None, points: 500, at: 0 };
+        let member = MemberSummary { name: None, points, lifetime_points: 1300, tier: None, tier_up: false, recent: Vec::new(), redeemed: vec![redemption.clone()] };
+        Redeemed { redemption, member }
+    }
+
+    #[test]
+    fn a_redemption_is_confirmed_sent_once_and_shows_its_code() {
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::SendRedeem]);
+        assert_eq!(s.redeeming, None, "nothing is sent before a confirmation");
+        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::CancelRedeem, Action::SendRedeem]);
+        assert_eq!(s.redeeming, Some(Redeeming::Cancelled { key: "five-off".into() }), "declined: nothing sent");
+        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::SendRedeem, Action::AskRedeem("free-shipping".into())]);
+        assert_eq!(s.redeeming, Some(Redeeming::Sending { key: "five-off".into() }), "one redemption at a time");
+        let s = apply(s, vec![Action::Redeemed(redeemed(740)), Action::RedeemedCodeCopied]);
+        assert_eq!(s.member.as_ref().map(|m| m.points), Some(740), "the balance drops at once");
+        assert!(matches!(&s.redeeming, Some(Redeeming::Done { redemption, copied: true }) if redemption.code == "FIVE-0001"));
+        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::SendRedeem, Action::RedeemFailed { key: "five-off".into(), code: "sold_out".into() }]);
+        assert_eq!(s.redeeming.as_ref().map(Redeeming::reward), Some("five-off"));
+        assert!(matches!(s.redeeming, Some(Redeeming::Failed { .. })));
     }
 
     #[test]

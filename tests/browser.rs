@@ -562,3 +562,110 @@ async fn until_text(root: &Element, selector: &str, expected: &str) {
     }
     assert_eq!(text(root, selector), expected);
 }
+
+#[wasm_bindgen_test]
+fn redemption_answers_decode_as_the_protocol_defines_them() {
+    let fixture: serde_json::Value = serde_json::from_str(include_str!("../crates/protocol/fixtures/redeemed.json")).unwrap();
+    for doc in fixture["valid"].as_array().unwrap() {
+        let by_serde: moments_protocol::wire::Redeemed = serde_json::from_value(doc.clone()).unwrap();
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::redeemed(&js), Some(by_serde), "{doc}");
+    }
+    for doc in fixture["invalid"].as_array().unwrap() {
+        let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
+        assert_eq!(moments::decode::redeemed(&js), None, "accepted {doc}");
+    }
+    let request = moments_protocol::wire::RedeemRequest {
+        site: "demo".into(),
+        visitor_id: "v-12345678".into(),
+        session_id: "11111111-2222-4333-8444-555555555555.AAAAAAAAAAAAAAAAAAAAAA".into(),
+        member_token: Some("a.b.c".into()),
+        idempotency_key: "22222222-2222-4333-8444-555555555555".into(),
+        locale: Some("zh-TW".into()),
+    };
+    assert_eq!(json_of(&moments::encode::redeem_request(&request)), serde_json::to_value(&request).unwrap());
+}
+
+fn with_catalog(locale: Locale) -> Rc<Session> {
+    use moments_protocol::wire::RewardOffer;
+    let mut answer = response(locale, true);
+    answer.ways_to_earn = vec!["5 points for every €1 you spend".into()];
+    let offer = |key: &str, cost: i64, unavailable: Option<&str>| RewardOffer {
+        key: key.into(),
+        title: format!("Reward {key}"),
+        description: None,
+        cost,
+        points_needed: (cost - 1240).max(0),
+        min_tier: unavailable.map(|_| "Gold".into()),
+        unavailable: unavailable.map(Into::into),
+    };
+    answer.rewards = vec![offer("five-off", 500, None), offer("big", 2000, None), offer("tote", 1500, Some("tier_too_low"))];
+    with_response(answer)
+}
+
+/// The catalog renders from the session answer: what each reward costs, why one cannot be
+/// redeemed yet, and a redemption asked to confirm before anything is sent.
+#[wasm_bindgen_test]
+async fn the_rewards_list_explains_what_cannot_be_redeemed_and_asks_before_spending() {
+    let root = render(with_catalog(Locale::En)).await;
+    click(&root, ".badge");
+    until_present(&root, ".rewards").await;
+    assert_eq!(text(&root, "#moments-earn"), "Ways to earn");
+    assert_eq!(text(&root, ".earn-list li"), "5 points for every €1 you spend");
+    let rewards = root.query_selector_all(".reward").unwrap();
+    assert_eq!(rewards.length(), 3);
+    let reward = |n: u32| rewards.get(n).unwrap().unchecked_into::<Element>();
+    assert_eq!(text(&reward(0), ".reward-cost"), "500 points");
+    assert!(reward(0).query_selector(".reward-note").unwrap().is_none(), "affordable: nothing to explain");
+    assert_eq!(text(&reward(1), ".reward-note"), "760 more points");
+    assert_eq!(text(&reward(2), ".reward-note"), "For Gold members");
+    for n in [1, 2] {
+        let button = reward(n).query_selector(".redeem").unwrap().unwrap();
+        assert!(button.has_attribute("disabled"), "reward {n} cannot be redeemed yet");
+        let note = button.get_attribute("aria-describedby").unwrap();
+        assert!(reward(n).query_selector(&format!("#{note}")).unwrap().is_some(), "the button is described by its reason");
+    }
+    assert_eq!(text(&reward(0), ".redeem"), "Redeem Reward five-off", "the button's name says which reward");
+
+    click(&reward(0), ".redeem");
+    until_present(&root, ".redeem-confirm").await;
+    assert_eq!(text(&root, ".redeem-confirm p"), "Spend 500 points for Reward five-off?");
+    until_focused(&root, ".redeem-yes").await;
+    click(&root, ".redeem-no");
+    until_focused(&root, ".reward .redeem").await;
+    assert!(root.query_selector(".redeem-confirm").unwrap().is_none());
+    assert_eq!(text(&root, ".badge-points"), "1,240 pts", "nothing was spent");
+
+    // Confirmed, with no server to answer: it says so, and Redeem is there to try again.
+    click(&reward(0), ".redeem");
+    until_present(&root, ".redeem-yes").await;
+    click(&root, ".redeem-yes");
+    until_present(&root, ".reward-problem").await;
+    assert_eq!(text(&root, ".reward-problem"), "We couldn't redeem this reward. Please try again.");
+    assert!(root.query_selector(".reward .redeem:not([disabled])").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_rewards_list_speaks_traditional_chinese() {
+    let root = render(with_catalog(Locale::ZhTw)).await;
+    click(&root, ".badge");
+    until_present(&root, ".rewards").await;
+    assert_eq!(text(&root, "#moments-rewards"), "兌換獎勵");
+    let rewards = root.query_selector_all(".reward").unwrap();
+    let reward = |n: u32| rewards.get(n).unwrap().unchecked_into::<Element>();
+    assert_eq!(text(&reward(0), ".reward-cost"), "500 點");
+    assert_eq!(text(&reward(1), ".reward-note"), "還差 760 點");
+    assert_eq!(text(&reward(2), ".reward-note"), "Gold會員專享");
+}
+
+async fn until_focused(root: &Element, selector: &str) {
+    let shadow = root.get_root_node().unchecked_into::<web_sys::ShadowRoot>();
+    for _ in 0..300 {
+        let wanted = root.query_selector(selector).unwrap();
+        if wanted.is_some() && shadow.active_element() == wanted {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("{selector} never took the focus");
+}

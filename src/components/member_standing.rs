@@ -1,4 +1,4 @@
-use moments_protocol::wire::{LedgerEntry, MemberSummary};
+use moments_protocol::wire::{LedgerEntry, MemberSummary, Redemption};
 use yew::prelude::*;
 
 use super::tier_progress::percent;
@@ -37,6 +37,12 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
                     {for member.recent.iter().map(|entry| activity(entry, locale))}
                 </ul>
             }
+            if !member.redeemed.is_empty() {
+                <h3 id="moments-codes" class="activity-title">{m.your_codes}</h3>
+                <ul class="activity" part="codes" aria-labelledby="moments-codes">
+                    {for member.redeemed.iter().map(|r| redeemed_code(r, locale))}
+                </ul>
+            }
         </section>
     }
 }
@@ -49,6 +55,16 @@ fn activity(entry: &LedgerEntry, locale: &str) -> Html {
             <span class="activity-reason">{&entry.reason}</span>
             <span {class}>{amount}</span>
             <span class="activity-date">{format_date(entry.at, locale)}</span>
+        </li>
+    }
+}
+
+fn redeemed_code(redemption: &Redemption, locale: &str) -> Html {
+    html! {
+        <li class="activity-entry">
+            <span class="activity-reason">{&redemption.title}</span>
+            <code class="activity-code">{&redemption.code}</code>
+            <span class="activity-date">{format_date(redemption.at, locale)}</span>
         </li>
     }
 }

@@ -3,10 +3,19 @@ use yew::prelude::*;
 
 use super::feedback_prompt::{FeedbackHandlers, feedback_prompt};
 use super::member_standing::member_standing;
+use super::rewards::{rewards, ways_to_earn};
+use crate::hooks::RewardHandlers;
 use crate::i18n::Messages;
 use crate::state::UiState;
 
-/// What the badge opens: the greeting, the member's standing, and the feedback question.
+/// The rewards list's callbacks and where its focus goes.
+pub struct RewardsPart<'a> {
+    pub on: &'a RewardHandlers,
+    pub focus: NodeRef,
+}
+
+/// What the badge opens: the greeting, the member's standing and rewards, the ways to earn,
+/// and the feedback question.
 /// A labelled region the badge discloses (not a dialog: it does not trap focus).
 /// `on_close` is `None` for inline widgets, which stay open.
 pub fn panel(
@@ -16,6 +25,7 @@ pub fn panel(
     on: &FeedbackHandlers,
     on_close: Option<Callback<MouseEvent>>,
     thanks_ref: NodeRef,
+    catalog: RewardsPart<'_>,
 ) -> Html {
     html! {
         <section id="moments-panel" class="panel" part="panel" aria-labelledby="moments-panel-title">
@@ -30,12 +40,14 @@ pub fn panel(
             }
             if let Some(member) = &response.member {
                 {member_standing(m, member)}
+                {rewards(m, &response.rewards, member, ui, catalog.on, catalog.focus)}
             } else if let Some(url) = &response.join_url {
                 <section class="join" part="join">
                     <p>{m.join_prompt}</p>
                     <a class="join-link" part="join-link" href={url.clone()}>{m.join_link}</a>
                 </section>
             }
+            {ways_to_earn(m, &response.ways_to_earn)}
             if ui.ended && ui.answered.is_none() {
                 if let Some(farewell) = &response.feedback.farewell {
                     <p class="farewell">{farewell}</p>

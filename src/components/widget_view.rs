@@ -7,11 +7,11 @@ use yew::prelude::*;
 use super::badge::badge;
 use super::end_prompt::end_prompt;
 use super::greeting::greeting;
-use super::panel::panel;
+use super::panel::{RewardsPart, panel};
 use super::surprise::{gift_button, gift_problem, reveal};
 use crate::browser;
 use crate::config::WidgetConfig;
-use crate::hooks::{use_exposures, use_feedback, use_session_end, use_surprises, use_track};
+use crate::hooks::{use_exposures, use_feedback, use_rewards, use_session_end, use_surprises, use_track};
 use crate::i18n::{self, Messages};
 use crate::session_end::{self, EndSignal};
 use crate::track::TrackSignal;
@@ -52,6 +52,8 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     use_track(props.track.clone(), props.session.clone(), props.config.clone());
     use_exposures(props.session.clone(), props.config.clone(), &ui);
     let (open_gift, copy_code) = use_surprises(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
+    let reward_handlers = use_rewards(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
+    let redeem_focus = use_node_ref();
     let close_reveal = {
         let (ui, badge_ref) = (ui.clone(), badge_ref.clone());
         Callback::from(move |_: ()| {
@@ -147,6 +149,16 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     }
 
     {
+        // Each step of a redemption replaces the button that had the focus: the focus moves on.
+        let redeem_focus = redeem_focus.clone();
+        let step = ui.redeeming.as_ref().map(|r| (std::mem::discriminant(r), r.reward().to_owned()));
+        use_effect_with(step, move |step| {
+            if step.is_some() && let Some(target) = redeem_focus.cast::<HtmlElement>() {
+                let _ = target.focus();
+            }
+        });
+    }
+    {
         // The opened gift replaces the button that had the focus: the focus moves to it.
         let reveal_ref = reveal_ref.clone();
         use_effect_with(ui.revealed.as_ref().map(|r| r.id.clone()), move |revealed| {
@@ -185,7 +197,8 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
             {gift_button(messages, &ui, open_gift.reform(|_: MouseEvent| ()))}
             {badge(messages, response, ui.panel_open, toggle, badge_ref)}
             if ui.panel_open {
-                {panel(messages, response, &ui, &handlers, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref)}
+                {panel(messages, response, &ui, &handlers, (!inline).then(|| close.reform(|_: MouseEvent| ())), thanks_ref,
+                    RewardsPart { on: &reward_handlers, focus: redeem_focus })}
             }
         </div>
     }

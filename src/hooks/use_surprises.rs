@@ -55,14 +55,8 @@ pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Eleme
         })
     };
     let copy = Callback::from(move |code: String| {
-        let Some(window) = browser::window() else { return };
         let ui = ui.clone();
-        let written = window.navigator().clipboard().write_text(&code);
-        wasm_bindgen_futures::spawn_local(async move {
-            if wasm_bindgen_futures::JsFuture::from(written).await.is_ok() {
-                ui.dispatch(Action::CodeCopied);
-            }
-        });
+        browser::copy_text(&code, move || ui.dispatch(Action::CodeCopied));
     });
     (open, copy)
 }

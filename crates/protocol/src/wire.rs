@@ -495,6 +495,19 @@ mod tests {
         }
     }
 
+    /// Redemption answers, decoded by the widget's reader too (tests/browser.rs).
+    #[test]
+    fn redeemed_fixture() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!("../fixtures/redeemed.json")).unwrap();
+        for doc in fixture["valid"].as_array().unwrap() {
+            let parsed: Redeemed = serde_json::from_value(doc.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
+        }
+        for doc in fixture["invalid"].as_array().unwrap() {
+            assert!(serde_json::from_value::<Redeemed>(doc.clone()).is_err(), "accepted {doc}");
+        }
+    }
+
     #[test]
     fn tier_progress_runs_from_this_threshold_to_the_next() {
         let silver = TierStatus {
