@@ -6,7 +6,7 @@
 use js_sys::Reflect;
 use moments_protocol::Locale;
 use moments_protocol::wire::{
-    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Redeemed, Redemption, Reward, RewardOffer, Scale,
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, PointsExpiring, Redeemed, Redemption, Reward, RewardOffer, Scale,
     SessionResponse, Slot, SurpriseOffer, TierStatus,
 };
 use wasm_bindgen::JsValue;
@@ -143,6 +143,7 @@ fn member(v: &JsValue) -> Option<MemberSummary> {
             Some(LedgerEntry { delta: integer(e, "delta")?, reason: string(e, "reason")?, at: integer(e, "at")? })
         })?,
         redeemed: list(v, "redeemed", redemption)?,
+        expiring: optional(v, "expiring", |e| Some(PointsExpiring { points: integer(e, "points")?, on: integer(e, "on")? }))?,
     })
 }
 

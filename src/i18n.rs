@@ -108,6 +108,8 @@ pub struct Messages {
     pub redeem_failed: &'static str,
     /// The heading of the member's redeemed codes.
     pub your_codes: &'static str,
+    /// `{n}` points lapse on `{date}` unless the member earns or spends before.
+    pub points_expire: &'static str,
 }
 
 pub fn messages(locale: Locale) -> &'static Messages {
@@ -152,7 +154,10 @@ mod tests {
             m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
             m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting, m.surprise_gift,
             m.surprise_opening, m.surprise_title, m.surprise_points, m.surprise_coupon, m.surprise_copy, m.surprise_copied,
-            m.surprise_thanks, m.surprise_gone, m.surprise_failed, m.ways_to_earn, m.rewards_title, m.reward_cost, m.reward_redeem, m.reward_more, m.reward_tier, m.reward_sold_out, m.reward_limit, m.redeem_confirm, m.redeem_yes, m.redeem_cancel, m.redeem_sending, m.redeem_code, m.redeem_short, m.redeem_gone, m.redeem_tier, m.redeem_failed, m.your_codes,
+            m.surprise_thanks, m.surprise_gone, m.surprise_failed, m.ways_to_earn, m.rewards_title, m.reward_cost,
+            m.reward_redeem, m.reward_more, m.reward_tier, m.reward_sold_out, m.reward_limit, m.redeem_confirm,
+            m.redeem_yes, m.redeem_cancel, m.redeem_sending, m.redeem_code, m.redeem_short, m.redeem_gone,
+            m.redeem_tier, m.redeem_failed, m.your_codes, m.points_expire,
         ];
         all.extend(m.faces);
         all

@@ -329,7 +329,7 @@ mod tests {
 
     fn redeemed(points: i64) -> Redeemed {
         let redemption = Redemption { reward: "five-off".into(), title: "€5 off".into(), code: "FIVE-0001".into(), how_to_use: None, points: 500, at: 0 };
-        let member = MemberSummary { name: None, points, lifetime_points: 1300, tier: None, tier_up: false, recent: Vec::new(), redeemed: vec![redemption.clone()] };
+        let member = MemberSummary { name: None, points, lifetime_points: 1300, tier: None, tier_up: false, recent: Vec::new(), redeemed: vec![redemption.clone()], expiring: None };
         Redeemed { redemption, member }
     }
 

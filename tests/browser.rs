@@ -44,6 +44,7 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
                 LedgerEntry { delta: 300, reason: "Order #1042".into(), at: 1_789_000_000_000 },
             ],
             redeemed: Vec::new(),
+            expiring: None,
         }),
         join_url: None,
         hide_badge: false,
@@ -668,4 +669,17 @@ async fn until_focused(root: &Element, selector: &str) {
         gloo_timers::future::TimeoutFuture::new(10).await;
     }
     panic!("{selector} never took the focus");
+}
+
+#[wasm_bindgen_test]
+async fn the_panel_warns_of_points_about_to_expire() {
+    let mut answer = response(Locale::ZhCn, true);
+    if let Some(member) = answer.member.as_mut() {
+        member.expiring = Some(moments_protocol::wire::PointsExpiring { points: 420, on: 1_801_353_600_000 });
+    }
+    let root = render(with_response(answer)).await;
+    click(&root, ".badge");
+    until_present(&root, ".member-expiring").await;
+    let warning = text(&root, ".member-expiring");
+    assert!(warning.starts_with("420 积分将于 ") && warning.ends_with(" 过期") && warning.contains("2027"), "{warning}");
 }

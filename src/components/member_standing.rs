@@ -17,6 +17,11 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
                 <span class="member-points-value">{format_number(member.points, locale)}</span>
                 {" "}<span class="member-points-label">{m.points_label}</span>
             </p>
+            if let Some(expiring) = &member.expiring {
+                <p class="member-expiring" part="expiring">
+                    {fill(m.points_expire, &[("n", &format_number(expiring.points, locale)), ("date", &format_date(expiring.on, locale))])}
+                </p>
+            }
             if let Some(tier) = &member.tier {
                 <p class="member-tier">{fill(m.tier_label, &[("tier", &tier.name)])}</p>
                 if let Some(next) = &tier.next {

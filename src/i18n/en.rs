@@ -65,4 +65,5 @@ pub static MESSAGES: Messages = Messages {
     redeem_tier: "This reward is for a higher tier.",
     redeem_failed: "We couldn't redeem this reward. Please try again.",
     your_codes: "Your codes",
+    points_expire: "{n} points expire on {date}",
 };

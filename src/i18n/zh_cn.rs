@@ -65,4 +65,5 @@ pub static MESSAGES: Messages = Messages {
     redeem_tier: "此奖励仅限更高等级会员。",
     redeem_failed: "兑换未成功，请重试。",
     your_codes: "我的兑换码",
+    points_expire: "{n} 积分将于 {date} 过期",
 };

@@ -65,4 +65,5 @@ pub static MESSAGES: Messages = Messages {
     redeem_tier: "此獎勵僅限更高等級會員。",
     redeem_failed: "兌換未成功，請再試一次。",
     your_codes: "我的兌換碼",
+    points_expire: "{n} 點將於 {date} 到期",
 };

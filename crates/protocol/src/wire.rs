@@ -245,7 +245,18 @@ pub struct MemberSummary {
     /// The newest rewards redeemed and their codes, newest first (at most
     /// `limits::RECENT_LEDGER_ENTRIES`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub redeemed: Vec<Redemption>,
+    pub redeemed: Vec<Redemption>,    /// Points that expire soon (shown from 30 days before), unless the member earns or
+    /// spends before then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiring: Option<PointsExpiring>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PointsExpiring {
+    pub points: i64,
+    /// When, in milliseconds since the Unix epoch.
+    pub on: i64,
 }
 
 /// One line of a member's points history.

@@ -197,6 +197,9 @@ pub struct LoyaltySettings {
     pub anonymous: AnonymousBadge,
     /// The site's own join or sign-in page (http or https); needed for `anonymous = "join"`.
     pub join_url: Option<String>,
+    /// A member's points expire after this many months without any ledger entry (1 to 120);
+    /// absent: never.
+    pub points_expire_after_months: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -438,6 +441,9 @@ impl SiteSettings {
             }
             (None, AnonymousBadge::Join) => bail!("loyalty.anonymous = \"join\" needs loyalty.join_url"),
             _ => {}
+        }
+        if self.loyalty.points_expire_after_months.is_some_and(|m| !(1..=120).contains(&m)) {
+            bail!("loyalty.points_expire_after_months must be 1 to 120");
         }
         if !self.tiers.windows(2).all(|w| w[0].threshold < w[1].threshold) {
             bail!("tiers must be listed by strictly rising threshold");

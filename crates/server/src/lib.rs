@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod experiments;
 pub mod extract;
 pub mod ledger;

@@ -2,7 +2,7 @@
 
 use moments_protocol::Locale;
 use moments_protocol::limits::RECENT_LEDGER_ENTRIES;
-use moments_protocol::wire::MemberSummary;
+use moments_protocol::wire::{MemberSummary, PointsExpiring};
 use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::ledger;
@@ -112,6 +112,13 @@ pub async fn summary(
     } else {
         crate::rewards::store::list(&mut *conn, key, Some(member), None, None, RECENT_LEDGER_ENTRIES as u32).await?
     };
+    // Entries come newest first: the first is the last activity.
+    let expiring = match (recent.first(), standing.balance) {
+        (Some(last), points) if points > 0 => crate::expiry::due_on(site, last.created_at)
+            .filter(|on| on - crate::db::now_ms() <= crate::expiry::NOTICE_MS)
+            .map(|on| PointsExpiring { points, on }),
+        _ => None,
+    };
     Ok(MemberSummary {
         name,
         points: standing.balance,
@@ -120,5 +127,6 @@ pub async fn summary(
         tier_up,
         recent: recent.into_iter().map(Into::into).collect(),
         redeemed: redeemed.iter().map(|r| crate::rewards::shown(site, r, locale)).collect(),
+        expiring,
     })
 }

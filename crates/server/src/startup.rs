@@ -36,6 +36,7 @@ pub struct Application {
     public_url: String,
     db: sqlx::AnyPool,
     writer: Arc<db::Writer>,
+    sites: Arc<Sites>,
     retention: RetentionSettings,
 }
 
@@ -66,11 +67,12 @@ impl Application {
             buckets: Default::default(),
         };
         let writer = Arc::new(db::Writer::open(&db).await?);
+        let sites = Arc::new(Sites::new(&settings.sites)?);
         let state = AppState {
             session_key: db::retrying(async || Ok(SessionKey::load(&db).await?)).await?,
             db: db.clone(),
             writer: writer.clone(),
-            sites: Arc::new(Sites::new(&settings.sites)?),
+            sites: sites.clone(),
             public_url: public_url.as_str().into(),
             demo: demo_mode,
             admin_key: server.admin_key.as_deref().map(AdminKey::new),
@@ -81,7 +83,7 @@ impl Application {
             metrics: Default::default(),
             metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
         };
-        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, writer, retention: server.retention })
+        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, writer, sites, retention: server.retention })
     }
 
     pub fn port(&self) -> u16 {
@@ -97,6 +99,7 @@ impl Application {
     /// checkpoints its WAL).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
+        let expiring = tokio::spawn(crate::expiry::run(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
@@ -113,6 +116,7 @@ impl Application {
             }
         };
         housekeeping.abort();
+        expiring.abort();
         self.writer.close().await;
         self.db.close().await;
         tracing::info!("stopped");
@@ -164,6 +168,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/admin/sites/{site}/members/{member}/surprises", post(admin::surprises::grant_surprise))
         .route("/v1/admin/sites/{site}/surprises", get(admin::surprises::list_surprises))
         .route("/v1/admin/sites/{site}/rewards", get(admin::rewards::list_rewards))
+        .route("/v1/admin/sites/{site}/expiring", get(admin::members::list_expiring))
         .route("/v1/admin/sites/{site}/redemptions", get(admin::rewards::list_redemptions))
         .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes))
         .route("/v1/admin/sites/{site}/experiments", post(admin::experiments::create_experiment).get(admin::experiments::list_experiments))

@@ -4,6 +4,7 @@ mod abuse;
 mod admin_points;
 mod dashboard;
 mod events;
+mod expiry;
 mod experiments;
 mod feedback;
 mod group_commit;

@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use moments_protocol::wire::{ErrorBody, TierStatus};
+use moments_protocol::wire::{ErrorBody, PointsExpiring, TierStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::admin_auth::Admin;
@@ -28,6 +28,8 @@ pub struct MemberAccount {
     pub lifetime_points: i64,
     /// Named in the site's default locale.
     pub tier: Option<TierStatus>,
+    /// When the balance lapses unless the member earns or spends before (sites whose points expire).
+    pub expiring: Option<PointsExpiring>,
     /// Newest first.
     pub entries: Vec<StoredEntry>,
     /// Pass as `before` for the next page; absent on the last page.
@@ -68,7 +70,52 @@ pub async fn get_member(
         balance: standing.balance,
         lifetime_points: standing.lifetime,
         tier: site.tier_status(standing.lifetime, site.settings.default_locale),
+        expiring: crate::expiry::member_due(&state.db, site, member.as_str(), standing.balance).await?,
         entries,
         next_before,
     }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// Points lapsing within this many days (default 30, at most 3650).
+    pub within_days: Option<u32>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DuePage {
+    /// Soonest first.
+    pub items: Vec<crate::expiry::Due>,
+}
+
+/// Members whose points lapse soon (on sites whose points expire), soonest first.
+#[utoipa::path(
+    get, path = "/v1/admin/sites/{site}/expiring",
+    params(("site" = String, Path), DueQuery),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, body = DuePage),
+        (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
+        (status = 404, body = ErrorBody, description = "unknown_site"),
+        (status = 422, body = ErrorBody, description = "invalid_query, invalid_limit, invalid_within_days, invalid_site"),
+    )
+)]
+pub async fn list_expiring(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<DueQuery>, QueryRejection>,
+) -> Result<Json<DuePage>, ApiError> {
+    let Path(site) = path.map_err(super::bad_path)?;
+    let site = super::configured_site(&state, &site)?;
+    let Query(query) = query.map_err(super::bad_query)?;
+    let limit = super::page_limit(query.limit)?;
+    let days = query.within_days.unwrap_or(30);
+    if days > 3_650 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_within_days", "within_days is 0 to 3650"));
+    }
+    let before = crate::db::now_ms() + i64::from(days) * crate::db::DAY_MS;
+    Ok(Json(DuePage { items: crate::expiry::due_before(&state.db, site, before, limit).await? }))
 }

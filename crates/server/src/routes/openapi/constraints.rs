@@ -92,6 +92,7 @@ fn query_parameter(path: &str, name: &str) -> Option<Value> {
         "limit" => json!({ "type": "integer", "minimum": 1, "maximum": MAX_ADMIN_PAGE }),
         "from" | "to" | "cursor" | "before" | "min_score" | "max_score" => int64(),
         "member" => member_id(),
+        "within_days" => json!({ "type": "integer", "minimum": 0, "maximum": 3650 }),
         "scale" => json!({ "type": "string", "enum": ["csat5", "nps", "thumbs"] }),
         "format" => json!({ "type": "string", "enum": ["json", "csv"] }),
         "status" if path.ends_with("/recovery") => json!({ "type": "string", "enum": ["open", "resolved"] }),

@@ -1,0 +1,87 @@
+//! Points that expire: once, by whichever server process gets there first, never for a member
+//! with recent activity, and announced in the panel from 30 days before.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A ledger entry as an old order would have left it (the ledger takes appends only).
+async fn earned_long_ago(app: &TestApp, member: &str, points: i64, days_ago: i64, key: &str) {
+    let at = now() * 1000 - days_ago * DAY_MS;
+    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', $1, $2, $2) ON CONFLICT DO NOTHING")
+        .bind(member)
+        .bind(at)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after) VALUES ('demo', $1, $2, 'Order', $3, $4, $2)")
+        .bind(member)
+        .bind(points)
+        .bind(key)
+        .bind(at)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn lapses(app: &TestApp, member: &str) -> i64 {
+    app.count(&format!("SELECT COUNT(*) FROM points_ledger WHERE member_id = '{member}' AND idempotency_key LIKE 'moments:expiry:%'")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn points_expire_once_even_when_two_servers_run_the_job_together() {
+    // The demo site lets points lapse 12 months after the last entry.
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    earned_long_ago(&app, "olga", 420, 400, "order-1").await;
+    earned_long_ago(&app, "rita", 300, 400, "order-2").await;
+    // Rita earned again lately: her points are safe.
+    assert_eq!(app.award("rita", serde_json::json!(10), "Review", "review-1").await.status(), 201);
+
+    let url = app.database_url.clone();
+    let starting: Vec<_> = (0..2).map(|_| {
+        let url = url.clone();
+        std::thread::spawn(move || spawn_process_on(&url, WITH_ADMIN_KEY))
+    }).collect();
+    let _servers: Vec<ServerProcess> = starting.into_iter().map(|s| s.join().unwrap()).collect();
+    for _ in 0..100 {
+        if lapses(&app, "olga").await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(lapses(&app, "olga").await, 1, "two processes, one lapse");
+    let olga = app.account("olga").await;
+    assert_eq!((olga["balance"].as_i64(), olga["lifetime_points"].as_i64()), (Some(0), Some(420)), "lifetime points stay: the tier does not drop");
+    assert_eq!(olga["entries"][0]["reason"], "Points expired");
+    assert_eq!(olga["entries"][0]["delta"], -420);
+    assert_eq!(lapses(&app, "rita").await, 0);
+    assert_eq!(app.account("rita").await["balance"], 310);
+}
+
+#[tokio::test]
+async fn the_panel_warns_from_thirty_days_before_and_the_admin_api_lists_what_is_due() {
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    // 12 months minus about 10 days ago: due in about 10 days.
+    earned_long_ago(&app, "sara", 420, 355, "order-3").await;
+    earned_long_ago(&app, "tom", 200, 100, "order-4").await;
+    let sara = app.start_session(serde_json::json!({ "member_token": token_for("sara", None) })).await.json::<Value>().await.unwrap();
+    let expiring = &sara["member"]["expiring"];
+    assert_eq!(expiring["points"], 420, "{sara}");
+    let days_left = (expiring["on"].as_i64().unwrap() - now() * 1000) / DAY_MS;
+    assert!((8..=11).contains(&days_left), "{days_left} days left");
+    let tom = app.start_session(serde_json::json!({ "member_token": token_for("tom", None) })).await.json::<Value>().await.unwrap();
+    assert!(tom["member"]["expiring"].is_null(), "eight months away: no warning yet");
+
+    let due: Value = app.admin(Method::GET, "demo/expiring?within_days=30").send().await.unwrap().json().await.unwrap();
+    let members: Vec<&str> = due["items"].as_array().unwrap().iter().map(|d| d["member_id"].as_str().unwrap()).collect();
+    assert_eq!(members, ["sara"]);
+    let year: Value = app.admin(Method::GET, "demo/expiring?within_days=365").send().await.unwrap().json().await.unwrap();
+    assert_eq!(year["items"].as_array().unwrap().len(), 4, "sara, tom, and the demo's alice and bob within a year");
+    assert_eq!(app.account("tom").await["expiring"]["points"], 200);
+    let refused = app.admin(Method::GET, "demo/expiring?within_days=99999").send().await.unwrap();
+    assert_eq!(error_code(refused, 422).await, "invalid_within_days");
+}
