@@ -50,3 +50,16 @@ pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Giv
     .fetch_one(db)
     .await
 }
+
+/// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.
+pub async fn redemptions_by_week(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (created_at - $2) / 604800000 AS week, reward, COUNT(*), CAST(SUM(points) AS BIGINT)
+         FROM redemptions WHERE site = $1 AND created_at >= $2 AND created_at < $3 GROUP BY week, reward",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}

@@ -167,3 +167,25 @@ async fn date_ranges_that_are_too_long_or_out_of_this_era_answer_400() {
         assert_eq!(get(query).await.unwrap().status(), 200, "{query}");
     }
 }
+
+#[tokio::test]
+async fn the_overview_counts_redemptions_per_reward_and_week_and_the_stock_left() {
+    let app = with_admin_key("").await;
+    let session: serde_json::Value = app.member_session("alice").await;
+    let session_id = session["session_id"].as_str().unwrap();
+    let redeem = serde_json::json!({
+        "site": "demo", "visitor_id": crate::helpers::VISITOR, "session_id": session_id,
+        "member_token": crate::helpers::token_for("alice", None), "idempotency_key": "dash-1",
+    });
+    assert_eq!(app.post("/v1/rewards/five-off/redeem", &redeem).await.status(), 201);
+    let cookie = cookie_pair(&sign_in(&app, "", ADMIN_KEY).await);
+    let page = no_redirects().get(format!("{}/dashboard/demo", app.url)).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<caption>Redemptions per reward and week</caption>"), "{page}");
+    assert!(page.contains(r#"<p class="card-label">Points redeemed</p><p class="card-value">500</p>"#), "{page}");
+    // The last week of the range holds today's redemption: €5 off once; the tote bag's 50 all left.
+    let table = &page[page.find("<caption>Redemptions per reward and week</caption>").unwrap()..];
+    let stock_row = &table[table.find("Stock left").unwrap()..table.find("</tbody>").unwrap()];
+    assert!(stock_row.contains("<td>no limit</td>") && stock_row.contains("<td>50</td>"), "{stock_row}");
+    let weeks = &table[..table.find("Stock left").unwrap()];
+    assert_eq!(weeks.matches("<td>1</td>").count(), 1, "{weeks}");
+}

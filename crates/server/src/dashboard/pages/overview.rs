@@ -36,6 +36,9 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
 
     let daily = store::daily_answers(&state.db, key, start, end).await.map_err(db)?;
     let store::Given { given, claimed, points } = store::given(&state.db, key, start, end).await.map_err(db)?;
+    let by_week = store::redemptions_by_week(&state.db, key, start, end).await.map_err(db)?;
+    let due = crate::expiry::due_before(&state.db, page.site, now_ms() + 30 * DAY_MS, 10_000).await.map_err(db)?;
+    let expiring: i64 = due.iter().map(|d| d.points).sum();
 
     let by = |scale: &str| -> HashMap<i64, &Daily> { daily.iter().filter(|d| d.scale == scale).map(|d| (d.day, d)).collect() };
     let (csat, nps) = (by("csat5"), by("nps"));
@@ -78,6 +81,8 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
             card(t.surprises_given, given.to_string()),
             card(t.surprises_claimed, claimed.to_string()),
             card(t.points_issued, points.to_string()),
+            card(t.points_redeemed, by_week.iter().map(|(.., points)| points).sum::<i64>().to_string()),
+            card(t.points_expiring, expiring.to_string()),
         ]
         .concat(),
     );
@@ -87,5 +92,45 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
     body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
     body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
+    if !page.site.catalog.rewards.is_empty() {
+        let redeemed = crate::rewards::store::counts_by_reward(&state.db, key).await.map_err(db)?;
+        body.push_str(&rewards_table(&page.frame, page.site, (from, to), &by_week, &redeemed));
+    }
     Ok(page.render(t.overview, &body))
+}
+
+/// Redemptions per reward and week of the range, and each reward's stock left now.
+fn rewards_table(
+    frame: &crate::dashboard::html::Frame,
+    site: &crate::sites::Site,
+    (from, to): (time::Date, time::Date),
+    by_week: &[(i64, String, i64, i64)],
+    redeemed: &HashMap<String, i64>,
+) -> String {
+    let t = frame.t;
+    let rewards = &site.catalog.rewards;
+    let titles: Vec<String> = rewards.iter().map(|r| r.title(frame.locale, site.settings.default_locale)).collect();
+    let mut headers: Vec<&str> = vec![t.week];
+    headers.extend(titles.iter().map(String::as_str));
+    let weeks = (to - from).whole_days() / 7;
+    let mut rows: Vec<Vec<String>> = (0..=weeks)
+        .map(|week| {
+            let label = t.week_of.replace("{date}", &day_text(from + time::Duration::days(week * 7)));
+            let mut row = vec![escape(&label)];
+            for reward in rewards {
+                let n = by_week.iter().find(|(w, r, ..)| *w == week && *r == reward.key).map_or(0, |(_, _, n, _)| *n);
+                row.push(n.to_string());
+            }
+            row
+        })
+        .collect();
+    let mut stock = vec![escape(t.stock_left)];
+    for reward in rewards {
+        stock.push(match reward.stock {
+            Some(total) => (total - redeemed.get(&reward.key).copied().unwrap_or(0)).max(0).to_string(),
+            None => escape(t.no_limit),
+        });
+    }
+    rows.push(stock);
+    format!("<h2>{}</h2>{}", escape(t.rewards), crate::dashboard::html::table(t.redemptions_per_week, &headers, &rows))
 }
