@@ -5,7 +5,7 @@ use std::time::Instant;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, header};
-use moments_protocol::domain::{SiteKey, VisitorId};
+use moments_protocol::domain::{SessionId, SiteKey, VisitorId};
 use sqlx::AnyPool;
 
 use crate::admin_auth::AdminKey;
@@ -77,6 +77,30 @@ impl AppState {
         let rate = site.settings.rate_limit.per_visitor.unwrap_or(limits.settings.per_visitor);
         limits.buckets.admit(BucketKey::Visitor(key.clone(), visitor.as_str().to_owned()), rate, now)?;
         Ok(())
+    }
+}
+
+/// A browser's request within a session, checked: its site (and origin), its visitor (and
+/// their rate limits), and a session id this server issued to that visitor there.
+pub struct InSession<'a> {
+    pub site: &'a Site,
+    pub visitor: VisitorId,
+    pub session: SessionId,
+}
+
+impl AppState {
+    /// Checks what a browser request says of itself before anything is read: a session this
+    /// server never issued to this visitor answers 401 `unknown_session`.
+    pub fn in_session(&self, headers: &HeaderMap, client: ClientAddress, (site, visitor, session): (&str, &str, &str)) -> Result<InSession<'_>, ApiError> {
+        let key = SiteKey::parse(site).map_err(ApiError::invalid)?;
+        let site = self.site_for(&key, headers)?;
+        let visitor = VisitorId::parse(visitor).map_err(ApiError::invalid)?;
+        self.admit(site, client, &visitor)?;
+        let session = SessionId::parse(session).map_err(ApiError::invalid)?;
+        if !self.session_key.verify(key.as_str(), visitor.as_str(), session.as_str()) {
+            return Err(ApiError::unknown_session());
+        }
+        Ok(InSession { site, visitor, session })
     }
 }
 

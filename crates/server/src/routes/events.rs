@@ -17,7 +17,7 @@ use crate::{experiments, proofs, recovery, sessions};
 use crate::sites::Site;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::state::{AppState, ClientAddress};
+use crate::state::{AppState, ClientAddress, InSession};
 
 /// Stores a batch of events, each once however often it is sent. One bad event is refused
 /// on its own; the rest of the batch is still stored. Answers only after the commit.
@@ -38,15 +38,9 @@ pub async fn record_events(
     headers: HeaderMap,
     ApiJson(batch): ApiJson<EventBatch<Value>>,
 ) -> Result<Json<EventsResponse>, ApiError> {
-    let site = SiteKey::parse(&batch.site).map_err(ApiError::invalid)?;
-    let site_settings = state.site_for(&site, &headers)?;
-    let visitor = VisitorId::parse(&batch.visitor_id).map_err(ApiError::invalid)?;
-    state.admit(site_settings, client, &visitor)?;
-    let session = SessionId::parse(&batch.session_id).map_err(ApiError::invalid)?;
-    // Checked before anything is read: a session this server never issued to this visitor.
-    if !state.session_key.verify(site.as_str(), visitor.as_str(), session.as_str()) {
-        return Err(ApiError::unknown_session());
-    }
+    let InSession { site: site_settings, visitor, session } =
+        state.in_session(&headers, client, (&batch.site, &batch.visitor_id, &batch.session_id))?;
+    let site = SiteKey::parse(&site_settings.settings.key).map_err(ApiError::invalid)?;
     if batch.events.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -5,7 +5,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use moments_protocol::domain::{self, MemberId, SessionId, SiteKey, VisitorId};
+use moments_protocol::domain::{self, MemberId};
 use moments_protocol::wire::{ErrorBody, RedeemRequest, Redeemed};
 use moments_protocol::Locale;
 
@@ -14,7 +14,7 @@ use crate::error::{ApiError, bad_path};
 use crate::extract::ApiJson;
 use crate::members;
 use crate::rewards::{self, store::Outcome};
-use crate::state::{AppState, ClientAddress};
+use crate::state::{AppState, ClientAddress, InSession};
 
 #[utoipa::path(
     post, path = "/v1/rewards/{key}/redeem", request_body = RedeemRequest,
@@ -40,14 +40,8 @@ pub async fn redeem_reward(
     ApiJson(request): ApiJson<RedeemRequest>,
 ) -> Result<Response, ApiError> {
     let Path(key) = path.map_err(bad_path)?;
-    let site_key = SiteKey::parse(&request.site).map_err(ApiError::invalid)?;
-    let site = state.site_for(&site_key, &headers)?;
-    let visitor = VisitorId::parse(&request.visitor_id).map_err(ApiError::invalid)?;
-    state.admit(site, client, &visitor)?;
-    let session = SessionId::parse(&request.session_id).map_err(ApiError::invalid)?;
-    if !state.session_key.verify(site_key.as_str(), visitor.as_str(), session.as_str()) {
-        return Err(ApiError::unknown_session());
-    }
+    let InSession { site, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
+    let site_key = site.settings.key.as_str();
     let idempotency_key = domain::idempotency_key(&request.idempotency_key).map_err(ApiError::invalid)?;
     let now = now_ms();
     let member = crate::member_token::member_of(request.member_token.as_deref(), site, now)?
@@ -56,13 +50,13 @@ pub async fn redeem_reward(
     let reward = site
         .catalog
         .get(&key)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_reward", format!("site {:?} has no reward {key:?}", site_key.as_str())))?;
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_reward", format!("site {site_key:?} has no reward {key:?}")))?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
     let default = site.settings.default_locale;
     let reason = format!("Redeemed: {}", reward.title(default, default));
 
     let mut tx = state.writer.begin().await?;
-    let outcome = rewards::store::redeem(&mut tx, site_key.as_str(), reward, &member_id, &idempotency_key, reason, now).await?;
+    let outcome = rewards::store::redeem(&mut tx, site_key, reward, &member_id, &idempotency_key, reason, now).await?;
     let (stored, replayed) = match outcome {
         Outcome::Redeemed(stored) => {
             tx.commit().await?;

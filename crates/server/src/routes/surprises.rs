@@ -3,7 +3,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use moments_protocol::domain::{SessionId, SiteKey, Uuid, VisitorId};
+use moments_protocol::domain::{SiteKey, Uuid};
 use moments_protocol::wire::{AlreadyClaimed, ClaimRequest, ClaimedSurprise, ErrorBody, ErrorDetail};
 use moments_protocol::{InvalidInput, Locale};
 
@@ -13,7 +13,7 @@ use crate::extract::ApiJson;
 use crate::member_token::{self, MemberClaims, TokenError};
 use crate::members;
 use crate::sites::Site;
-use crate::state::{AppState, ClientAddress};
+use crate::state::{AppState, ClientAddress, InSession};
 use crate::surprises::rules::DEFAULT_REASON;
 use crate::surprises::store::{self, Claim, Claimer, StoredSurprise};
 
@@ -73,14 +73,8 @@ pub async fn claim_surprise(
 ) -> Result<Json<ClaimedSurprise>, ClaimError> {
     let Path(id) = path.map_err(bad_path)?;
     let id = Uuid::parse(&id, "invalid_surprise_id", "surprise id").map_err(ClaimError::Invalid)?;
-    let site_key = SiteKey::parse(&request.site).map_err(ClaimError::Invalid)?;
-    let site = state.site_for(&site_key, &headers)?;
-    let visitor = VisitorId::parse(&request.visitor_id).map_err(ClaimError::Invalid)?;
-    state.admit(site, client, &visitor)?;
-    let session = SessionId::parse(&request.session_id).map_err(ClaimError::Invalid)?;
-    if !state.session_key.verify(site_key.as_str(), visitor.as_str(), session.as_str()) {
-        return Err(ApiError::unknown_session().into());
-    }
+    let InSession { site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
+    let site_key = SiteKey::parse(&site.settings.key).map_err(ClaimError::Invalid)?;
     let now = now_ms();
     let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
