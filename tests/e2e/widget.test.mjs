@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, eventually, openPage, serverAndBrowser } from "./harness.mjs";
+import { ADMIN_KEY, ARTIFACTS, eventually, openPage, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -72,5 +72,30 @@ test("with the backend down the host page sees no error and no widget", async ()
   await page.waitForTimeout(1_500);
   assert.equal(await badge(page).count(), 0);
   assert.deepEqual(problems.filter((p) => !p.includes("net::ERR_")), []);
+  await context.close();
+});
+
+/** Requests the backend answered, by method, from its own metrics (preflights included). */
+async function answered(method) {
+  const response = await fetch(`${env.server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const text = await response.text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("moments_http_requests_total{") && line.includes(`method="${method}"`) && line.includes('route="/v1/'))
+    .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+}
+
+test("a page view asks the backend once, with no CORS preflight, and a returning one the same", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  const [options, posts] = [await answered("OPTIONS"), await answered("POST")];
+  await page.goto(env.server.pageUrl("/support.html"));
+  await badge(page).waitFor();
+  await page.reload();
+  await badge(page).waitFor();
+  // Anything late (an exposure, an outbox send) would be counted within a moment.
+  await page.waitForTimeout(1_500);
+  assert.equal(await answered("OPTIONS") - options, 0, "no preflight: the widget sends text/plain");
+  assert.equal(await answered("POST") - posts, 2, "one POST /v1/session per page view");
+  assert.deepEqual(problems, []);
   await context.close();
 });
