@@ -160,6 +160,10 @@ impl Reducible for UiState {
                 next.panel_open = !next.panel_open;
                 // The panel shows the greeting too; the bubble would only repeat it.
                 next.greeting = GreetingState::Gone;
+                // The panel asks the same question: one on screen at a time, one set of ids.
+                if next.panel_open {
+                    next.prompt_open = false;
+                }
             }
             Action::ClosePanel => next.panel_open = false,
             Action::FocusScore(score) => next.focused_score = score.clamp(next.scores.0, next.scores.1),
@@ -363,5 +367,7 @@ mod tests {
         assert!(s.prompt_open && !s.panel_open, "the prompt replaces the open panel");
         let s = apply(UiState::new(true, Scale::Csat5), vec![Action::EndSession { ask: true }]);
         assert!(s.ended && !s.prompt_open && s.panel_open, "inline widgets ask in their panel");
+        let s = apply(UiState::new(false, Scale::Csat5), vec![Action::EndSession { ask: true }, Action::TogglePanel]);
+        assert!(s.panel_open && !s.prompt_open, "opening the panel puts the prompt's question away: never both");
     }
 }
