@@ -108,9 +108,15 @@ fn redemption(v: &JsValue) -> Option<Redemption> {
     })
 }
 
-/// The gifts in an events answer (`None`: the answer is malformed).
-pub fn earned_surprises(v: &JsValue) -> Option<Vec<SurpriseOffer>> {
-    list(v, "surprises", surprise_offer)
+/// The gifts and the refused events of an events answer (`None`: the answer is malformed).
+pub fn events_answer(v: &JsValue) -> Option<crate::earned::Answered> {
+    Some(crate::earned::Answered {
+        offers: list(v, "surprises", surprise_offer)?,
+        refused: list(v, "rejected", |r| {
+            let error = field(r, "error")?;
+            Some(crate::earned::Refusal { code: string(&error, "code")?, message: string(&error, "message")? })
+        })?,
+    })
 }
 
 fn surprise_offer(v: &JsValue) -> Option<SurpriseOffer> {

@@ -1,14 +1,29 @@
-//! Gifts earned mid-session come back in an events answer, which the outbox reads for
-//! whichever page view sent the events: they go to the widget of the session that earned
-//! them, if it is still on the page (if not, the next session answer lists them anyway).
+//! What an events answer brings back for a page view, which the outbox reads for whichever
+//! page view sent the events: gifts earned mid-session and events the server refused. They go
+//! to the widget of that session, if it is still on the page (if not, the next session answer
+//! lists the gifts anyway).
 
 use std::cell::{Cell, RefCell};
 
 use moments_protocol::wire::SurpriseOffer;
 use yew::Callback;
 
+/// An event the server refused on its own (the rest of its batch was stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+}
+
+/// The part of an events answer that concerns the widget.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answered {
+    pub offers: Vec<SurpriseOffer>,
+    pub refused: Vec<Refusal>,
+}
+
 thread_local! {
-    static LISTENERS: RefCell<Vec<(u32, String, Callback<Vec<SurpriseOffer>>)>> = const { RefCell::new(Vec::new()) };
+    static LISTENERS: RefCell<Vec<(u32, String, Callback<Answered>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -22,16 +37,16 @@ impl Drop for Listening {
     }
 }
 
-pub fn listen(session_id: &str, listener: Callback<Vec<SurpriseOffer>>) -> Listening {
+pub fn listen(session_id: &str, listener: Callback<Answered>) -> Listening {
     let id = NEXT_ID.get();
     NEXT_ID.set(id.wrapping_add(1));
     LISTENERS.with_borrow_mut(|all| all.push((id, session_id.to_owned(), listener)));
     Listening(id)
 }
 
-pub fn deliver(session_id: &str, offers: Vec<SurpriseOffer>) {
+pub fn deliver(session_id: &str, answered: Answered) {
     let listeners: Vec<_> = LISTENERS.with_borrow(|all| all.iter().filter(|(_, s, _)| s == session_id).map(|(_, _, l)| l.clone()).collect());
     for listener in listeners {
-        listener.emit(offers.clone());
+        listener.emit(answered.clone());
     }
 }

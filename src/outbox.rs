@@ -220,8 +220,8 @@ async fn send_all() -> Result<(), BackendError> {
         match backend::post_json(&format!("{}/v1/events", first.backend), &body).await {
             Ok(answer) => {
                 settle(&ids);
-                if let Some(offers) = crate::decode::earned_surprises(&answer).filter(|o| !o.is_empty()) {
-                    crate::earned::deliver(&first.session_id, offers);
+                if let Some(answered) = crate::decode::events_answer(&answer).filter(|a| *a != crate::earned::Answered::default()) {
+                    crate::earned::deliver(&first.session_id, answered);
                 }
             }
             // A session the server did not issue (or no longer knows): nothing is lost, the

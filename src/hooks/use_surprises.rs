@@ -10,15 +10,27 @@ use crate::config::WidgetConfig;
 use crate::state::{Action, GiftState, Session, UiState};
 use crate::{browser, earned};
 
-/// Gifts: those earned mid-session join the waiting ones; opening one claims it on the
+/// Gifts: those earned mid-session join the waiting ones (and events the server refused are
+/// reported to the host as `moments:error`); opening one claims it on the
 /// server (which alone decides what is inside) and tells the host with `moments:surprise`.
 /// Returns the callbacks that open the next gift and copy a revealed code.
 #[hook]
 pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> (Callback<()>, Callback<String>) {
     {
-        let ui = ui.clone();
+        let (ui, host) = (ui.clone(), host.clone());
         use_effect_with(session.response.session_id.clone(), move |session_id| {
-            let listening = earned::listen(session_id, Callback::from(move |offers| ui.dispatch(Action::Earned(offers))));
+            let listening = earned::listen(
+                session_id,
+                Callback::from(move |answered: earned::Answered| {
+                    // Refused one by one (a proof that does not check out, say): the host hears each.
+                    for refusal in &answered.refused {
+                        browser::emit(&host, "moments:error", &browser::error_detail(&refusal.code, &refusal.message));
+                    }
+                    if !answered.offers.is_empty() {
+                        ui.dispatch(Action::Earned(answered.offers));
+                    }
+                }),
+            );
             move || drop(listening)
         });
     }

@@ -2,7 +2,7 @@
 // none is lost) and tells the server only the page's origin and path.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 // One visitor may make two requests at once, then one every two seconds.
 const env = serverAndBrowser({ extraConfig: "[server.rate_limit]\nper_visitor = { burst = 2, per_second = 0.5 }\n" });
@@ -48,5 +48,24 @@ test("the server is told the page's origin and path, never its query string or f
   const visitor = await page.evaluate(() => localStorage.getItem("moments:visitor"));
   assert.equal(env.server.query(`SELECT page_url FROM sessions WHERE visitor_id = '${visitor}'`), env.server.pageUrl("/thanks.html"));
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an event the server refuses on its own is reported as moments:error with its code, and not sent again", async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    window.errors = [];
+    document.addEventListener("moments:error", (e) => window.errors.push(e.detail));
+  });
+  const token = sign({ sub: "alice", name: "Alice", aud: "demo", iat: now(), exp: now() + 600 });
+  await hostPage(page, env.server, "refused.html", `<!doctype html><body><h1>Order</h1>${embed(env.server, { attributes: `member-token="${token}"` })}</body>`);
+  await widget(page).locator(".badge").waitFor();
+  // A proof signed with a key the site does not have: the server refuses this event alone.
+  const forged = sign({ sub: "alice", aud: "demo", event: "purchase", value: 80, jti: "order-9001", iat: now(), exp: now() + 600 }, "a-guessed-secret-that-is-long-enough-000");
+  await page.evaluate((proof) => document.querySelector("moments-widget").track("purchase", { value: 80, proof }), forged);
+  assert.ok(await eventually(() => page.evaluate(() => window.errors.some((e) => e.code === "proof_bad_signature"))), "the host heard why");
+  const error = await page.evaluate(() => window.errors.find((e) => e.code === "proof_bad_signature"));
+  assert.ok(error.message.length > 0);
+  assert.ok(await eventually(() => page.evaluate(() => JSON.parse(localStorage.getItem("moments:outbox:v1") ?? "[]").length === 0)), "settled: sending it again cannot help");
   await context.close();
 });
