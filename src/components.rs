@@ -4,6 +4,7 @@ mod comment_box;
 mod end_prompt;
 mod feedback_prompt;
 mod greeting;
+mod icons;
 mod member_standing;
 mod panel;
 mod rewards;

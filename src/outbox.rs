@@ -13,8 +13,9 @@ use crate::decode::string;
 use crate::{browser, retry};
 
 const STORAGE_KEY: &str = "moments:outbox:v1";
-/// Past this many waiting events the oldest go: a host's storage quota matters too.
-const MAX_ENTRIES: usize = 500;
+/// Past this many waiting events the oldest exposures and tracked events go (a host's storage
+/// quota matters too); what the visitor told us (answers, comments, dismissals) never does.
+pub const MAX_ENTRIES: usize = 500;
 
 /// One event waiting to be sent, with what the batch it goes in needs.
 #[derive(Debug, Clone)]
@@ -113,9 +114,26 @@ pub fn pending() -> Vec<Envelope> {
     all
 }
 
+/// Drops the oldest expendable events (exposures, then tracked events, each oldest first)
+/// until at most `max` remain; the visitor's own words stay even past `max`. True when the
+/// outbox was full: something had to go, or could not.
+pub fn make_room(entries: &mut Vec<Envelope>, max: usize) -> bool {
+    let full = entries.len() > max;
+    for expendable in ["exposure", "track"] {
+        while entries.len() > max {
+            let Some(oldest) = entries.iter().position(|e| string(&e.event, "type").as_deref() == Some(expendable)) else { break };
+            entries.remove(oldest);
+        }
+    }
+    full
+}
+
 fn save(mut entries: Vec<Envelope>) {
-    if entries.len() > MAX_ENTRIES {
-        entries.drain(..entries.len() - MAX_ENTRIES);
+    if make_room(&mut entries, MAX_ENTRIES)
+        && let Some(newest) = entries.last()
+    {
+        let refusal = crate::earned::Refusal { code: "outbox_full".into(), message: "events are waiting to be sent; the oldest exposures and tracked events were dropped".into() };
+        crate::earned::deliver(&newest.session_id, crate::earned::Answered { offers: Vec::new(), refused: vec![refusal] });
     }
     let list: js_sys::Array = entries.iter().map(Envelope::to_js).collect();
     let text = js_sys::JSON::stringify(&list).ok().and_then(|s| s.as_string());

@@ -193,6 +193,15 @@ async fn anonymous_visitors_see_the_join_invitation_or_no_badge() {
     assert_eq!(text(&root, ".join-link"), "Join or sign in");
     assert!(root.query_selector(".faces").unwrap().is_some(), "feedback stays");
 
+    let mut scripted = response(Locale::En, false);
+    scripted.join_url = Some("JavaScript:alert(document.cookie)".into());
+    let root = render(with_response(scripted)).await;
+    until_present(&root, ".badge").await;
+    assert_eq!(text(&root, ".badge-points"), "Feedback", "no invitation to a script");
+    click(&root, ".badge");
+    until_present(&root, ".faces").await;
+    assert!(root.query_selector(".join-link").unwrap().is_none());
+
     let mut hidden = response(Locale::En, false);
     hidden.hide_badge = true;
     let root = render(with_response(hidden)).await;
@@ -363,7 +372,8 @@ async fn a_waiting_gift_shows_and_a_failed_opening_keeps_it() {
     let focused_before = document().active_element();
     let root = render(with_response(answer)).await;
     until_present(&root, ".gift").await;
-    assert_eq!(text(&root, ".gift"), "🎁有一份驚喜給你！");
+    assert_eq!(text(&root, ".gift"), "有一份驚喜給你！", "the icon is a picture, not a character a font may lack");
+    assert!(root.query_selector(".gift svg.gift-icon[aria-hidden=true]").unwrap().is_some());
     assert_eq!(document().active_element(), focused_before, "appearing takes no focus");
     click(&root, ".gift");
     until_present(&root, ".gift-problem").await;
@@ -682,4 +692,25 @@ async fn the_panel_warns_of_points_about_to_expire() {
     until_present(&root, ".member-expiring").await;
     let warning = text(&root, ".member-expiring");
     assert!(warning.starts_with("420 积分将于 ") && warning.ends_with(" 过期") && warning.contains("2027"), "{warning}");
+}
+
+/// A full outbox drops exposures and tracked events, oldest first, and never an answer.
+#[wasm_bindgen_test]
+fn a_full_outbox_keeps_every_answer() {
+    use moments_protocol::wire::Event;
+    let envelope = |event: Event| outbox::Envelope::new(UNREACHABLE, "demo", "visitor-browser-test", "s-1", &event);
+    let id = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+    let feedback = |n| envelope(Event::Feedback { id: id(n), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: None });
+    let track = |n| envelope(Event::Track { id: id(n), at: 1.79e12, name: "step".into(), value: None, proof: None });
+    let exposure = |n| envelope(Event::Exposure { id: id(n), at: 1.79e12, experiment: "e".into(), variant: "a".into() });
+    let ids = |entries: &[outbox::Envelope]| entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+
+    let mut entries = vec![track(1), feedback(2), exposure(3), track(4), feedback(5)];
+    assert!(!outbox::make_room(&mut entries, 5), "not full yet");
+    assert!(outbox::make_room(&mut entries, 4));
+    assert_eq!(ids(&entries), [id(1), id(2), id(4), id(5)], "exposures go first");
+    assert!(outbox::make_room(&mut entries, 3));
+    assert_eq!(ids(&entries), [id(2), id(4), id(5)], "then the oldest tracked event");
+    assert!(outbox::make_room(&mut entries, 1));
+    assert_eq!(ids(&entries), [id(2), id(5)], "answers stay, past the limit if need be");
 }

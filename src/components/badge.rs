@@ -27,14 +27,14 @@ pub fn badge(m: &'static Messages, response: &SessionResponse, open: bool, on_to
             }
         }
         None if response.hide_badge => return Html::default(),
-        None if response.join_url.is_some() => html! { <span class="badge-points">{m.badge_join}</span> },
+        None if super::panel::join_url(response).is_some() => html! { <span class="badge-points">{m.badge_join}</span> },
         None => html! { <span class="badge-points">{m.badge_anonymous}</span> },
     };
     html! {
         // The visible text is the button's name (WCAG 2.5.3); its purpose follows, unseen.
         <button ref={node} type="button" class="badge" part="badge"
             aria-expanded={if open { "true" } else { "false" }} aria-controls="moments-panel" onclick={on_toggle}>
-            <span class="badge-icon" aria-hidden="true">{"★"}</span>
+            {super::icons::star("badge-icon")}
             {content}
             <span class="visually-hidden">{m.badge_label}</span>
         </button>

@@ -41,10 +41,10 @@ pub fn panel(
             if let Some(member) = &response.member {
                 {member_standing(m, member)}
                 {rewards(m, &response.rewards, member, ui, catalog.on, catalog.focus)}
-            } else if let Some(url) = &response.join_url {
+            } else if let Some(url) = join_url(response) {
                 <section class="join" part="join">
                     <p>{m.join_prompt}</p>
-                    <a class="join-link" part="join-link" href={url.clone()}>{m.join_link}</a>
+                    <a class="join-link" part="join-link" href={url.to_owned()}>{m.join_link}</a>
                 </section>
             }
             {ways_to_earn(m, &response.ways_to_earn)}
@@ -58,4 +58,13 @@ pub fn panel(
             }
         </section>
     }
+}
+
+/// The site's join page, only when it is an http(s) address: whatever the backend says, a
+/// `javascript:` link never reaches the host's page.
+pub fn join_url(response: &SessionResponse) -> Option<&str> {
+    response.join_url.as_deref().filter(|url| {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());
+        matches!(scheme.as_deref(), Some("https" | "http"))
+    })
 }

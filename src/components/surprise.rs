@@ -13,7 +13,7 @@ pub fn gift_button(m: &'static Messages, ui: &UiState, on_open: Callback<MouseEv
     let opening = ui.gift == GiftState::Opening;
     html! {
         <button type="button" class="gift" part="gift" onclick={on_open} aria-disabled={opening.then_some("true")}>
-            <span class="gift-icon" aria-hidden="true">{"🎁"}</span>
+            {super::icons::gift("gift-icon")}
             {if opening { m.surprise_opening } else { m.surprise_gift }}
         </button>
     }
@@ -54,7 +54,7 @@ pub fn reveal(
     html! {
         <section ref={node} class="reveal" part="reveal" tabindex="-1" aria-labelledby="moments-reveal-title">
             <header class="panel-header">
-                <h2 id="moments-reveal-title" class="panel-title"><span aria-hidden="true">{"🎉 "}</span>{m.surprise_title}</h2>
+                <h2 id="moments-reveal-title" class="panel-title">{super::icons::sparkle("title-icon")}{m.surprise_title}</h2>
                 <button type="button" class="icon-button" aria-label={m.close} onclick={on_close}>{"×"}</button>
             </header>
             <p>{claimed.message.as_deref().unwrap_or(m.surprise_thanks)}</p>
