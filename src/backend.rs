@@ -99,14 +99,26 @@ async fn post(url: &str, body: &JsValue) -> Result<Answer, BackendError> {
         window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok()
     });
     let result = JsFuture::from(window.fetch_with_request(&request)).await;
-    if let Some(id) = timer {
-        window.clear_timeout_with_handle(id);
-    }
-    let response: Response = result.map_err(|_| BackendError::Unreachable)?.dyn_into().map_err(|_| BackendError::BadResponse)?;
-    let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
+    let clear = || {
+        if let Some(id) = timer {
+            window.clear_timeout_with_handle(id);
+        }
     };
+    let response: Response = match result.map_err(|_| BackendError::Unreachable).and_then(|r| r.dyn_into().map_err(|_| BackendError::BadResponse)) {
+        Ok(response) => response,
+        Err(error) => {
+            clear();
+            return Err(error);
+        }
+    };
+    // The timeout covers the body too: an answer whose body stalls aborts like a stalled connection.
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(error) => Err(error),
+    };
+    clear();
+    let Ok(body) = body else { return Err(BackendError::Unreachable) };
+    let json = body.as_string().and_then(|text| js_sys::JSON::parse(&text).ok());
     let retry_after_secs = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
     Ok(Answer { ok: response.ok(), status: response.status(), json, retry_after_secs })
 }

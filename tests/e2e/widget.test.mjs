@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ADMIN_KEY, ARTIFACTS, eventually, openPage, serverAndBrowser } from "./harness.mjs";
+import { createServer } from "node:http";
+import { ADMIN_KEY, ARTIFACTS, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -98,4 +99,28 @@ test("a page view asks the backend once, with no CORS preflight, and a returning
   assert.equal(await answered("POST") - posts, 2, "one POST /v1/session per page view");
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("an answer whose body stalls times out like a stalled connection, and the widget tries again", async () => {
+  // A backend that sends its headers and the start of a body, then nothing more.
+  let calls = 0;
+  const stalling = createServer((request, response) => {
+    calls += 1;
+    response.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" });
+    response.write('{"session_id": "11111111-2222-4333-8444-');
+  });
+  await new Promise((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+  const backend = `http://127.0.0.1:${stalling.address().port}`;
+  const { page, context, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, "stalled.html", `<!doctype html><body><h1>Stalled</h1>
+    <script type="module" src="${env.server.url}/dist/moments.js"></script>
+    <moments-widget backend="${backend}" site="demo"></moments-widget></body>`);
+  // The request times out after 10 s, body included, and is retried as an unreachable
+  // backend is (its last failure is reported as moments:error backend_unreachable).
+  assert.ok(await eventually(() => calls >= 2, { timeout: 16_000 }), `tried again: ${calls} call(s)`);
+  assert.equal(await badge(page).count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+  stalling.closeAllConnections();
+  stalling.close();
 });
