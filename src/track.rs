@@ -2,7 +2,7 @@
 //! signup), with the proof its backend signed when it is worth something. Checked here, so a
 //! mistake is reported at once as `moments:error`.
 
-use moments_protocol::limits::{MAX_PROOF_LEN, MAX_TRACK_NAME_LEN};
+use moments_protocol::limits::MAX_PROOF_LEN;
 use moments_protocol::wire::Event;
 use wasm_bindgen::JsValue;
 
@@ -12,10 +12,9 @@ pub type TrackSignal = crate::host_signal::HostSignal<Event>;
 
 /// The event for a host's call, or the code and message of what is wrong with it.
 pub fn event(name: &str, properties: &JsValue) -> Result<Event, (&'static str, &'static str)> {
-    let length = name.chars().count();
-    if length == 0 || length > MAX_TRACK_NAME_LEN {
-        return Err(("invalid_track_name", "track(name): a name of 1 to 64 characters"));
-    }
+    // The protocol's rule, the one the server applies.
+    let name = moments_protocol::domain::track_name(name)
+        .map_err(|_| ("invalid_track_name", "track(name): a name of 1 to 64 characters, without control characters"))?;
     let property = |key: &str| properties.is_object().then(|| js_sys::Reflect::get(properties, &key.into()).ok()).flatten().filter(|v| !v.is_undefined() && !v.is_null());
     let value = match property("value") {
         None => None,
@@ -31,5 +30,5 @@ pub fn event(name: &str, properties: &JsValue) -> Result<Event, (&'static str, &
             None => return Err(("invalid_track_proof", "track(name, { proof }): proof must be the token your backend signed")),
         },
     };
-    Ok(Event::Track { id: browser::new_uuid(), at: browser::now_ms(), name: name.to_owned(), value, proof })
+    Ok(Event::Track { id: browser::new_uuid(), at: browser::now_ms(), name, value, proof })
 }

@@ -449,6 +449,12 @@ fn track_takes_a_name_a_value_and_the_proof_the_host_signed() {
     assert_eq!(moments::track::event("purchase", &properties(r#"{"proof": 42}"#)).unwrap_err().0, "invalid_track_proof");
     assert_eq!(moments::track::event("purchase", &properties(r#"{"value": "a lot"}"#)).unwrap_err().0, "invalid_track_value");
     assert_eq!(moments::track::event("", &properties("{}")).unwrap_err().0, "invalid_track_name");
+    // The protocol's one rule, which the server applies too: trimmed, no control characters.
+    for refused in ["   ", "sign\u{7}up", &"x".repeat(65)] {
+        assert_eq!(moments::track::event(refused, &properties("{}")).unwrap_err().0, "invalid_track_name", "{refused:?}");
+        assert!(moments_protocol::domain::track_name(refused).is_err());
+    }
+    assert!(matches!(moments::track::event(" signup ", &properties("{}")), Ok(moments_protocol::wire::Event::Track { name, .. }) if name == "signup"));
 }
 
 fn clear_storage() {
