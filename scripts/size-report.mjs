@@ -28,9 +28,11 @@ export const BUDGET_KIB = 60;
  * 115.8 with three inline SVG icons in place of emoji, an outbox that keeps answers when
  * full and says so, and join links checked for http(s); 115.8 -> 115.9 with the request
  * timeout covering the answer's body: 118,570 -> 118,606 bytes; 115.9 -> 116.1 with the
- * protocol's one track-name rule in place of the widget's own: 118,606 -> 118,813 bytes).
+ * protocol's one track-name rule in place of the widget's own: 118,606 -> 118,813 bytes;
+ * 116.1 -> 116.4 with one end-of-visit question per page for a site's widgets: 118,813 ->
+ * 119,188 bytes).
  */
-export const CEILING_KIB = 116.1;
+export const CEILING_KIB = 116.4;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

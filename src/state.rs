@@ -1,5 +1,6 @@
 //! What the visitor sees, as a reducer: every change is an [`Action`].
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use moments_protocol::wire::{ClaimedSurprise, MemberSummary, Redeemed, Redemption, Scale, SessionResponse, SurpriseOffer};
@@ -48,6 +49,8 @@ pub struct UiState {
     pub member: Option<MemberSummary>,
     /// The one redemption under way in the rewards list, or how the last one ended.
     pub redeeming: Option<Redeeming>,
+    /// The page's end-of-visit question for this site, shared with its other widgets.
+    pub question: Rc<Cell<bool>>,
 }
 
 /// A redemption's steps: confirm, send, then the code (or why not).
@@ -110,7 +113,14 @@ impl UiState {
             copied: false,
             member: None,
             redeeming: None,
+            question: Rc::new(Cell::new(true)),
         }
+    }
+
+    /// Shares the page's end-of-visit question with the site's other widgets.
+    pub fn with_question(mut self, question: Rc<Cell<bool>>) -> Self {
+        self.question = question;
+        self
     }
 
     pub fn with_surprises(mut self, surprises: Vec<SurpriseOffer>) -> Self {
@@ -177,7 +187,8 @@ impl Reducible for UiState {
             // At most once per session, and never to someone who answered already.
             Action::EndSession { ask } if !next.ended => {
                 next.ended = true;
-                next.prompt_open = ask && next.answered.is_none() && !next.inline;
+                // One question per page: taken by the first widget of the site to ask it.
+                next.prompt_open = ask && next.answered.is_none() && !next.inline && next.question.replace(false);
                 if next.prompt_open {
                     // One question on screen at a time.
                     next.panel_open = false;
@@ -367,6 +378,10 @@ mod tests {
         assert!(s.prompt_open && !s.panel_open, "the prompt replaces the open panel");
         let s = apply(UiState::new(true, Scale::Csat5), vec![Action::EndSession { ask: true }]);
         assert!(s.ended && !s.prompt_open && s.panel_open, "inline widgets ask in their panel");
+        let shared = Rc::new(Cell::new(true));
+        let first = apply(UiState::new(false, Scale::Csat5).with_question(shared.clone()), vec![Action::EndSession { ask: true }]);
+        let second = apply(UiState::new(false, Scale::Csat5).with_question(shared), vec![Action::EndSession { ask: true }]);
+        assert!(first.prompt_open && !second.prompt_open, "two widgets of a site, one question");
         let s = apply(UiState::new(false, Scale::Csat5), vec![Action::EndSession { ask: true }, Action::TogglePanel]);
         assert!(s.panel_open && !s.prompt_open, "opening the panel puts the prompt's question away: never both");
     }

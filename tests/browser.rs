@@ -79,6 +79,13 @@ async fn render(session: Rc<Session>) -> Element {
 }
 
 async fn render_with(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs: u32) -> Element {
+    // Each test is a page view of its own.
+    moments::session_end::forget_questions();
+    render_beside(session, end, idle_timeout_secs).await
+}
+
+/// Another widget on the same page view.
+async fn render_beside(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs: u32) -> Element {
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
@@ -719,4 +726,20 @@ fn a_full_outbox_keeps_every_answer() {
     assert_eq!(ids(&entries), [id(2), id(4), id(5)], "then the oldest tracked event");
     assert!(outbox::make_room(&mut entries, 1));
     assert_eq!(ids(&entries), [id(2), id(5)], "answers stay, past the limit if need be");
+}
+
+/// Two widgets of one site on a page: the end of the visit asks one question between them.
+#[wasm_bindgen_test]
+async fn two_widgets_of_a_site_ask_one_question_between_them() {
+    clear_storage();
+    let (first_end, second_end) = (Rc::new(EndSignal::default()), Rc::new(EndSignal::default()));
+    let first = render_with(session(Locale::En, false), first_end.clone(), 0).await;
+    let second = render_beside(session(Locale::En, false), second_end.clone(), 0).await;
+    until_present(&first, ".badge").await;
+    until_present(&second, ".badge").await;
+    first_end.send(());
+    second_end.send(());
+    until_present(&first, ".prompt").await;
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert!(second.query_selector(".prompt").unwrap().is_none(), "the question is already on screen");
 }

@@ -40,7 +40,8 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     let inline = props.config.inline;
     let scale = props.session.response.feedback.scale;
     let waiting = props.session.response.surprises.clone();
-    let ui = use_reducer(move || UiState::new(inline, scale).with_surprises(waiting));
+    let question = crate::session_end::question(&props.config.site);
+    let ui = use_reducer(move || UiState::new(inline, scale).with_surprises(waiting).with_question(question));
     // After a claim credited points, the badge and panel show the new standing.
     let updated = ui.member.as_ref().map(|m| SessionResponse { member: Some(m.clone()), ..props.session.response.clone() });
     let response = updated.as_ref().unwrap_or(&props.session.response);
