@@ -169,3 +169,42 @@ test("a panic inside the widget removes it quietly and the host page keeps worki
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** A host page whose policy (a meta tag) allows `connectSrc`, loading the widget from a CDN. */
+async function cdnPage(page, name, connectSrc) {
+  const port = new URL(env.server.url).port;
+  const cdn = `http://cdn.localhost:${port}`;
+  // The "CDN" serves the release files the backend has; its own origin, as a CDN would be.
+  await page.route(`${cdn}/dist/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    await route.fulfill({ response: await route.fetch({ url: `${env.server.url}${path}` }) });
+  });
+  const csp = `default-src 'self'; script-src ${cdn} 'wasm-unsafe-eval'; style-src 'self'; connect-src ${connectSrc(cdn)}`;
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await hostPage(page, env.server, name, `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body>
+    <script type="module" src="${cdn}/dist/moments.js"></script>
+    <moments-widget backend="${env.server.url}" site="demo"></moments-widget></body></html>`);
+  return cdn;
+}
+
+test("widget files from a CDN: connect-src lists the CDN too, as the README says, and nothing is blocked", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await cdnPage(page, "cdn.html", (cdn) => `${env.server.url} ${cdn}`);
+  await widgets(page).locator(".badge").click();
+  await widgets(page).locator('[data-score="4"]').click();
+  await widgets(page).locator(".thanks").waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("widget files from a CDN: a policy listing only the backend in connect-src blocks the wasm", async () => {
+  const { page, context } = await openPage(env.browser);
+  const cdn = await cdnPage(page, "cdn-blocked.html", () => env.server.url);
+  assert.ok(await eventually(() => page.evaluate((cdn) => window.__violations.some((v) => v.startsWith("connect-src") && v.includes(cdn)), cdn)));
+  assert.equal(await badgesShown(page), 0);
+  await context.close();
+});
