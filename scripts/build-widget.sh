@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the release widget into dist/: moments.js (the loader a host includes) and the
-# hashed glue and wasm it loads. Prints the sizes a host downloads.
+# hashed glue and wasm it loads. Prints the sizes a host downloads. Then a test-only build
+# into dist-crash/ for the end-to-end crash test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 trunk build --release --offline --quiet
 node scripts/size-report.mjs
+# The same release build with crashForTesting() exported, for the end-to-end crash test only.
+trunk build --release --offline --quiet --features crash-for-testing --dist dist-crash

@@ -30,7 +30,7 @@ export const BUDGET_KIB = 60;
  * timeout covering the answer's body: 118,570 -> 118,606 bytes; 115.9 -> 116.1 with the
  * protocol's one track-name rule in place of the widget's own: 118,606 -> 118,813 bytes;
  * 116.1 -> 116.4 with one end-of-visit question per page for a site's widgets: 118,813 ->
- * 119,188 bytes).
+ * 119,188 bytes; down to 116.4 KiB exactly (119,133 bytes) without the test-only crash export).
  */
 export const CEILING_KIB = 116.4;
 

@@ -6,6 +6,7 @@
 use std::panic::PanicHookInfo;
 
 use wasm_bindgen::JsCast;
+#[cfg(feature = "crash-for-testing")]
 use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::Element;
 
@@ -31,7 +32,8 @@ fn on_panic(info: &PanicHookInfo<'_>) {
 }
 
 /// Panics on purpose, so the end-to-end tests can check that a crash leaves the host page
-/// working. Reachable only by importing the hashed glue module; no page global points to it.
+/// working. Only in the test build (`dist-crash/`), never in the release download.
+#[cfg(feature = "crash-for-testing")]
 #[wasm_bindgen(js_name = crashForTesting)]
 pub fn crash_for_testing() {
     panic!("crash requested by a test");

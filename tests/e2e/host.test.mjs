@@ -2,7 +2,9 @@
 // broken by it, and nothing reaches the page's console.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -131,12 +133,30 @@ test("a page with a strict Content-Security-Policy sees no violation", async () 
   await context.close();
 });
 
+test("the release download has no way to crash it on purpose", () => {
+  const dist = join(ROOT, "dist");
+  for (const file of readdirSync(dist).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))) {
+    assert.ok(!readFileSync(join(dist, file)).includes("crashForTesting"), `${file} exports the test-only crash`);
+  }
+});
+
 test("a panic inside the widget removes it quietly and the host page keeps working", async () => {
   const { page, context, problems } = await openPage(env.browser);
+  // The test-only build (dist-crash/, with crashForTesting), served from an origin of its own.
+  const crashBuild = `http://cdn.localhost:${new URL(env.server.url).port}/crash`;
+  const types = { js: "text/javascript", wasm: "application/wasm" };
+  await page.route(`${crashBuild}/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.split("/").pop();
+    route.fulfill({
+      path: join(ROOT, "dist-crash", name),
+      headers: { "access-control-allow-origin": "*", "content-type": types[name.split(".").pop()] ?? "application/octet-stream" },
+    });
+  });
   const html = `<!doctype html><body>
     <button id="host-button">Clicked <span id="count">0</span></button>
     <script type="module" src="host-button.js"></script>
-    ${embed(env.server)}</body>`;
+    <script type="module" src="${crashBuild}/moments.js"></script>
+    <moments-widget backend="${env.server.url}" site="demo"></moments-widget></body>`;
   env.server.writePage("host-button.js", `document.getElementById("host-button").addEventListener("click", () => {
     const c = document.getElementById("count"); c.textContent = String(Number(c.textContent) + 1); });
     window.crashes = [];
@@ -150,7 +170,7 @@ test("a panic inside the widget removes it quietly and the host page keeps worki
     const glue = /from\s*"\.\/(moments-[0-9a-f]+\.js)"/.exec(loader)[1];
     const module = await import(new URL(glue, loaderUrl).href);
     setTimeout(() => module.crashForTesting(), 0);
-  }, `${env.server.url}/dist/moments.js`);
+  }, `${crashBuild}/moments.js`);
 
   assert.ok(await eventually(() => page.evaluate(() => window.crashes.includes("widget_crashed"))), "moments:error was not fired");
   assert.equal(await badgesShown(page), 0);
