@@ -7,8 +7,6 @@ pub mod charts;
 pub mod html;
 pub mod i18n;
 pub mod pages;
-pub mod sign_in_store;
-pub mod store;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::html::{escape, urlencode};
 use super::i18n::{Texts, texts};
-use super::sign_in_store;
+use crate::staff_sessions;
 use crate::db::now_ms;
 use crate::state::{AppState, ClientAddress};
 
@@ -113,13 +113,13 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let db_error = |e: sqlx::Error| crate::error::ApiError::from(e).into_response();
         let found = match cookie(&parts.headers, COOKIE) {
-            Some(token) => sign_in_store::session(&state.db, &hash(token), now_ms()).await.map_err(db_error)?,
+            Some(token) => staff_sessions::session(&state.db, &hash(token), now_ms()).await.map_err(db_error)?,
             None => None,
         };
         let found = match found {
             Some(session) if Some(&session.credential) == credential(state, &session.staff).as_ref() => Some(session),
             Some(ended) => {
-                sign_in_store::end_session(&state.db, &ended.token_hash).await.map_err(db_error)?;
+                staff_sessions::end_session(&state.db, &ended.token_hash).await.map_err(db_error)?;
                 None
             }
             None => None,
@@ -248,7 +248,7 @@ pub async fn login(State(state): State<AppState>, client: ClientAddress, headers
     let keys = [format!("address:{}", client.0), format!("name:{staff_name}")];
     let next = safe_next(credentials.next.as_deref());
     let db_error = |e: sqlx::Error| crate::error::ApiError::from(e).into_response();
-    match sign_in_store::blocked_for(&state.db, &keys, now).await {
+    match staff_sessions::blocked_for(&state.db, &keys, now).await {
         Ok(Some(wait_ms)) => {
             let secs = (wait_ms + 999) / 1000;
             let mut page = (StatusCode::TOO_MANY_REQUESTS, Html(login_page(t, locale, next, Some(t.too_many_attempts)))).into_response();
@@ -269,14 +269,14 @@ pub async fn login(State(state): State<AppState>, client: ClientAddress, headers
     };
     let credential = verified.then(|| credential(&state, staff_name)).flatten();
     let Some(credential) = credential else {
-        if let Err(error) = sign_in_store::record_failure(&state.db, &keys, now).await {
+        if let Err(error) = staff_sessions::record_failure(&state.db, &keys, now).await {
             return db_error(error);
         }
         return (StatusCode::UNAUTHORIZED, Html(login_page(t, locale, next, Some(t.wrong_password)))).into_response();
     };
     let (token, csrf) = (random_token(), random_token());
-    let session = sign_in_store::NewSession { token_hash: &hash(&token), staff: staff_name, csrf: &csrf, credential: &credential, now, expires_at: now + SESSION_MS };
-    if let Err(error) = sign_in_store::start_session(&state.db, &session).await {
+    let session = staff_sessions::NewSession { token_hash: &hash(&token), staff: staff_name, csrf: &csrf, credential: &credential, now, expires_at: now + SESSION_MS };
+    if let Err(error) = staff_sessions::start_session(&state.db, &session).await {
         return db_error(error);
     }
     let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
@@ -302,7 +302,7 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, headers: Header
         return refusal;
     }
     if let Some(token) = cookie(&headers, COOKIE) {
-        let _ = sign_in_store::end_session(&state.db, &hash(token)).await;
+        let _ = staff_sessions::end_session(&state.db, &hash(token)).await;
     }
     let mut response = Redirect::to("/dashboard/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("moments_staff=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0"));

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{date_range, day_label, day_start_ms, day_text, days};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
-use crate::dashboard::store::{self, Daily};
+use crate::reports::{self, Daily};
 use crate::dashboard::html::{escape, number};
 use crate::dashboard::{PageContext, here};
 use crate::db::{DAY_MS, now_ms};
@@ -34,9 +34,9 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
 
-    let daily = store::daily_answers(&state.db, key, start, end).await.map_err(db)?;
-    let store::Given { given, claimed, points } = store::given(&state.db, key, start, end).await.map_err(db)?;
-    let by_week = store::redemptions_by_week(&state.db, key, start, end).await.map_err(db)?;
+    let daily = reports::daily_answers(&state.db, key, start, end).await.map_err(db)?;
+    let reports::Given { given, claimed, points } = reports::given(&state.db, key, start, end).await.map_err(db)?;
+    let by_week = reports::redemptions_by_week(&state.db, key, start, end).await.map_err(db)?;
     let due = crate::expiry::due_before(&state.db, page.site, now_ms() + 30 * DAY_MS, 10_000).await.map_err(db)?;
     let expiring: i64 = due.iter().map(|d| d.points).sum();
 
