@@ -83,6 +83,7 @@ impl AppState {
 /// A browser's request within a session, checked: its site (and origin), its visitor (and
 /// their rate limits), and a session id this server issued to that visitor there.
 pub struct InSession<'a> {
+    pub key: SiteKey,
     pub site: &'a Site,
     pub visitor: VisitorId,
     pub session: SessionId,
@@ -100,7 +101,7 @@ impl AppState {
         if !self.session_key.verify(key.as_str(), visitor.as_str(), session.as_str()) {
             return Err(ApiError::unknown_session());
         }
-        Ok(InSession { site, visitor, session })
+        Ok(InSession { key, site, visitor, session })
     }
 }
 

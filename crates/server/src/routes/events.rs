@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use moments_protocol::domain::{SessionId, SiteKey, ValidEvent, ValidEventKind, VisitorId};
+use moments_protocol::domain::{SessionId, ValidEvent, ValidEventKind, VisitorId};
 use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
 use moments_protocol::InvalidInput;
@@ -38,9 +38,8 @@ pub async fn record_events(
     headers: HeaderMap,
     ApiJson(batch): ApiJson<EventBatch<Value>>,
 ) -> Result<Json<EventsResponse>, ApiError> {
-    let InSession { site: site_settings, visitor, session } =
+    let InSession { key: site, site: site_settings, visitor, session } =
         state.in_session(&headers, client, (&batch.site, &batch.visitor_id, &batch.session_id))?;
-    let site = SiteKey::parse(&site_settings.settings.key).map_err(ApiError::invalid)?;
     if batch.events.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

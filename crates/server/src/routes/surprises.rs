@@ -3,7 +3,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use moments_protocol::domain::{SiteKey, Uuid};
+use moments_protocol::domain::Uuid;
 use moments_protocol::wire::{AlreadyClaimed, ClaimRequest, ClaimedSurprise, ErrorBody, ErrorDetail};
 use moments_protocol::{InvalidInput, Locale};
 
@@ -73,8 +73,7 @@ pub async fn claim_surprise(
 ) -> Result<Json<ClaimedSurprise>, ClaimError> {
     let Path(id) = path.map_err(bad_path)?;
     let id = Uuid::parse(&id, "invalid_surprise_id", "surprise id").map_err(ClaimError::Invalid)?;
-    let InSession { site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
-    let site_key = SiteKey::parse(&site.settings.key).map_err(ClaimError::Invalid)?;
+    let InSession { key: site_key, site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
     let now = now_ms();
     let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
