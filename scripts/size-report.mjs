@@ -30,9 +30,13 @@ export const BUDGET_KIB = 60;
  * timeout covering the answer's body: 118,570 -> 118,606 bytes; 115.9 -> 116.1 with the
  * protocol's one track-name rule in place of the widget's own: 118,606 -> 118,813 bytes;
  * 116.1 -> 116.4 with one end-of-visit question per page for a site's widgets: 118,813 ->
- * 119,188 bytes; down to 116.4 KiB exactly (119,133 bytes) without the test-only crash export).
+ * 119,188 bytes; down to 116.4 KiB exactly (119,133 bytes) without the test-only crash export; 116.4 ->
+ * 121.4 with #16's loading and lifecycle: the loader sends the session request itself while
+ * the wasm loads (+0.6 KiB loader) and the wasm takes its answer, the member's last standing
+ * kept and drawn at once, attribute changes taken in place, every request and retry timer
+ * aborted when the element goes: 119,133 -> 124,271 bytes).
  */
-export const CEILING_KIB = 116.4;
+export const CEILING_KIB = 121.4;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

@@ -1,10 +1,11 @@
 //! The HTTP client for the Moments protocol: fetch with a timeout, JSON both ways, and
 //! errors that say whether trying again can help.
 
+use js_sys::{Function, Promise, Reflect};
 use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, RedeemRequest, Redeemed, SessionRequest, SessionResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Request, RequestCredentials, RequestInit, RequestMode, Response};
+use web_sys::{AbortController, AbortSignal, AddEventListenerOptions, Request, RequestCredentials, RequestInit, RequestMode, Response};
 
 use crate::config::WidgetConfig;
 
@@ -47,7 +48,10 @@ impl BackendError {
 
 /// POSTs `body` (a JS value, sent as JSON) and returns the parsed JSON answer of a 2xx.
 pub async fn post_json(url: &str, body: &JsValue) -> Result<JsValue, BackendError> {
-    let answer = post(url, body).await?;
+    answer_json(post(url, body, None, None).await?)
+}
+
+fn answer_json(answer: Answer) -> Result<JsValue, BackendError> {
     if answer.ok {
         return answer.json.ok_or(BackendError::BadResponse);
     }
@@ -75,57 +79,112 @@ impl Answer {
     }
 }
 
-async fn post(url: &str, body: &JsValue) -> Result<Answer, BackendError> {
-    let text = js_sys::JSON::stringify(body).map_err(|_| BackendError::BadResponse)?;
-    let controller = AbortController::new().ok();
+/// The loader's session request, sent while the wasm was still loading (src/loader.js).
+pub struct Prefetched {
+    url: String,
+    body: String,
+    response: Promise,
+    controller: AbortController,
+}
+
+impl Prefetched {
+    /// What `mount` was handed: `{url, body, response, controller}`, or nothing usable.
+    pub fn from_js(value: &JsValue) -> Option<Self> {
+        let field = |name: &str| Reflect::get(value, &name.into()).ok();
+        Some(Self {
+            url: field("url")?.as_string()?,
+            body: field("body")?.as_string()?,
+            response: field("response")?.dyn_into().ok()?,
+            controller: field("controller")?.dyn_into().ok()?,
+        })
+    }
+
+    pub fn abort(&self) {
+        self.controller.abort();
+    }
+}
+
+/// `target.method` bound to `target` (and `arg`, if any): a JS function timers and listeners
+/// can call with no Rust closure to keep alive, or to leak when it is never called.
+pub fn bound(target: &JsValue, method: &str, arg: Option<&JsValue>) -> Option<Function> {
+    let method = Reflect::get(target, &method.into()).ok()?;
+    let bind: Function = Reflect::get(&method, &"bind".into()).ok()?.dyn_into().ok()?;
+    let args = js_sys::Array::of1(target);
+    if let Some(arg) = arg {
+        args.push(arg);
+    }
+    bind.apply(&method, &args).ok()?.dyn_into().ok()
+}
+
+/// Aborts `controller` when `stop` is aborted (the widget went away); the listener goes with
+/// the controller's own abort, which `receive` always ends with.
+fn abort_on(stop: Option<&AbortSignal>, controller: &AbortController) {
+    let (Some(stop), Some(abort)) = (stop, bound(controller, "abort", None)) else { return };
+    let options = AddEventListenerOptions::new();
+    options.set_once(true);
+    options.set_signal(&controller.signal());
+    let _ = stop.add_event_listener_with_callback_and_add_event_listener_options("abort", &abort, &options);
+}
+
+async fn post(url: &str, body: &JsValue, stop: Option<&AbortSignal>, prefetched: Option<Prefetched>) -> Result<Answer, BackendError> {
+    let text: String = js_sys::JSON::stringify(body).map_err(|_| BackendError::BadResponse)?.into();
+    let (response, controller) = match prefetched {
+        Some(p) if p.url == url && p.body == text => (p.response, p.controller),
+        other => {
+            if let Some(p) = other {
+                p.abort();
+            }
+            send(url, &text)?
+        }
+    };
+    abort_on(stop, &controller);
+    receive(response, controller).await
+}
+
+fn send(url: &str, text: &str) -> Result<(Promise, AbortController), BackendError> {
+    let controller = AbortController::new().map_err(|_| BackendError::Unreachable)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_mode(RequestMode::Cors);
     init.set_credentials(RequestCredentials::Omit);
     // keepalive lets a send started as the page closes still complete.
-    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
-    init.set_body(&text);
-    if let Some(c) = &controller {
-        init.set_signal(Some(&c.signal()));
-    }
+    let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
+    init.set_body(&text.into());
+    init.set_signal(Some(&controller.signal()));
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| BackendError::Unreachable)?;
     // A CORS-safelisted type: no preflight round trip before each request (the server reads
     // JSON from text/plain bodies too).
     let _ = request.headers().set("content-type", "text/plain;charset=UTF-8");
     let window = crate::browser::window().ok_or(BackendError::Unreachable)?;
-    let timer = controller.as_ref().and_then(|c| {
-        let c = c.clone();
-        let abort = wasm_bindgen::closure::Closure::once_into_js(move || c.abort());
-        window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok()
-    });
-    let result = JsFuture::from(window.fetch_with_request(&request)).await;
-    let clear = || {
-        if let Some(id) = timer {
-            window.clear_timeout_with_handle(id);
-        }
-    };
-    let response: Response = match result.map_err(|_| BackendError::Unreachable).and_then(|r| r.dyn_into().map_err(|_| BackendError::BadResponse)) {
-        Ok(response) => response,
-        Err(error) => {
-            clear();
-            return Err(error);
-        }
-    };
-    // The timeout covers the body too: an answer whose body stalls aborts like a stalled connection.
-    let body = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await,
-        Err(error) => Err(error),
-    };
-    clear();
-    let Ok(body) = body else { return Err(BackendError::Unreachable) };
+    Ok((window.fetch_with_request(&request), controller))
+}
+
+/// Waits for the answer to a sent request, its body included: an answer whose body stalls
+/// times out like a stalled connection.
+async fn receive(response: Promise, controller: AbortController) -> Result<Answer, BackendError> {
+    let window = crate::browser::window().ok_or(BackendError::Unreachable)?;
+    let timer = bound(&controller, "abort", None).and_then(|abort| window.set_timeout_with_callback_and_timeout_and_arguments_0(&abort, TIMEOUT_MS).ok());
+    let answer = read(response).await;
+    if let Some(id) = timer {
+        window.clear_timeout_with_handle(id);
+    }
+    // Done either way: removes the listener `abort_on` added, and aborts nothing that finished.
+    controller.abort();
+    answer
+}
+
+async fn read(response: Promise) -> Result<Answer, BackendError> {
+    let response: Response = JsFuture::from(response).await.map_err(|_| BackendError::Unreachable)?.dyn_into().map_err(|_| BackendError::BadResponse)?;
+    let body = JsFuture::from(response.text().map_err(|_| BackendError::Unreachable)?).await.map_err(|_| BackendError::Unreachable)?;
     let json = body.as_string().and_then(|text| js_sys::JSON::parse(&text).ok());
     let retry_after_secs = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
     Ok(Answer { ok: response.ok(), status: response.status(), json, retry_after_secs })
 }
 
-/// `POST /v1/session`.
-pub async fn start_session(config: &WidgetConfig, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
-    start_session_at(&config.backend, request).await
+/// `POST /v1/session` for a widget: abandoned when `stop` is aborted, and answered by the
+/// loader's request when that one asked the same.
+pub async fn start_session(config: &WidgetConfig, request: &SessionRequest, stop: &AbortSignal, prefetched: Option<Prefetched>) -> Result<JsValue, BackendError> {
+    answer_json(post(&config.endpoint("/v1/session"), &crate::encode::session_request(request), Some(stop), prefetched).await?)
 }
 
 /// `POST /v1/session` to the backend at `base` (the outbox keeps it with each event).
@@ -136,8 +195,8 @@ pub async fn start_session_at(base: &str, request: &SessionRequest) -> Result<Se
 
 /// `POST /v1/surprises/{id}/claim`. A gift opened before (409 `already_claimed`) is the
 /// same gift: its answer carries it, and it is shown again.
-pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequest) -> Result<ClaimedSurprise, BackendError> {
-    let answer = post(&config.endpoint(&format!("/v1/surprises/{id}/claim")), &crate::encode::claim_request(request)).await?;
+pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequest, stop: &AbortSignal) -> Result<ClaimedSurprise, BackendError> {
+    let answer = post(&config.endpoint(&format!("/v1/surprises/{id}/claim")), &crate::encode::claim_request(request), Some(stop), None).await?;
     let claimed = match (answer.ok, answer.status, &answer.json) {
         (true, _, Some(json)) => Some(json.clone()),
         (false, 409, Some(json)) => js_sys::Reflect::get(json, &"claimed".into()).ok(),
@@ -148,7 +207,7 @@ pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequ
 }
 
 /// `POST /v1/rewards/{key}/redeem`. The same idempotency key again answers the same code.
-pub async fn redeem(config: &WidgetConfig, key: &str, request: &RedeemRequest) -> Result<Redeemed, BackendError> {
-    let answer = post_json(&config.endpoint(&format!("/v1/rewards/{key}/redeem")), &crate::encode::redeem_request(request)).await?;
+pub async fn redeem(config: &WidgetConfig, key: &str, request: &RedeemRequest, stop: &AbortSignal) -> Result<Redeemed, BackendError> {
+    let answer = answer_json(post(&config.endpoint(&format!("/v1/rewards/{key}/redeem")), &crate::encode::redeem_request(request), Some(stop), None).await?)?;
     crate::decode::redeemed(&answer).ok_or(BackendError::BadResponse)
 }

@@ -136,3 +136,22 @@ pub fn grapheme_count(text: &str) -> usize {
 pub fn as_element(value: &JsValue) -> Option<Element> {
     value.dyn_ref::<Element>().cloned()
 }
+
+/// Waits `ms`, or less when `stop` is aborted first; then no timer of ours is left behind.
+pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
+    let Some(window) = window() else { return };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let resolve: &js_sys::Function = resolve.unchecked_ref();
+        let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms.min(i32::MAX as u32) as i32) else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
+        };
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        let clear = crate::backend::bound(&window, "clearTimeout", Some(&id.into()));
+        for listener in clear.iter().chain([resolve]) {
+            let _ = stop.add_event_listener_with_callback_and_add_event_listener_options("abort", listener, &options);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

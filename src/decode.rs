@@ -138,7 +138,7 @@ pub fn claimed_surprise(v: &JsValue) -> Option<ClaimedSurprise> {
     })
 }
 
-fn member(v: &JsValue) -> Option<MemberSummary> {
+pub fn member(v: &JsValue) -> Option<MemberSummary> {
     Some(MemberSummary {
         name: optional_string(v, "name")?,
         points: integer(v, "points")?,

@@ -1,5 +1,5 @@
 //! The custom element's life: `src/loader.js` defines `<moments-widget>` and calls [`mount`]
-//! when an element is connected (or its attributes change), `unmount` when it goes.
+//! when an element is connected, `update` when its attributes change, `unmount` when it goes.
 
 use std::rc::Rc;
 
@@ -10,6 +10,7 @@ use yew::AppHandle;
 use crate::browser;
 use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
+use crate::hooks::PendingSession;
 use crate::session_end::EndSignal;
 use crate::track::TrackSignal;
 
@@ -20,6 +21,8 @@ thread_local! {
     /// One stylesheet object shared by every widget on the page.
     static SHEET: Option<CssStyleSheet> = CssStyleSheet::new().ok().filter(|s| s.replace_sync(STYLE).is_ok());
 }
+
+const SET_ATTRIBUTES: &str = "set the backend and site attributes";
 
 /// A widget rendered into its element; `unmount` takes it away again.
 #[wasm_bindgen]
@@ -32,9 +35,21 @@ pub struct MountedWidget {
 
 #[wasm_bindgen]
 impl MountedWidget {
+    /// Everything the widget started stops: its requests are aborted, its timers cleared and
+    /// its listeners removed (each hook's cleanup).
     pub fn unmount(&mut self) {
         if let Some(app) = self.app.take() {
             app.destroy();
+        }
+    }
+
+    /// The element's attributes changed: the widget takes the new ones in place. A new member
+    /// token starts a new session; an open panel, an open question and a draft comment stay.
+    pub fn update(&mut self) {
+        let Some(app) = &mut self.app else { return };
+        match WidgetConfig::from_attributes(|name| self.host.get_attribute(name)) {
+            Ok(config) => app.update(AppProps { config: Rc::new(config), host: self.host.clone().into(), end: self.end.clone(), track: self.track.clone(), pending: PendingSession::default() }),
+            Err(error) => browser::emit(&self.host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)),
         }
     }
 
@@ -56,14 +71,16 @@ impl MountedWidget {
 
 /// Renders the widget into `host`'s open shadow root, where the page's CSS cannot reach it
 /// and from where its own CSS cannot leak. Problems are reported as `moments:error` events.
+/// `session` is the loader's session request (`{url, body, response, controller}`), if any.
 #[wasm_bindgen]
-pub fn mount(host: HtmlElement) -> MountedWidget {
+pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
     crate::crash::install();
+    let pending = PendingSession::new(crate::backend::Prefetched::from_js(&session));
     let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default() };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
         Ok(config) => config,
         Err(error) => {
-            browser::emit(&host, "moments:error", &browser::error_detail(error.code(), "set the backend and site attributes"));
+            browser::emit(&host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES));
             return nothing;
         }
     };
@@ -77,7 +94,7 @@ pub fn mount(host: HtmlElement) -> MountedWidget {
         return nothing;
     }
     let (end, track) = (Rc::new(EndSignal::default()), Rc::new(TrackSignal::default()));
-    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone() };
+    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone(), pending };
     crate::outbox::flush_when_leaving();
     MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), host, end, track }
 }

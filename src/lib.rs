@@ -19,6 +19,7 @@ pub mod listener;
 pub mod outbox;
 pub mod retry;
 pub mod session_end;
+pub mod standing;
 pub mod state;
 pub mod track;
 

@@ -1,45 +1,115 @@
 // The Moments loader, published as dist/moments.js: the one script a host page includes.
 // It defines <moments-widget> and hands each element to the wasm widget.
 // scripts/write-loader.mjs fills in the hashed file names at build time.
-import init, { mount } from "./__MOMENTS_GLUE__";
+//
+// Nothing waits for anything it does not need: the element is defined at once, and the glue,
+// the wasm and each element's session request all start together, so their round trips
+// overlap instead of adding up.
 
 const TAG = "moments-widget";
+const VISITOR_KEY = "moments:visitor";
+const ATTRIBUTES = ["backend", "site", "member-token", "locale", "mode", "idle-timeout"];
 
 // A second copy of this script (included twice, or from two URLs) leaves the first in charge.
 if (!customElements.get(TAG)) {
   const wasmUrl = new URL("./__MOMENTS_WASM__", import.meta.url);
-  const ready = init({ module_or_path: wasmUrl });
+  const wasm = fetch(wasmUrl);
+  const ready = import("./__MOMENTS_GLUE__").then(async (glue) => {
+    await glue.default({ module_or_path: wasm });
+    return glue;
+  });
   // Each element reports a failed load as moments:error; the page's console stays clean.
+  wasm.catch(() => {});
   ready.catch(() => {});
 
-  // After a panic the wasm instance has trapped. The widget's panic hook has already emptied
-  // every element and fired moments:error (widget_crashed); from then on nothing may call
-  // into wasm, and the traps of leftover callbacks are ours to swallow, not the page's to see.
+  // A panic traps the wasm instance (the release build aborts at once). From then on nothing
+  // may call into wasm: every widget is taken off the page, each says so with moments:error,
+  // and the traps of leftover callbacks are ours to swallow, not the page's to see.
   let crashed = false;
   const wasmFile = wasmUrl.pathname.split("/").pop();
   const ours = (error) => error instanceof WebAssembly.RuntimeError && String(error.stack).includes(wasmFile);
+  const crash = () => {
+    if (crashed) return;
+    crashed = true;
+    for (const widget of document.querySelectorAll(TAG)) {
+      if (widget.shadowRoot) widget.shadowRoot.innerHTML = "";
+      widget.dispatchEvent(
+        new CustomEvent("moments:error", { bubbles: true, detail: { code: "widget_crashed", message: "the widget stopped" } }),
+      );
+    }
+  };
   addEventListener("error", (event) => {
     if (ours(event.error)) {
-      crashed = true;
       event.preventDefault();
+      crash();
     }
   });
   addEventListener("unhandledrejection", (event) => {
     if (ours(event.reason)) {
-      crashed = true;
       event.preventDefault();
+      crash();
     }
   });
-  document.addEventListener("moments:error", (event) => {
-    if (event.detail && event.detail.code === "widget_crashed") crashed = true;
-  });
+
+  // The visitor id this browser keeps, made here (a version-4 UUID) on a first visit so the
+  // session request need not wait for the wasm. The test is the protocol's VisitorId rule;
+  // the wasm checks it again and reads the same key.
+  const visitorId = () => {
+    try {
+      let id = localStorage.getItem(VISITOR_KEY);
+      if (!/^[A-Za-z0-9_-]{8,64}$/.test(id ?? "")) {
+        const b = crypto.getRandomValues(new Uint8Array(16));
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+        id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+        localStorage.setItem(VISITOR_KEY, id);
+      }
+      return id;
+    } catch {
+      return null;
+    }
+  };
+
+  // The session request, sent before the wasm is ready. The wasm builds its own request and
+  // takes this answer only when the two bodies are the same text; otherwise it aborts this one
+  // and sends its own, so a difference here costs a request, never a wrong answer.
+  const startSession = (element) => {
+    const attr = (name) => element.getAttribute(name)?.trim() || undefined;
+    const backend = attr("backend")?.replace(/\/+$/, "");
+    const site = attr("site");
+    const visitor = visitorId();
+    if (!backend || !site || !visitor) return null;
+    const languages = navigator.languages?.length ? [...navigator.languages] : navigator.language ? [navigator.language] : undefined;
+    const body = JSON.stringify({
+      site,
+      visitor_id: visitor,
+      member_token: attr("member-token"),
+      locale: attr("locale"),
+      languages,
+      page_url: location.origin + location.pathname,
+    });
+    const controller = new AbortController();
+    const response = fetch(`${backend}/v1/session`, {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      keepalive: true,
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+      body,
+      signal: controller.signal,
+    });
+    response.catch(() => {});
+    return { url: `${backend}/v1/session`, body, response, controller };
+  };
 
   class MomentsWidget extends HTMLElement {
     static get observedAttributes() {
-      return ["backend", "site", "member-token", "locale", "mode", "idle-timeout"];
+      return ATTRIBUTES;
     }
 
     #mounted = null;
+    #session = null;
     #scheduled = false;
     #ended = false;
     #tracked = [];
@@ -64,6 +134,7 @@ if (!customElements.get(TAG)) {
     }
 
     connectedCallback() {
+      if (!this.#mounted && !this.#session && !crashed) this.#session = startSession(this);
       this.#schedule();
     }
 
@@ -72,18 +143,25 @@ if (!customElements.get(TAG)) {
     }
 
     attributeChangedCallback(_name, oldValue, newValue) {
-      if (oldValue !== newValue) this.#schedule();
+      if (oldValue === newValue) return;
+      // Not mounted yet: a request sent with the old attributes would not be taken anyway.
+      if (!this.#mounted && this.#session) {
+        this.#session.controller.abort();
+        this.#session = this.isConnected && !crashed ? startSession(this) : null;
+      }
+      this.#schedule();
     }
 
-    // An element added with its attributes fires several callbacks in one task: mount once.
+    // An element added with its attributes, or moved (removed and inserted again), fires
+    // several callbacks in one task: act once, on where it ends up.
     #schedule() {
       if (this.#scheduled) return;
       this.#scheduled = true;
       queueMicrotask(() =>
         ready.then(
-          () => {
+          (glue) => {
             this.#scheduled = false;
-            this.#render();
+            this.#render(glue);
           },
           (error) => {
             this.#scheduled = false;
@@ -93,16 +171,23 @@ if (!customElements.get(TAG)) {
       );
     }
 
-    #render() {
+    #render(glue) {
       if (crashed) return;
       try {
-        if (this.#mounted) {
-          this.#mounted.unmount();
-          this.#mounted.free();
+        if (!this.isConnected) {
+          // Removed for good: everything it started stops (requests, timers, listeners).
+          this.#session?.controller.abort();
+          this.#session = null;
+          this.#mounted?.unmount();
+          this.#mounted?.free();
           this.#mounted = null;
-        }
-        if (this.isConnected) {
-          this.#mounted = mount(this);
+        } else if (this.#mounted) {
+          // Attributes changed: the widget updates in place, keeping what the visitor is doing.
+          this.#mounted.update();
+        } else {
+          const session = this.#session;
+          this.#session = null;
+          this.#mounted = glue.mount(this, session);
           if (this.#ended) {
             this.#ended = false;
             this.#mounted.endSession();
@@ -110,9 +195,11 @@ if (!customElements.get(TAG)) {
           for (const [name, properties] of this.#tracked.splice(0)) this.#mounted.track(name, properties);
         }
       } catch (error) {
-        this.#mounted = null;
-        if (ours(error)) crashed = true;
-        else this.#fail("widget_failed", error);
+        if (ours(error)) crash();
+        else {
+          this.#mounted = null;
+          this.#fail("widget_failed", error);
+        }
       }
     }
 

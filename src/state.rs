@@ -123,6 +123,15 @@ impl UiState {
         self
     }
 
+    /// The panel open from the start (the visitor tapped the badge before the session answered).
+    pub fn with_panel_open(mut self, open: bool) -> Self {
+        if open {
+            self.panel_open = true;
+            self.greeting = GreetingState::Gone;
+        }
+        self
+    }
+
     pub fn with_surprises(mut self, surprises: Vec<SurpriseOffer>) -> Self {
         self.surprises = surprises;
         self
@@ -130,6 +139,8 @@ impl UiState {
 }
 
 pub enum Action {
+    /// A new session replaced the one this state began with; its gifts are waiting.
+    SessionChanged(Vec<SurpriseOffer>),
     ShowGreeting,
     DismissGreeting,
     TogglePanel,
@@ -161,8 +172,24 @@ impl Reducible for UiState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::SessionChanged(waiting) = &action
+            && self.member.is_none()
+            && self.revealed.is_none()
+            && self.redeeming.is_none()
+            && self.surprises == *waiting
+        {
+            return self;
+        }
         let mut next = (*self).clone();
         match action {
+            Action::SessionChanged(waiting) => {
+                next.member = None;
+                next.surprises = waiting;
+                next.gift = GiftState::Idle;
+                next.revealed = None;
+                next.copied = false;
+                next.redeeming = None;
+            }
             Action::ShowGreeting if next.greeting == GreetingState::Pending => next.greeting = GreetingState::Shown,
             Action::ShowGreeting => {}
             Action::DismissGreeting => next.greeting = GreetingState::Gone,

@@ -99,7 +99,7 @@ async fn render_beside(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_se
         inline: false,
         idle_timeout_secs,
     });
-    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default() })
+    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default(), open_panel: false })
         .render();
     until_present(&container, ".moments").await;
     container
@@ -309,7 +309,7 @@ async fn mounting_without_a_site_reports_an_error_and_shows_nothing() {
             *seen.borrow_mut() = code;
         })
     };
-    let mut widget = moments::mount(host.clone());
+    let mut widget = moments::mount(host.clone(), wasm_bindgen::JsValue::NULL);
     assert_eq!(seen.borrow().as_deref(), Some("missing_site"));
     assert!(host.shadow_root().is_none());
     widget.unmount();

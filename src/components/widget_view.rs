@@ -31,6 +31,9 @@ pub struct WidgetViewProps {
     /// The element's `track()`.
     #[prop_or_default]
     pub track: Rc<TrackSignal>,
+    /// The visitor tapped the badge before the session had answered: the panel opens at once.
+    #[prop_or_default]
+    pub open_panel: bool,
 }
 
 /// The widget for a started session: greeting bubble, badge, the panel the badge opens, and
@@ -41,7 +44,15 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     let scale = props.session.response.feedback.scale;
     let waiting = props.session.response.surprises.clone();
     let question = crate::session_end::question(&props.config.site);
-    let ui = use_reducer(move || UiState::new(inline, scale).with_surprises(waiting).with_question(question));
+    let open_panel = props.open_panel;
+    let ui = use_reducer(move || UiState::new(inline, scale).with_panel_open(open_panel).with_surprises(waiting).with_question(question));
+    {
+        // Another session (the host changed the member token): the new member's standing and
+        // gifts replace the old one's; an open panel or question and a draft comment stay.
+        let ui = ui.clone();
+        let waiting = props.session.response.surprises.clone();
+        use_effect_with(props.session.response.session_id.clone(), move |_| ui.dispatch(Action::SessionChanged(waiting)));
+    }
     // After a claim credited points, the badge and panel show the new standing.
     let updated = ui.member.as_ref().map(|m| SessionResponse { member: Some(m.clone()), ..props.session.response.clone() });
     let response = updated.as_ref().unwrap_or(&props.session.response);

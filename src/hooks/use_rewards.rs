@@ -25,6 +25,7 @@ pub struct RewardHandlers {
 /// The host hears `moments:redeem` with `{ reward, points }` (never the code).
 #[hook]
 pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> RewardHandlers {
+    let stop = crate::hooks::use_stop();
     let ask = {
         let ui = ui.clone();
         Callback::from(move |key: String| ui.dispatch(Action::AskRedeem(key)))
@@ -53,9 +54,13 @@ pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element
                 idempotency_key,
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, config, host) = (ui.clone(), config.clone(), host.clone());
+            let (ui, config, host, stop) = (ui.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match backend::redeem(&config, &key, &request).await {
+                let answer = backend::redeem(&config, &key, &request, &stop).await;
+                if stop.aborted() {
+                    return;
+                }
+                match answer {
                     Ok(redeemed) => {
                         browser::storage_remove(&stored);
                         let detail = browser::detail(&[("reward", &redeemed.redemption.reward)]);

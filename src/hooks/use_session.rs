@@ -1,14 +1,14 @@
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use moments_protocol::wire::SessionRequest;
-use web_sys::Element;
+use web_sys::{AbortController, AbortSignal, Element};
 use yew::prelude::*;
 
 use crate::backend::{self, BackendError};
 use crate::config::WidgetConfig;
 use crate::state::Session;
-use crate::{browser, retry};
+use crate::{browser, decode, retry, standing};
 
 const VISITOR_KEY: &str = "moments:visitor";
 /// After this many failed starts the widget stays hidden for this page view.
@@ -23,30 +23,58 @@ pub fn visitor_id() -> String {
     })
 }
 
-/// Starts the page view's session (one `/v1/session` call when all goes well) and keeps
-/// trying quietly while the backend is down, slow or talking nonsense.
+/// The loader's session request, handed over once to the first start.
+#[derive(Clone, Default)]
+pub struct PendingSession(Rc<RefCell<Option<backend::Prefetched>>>);
+
+impl PendingSession {
+    pub fn new(prefetched: Option<backend::Prefetched>) -> Self {
+        Self(Rc::new(RefCell::new(prefetched)))
+    }
+    fn take(&self) -> Option<backend::Prefetched> {
+        self.0.borrow_mut().take()
+    }
+}
+
+impl PartialEq for PendingSession {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Starts the page view's session (one `/v1/session` call when all goes well, the one the
+/// loader sent) and keeps trying quietly while the backend is down, slow or talking nonsense.
+/// A new config (another member token, say) starts another; the old one's request and
+/// timers stop, as they do when the widget goes.
 #[hook]
-pub fn use_session(config: Rc<WidgetConfig>, host: Element) -> Option<Rc<Session>> {
+pub fn use_session(config: Rc<WidgetConfig>, host: Element, pending: PendingSession) -> Option<Rc<Session>> {
     let session = use_state(|| None::<Rc<Session>>);
     {
         let session = session.clone();
         use_effect_with(config, move |config| {
-            let cancelled = Rc::new(Cell::new(false));
+            let controller = AbortController::new().ok();
+            let stop = controller.as_ref().map(AbortController::signal);
+            let prefetched = pending.take();
             let config = config.clone();
-            let stop = cancelled.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(started) = start(&config, &host, &cancelled).await {
-                    session.set(Some(Rc::new(started)));
-                    browser::emit(&host, "moments:ready", &wasm_bindgen::JsValue::UNDEFINED);
+            if let Some(stop) = stop {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(started) = start(&config, &host, &stop, prefetched).await {
+                        session.set(Some(Rc::new(started)));
+                        browser::emit(&host, "moments:ready", &wasm_bindgen::JsValue::UNDEFINED);
+                    }
+                });
+            }
+            move || {
+                if let Some(controller) = controller {
+                    controller.abort();
                 }
-            });
-            move || stop.set(true)
+            }
         });
     }
     (*session).clone()
 }
 
-async fn start(config: &WidgetConfig, host: &Element, cancelled: &Cell<bool>) -> Option<Session> {
+async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut prefetched: Option<backend::Prefetched>) -> Option<Session> {
     let visitor_id = visitor_id();
     let mut request = SessionRequest {
         site: config.site.clone(),
@@ -58,13 +86,15 @@ async fn start(config: &WidgetConfig, host: &Element, cancelled: &Cell<bool>) ->
     };
     let mut attempt = 0;
     loop {
-        if cancelled.get() {
+        let answer = backend::start_session(config, &request, stop, prefetched.take()).await;
+        if stop.aborted() {
             return None;
         }
-        let error = match backend::start_session(config, &request).await {
-            Ok(response) => {
+        let error = match answer.and_then(|json| decode::session_response(&json).map(|r| (json, r)).ok_or(BackendError::BadResponse)) {
+            Ok((json, response)) => {
+                standing::save(&config.site, request.member_token.as_deref(), &json);
                 crate::outbox::session_started(&config.backend, &config.site, &visitor_id, &response.session_id, request.member_token.clone());
-                return (!cancelled.get()).then_some(Session { response, visitor_id });
+                return Some(Session { response, visitor_id });
             }
             Err(error) => error,
         };
@@ -80,7 +110,10 @@ async fn start(config: &WidgetConfig, host: &Element, cancelled: &Cell<bool>) ->
         if !error.is_transient() || attempt + 1 >= MAX_ATTEMPTS {
             return None;
         }
-        gloo_timers::future::TimeoutFuture::new(retry::delay_ms(attempt, browser::random(), error.retry_after_secs())).await;
+        browser::sleep(retry::delay_ms(attempt, browser::random(), error.retry_after_secs()), stop).await;
+        if stop.aborted() {
+            return None;
+        }
         attempt += 1;
     }
 }

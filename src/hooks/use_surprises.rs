@@ -16,6 +16,7 @@ use crate::{browser, earned};
 /// Returns the callbacks that open the next gift and copy a revealed code.
 #[hook]
 pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> (Callback<()>, Callback<String>) {
+    let stop = crate::hooks::use_stop();
     {
         let (ui, host) = (ui.clone(), host.clone());
         use_effect_with(session.response.session_id.clone(), move |session_id| {
@@ -51,9 +52,13 @@ pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Eleme
                 member_token: config.member_token.clone().filter(|_| response.member.is_some()),
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, config, host) = (ui.clone(), config.clone(), host.clone());
+            let (ui, config, host, stop) = (ui.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match backend::claim_surprise(&config, &offer.id, &request).await {
+                let answer = backend::claim_surprise(&config, &offer.id, &request, &stop).await;
+                if stop.aborted() {
+                    return;
+                }
+                match answer {
                     Ok(claimed) => {
                         browser::emit(&host, "moments:surprise", &detail(&claimed));
                         ui.dispatch(Action::Opened(claimed));

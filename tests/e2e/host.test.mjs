@@ -167,7 +167,7 @@ test("a panic inside the widget removes it quietly and the host page keeps worki
   // A real panic in the same wasm instance, from a timer, as a crash in a callback would come.
   await page.evaluate(async (loaderUrl) => {
     const loader = await (await fetch(loaderUrl)).text();
-    const glue = /from\s*"\.\/(moments-[0-9a-f]+\.js)"/.exec(loader)[1];
+    const glue = /"\.\/(moments-[0-9a-f]+\.js)"/.exec(loader)[1];
     const module = await import(new URL(glue, loaderUrl).href);
     setTimeout(() => module.crashForTesting(), 0);
   }, `${crashBuild}/moments.js`);
