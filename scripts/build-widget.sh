@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+# The pinned nightly, std rebuilt with panic = immediate-abort (see scripts/env.sh). Only for
+# the wasm target: build scripts and proc macros do not see RUSTFLAGS when --target is given.
+export RUSTUP_TOOLCHAIN="$WIDGET_TOOLCHAIN"
+export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
 trunk build --release --offline --quiet
 node scripts/size-report.mjs
 # The same release build with crashForTesting() exported, for the end-to-end crash test only.

@@ -41,6 +41,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! rustup component list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' \
+  || ! rustup target list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "rustup toolchain install $WIDGET_TOOLCHAIN (the release widget's, with rust-src)"
+  rustup toolchain install "$WIDGET_TOOLCHAIN" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
+
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   # No --locked: one of its locked dependencies is missing from the registry.
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
