@@ -16,7 +16,10 @@ if ! grep -q "^wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
 fi
 
 missing_packages=()
-for tool in chromium:chromium chromedriver:chromium-driver sqlite3:sqlite3 brotli:brotli; do
+# Firefox and WebKit (Safari's engine, with its WebDriver and a virtual display) for the
+# cross-engine end-to-end tests.
+for tool in chromium:chromium chromedriver:chromium-driver sqlite3:sqlite3 brotli:brotli \
+  firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
   command -v "${tool%%:*}" >/dev/null || missing_packages+=("${tool##*:}")
 done
 # PostgreSQL's server: the integration suite runs a second time on a throwaway cluster.
@@ -31,8 +34,8 @@ if ((${#missing_packages[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing_packages[@]}" >/dev/null
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci (wasm-opt, playwright-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci (wasm-opt, playwright-core, puppeteer-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
