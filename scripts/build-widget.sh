@@ -10,7 +10,17 @@ source scripts/env.sh
 export RUSTUP_TOOLCHAIN="$WIDGET_TOOLCHAIN"
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
+# What a host downloads, also compressed once at the highest quality: the server sends the
+# .br or .gz file to a browser that accepts it.
+compress() {
+  for file in "$1"/moments*.js "$1"/moments*_bg.wasm; do
+    brotli --force --best --keep "$file"
+    gzip --force --best --keep "$file"
+  done
+}
 trunk build --release --offline --quiet
+compress dist
 node scripts/size-report.mjs
 # The same release build with crashForTesting() exported, for the end-to-end crash test only.
 trunk build --release --offline --quiet --features crash-for-testing --dist dist-crash
+compress dist-crash

@@ -3,7 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { get } from "node:http";
 import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { ROOT, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
@@ -227,4 +229,34 @@ test("widget files from a CDN: a policy listing only the backend in connect-src 
   assert.ok(await eventually(() => page.evaluate((cdn) => window.__violations.some((v) => v.startsWith("connect-src") && v.includes(cdn)), cdn)));
   assert.equal(await badgesShown(page), 0);
   await context.close();
+});
+
+/** The raw answer to GET `path` with `accept-encoding` (fetch would decode it). */
+function rawGet(url, acceptEncoding) {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { "accept-encoding": acceptEncoding } }, (response) => {
+      const chunks = [];
+      response.on("data", (c) => chunks.push(c));
+      response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on("error", reject);
+  });
+}
+
+test("the widget's files are sent brotli- or gzip-compressed, as the browser accepts", async () => {
+  const wasm = readdirSync(join(ROOT, "dist")).find((f) => f.endsWith("_bg.wasm"));
+  const raw = readFileSync(join(ROOT, "dist", wasm));
+  for (const [accept, encoding, decode] of [
+    ["gzip, deflate, br", "br", brotliDecompressSync],
+    ["gzip", "gzip", gunzipSync],
+  ]) {
+    const { headers, body } = await rawGet(`${env.server.url}/dist/${wasm}`, accept);
+    assert.equal(headers["content-encoding"], encoding);
+    assert.equal(headers["content-type"], "application/wasm");
+    assert.match(headers.vary ?? "", /accept-encoding/i);
+    assert.ok(body.length < raw.length / 2, `${encoding}: ${body.length} of ${raw.length} bytes`);
+    assert.ok(decode(body).equals(raw));
+  }
+  const plain = await rawGet(`${env.server.url}/dist/moments.js`, "identity");
+  assert.equal(plain.headers["content-encoding"], undefined);
+  assert.ok(plain.body.equals(readFileSync(join(ROOT, "dist", "moments.js"))));
 });

@@ -244,9 +244,11 @@ async fn limit_by_address(State(state): State<AppState>, request: Request, next:
 
 /// The widget's files are public and loaded cross-origin as module scripts and wasm,
 /// so they carry CORS for everyone. Hashed names never change; the loader is revalidated.
+/// Sent brotli- or gzip-compressed as the browser accepts, from the `.br` and `.gz` files
+/// `scripts/build-widget.sh` writes beside them (compressed once, at the highest quality).
 fn widget_files(dir: &std::path::Path) -> Router<AppState> {
     Router::new()
-        .fallback_service(ServeDir::new(dir).fallback(axum::routing::any(error::not_found).with_state(())))
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(axum::routing::any(error::not_found).with_state(())))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]))
         .layer(SetResponseHeaderLayer::overriding(
             header::HeaderName::from_static("cross-origin-resource-policy"),
