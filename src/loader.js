@@ -16,6 +16,8 @@ if (!customElements.get(TAG)) {
   const wasm = fetch(wasmUrl);
   const ready = import("./__MOMENTS_GLUE__").then(async (glue) => {
     await glue.default({ module_or_path: wasm });
+    // Instantiating and the first render are separate tasks, so neither is long on a slow phone.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     return glue;
   });
   // Each element reports a failed load as moments:error; the page's console stays clean.

@@ -59,6 +59,7 @@ pub fn use_session(config: Rc<WidgetConfig>, host: Element, pending: PendingSess
             if let Some(stop) = stop {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Some(started) = start(&config, &host, &stop, prefetched).await {
+                        browser::sleep(0, &stop).await;
                         session.set(Some(Rc::new(started)));
                         browser::emit(&host, "moments:ready", &wasm_bindgen::JsValue::UNDEFINED);
                     }
