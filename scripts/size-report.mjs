@@ -41,9 +41,12 @@ export const BUDGET_KIB = 60;
  * throttled phone became 57 and 65 ms): 113,546 -> 113,566 bytes; 111.0 -> 106.4 with the
  * wasm's imports, exports and import module renamed to one or two characters in the wasm and
  * the glue alike (write-loader.mjs): wasm-bindgen's names carry 16 random hex digits each,
- * and some exports spell out whole Rust paths: 113,566 -> 108,908 bytes, glue 5.7 -> 3.7 KiB).
+ * and some exports spell out whole Rust paths: 113,566 -> 108,908 bytes, glue 5.7 -> 3.7 KiB;
+ * 106.4 -> 106.9 with the kept standing kept current after a claim or a redemption on the page
+ * (it showed the balance from before them on the next page view) and marked busy until the
+ * backend answers: 108,908 -> 109,435 bytes).
  */
-export const CEILING_KIB = 106.4;
+export const CEILING_KIB = 106.9;
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

@@ -3,7 +3,7 @@
 //! tests/browser.rs checks every shape against the protocol's serde output.
 
 use js_sys::{Array, Object, Reflect};
-use moments_protocol::wire::{ClaimRequest, Event, RedeemRequest, SessionRequest};
+use moments_protocol::wire::{ClaimRequest, Event, MemberSummary, RedeemRequest, SessionRequest};
 use wasm_bindgen::JsValue;
 
 struct Writer(Object);
@@ -93,4 +93,16 @@ pub fn event(e: &Event) -> JsValue {
             .set("variant", variant.as_str()),
     }
     .done()
+}
+
+/// A member's standing as the badge draws it (balance, lifetime points, tier), in the
+/// protocol's shape so `decode::member` reads it back; kept between page views by `standing`.
+pub fn standing(m: &MemberSummary) -> JsValue {
+    let tier = m.tier.as_ref().map(|t| {
+        let next = t.next.as_ref().map(|n| {
+            Writer::new().set("name", n.name.as_str()).set("threshold", n.threshold as f64).set("points_needed", n.points_needed as f64).done()
+        });
+        Writer::new().set("name", t.name.as_str()).set("threshold", t.threshold as f64).maybe("next", next).done()
+    });
+    Writer::new().set("points", m.points as f64).set("lifetime_points", m.lifetime_points as f64).maybe("tier", tier).done()
 }

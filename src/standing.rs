@@ -7,7 +7,6 @@
 use js_sys::{Object, Reflect};
 use moments_protocol::Locale;
 use moments_protocol::wire::MemberSummary;
-use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
 
@@ -54,24 +53,19 @@ pub fn load(site: &str, token: Option<&str>) -> Option<Standing> {
     })
 }
 
-/// Keeps the standing of a session `answer` (the backend's JSON) for the next page view:
-/// the balance, tier and progress only, never the name, history or codes.
-pub fn save(site: &str, token: Option<&str>, answer: &JsValue) {
+/// Keeps `member`'s standing for the next page view (the balance, tier and progress only, never
+/// the name, history or codes), or forgets it when there is no member: anonymous, or a token
+/// the server refused.
+pub fn save(site: &str, token: Option<&str>, locale: Locale, member: Option<&MemberSummary>) {
     let stored = (|| {
-        let member = Reflect::get(answer, &"member".into()).ok().filter(JsValue::is_object)?;
         let sub = subject(token?)?;
-        let standing = Object::new();
-        for field in ["points", "lifetime_points", "tier"] {
-            Reflect::set(&standing, &field.into(), &Reflect::get(&member, &field.into()).ok()?).ok()?;
-        }
         let kept = Object::new();
         Reflect::set(&kept, &"sub".into(), &sub.into()).ok()?;
-        Reflect::set(&kept, &"locale".into(), &Reflect::get(answer, &"locale".into()).ok()?).ok()?;
-        Reflect::set(&kept, &"member".into(), standing.unchecked_ref()).ok()?;
+        Reflect::set(&kept, &"locale".into(), &locale.tag().into()).ok()?;
+        Reflect::set(&kept, &"member".into(), &crate::encode::standing(member?)).ok()?;
         let text: String = js_sys::JSON::stringify(&kept).ok()?.into();
         browser::storage_set(&key(site), &text).then_some(())
     })();
-    // An anonymous answer (no member, or a token the server refused) leaves nothing behind.
     if stored.is_none() {
         browser::storage_remove(&key(site));
     }

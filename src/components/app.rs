@@ -42,7 +42,8 @@ pub fn App(props: &AppProps) -> Html {
             let m = crate::i18n::messages(kept.locale);
             let class = if props.config.inline { "moments inline" } else { "moments" };
             let tap = Callback::from(move |_: MouseEvent| tapped.set(true));
-            html! { <div {class} part="root" lang={kept.locale.tag()}>{kept_badge(m, &kept.member, tap)}</div> }
+            // Busy: what it shows is about to be replaced by the backend's answer.
+            html! { <div {class} part="root" lang={kept.locale.tag()} aria-busy="true">{kept_badge(m, &kept.member, tap)}</div> }
         }
         (None, None) => html! {},
     }

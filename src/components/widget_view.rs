@@ -53,6 +53,15 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
         let waiting = props.session.response.surprises.clone();
         use_effect_with(props.session.response.session_id.clone(), move |_| ui.dispatch(Action::SessionChanged(waiting)));
     }
+    {
+        // A claim or a redemption changed the standing: the next page view starts from it.
+        let (config, locale) = (props.config.clone(), props.session.response.locale);
+        use_effect_with(ui.member.clone(), move |member| {
+            if let Some(member) = member {
+                crate::standing::save(&config.site, config.member_token.as_deref(), locale, Some(member));
+            }
+        });
+    }
     // After a claim credited points, the badge and panel show the new standing.
     let updated = ui.member.as_ref().map(|m| SessionResponse { member: Some(m.clone()), ..props.session.response.clone() });
     let response = updated.as_ref().unwrap_or(&props.session.response);

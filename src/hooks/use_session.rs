@@ -91,9 +91,9 @@ async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut pr
         if stop.aborted() {
             return None;
         }
-        let error = match answer.and_then(|json| decode::session_response(&json).map(|r| (json, r)).ok_or(BackendError::BadResponse)) {
-            Ok((json, response)) => {
-                standing::save(&config.site, request.member_token.as_deref(), &json);
+        let error = match answer.and_then(|json| decode::session_response(&json).ok_or(BackendError::BadResponse)) {
+            Ok(response) => {
+                standing::save(&config.site, request.member_token.as_deref(), response.locale, response.member.as_ref());
                 crate::outbox::session_started(&config.backend, &config.site, &visitor_id, &response.session_id, request.member_token.clone());
                 return Some(Session { response, visitor_id });
             }

@@ -16,9 +16,10 @@ const WATCH = `<script>
   for (const name of ["moments:error", "moments:ready"]) document.addEventListener(name, (e) => heard.push(name));
 </script>`;
 
-// In-page steps. Each is self-contained: it is sent to the browser as source.
-async function answerInPanel() {
-  const until = async (f) => {
+// In-page steps, sent to the browser as source: each uses only what is in the page.
+/** Puts `until(f)` in the page: resolves to f()'s first truthy value, polling for 15 s. */
+function installUntil() {
+  window.until = async (f) => {
     for (let i = 0; i < 150; i++) {
       const v = f();
       if (v) return v;
@@ -26,6 +27,10 @@ async function answerInPanel() {
     }
     throw new Error(`timed out waiting for ${f}`);
   };
+}
+
+async function answerInPanel() {
+  const until = window.until;
   const root = () => document.querySelector("moments-widget").shadowRoot;
   const badge = await until(() => root()?.querySelector(".badge"));
   const text = badge.textContent;
@@ -50,14 +55,7 @@ async function keptStanding() {
 }
 
 async function endOfVisit() {
-  const until = async (f) => {
-    for (let i = 0; i < 150; i++) {
-      const v = f();
-      if (v) return v;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${f}`);
-  };
+  const until = window.until;
   const widget = document.querySelector("moments-widget");
   await until(() => widget.shadowRoot?.querySelector(".badge"));
   widget.endSession();
@@ -88,6 +86,7 @@ for (const [name, launch] of [
     const visit = async (file, attributes = "") => {
       server.writePage(file, `<!doctype html><html><head>${WATCH}</head><body><h1>${name}</h1>${embed(server, { attributes })}</body></html>`);
       await browser.open(server.pageUrl(`/${file}`));
+      await browser.run(installUntil);
     };
 
     test("an anonymous visitor's one-tap answer becomes one row", async () => {

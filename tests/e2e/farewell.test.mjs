@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, openPage, serverAndBrowser, freshBadge } from "./harness.mjs";
 
 const env = serverAndBrowser({
   extraConfig: `[[sites]]\nkey = "never"\nallowed_origins = ["http://localhost:*"]\nfeedback = { sample_rate = 0.0 }\n`,
@@ -223,7 +223,7 @@ test("a detractor gets the apology, goodwill points once, and a recovery case", 
 
   // On the next page view the points are in the badge.
   await page.reload();
-  await widget(page).locator(".badge").waitFor();
+  await freshBadge(page).waitFor();
   assert.match(await widget(page).locator(".badge-points").innerText(), new RegExp(`${(before + 50).toLocaleString("en")} pts`));
   assert.deepEqual(problems, []);
   await context.close();

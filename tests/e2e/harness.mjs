@@ -177,6 +177,12 @@ export function sign(claims, secret = "demo-secret-not-for-real-visitors") {
   return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
 }
 
+/**
+ * The badge once the backend has answered this page view: a member's badge may first be drawn,
+ * marked busy, from the standing their last page view kept.
+ */
+export const freshBadge = (page) => page.locator("moments-widget .moments:not([aria-busy]) .badge");
+
 /** The markup a host adds: the loader and one element (anonymous unless attributes say more). */
 export function embed(server, { script = "/dist/moments.js", attributes = "" } = {}) {
   return `<script type="module" src="${server.url}${script}"></script>

@@ -3,7 +3,7 @@
 // are taken in place, and a removed widget stops everything it started.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
+import { embed, eventually, freshBadge, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -70,8 +70,10 @@ test("a member's last standing is drawn before the backend answers, for that mem
   await page.reload();
   await widget(page).locator(".badge").waitFor({ timeout: 3_000 });
   assert.equal(await widget(page).locator(".badge").innerText(), fresh, "the kept standing, before any answer");
+  assert.equal(await widget(page).locator(".moments").getAttribute("aria-busy"), "true", "marked as about to change");
   const box = await widget(page).locator(".badge").boundingBox();
   release();
+  await freshBadge(page).waitFor();
   await widget(page).locator(".greeting-text").waitFor();
   assert.deepEqual(await widget(page).locator(".badge").boundingBox(), box, "the fresh answer takes the same place");
 

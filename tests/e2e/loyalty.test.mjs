@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign, freshBadge } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -34,7 +34,7 @@ test("points awarded through the admin API show after a reload, and a tier-up is
   assert.deepEqual(replay, award, "a retried award changes nothing");
 
   await page.reload();
-  await widget(page).locator(".badge").waitFor();
+  await freshBadge(page).waitFor();
   assert.match(await widget(page).locator(".badge").innerText(), /1,490 pts\s*Gold/);
   assert.equal(await widget(page).locator(".greeting-text").innerText(), "You've reached Gold!");
   assert.ok(await eventually(() => page.evaluate(() => window.heard.some((e) => e.name === "moments:tier-up" && e.detail.tier === "Gold"))));

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign, freshBadge } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -52,7 +52,7 @@ test("Alice redeems free shipping: the code to copy, the badge drops at once, a 
   assert.deepEqual(await axeViolations(page), [], "code shown");
 
   await page.reload();
-  await widget(page).locator(".badge").waitFor();
+  await freshBadge(page).waitFor();
   assert.match(await widget(page).locator(".badge").innerText(), /940 pts/);
   await widget(page).locator(".badge").click();
   await widget(page).locator("#moments-codes").waitFor();

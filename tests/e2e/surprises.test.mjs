@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import jwt from "jsonwebtoken";
-import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, embed, eventually, hostPage, now, openPage, serverAndBrowser, sign, freshBadge } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -74,8 +74,11 @@ test("a purchase the shop's backend vouches for earns a gift; opening it credits
   await page.keyboard.press("Escape");
   assert.equal(await reveal.count(), 0);
   assert.equal(await focused(), "badge");
+  // The next page view starts from the standing after the gift, not from this one's start.
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("moments:standing:demo")).member.points);
+  assert.equal(kept, 1340);
   await page.reload();
-  await widget(page).locator(".badge").waitFor();
+  await freshBadge(page).waitFor();
   assert.match(await widget(page).locator(".badge").innerText(), /1,340 pts/);
   assert.equal(await widget(page).locator(".gift").count(), 0);
   assert.deepEqual(problems, []);
