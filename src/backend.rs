@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, AddEventListenerOptions, Request, RequestCredentials, RequestInit, RequestMode, Response};
 
 use crate::config::WidgetConfig;
+use moments_protocol::text::{cat, decimal};
 
 const TIMEOUT_MS: i32 = 10_000;
 
@@ -74,7 +75,7 @@ impl Answer {
             .and_then(|j| js_sys::Reflect::get(j, &"error".into()).ok())
             .and_then(|e| js_sys::Reflect::get(&e, &"code".into()).ok())
             .and_then(|c| c.as_string())
-            .unwrap_or_else(|| format!("http_{}", self.status));
+            .unwrap_or_else(|| cat(&["http_", &decimal(i64::from(self.status))]));
         BackendError::Status { status: self.status, code, retry_after_secs: self.retry_after_secs }
     }
 }
@@ -189,14 +190,14 @@ pub async fn start_session(config: &WidgetConfig, request: &SessionRequest, stop
 
 /// `POST /v1/session` to the backend at `base` (the outbox keeps it with each event).
 pub async fn start_session_at(base: &str, request: &SessionRequest) -> Result<SessionResponse, BackendError> {
-    let answer = post_json(&format!("{base}/v1/session"), &crate::encode::session_request(request)).await?;
+    let answer = post_json(&cat(&[base, "/v1/session"]), &crate::encode::session_request(request)).await?;
     crate::decode::session_response(&answer).ok_or(BackendError::BadResponse)
 }
 
 /// `POST /v1/surprises/{id}/claim`. A gift opened before (409 `already_claimed`) is the
 /// same gift: its answer carries it, and it is shown again.
 pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequest, stop: &AbortSignal) -> Result<ClaimedSurprise, BackendError> {
-    let answer = post(&config.endpoint(&format!("/v1/surprises/{id}/claim")), &crate::encode::claim_request(request), Some(stop), None).await?;
+    let answer = post(&config.endpoint(&cat(&["/v1/surprises/", id, "/claim"])), &crate::encode::claim_request(request), Some(stop), None).await?;
     let claimed = match (answer.ok, answer.status, &answer.json) {
         (true, _, Some(json)) => Some(json.clone()),
         (false, 409, Some(json)) => js_sys::Reflect::get(json, &"claimed".into()).ok(),
@@ -208,6 +209,6 @@ pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequ
 
 /// `POST /v1/rewards/{key}/redeem`. The same idempotency key again answers the same code.
 pub async fn redeem(config: &WidgetConfig, key: &str, request: &RedeemRequest, stop: &AbortSignal) -> Result<Redeemed, BackendError> {
-    let answer = answer_json(post(&config.endpoint(&format!("/v1/rewards/{key}/redeem")), &crate::encode::redeem_request(request), Some(stop), None).await?)?;
+    let answer = answer_json(post(&config.endpoint(&cat(&["/v1/rewards/", key, "/redeem"])), &crate::encode::redeem_request(request), Some(stop), None).await?)?;
     crate::decode::redeemed(&answer).ok_or(BackendError::BadResponse)
 }

@@ -106,7 +106,7 @@ pub fn format_number(n: i64, locale: &str) -> String {
     js_sys::Number::from(n as f64)
         .to_locale_string(locale)
         .as_string()
-        .unwrap_or_else(|| n.to_string())
+        .unwrap_or_else(|| moments_protocol::text::decimal(n))
 }
 
 /// A date written the way `locale` writes dates (`Nov 23, 2026`, `2026年11月23日`).

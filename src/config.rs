@@ -49,7 +49,7 @@ impl WidgetConfig {
     }
 
     pub fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.backend)
+        moments_protocol::text::cat(&[&self.backend, path])
     }
 }
 

@@ -11,6 +11,7 @@ use wasm_bindgen::JsValue;
 use crate::backend::{self, BackendError};
 use crate::decode::string;
 use crate::{browser, retry};
+use moments_protocol::text::cat;
 
 const STORAGE_KEY: &str = "moments:outbox:v1";
 /// Past this many waiting events the oldest exposures and tracked events go (a host's storage
@@ -235,7 +236,7 @@ async fn send_all() -> Result<(), BackendError> {
         let batch: Vec<&Envelope> = all.iter().filter(|e| e.same_batch(first)).take(MAX_BATCH_EVENTS).collect();
         let body = batch_body(first, &batch);
         let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
-        match backend::post_json(&format!("{}/v1/events", first.backend), &body).await {
+        match backend::post_json(&cat(&[&first.backend, "/v1/events"]), &body).await {
             Ok(answer) => {
                 settle(&ids);
                 if let Some(answered) = crate::decode::events_answer(&answer).filter(|a| *a != crate::earned::Answered::default()) {
@@ -280,7 +281,7 @@ pub fn flush_by_beacon() {
 fn send_beacon_chunk(navigator: &web_sys::Navigator, first: &Envelope, chunk: &[&Envelope]) {
     let text = js_sys::JSON::stringify(&batch_body(first, chunk)).ok().and_then(|t| t.as_string()).unwrap_or_default();
     if text.len() <= MAX_BODY_BYTES || chunk.len() == 1 {
-        let _ = navigator.send_beacon_with_opt_str(&format!("{}/v1/events", first.backend), Some(&text));
+        let _ = navigator.send_beacon_with_opt_str(&cat(&[&first.backend, "/v1/events"]), Some(&text));
     } else {
         let (a, b) = chunk.split_at(chunk.len() / 2);
         send_beacon_chunk(navigator, first, a);

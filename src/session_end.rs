@@ -41,13 +41,13 @@ pub const SEEN_AFTER_MS: u32 = 2_000;
 pub type EndSignal = crate::host_signal::HostSignal<()>;
 
 fn owed_key(site: &str) -> String {
-    format!("moments:owed:{site}")
+    moments_protocol::text::cat(&["moments:owed:", site])
 }
 
 /// Records that the visitor is owed the prompt, until it has been shown.
 pub fn owe(site: &str) {
     // Whole milliseconds: formatting and parsing floats would cost the download ~10 KiB.
-    browser::storage_set(&owed_key(site), &(browser::now_ms() as i64).to_string());
+    browser::storage_set(&owed_key(site), &moments_protocol::text::decimal(browser::now_ms() as i64));
 }
 
 /// Whether a prompt is owed from a recent page view.

@@ -7,6 +7,7 @@ use super::comment_box::CommentBox;
 use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
 use crate::state::{Answered, UiState};
+use moments_protocol::text::{cat, decimal};
 
 /// What the feedback question does with the visitor's input.
 #[derive(Clone, PartialEq)]
@@ -20,7 +21,7 @@ pub struct FeedbackHandlers {
 /// system and takes the theme's colour. Only the mouth's curve changes.
 fn face_icon(score: u8) -> Html {
     let smile = (i32::from(score) - 3) * 3;
-    let mouth = format!("M8 16.5 Q12 {} 16 16.5", 16 + smile);
+    let mouth = cat(&["M8 16.5 Q12 ", &decimal(i64::from(16 + smile)), " 16 16.5"]);
     html! {
         <svg class="face-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
             <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="1.6" />
@@ -47,9 +48,9 @@ fn choice(m: &'static Messages, scale: Scale, score: u8) -> (Html, String) {
         Scale::Csat5 => (face_icon(score), m.faces[usize::from(score.clamp(1, 5) - 1)].to_owned()),
         Scale::Nps => {
             let name = match score {
-                0 => format!("0, {}", m.nps_low),
-                10 => format!("10, {}", m.nps_high),
-                n => n.to_string(),
+                0 => cat(&["0, ", m.nps_low]),
+                10 => cat(&["10, ", m.nps_high]),
+                n => decimal(i64::from(n)),
             };
             (html! { <span class="nps-number" aria-hidden="true">{score}</span> }, name)
         }
@@ -76,7 +77,7 @@ pub fn feedback_prompt(m: &'static Messages, settings: &FeedbackSettings, ui: &U
         let tabindex = if score == ui.focused_score { "0" } else { "-1" };
         html! {
             <button type="button" class="face" part="face" role="radio" aria-checked="false" {tabindex}
-                aria-label={label.clone()} title={label} data-score={score.to_string()} {onclick}>
+                aria-label={label.clone()} title={label} data-score={decimal(i64::from(score))} {onclick}>
                 {look}
             </button>
         }

@@ -4,6 +4,7 @@ use yew::prelude::*;
 use super::tier_progress::percent;
 use crate::browser::{format_date, format_number};
 use crate::i18n::{Messages, fill};
+use moments_protocol::text::cat;
 
 /// A member's points, tier, the way to the next tier, and their latest ledger entries.
 pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
@@ -54,7 +55,7 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
 
 fn activity(entry: &LedgerEntry, locale: &str) -> Html {
     let amount = format_number(entry.delta, locale);
-    let (class, amount) = if entry.delta > 0 { ("activity-delta earned", format!("+{amount}")) } else { ("activity-delta", amount) };
+    let (class, amount) = if entry.delta > 0 { ("activity-delta earned", cat(&["+", &amount])) } else { ("activity-delta", amount) };
     html! {
         <li class="activity-entry">
             <span class="activity-reason">{&entry.reason}</span>

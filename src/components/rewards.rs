@@ -5,6 +5,7 @@ use crate::browser::format_number;
 use crate::hooks::RewardHandlers;
 use crate::i18n::{Messages, fill};
 use crate::state::{Redeeming, UiState};
+use moments_protocol::text::cat;
 
 /// The site's ways to earn, a line each (surprises are never among them).
 pub fn ways_to_earn(m: &'static Messages, lines: &[String]) -> Html {
@@ -42,8 +43,8 @@ pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSumm
 fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<&Redeeming>, on: &RewardHandlers, focus: NodeRef) -> Html {
     let locale = m.locale.tag();
     let key = &offer.key;
-    let title_id = format!("moments-reward-{key}");
-    let note_id = format!("moments-reward-note-{key}");
+    let title_id = cat(&["moments-reward-", key]);
+    let note_id = cat(&["moments-reward-note-", key]);
     // The server decides; this is what to show until it has.
     let needed = (offer.cost - balance).max(0);
     let note = match offer.unavailable.as_deref() {
@@ -60,8 +61,8 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
     };
     let action = match step {
         Some(Redeeming::Confirm { .. }) => html! {
-            <div class="redeem-confirm" role="group" aria-labelledby={format!("moments-confirm-{key}")}>
-                <p id={format!("moments-confirm-{key}")}>
+            <div class="redeem-confirm" role="group" aria-labelledby={cat(&["moments-confirm-", key])}>
+                <p id={cat(&["moments-confirm-", key])}>
                     {fill(m.redeem_confirm, &[("n", &format_number(offer.cost, locale)), ("reward", &offer.title)])}
                 </p>
                 <button type="button" class="redeem-yes" ref={focus} onclick={on.confirm.reform(|_: MouseEvent| ())}>{m.redeem_yes}</button>
@@ -103,7 +104,7 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
 fn redeem_button(m: &'static Messages, offer: &RewardOffer, blocked_by: Option<&String>, onclick: Callback<MouseEvent>, focus: NodeRef) -> Html {
     html! {
         <button type="button" class="redeem" ref={focus} disabled={blocked_by.is_some()} aria-describedby={blocked_by.cloned()} {onclick}>
-            {m.reward_redeem}<span class="visually-hidden">{format!(" {}", offer.title)}</span>
+            {m.reward_redeem}<span class="visually-hidden">{cat(&[" ", &offer.title])}</span>
         </button>
     }
 }

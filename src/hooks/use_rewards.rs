@@ -9,6 +9,7 @@ use crate::backend;
 use crate::browser;
 use crate::config::WidgetConfig;
 use crate::state::{Action, Redeeming, Session, UiState};
+use moments_protocol::text::cat;
 
 /// What the rewards list can do: ask to redeem a reward (by key), confirm, cancel, and copy
 /// the code it gave.
@@ -39,7 +40,7 @@ pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element
         Callback::from(move |_: ()| {
             let Some(Redeeming::Confirm { key }) = ui.redeeming.clone() else { return };
             ui.dispatch(Action::SendRedeem);
-            let stored = format!("moments:redeem:{}:{key}", config.site);
+            let stored = cat(&["moments:redeem:", &config.site, ":", &key]);
             let idempotency_key = browser::storage_get(&stored).unwrap_or_else(|| {
                 let fresh = browser::new_uuid();
                 browser::storage_set(&stored, &fresh);

@@ -3,6 +3,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::text::{cat, decimal};
+
 use crate::error::InvalidInput;
 use crate::limits::*;
 use crate::wire::{Event, Scale, SessionRequest};
@@ -47,7 +49,7 @@ impl VisitorId {
         } else {
             Err(InvalidInput::new(
                 "invalid_visitor_id",
-                format!("visitor_id must be {MIN_VISITOR_ID_LEN} to {MAX_VISITOR_ID_LEN} of A-Z, a-z, 0-9, '-' and '_'"),
+                cat(&["visitor_id must be ", &decimal(MIN_VISITOR_ID_LEN as i64), " to ", &decimal(MAX_VISITOR_ID_LEN as i64), " of A-Z, a-z, 0-9, '-' and '_'"]),
             ))
         }
     }
@@ -145,10 +147,10 @@ pub fn track_value(value: Option<f64>) -> Result<Option<f64>, InvalidInput> {
 fn parse_text(text: &str, max: usize, (empty, long): (&'static str, &'static str), what: &str) -> Result<String, InvalidInput> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(InvalidInput::new(empty, format!("{what} is empty")));
+        return Err(InvalidInput::new(empty, cat(&[what, " is empty"])));
     }
     if text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(InvalidInput::new(long, format!("{what} must be at most {max} characters, without control characters")));
+        return Err(InvalidInput::new(long, cat(&[what, " must be at most ", &decimal(max as i64), " characters, without control characters"])));
     }
     Ok(text.to_owned())
 }
@@ -265,7 +267,7 @@ impl Score {
             Ok(v) if range.contains(&v) => Ok(Self { scale, value: v }),
             _ => Err(InvalidInput::new(
                 "score_out_of_range",
-                format!("a {} score is {} to {}, not {value}", scale.name(), range.start(), range.end()),
+                cat(&["a ", scale.name(), " score is ", &decimal(i64::from(*range.start())), " to ", &decimal(i64::from(*range.end())), ", not ", &decimal(value)]),
             )),
         }
     }

@@ -8,6 +8,7 @@ pub mod experiments;
 pub mod limits;
 pub mod locale;
 pub mod sampling;
+pub mod text;
 pub mod uuid;
 pub mod wire;
 
