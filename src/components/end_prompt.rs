@@ -19,7 +19,7 @@ pub fn end_prompt(
         <section class="prompt" part="prompt" aria-label={m.panel_title}>
             <div class="panel-header">
                 <p class="farewell">{settings.farewell.clone().unwrap_or_default()}</p>
-                <button type="button" class="icon-button" aria-label={m.prompt_close} onclick={on_close}>{"×"}</button>
+                {super::icons::close_button(m.prompt_close, on_close)}
             </div>
             {feedback_prompt(m, settings, ui, on, thanks_ref)}
         </section>

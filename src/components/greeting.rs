@@ -7,7 +7,7 @@ pub fn greeting(m: &'static Messages, text: &str, on_dismiss: Callback<MouseEven
     html! {
         <div class="greeting" part="greeting">
             <p class="greeting-text">{text.to_owned()}</p>
-            <button type="button" class="icon-button" aria-label={m.dismiss_greeting} onclick={on_dismiss}>{"×"}</button>
+            {super::icons::close_button(m.dismiss_greeting, on_dismiss)}
         </div>
     }
 }

@@ -25,3 +25,8 @@ pub fn sparkle(class: &'static str) -> Html {
 pub fn star(class: &'static str) -> Html {
     icon(class, "M12 2l2.9 6.9 7.1.6-5.4 4.7 1.7 7-6.3-3.9-6.3 3.9 1.7-7L2 9.5l7.1-.6z")
 }
+
+/// The × that closes a bubble, a prompt, a panel or a gift; `label` is its accessible name.
+pub fn close_button(label: &'static str, onclick: Callback<MouseEvent>) -> Html {
+    html! { <button type="button" class="icon-button" aria-label={label} {onclick}>{"×"}</button> }
+}

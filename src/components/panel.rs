@@ -32,7 +32,7 @@ pub fn panel(
             <header class="panel-header">
                 <h2 id="moments-panel-title" class="panel-title">{m.panel_title}</h2>
                 if let Some(onclick) = on_close {
-                    <button type="button" class="icon-button" aria-label={m.close} {onclick}>{"×"}</button>
+                    {super::icons::close_button(m.close, onclick)}
                 }
             </header>
             if let Some(greeting) = &response.greeting {

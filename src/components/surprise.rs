@@ -55,7 +55,7 @@ pub fn reveal(
         <section ref={node} class="reveal" part="reveal" tabindex="-1" aria-labelledby="moments-reveal-title">
             <header class="panel-header">
                 <h2 id="moments-reveal-title" class="panel-title">{super::icons::sparkle("title-icon")}{m.surprise_title}</h2>
-                <button type="button" class="icon-button" aria-label={m.close} onclick={on_close}>{"×"}</button>
+                {super::icons::close_button(m.close, on_close)}
             </header>
             <p>{claimed.message.as_deref().unwrap_or(m.surprise_thanks)}</p>
             {reward}
