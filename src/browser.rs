@@ -101,14 +101,6 @@ pub fn error_detail(code: &str, message: &str) -> JsValue {
     detail(&[("code", code), ("message", message)])
 }
 
-/// A number written the way `locale` writes numbers (`1,240`, `1 240`…).
-pub fn format_number(n: i64, locale: &str) -> String {
-    js_sys::Number::from(n as f64)
-        .to_locale_string(locale)
-        .as_string()
-        .unwrap_or_else(|| moments_protocol::text::decimal(n))
-}
-
 /// A date written the way `locale` writes dates (`Nov 23, 2026`, `2026年11月23日`).
 pub fn format_date(at_ms: i64, locale: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
@@ -139,7 +131,8 @@ pub fn as_element(value: &JsValue) -> Option<Element> {
 
 /// Waits `ms`, or less when `stop` is aborted first; then no timer of ours is left behind.
 pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
-    let Some(window) = window() else { return };
+    // An aborted signal fires no more `abort` events: a timer set now would outlive the widget.
+    let Some(window) = window().filter(|_| !stop.aborted()) else { return };
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let resolve: &js_sys::Function = resolve.unchecked_ref();
         let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms.min(i32::MAX as u32) as i32) else {

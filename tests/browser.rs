@@ -743,3 +743,15 @@ async fn two_widgets_of_a_site_ask_one_question_between_them() {
     gloo_timers::future::TimeoutFuture::new(100).await;
     assert!(second.query_selector(".prompt").unwrap().is_none(), "the question is already on screen");
 }
+
+/// The widget writes numbers itself (no locale data to load on a first render); what it writes
+/// must be what the browser's Intl writes for each language it speaks.
+#[wasm_bindgen_test]
+fn numbers_are_written_as_intl_writes_them() {
+    for locale in Locale::ALL {
+        for n in [0_i64, 7, 999, 1_000, 1_240, -1_240, 12_345_678, 9_007_199_254_740_991] {
+            let intl = js_sys::Number::from(n as f64).to_locale_string(locale.tag()).as_string().unwrap();
+            assert_eq!(moments::i18n::number(n, locale), intl, "{n} in {}", locale.tag());
+        }
+    }
+}

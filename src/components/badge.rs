@@ -2,7 +2,6 @@ use moments_protocol::wire::{MemberSummary, SessionResponse};
 use yew::prelude::*;
 
 use super::tier_progress::percent;
-use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
 
 /// The floating button: a member's points, tier and way to the next tier; for anyone else an
@@ -23,7 +22,7 @@ pub fn kept_badge(m: &'static Messages, member: &MemberSummary, on_click: Callba
 }
 
 fn standing(m: &'static Messages, member: &MemberSummary) -> Html {
-    let points = fill(m.badge_points, &[("points", &format_number(member.points, m.locale.tag()))]);
+    let points = fill(m.badge_points, &[("points", &crate::i18n::number(member.points, m.locale))]);
     let tier = member.tier.as_ref();
     html! {
         <>

@@ -2,7 +2,7 @@ use moments_protocol::limits::MAX_COMMENT_GRAPHEMES;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use crate::browser::{format_number, grapheme_count};
+use crate::browser::grapheme_count;
 use crate::i18n::{Messages, fill};
 
 #[derive(Properties, PartialEq)]
@@ -41,11 +41,10 @@ pub fn CommentBox(props: &CommentBoxProps) -> Html {
             }
         })
     };
-    let locale = m.locale.tag();
     let counter = if over {
-        fill(m.comment_over, &[("n", &format_number((used - MAX_COMMENT_GRAPHEMES) as i64, locale))])
+        fill(m.comment_over, &[("n", &crate::i18n::number((used - MAX_COMMENT_GRAPHEMES) as i64, m.locale))])
     } else {
-        fill(m.comment_left, &[("n", &format_number((MAX_COMMENT_GRAPHEMES - used) as i64, locale))])
+        fill(m.comment_left, &[("n", &crate::i18n::number((MAX_COMMENT_GRAPHEMES - used) as i64, m.locale))])
     };
     html! {
         <form class="comment" part="comment" {onsubmit}>

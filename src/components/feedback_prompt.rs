@@ -4,7 +4,6 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::comment_box::CommentBox;
-use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
 use crate::state::{Answered, UiState};
 use moments_protocol::text::{cat, decimal};
@@ -109,7 +108,7 @@ fn after_answer(m: &'static Messages, settings: &FeedbackSettings, answer: &Answ
                     <p class="apology">{settings.apology.as_deref().unwrap_or(m.apology).to_owned()}</p>
                     <p class="follow-up">{settings.follow_up.as_deref().unwrap_or(m.follow_up).to_owned()}</p>
                     if let Some(points) = settings.recovery_points {
-                        <p class="goodwill">{fill(m.goodwill, &[("n", &format_number(points, m.locale.tag()))])}</p>
+                        <p class="goodwill">{fill(m.goodwill, &[("n", &crate::i18n::number(points, m.locale))])}</p>
                     }
                 </div>
             }

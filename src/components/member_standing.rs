@@ -1,8 +1,9 @@
 use moments_protocol::wire::{LedgerEntry, MemberSummary, Redemption};
+use moments_protocol::Locale;
 use yew::prelude::*;
 
 use super::tier_progress::percent;
-use crate::browser::{format_date, format_number};
+use crate::browser::format_date;
 use crate::i18n::{Messages, fill};
 use moments_protocol::text::cat;
 
@@ -15,12 +16,12 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
                 <p class="tier-up" part="tier-up">{fill(m.tier_up, &[("tier", &tier.name)])}</p>
             }
             <p class="member-points">
-                <span class="member-points-value">{format_number(member.points, locale)}</span>
+                <span class="member-points-value">{crate::i18n::number(member.points, m.locale)}</span>
                 {" "}<span class="member-points-label">{m.points_label}</span>
             </p>
             if let Some(expiring) = &member.expiring {
                 <p class="member-expiring" part="expiring">
-                    {fill(m.points_expire, &[("n", &format_number(expiring.points, locale)), ("date", &format_date(expiring.on, locale))])}
+                    {fill(m.points_expire, &[("n", &crate::i18n::number(expiring.points, m.locale)), ("date", &format_date(expiring.on, locale))])}
                 </p>
             }
             if let Some(tier) = &member.tier {
@@ -29,7 +30,7 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
                     <progress class="member-progress-bar" part="progress" max="100" aria-labelledby="moments-progress"
                         value={percent(tier, member.lifetime_points)} />
                     <p id="moments-progress" class="member-progress">
-                        {fill(m.to_next_tier, &[("n", &format_number(next.points_needed, locale)), ("tier", &next.name)])}
+                        {fill(m.to_next_tier, &[("n", &crate::i18n::number(next.points_needed, m.locale)), ("tier", &next.name)])}
                     </p>
                 } else {
                     <p class="member-progress">{m.top_tier}</p>
@@ -40,7 +41,7 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
                 <p class="activity-empty">{m.no_activity}</p>
             } else {
                 <ul class="activity" part="activity" aria-labelledby="moments-activity">
-                    {for member.recent.iter().map(|entry| activity(entry, locale))}
+                    {for member.recent.iter().map(|entry| activity(entry, m.locale))}
                 </ul>
             }
             if !member.redeemed.is_empty() {
@@ -53,14 +54,14 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
     }
 }
 
-fn activity(entry: &LedgerEntry, locale: &str) -> Html {
-    let amount = format_number(entry.delta, locale);
+fn activity(entry: &LedgerEntry, locale: Locale) -> Html {
+    let amount = crate::i18n::number(entry.delta, locale);
     let (class, amount) = if entry.delta > 0 { ("activity-delta earned", cat(&["+", &amount])) } else { ("activity-delta", amount) };
     html! {
         <li class="activity-entry">
             <span class="activity-reason">{&entry.reason}</span>
             <span {class}>{amount}</span>
-            <span class="activity-date">{format_date(entry.at, locale)}</span>
+            <span class="activity-date">{format_date(entry.at, locale.tag())}</span>
         </li>
     }
 }

@@ -1,7 +1,6 @@
 use moments_protocol::wire::{MemberSummary, Redemption, RewardOffer};
 use yew::prelude::*;
 
-use crate::browser::format_number;
 use crate::hooks::RewardHandlers;
 use crate::i18n::{Messages, fill};
 use crate::state::{Redeeming, UiState};
@@ -41,7 +40,6 @@ pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSumm
 }
 
 fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<&Redeeming>, on: &RewardHandlers, focus: NodeRef) -> Html {
-    let locale = m.locale.tag();
     let key = &offer.key;
     let title_id = cat(&["moments-reward-", key]);
     let note_id = cat(&["moments-reward-note-", key]);
@@ -51,7 +49,7 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
         Some("tier_too_low") => Some(fill(m.reward_tier, &[("tier", offer.min_tier.as_deref().unwrap_or_default())])),
         Some("sold_out") => Some(m.reward_sold_out.to_owned()),
         Some(_) => Some(m.reward_limit.to_owned()),
-        None if needed > 0 => Some(fill(m.reward_more, &[("n", &format_number(needed, locale))])),
+        None if needed > 0 => Some(fill(m.reward_more, &[("n", &crate::i18n::number(needed, m.locale))])),
         None => None,
     };
     let class = classes!("reward", note.is_some().then_some("unavailable"));
@@ -63,7 +61,7 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
         Some(Redeeming::Confirm { .. }) => html! {
             <div class="redeem-confirm" role="group" aria-labelledby={cat(&["moments-confirm-", key])}>
                 <p id={cat(&["moments-confirm-", key])}>
-                    {fill(m.redeem_confirm, &[("n", &format_number(offer.cost, locale)), ("reward", &offer.title)])}
+                    {fill(m.redeem_confirm, &[("n", &crate::i18n::number(offer.cost, m.locale)), ("reward", &offer.title)])}
                 </p>
                 <button type="button" class="redeem-yes" ref={focus} onclick={on.confirm.reform(|_: MouseEvent| ())}>{m.redeem_yes}</button>
                 <button type="button" class="redeem-no" onclick={on.cancel.reform(|_: MouseEvent| ())}>{m.redeem_cancel}</button>
@@ -86,7 +84,7 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
         <li {class} part="reward">
             <p class="reward-head">
                 <span id={title_id} class="reward-title">{&offer.title}</span>
-                <span class="reward-cost">{fill(m.reward_cost, &[("n", &format_number(offer.cost, locale))])}</span>
+                <span class="reward-cost">{fill(m.reward_cost, &[("n", &crate::i18n::number(offer.cost, m.locale))])}</span>
             </p>
             if let Some(description) = &offer.description {
                 <p class="reward-description">{description}</p>

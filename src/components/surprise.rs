@@ -1,7 +1,6 @@
 use moments_protocol::wire::{ClaimedSurprise, Reward};
 use yew::prelude::*;
 
-use crate::browser::format_number;
 use crate::i18n::{Messages, fill};
 use crate::state::{GiftState, UiState};
 
@@ -40,7 +39,7 @@ pub fn reveal(
 ) -> Html {
     let reward = match &claimed.reward {
         Reward::Points { points } => {
-            html! { <p class="reveal-reward">{fill(m.surprise_points, &[("n", &format_number(*points, m.locale.tag()))])}</p> }
+            html! { <p class="reveal-reward">{fill(m.surprise_points, &[("n", &crate::i18n::number(*points, m.locale))])}</p> }
         }
         Reward::Coupon { code } => html! {
             <div class="reveal-coupon">

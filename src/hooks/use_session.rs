@@ -88,6 +88,8 @@ async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut pr
     let mut attempt = 0;
     loop {
         let answer = backend::start_session(config, &request, stop, prefetched.take()).await;
+        // Reading the answer, decoding it and drawing it are three tasks, none long on a slow phone.
+        browser::sleep(0, stop).await;
         if stop.aborted() {
             return None;
         }
