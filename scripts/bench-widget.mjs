@@ -109,6 +109,10 @@ for (const view of ["cold", "warm"]) {
   console.log(`${view.padEnd(6)}${ms(w)} ${ms(v)}${(w / v).toFixed(2).padStart(7)}x${`<= ${GOALS[view]}x`.padStart(9)}`);
 }
 const [lw, lv] = [longest("widget"), longest("vanilla")];
+// Some tasks over 50 ms are the throttled browser's own (parsing, first paint): the vanilla
+// page has them too. How many page views had one says more than the single longest.
+const over = (kind) => results[kind].flatMap((r) => [r.cold.longest, r.warm.longest]).filter((ms) => ms > GOALS.longTaskMs).length;
 met &&= lw <= GOALS.longTaskMs;
 console.log(`longest main-thread task: widget ${lw.toFixed(0)} ms, vanilla ${lv.toFixed(0)} ms (goal <= ${GOALS.longTaskMs} ms for the widget)`);
+console.log(`page views with a task over ${GOALS.longTaskMs} ms: widget ${over("widget")} of ${2 * ROUNDS}, vanilla ${over("vanilla")} of ${2 * ROUNDS}`);
 console.log(met ? "all goals met" : "goals not met");
