@@ -10,6 +10,8 @@ source scripts/env.sh
 export RUSTUP_TOOLCHAIN="$WIDGET_TOOLCHAIN"
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
+# std's own smaller algorithms where it has two (sorting, formatting): 0.4 KiB less.
+export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
 # What a host downloads, also compressed once at the highest quality: the server sends the
 # .br or .gz file to a browser that accepts it.
 compress() {
