@@ -11,9 +11,7 @@ const VISITOR_KEY = "moments:visitor";
 const ATTRIBUTES = ["backend", "site", "member-token", "locale", "mode", "idle-timeout"];
 
 // A second copy of this script (included twice, or from two URLs) leaves the first in charge.
-const LOADED = Symbol.for("moments.loader");
-if (!customElements.get(TAG) && !globalThis[LOADED]) {
-  globalThis[LOADED] = true;
+if (!customElements.get(TAG)) {
   const wasmUrl = new URL("./__MOMENTS_WASM__", import.meta.url);
   const wasm = fetch(wasmUrl);
   const ready = import("./__MOMENTS_GLUE__").then(async (glue) => {
@@ -213,7 +211,6 @@ if (!customElements.get(TAG) && !globalThis[LOADED]) {
     }
   }
 
-  // In a task of its own: upgrading the page's elements (and starting their sessions) does not
-  // lengthen the task that evaluated this script and started the downloads.
-  setTimeout(() => customElements.get(TAG) || customElements.define(TAG, MomentsWidget), 0);
+  // At once: a page's next script may call element.track() right away.
+  customElements.define(TAG, MomentsWidget);
 }
