@@ -49,7 +49,7 @@ export const BUDGET_KIB = 60;
  * Yew's default panic hook, which the widget never lets run, replaced by a no-op crate
  * (crates/no-panic-hook): 109,435 -> 108,423 bytes; 105.9 -> 105.5 with std built with its
  * optimize_for_size feature, numbers written without Intl (which also ended a 54 ms task),
- * and the loader's define in a task of its own: 108,423 -> 107,946 bytes).
+ * and the session answer read, decoded and drawn in three tasks: 108,423 -> 107,946 bytes).
  */
 export const CEILING_KIB = 105.5;
 
