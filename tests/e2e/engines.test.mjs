@@ -1,6 +1,7 @@
 // The widget in every current engine: the same visits run in Firefox and in WebKit (Safari's
 // engine) as in Chromium: the badge, a one-tap answer that reaches the database, a member's
-// standing kept for the next page view, the end-of-visit question, and a removal, with no
+// standing kept for the next page view, a new member token taken in place, the end-of-visit
+// question, and a removal, with no
 // error in the host page.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -68,6 +69,18 @@ async function endOfVisit() {
   return { question, problems: window.problems, left: document.querySelectorAll("moments-widget").length };
 }
 
+async function switchMember(token) {
+  const until = window.until;
+  const widget = document.querySelector("moments-widget");
+  const root = () => widget.shadowRoot;
+  (await until(() => root()?.querySelector(".moments:not([aria-busy]) .badge"))).click();
+  await until(() => root().querySelector(".panel"));
+  const before = root().querySelector(".badge-points").textContent;
+  widget.setAttribute("member-token", token);
+  await until(() => root().querySelector(".badge-points")?.textContent !== before);
+  return { before, after: root().querySelector(".badge-points").textContent, panel: root().querySelectorAll(".panel").length, problems: window.problems };
+}
+
 for (const [name, launch] of [
   ["Firefox", firefox],
   ["WebKit", webkit],
@@ -106,6 +119,17 @@ for (const [name, launch] of [
       assert.match(await browser.run(badgeText), /1,240 pts\s*Silver/);
       // The kept badge may show before the second session is on record.
       assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM sessions WHERE member_id = 'alice'") === "2"));
+    });
+
+    test("a new member token updates the widget in place, the open panel stays", async () => {
+      const token = (sub) => sign({ sub, name: sub, aud: "demo", iat: now(), exp: now() + 600 });
+      await visit("switch.html", `member-token="${token("alice")}"`);
+      const result = await browser.run(switchMember, token("dora"));
+      assert.match(result.before, /1,240/);
+      assert.doesNotMatch(result.after, /1,240/);
+      assert.equal(result.panel, 1);
+      assert.deepEqual(result.problems, []);
+      assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM sessions WHERE member_id = 'dora'") === "1"));
     });
 
     test("the end-of-visit question is asked and answered, and removal leaves nothing behind", async () => {
