@@ -1,8 +1,7 @@
 // The widget in every current engine: the same visits run in Firefox and in WebKit (Safari's
 // engine) as in Chromium: the badge, a one-tap answer that reaches the database, a member's
 // standing kept for the next page view, a new member token taken in place, the end-of-visit
-// question, and a removal, with no
-// error in the host page.
+// question, and a removal, with no error in the host page.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { embed, eventually, now, sign, startServer } from "./harness.mjs";
