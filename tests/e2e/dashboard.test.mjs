@@ -87,6 +87,11 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
     assert.equal(await row.locator("td").nth(3).innerText(), count, `exposures of ${variant}`);
   }
   assert.match(await page.locator(".notice").innerText(), /Not enough data yet/);
+  // Each variant's metrics sit beside control's.
+  assert.deepEqual(
+    await page.locator("table").nth(1).locator("thead th").allInnerTexts(),
+    ["Metric", "Control", "b", "Difference to control (95% CI)", "p-value", "Chance to beat control"],
+  );
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-experiment.png"), fullPage: true });
   assert.deepEqual(await pageAxeViolations(page), [], "experiment page");
   await page.getByLabel("Variant everyone will see").selectOption("b");

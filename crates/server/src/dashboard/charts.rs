@@ -44,7 +44,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
 <line class="axis" x1="{PAD}" y1="{base}" x2="{right}" y2="{base}"/>
 <text class="tick" x="2" y="{top_text}">{max_label}</text><text class="tick" x="2" y="{base}">{min_label}</text>
 {shapes}
-<text class="tick" x="{PAD}" y="{label_y}">{first}</text><text class="tick end" x="{right}" y="{label_y}">{last}</text>
+<text class="tick" x="{PAD}" y="{label_y}">{first}</text>{last}
 </svg>
 <figcaption>{title}</figcaption>
 <details><summary>{numbers}</summary>{table}</details>
@@ -57,7 +57,13 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
         max_label = number(max, s.decimals),
         min_label = number(min, s.decimals),
         first = escape(first),
-        last = escape(last),
+        // Under the last day's slot (the right edge once there are a week's days or more);
+        // a one-day chart has one label.
+        last = if s.points.len() > 1 {
+            format!(r#"<text class="tick end" x="{:.1}" y="{}">{}</text>"#, x(s.points.len() - 1, s.points.len()) + step(s.points.len()) / 2.0, HEIGHT + 16.0, escape(last))
+        } else {
+            String::new()
+        },
         numbers = t.show_table,
         table = table(s.title, headers, &rows),
     )
@@ -68,16 +74,23 @@ fn y(value: f64, min: f64, max: f64) -> f64 {
     (HEIGHT - 4.0) - (value - min) / span * (HEIGHT - 4.0 - PAD)
 }
 
+/// However few days a chart has, each takes at most a week's share of the width: one day is
+/// drawn as a day, not as a bar across the chart.
+const MIN_SLOTS: usize = 7;
+
+fn step(n: usize) -> f64 {
+    (WIDTH - PAD - 8.0) / n.max(MIN_SLOTS) as f64
+}
+
 fn x(i: usize, n: usize) -> f64 {
-    let step = (WIDTH - PAD - 8.0) / n.max(1) as f64;
-    PAD + step * i as f64 + step / 2.0
+    PAD + step(n) * i as f64 + step(n) / 2.0
 }
 
 /// Counts per day, as bars from zero.
 pub fn bars(id: &str, t: &Texts, s: &Series) -> String {
     let max = s.points.iter().filter_map(|p| p.1).fold(0.0_f64, f64::max).max(1.0);
     let n = s.points.len();
-    let width = ((WIDTH - PAD - 8.0) / n.max(1) as f64 * 0.7).max(1.0);
+    let width = (step(n) * 0.7).max(1.0);
     let mut shapes = String::new();
     for (i, (_, value)) in s.points.iter().enumerate() {
         if let Some(v) = value {
@@ -136,5 +149,20 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 1, "no bar for a day without data");
         let ci = interval("i", "+0.05", (0.01, 0.05, 0.09), 0.1);
         assert!(ci.contains("better"));
+    }
+
+    fn widths(svg: &str) -> Vec<f64> {
+        svg.split(r#"<rect class="bar""#).skip(1).filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok()).collect()
+    }
+
+    #[test]
+    fn a_day_is_drawn_as_a_day_however_few_there_are() {
+        let t = crate::dashboard::i18n::texts(moments_protocol::Locale::En);
+        let series = |n: usize| Series { title: "Exposures per day", points: (0..n).map(|i| (format!("11-{i:02}"), Some(3.0))).collect(), decimals: 0, counts: Vec::new() };
+        let one = widths(&bars("one", t, &series(1)));
+        let week = widths(&bars("week", t, &series(7)));
+        assert_eq!(one.len(), 1);
+        assert!(one[0] <= week[0] + 0.05, "one day {one:?} wider than a day of a week {week:?}");
+        assert!(one[0] < (WIDTH - PAD) / 6.0);
     }
 }

@@ -146,6 +146,20 @@ pub fn number(value: f64, decimals: usize) -> String {
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
 }
 
+/// A p-value as it can honestly be read: below 0.001 it says so instead of rounding to 0.
+pub fn p_value(p: f64) -> String {
+    if p < 0.001 { "< 0.001".into() } else { number(p, 3) }
+}
+
+/// A probability as a percentage that never claims certainty: "> 99.9%", "< 0.1%".
+pub fn chance(probability: f64) -> String {
+    match probability {
+        p if p > 0.999 => "> 99.9%".into(),
+        p if p < 0.001 => "< 0.1%".into(),
+        p => format!("{}%", number(100.0 * p, 1)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +167,12 @@ mod tests {
     #[test]
     fn data_is_escaped() {
         assert_eq!(escape(r#"<script>"a"&'b'</script>"#), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+    }
+
+    #[test]
+    fn p_values_and_chances_never_read_as_certainties() {
+        assert_eq!([p_value(0.0), p_value(0.000_4), p_value(0.001), p_value(0.0312), p_value(1.0)], ["< 0.001", "< 0.001", "0.001", "0.031", "1"]);
+        assert_eq!([chance(1.0), chance(0.999_6), chance(0.999), chance(0.5), chance(0.000_2), chance(0.0)], ["> 99.9%", "> 99.9%", "99.9%", "50%", "< 0.1%", "< 0.1%"]);
     }
 
     #[test]

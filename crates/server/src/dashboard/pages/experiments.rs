@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{date_of_ms, day_label, days};
 use crate::dashboard::auth::{Staff, check_form};
 use crate::dashboard::charts::{self, Series};
-use crate::dashboard::html::{escape, number, table};
+use crate::dashboard::html::{chance, escape, number, p_value, table};
 use crate::dashboard::{PageContext, here};
 use crate::db::{DAY_MS, now_ms};
 use crate::experiments::results;
@@ -115,6 +115,7 @@ pub async fn detail(
         .filter_map(|m| m.vs_control.as_ref())
         .map(|c| c.difference_low.abs().max(c.difference_high.abs()))
         .fold(0.0_f64, f64::max);
+    let control = results.variants.iter().find(|v| v.control);
     for v in results.variants.iter().filter(|v| !v.control) {
         let rows: Vec<Vec<String>> = v
             .metrics
@@ -125,19 +126,22 @@ pub async fn detail(
                 let scale = if m.metric.ends_with("_rate") { 100.0 } else { 1.0 };
                 let unit = if scale > 1.0 { " pp" } else { "" };
                 let shown = |x: f64| number(x * scale, 1);
-                let value = m.value.map_or_else(|| "–".into(), |x| if scale > 1.0 { format!("{}%", shown(x)) } else { shown(x) });
+                let read = |value: Option<f64>| value.map_or_else(|| "–".into(), |x| if scale > 1.0 { format!("{}%", shown(x)) } else { shown(x) });
+                let value = read(m.value);
+                // Control's value for the same metric, beside the variant's.
+                let control_value = read(control.and_then(|c| c.metrics.iter().find(|cm| cm.metric == m.metric)).and_then(|cm| cm.value));
                 let name = escape(t.metric(&m.metric));
                 match &m.vs_control {
                     Some(c) => {
                         let label = format!("{}{unit} [{}, {}]", shown(c.difference), shown(c.difference_low), shown(c.difference_high));
                         let plot = charts::interval(&format!("ci-{}-{i}", escape(&v.key)), &label, (c.difference_low * scale, c.difference * scale, c.difference_high * scale), range * scale);
-                        vec![name, value, format!("{plot} <span>{}</span>", escape(&label)), number(c.p_value, 4), format!("{}%", number(100.0 * c.probability_to_beat_control, 1))]
+                        vec![name, control_value, value, format!("{plot} <span>{}</span>", escape(&label)), p_value(c.p_value), chance(c.probability_to_beat_control)]
                     }
-                    None => vec![name, value, "–".into(), "–".into(), "–".into()],
+                    None => vec![name, control_value, value, "–".into(), "–".into(), "–".into()],
                 }
             })
             .collect();
-        body.push_str(&table(&format!("{} {}", t.variant, v.key), &[t.metric, t.value, t.difference, t.p_value, t.beat_control], &rows));
+        body.push_str(&table(&format!("{} {}", t.variant, v.key), &[t.metric, t.control_value, &v.key, t.difference, t.p_value, t.beat_control], &rows));
     }
 
     let daily = store::exposures_per_day(&state.db, key, &e.key).await.map_err(db)?;
