@@ -27,6 +27,15 @@ pub async fn daily_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Re
     .await
 }
 
+/// Whether the site has had any answer at all (an empty overview says which kind of empty).
+pub async fn any_answers(db: &AnyPool, site: &str) -> Result<bool, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE site = $1 AND type = 'feedback' LIMIT 1) AS one")
+        .bind(site)
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}
+
 /// What the program gave in the range.
 #[derive(sqlx::FromRow)]
 pub struct Given {

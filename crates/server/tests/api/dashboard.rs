@@ -189,3 +189,47 @@ async fn the_overview_counts_redemptions_per_reward_and_week_and_the_stock_left(
     let weeks = &table[..table.find("Stock left").unwrap()];
     assert_eq!(weeks.matches("<td>1</td>").count(), 1, "{weeks}");
 }
+
+#[tokio::test]
+async fn the_overview_draws_no_empty_axes_and_says_why_it_is_empty() {
+    let app = with_admin_key("").await;
+    let cookie = cookie_pair(&sign_in(&app, "", ADMIN_KEY).await);
+    let overview = |query: &'static str| {
+        let cookie = cookie.clone();
+        let url = format!("{}/dashboard/demo{query}", app.url);
+        async move { no_redirects().get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap() }
+    };
+    // A new site: no answer yet, and what brings the first.
+    let fresh = overview("").await;
+    assert!(fresh.contains("No answers yet: the widget asks at the end of a visit."), "{fresh}");
+    assert_eq!(fresh.matches(r#"<figure class="chart">"#).count(), 0, "no chart of nothing");
+
+    // One answer on the site's five-face scale: answers and CSAT are drawn, NPS (no data) is not.
+    let session = app.post("/v1/session", &serde_json::json!({ "site": "demo", "visitor_id": "visitor-00000001" })).await.json::<serde_json::Value>().await.unwrap();
+    let answer = serde_json::json!({ "type": "feedback", "id": "10000000-0000-4000-8000-000000000001", "at": crate::helpers::now() as f64 * 1000.0, "scale": "csat5", "score": 4 });
+    let events = serde_json::json!({ "site": "demo", "visitor_id": "visitor-00000001", "session_id": session["session_id"], "events": [answer] });
+    assert_eq!(app.post("/v1/events", &events).await.status(), 200);
+    let with_answer = overview("").await;
+    assert_eq!(with_answer.matches(r#"<figure class="chart">"#).count(), 2, "answers and CSAT");
+    assert!(with_answer.contains("Average CSAT per day") && !with_answer.contains("NPS per day"));
+
+    // A period before any of it: said so, still no axes.
+    let before = overview("?from=2025-01-01&to=2025-01-31").await;
+    assert!(before.contains("No answers in this period."), "{before}");
+    assert_eq!(before.matches(r#"<figure class="chart">"#).count(), 0);
+}
+
+#[tokio::test]
+async fn an_experiment_without_exposures_says_so_instead_of_drawing_zeros() {
+    let app = with_admin_key("").await;
+    let cookie = cookie_pair(&sign_in(&app, "", ADMIN_KEY).await);
+    let definition = serde_json::json!({
+        "key": "hello", "slot": "greeting", "coverage": 1.0, "control": "a",
+        "variants": [{ "key": "a", "weight": 0.5, "text": { "en": "Hi" } }, { "key": "b", "weight": 0.5, "text": { "en": "Hello" } }]
+    });
+    let created = app.admin(reqwest::Method::POST, "demo/experiments").json(&definition).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let page = no_redirects().get(format!("{}/dashboard/demo/experiments/hello", app.url)).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("No exposures yet: a variant counts once a visitor has seen it."), "{page}");
+    assert_eq!(page.matches(r#"<figure class="chart">"#).count(), 0);
+}

@@ -148,8 +148,12 @@ pub async fn detail(
     let first = stored.started_at.unwrap_or(stored.created_at);
     let last = stored.stopped_at.unwrap_or_else(now_ms).max(first);
     let span = days(date_of_ms(first), date_of_ms(last));
-    let points = span.iter().rev().take(90).rev().map(|&d| (day_label(d), Some(daily.get(&d).copied().unwrap_or(0) as f64))).collect();
-    body.push_str(&charts::bars("exposures", t, &Series { title: t.exposures_per_day, points, decimals: 0, counts: Vec::new() }));
+    if daily.values().all(|&n| n == 0) {
+        let _ = write!(body, r#"<p class="notice">{}</p>"#, t.no_exposures_yet);
+    } else {
+        let points = span.iter().rev().take(90).rev().map(|&d| (day_label(d), Some(daily.get(&d).copied().unwrap_or(0) as f64))).collect();
+        body.push_str(&charts::bars("exposures", t, &Series { title: t.exposures_per_day, points, decimals: 0, counts: Vec::new() }));
+    }
 
     let action = format!("/dashboard/{}/experiments/{}", escape(key), escape(&e.key));
     let csrf = escape(&staff.csrf);

@@ -86,12 +86,20 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
         ]
         .concat(),
     );
+    // No axes without data: an empty period says which kind of empty it is, and a scale the
+    // period has no answers on gets no chart.
     if total == 0 {
-        body.push_str(&format!("<p>{}</p>", escape(t.no_data)));
+        let empty = if reports::any_answers(&state.db, key).await.map_err(db)? { t.no_data } else { t.no_answers_yet };
+        body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(empty)));
+    } else {
+        body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
     }
-    body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
-    body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
-    body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
+    if !csat.is_empty() {
+        body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
+    }
+    if !nps.is_empty() {
+        body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
+    }
     if !page.site.catalog.rewards.is_empty() {
         let redeemed = crate::rewards::store::counts_by_reward(&state.db, key).await.map_err(db)?;
         body.push_str(&rewards_table(&page.frame, page.site, (from, to), &by_week, &redeemed));
