@@ -79,6 +79,17 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview-dark.png"), fullPage: true });
   await page.emulateMedia({ colorScheme: "light" });
 
+  // The Loyalty page: the demo's seeded members per tier, and what the program owes.
+  await page.getByRole("link", { name: "Loyalty" }).click();
+  const tiers = page.locator("table", { has: page.locator("caption", { hasText: "Members per tier today" }) });
+  assert.deepEqual(await tiers.locator("tbody tr").allInnerTexts(), ["Bronze\t1\t50%", "Silver\t1\t50%", "Gold\t0\t0%"]);
+  assert.equal(await cards.filter({ hasText: "Points outstanding" }).locator(".card-value").innerText(), "1320");
+  await page.screenshot({ path: join(ARTIFACTS, "dashboard-loyalty.png"), fullPage: true });
+  assert.deepEqual(await pageAxeViolations(page), [], "loyalty, light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.deepEqual(await pageAxeViolations(page), [], "loyalty, dark");
+  await page.emulateMedia({ colorScheme: "light" });
+
   await page.getByRole("link", { name: "Experiments" }).click();
   assert.match(await page.locator("tbody tr").first().innerText(), /warm-welcome\s+greeting\s+running\s+0\s+6/);
   await page.getByRole("link", { name: "warm-welcome" }).click();

@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod proofs;
 pub mod rate_limit;
 pub mod recovery;
+pub mod insights;
 pub mod reports;
 pub mod retention;
 pub mod rewards;

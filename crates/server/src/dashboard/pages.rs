@@ -2,6 +2,7 @@
 
 pub mod experiments;
 pub mod feedback;
+pub mod loyalty;
 pub mod overview;
 pub mod recovery;
 

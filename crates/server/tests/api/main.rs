@@ -9,6 +9,7 @@ mod experiments;
 mod feedback;
 mod group_commit;
 mod helpers;
+mod insights;
 mod http_errors;
 mod member_tokens;
 mod operations;

@@ -33,7 +33,7 @@ fn token(site: &str, member: &str) -> String {
 }
 
 /// A member's session on `site`: (session id, the answer).
-async fn session(app: &TestApp, site: &str, member: Option<&str>) -> (String, Value) {
+pub async fn session(app: &TestApp, site: &str, member: Option<&str>) -> (String, Value) {
     let mut body = json!({ "site": site, "visitor_id": format!("visitor-{}", member.unwrap_or("anonymous")) });
     if let Some(member) = member {
         body["member_token"] = token(site, member).into();

@@ -1,0 +1,78 @@
+//! The Loyalty page: members per tier, and the points the program issued, redeemed and owes,
+//! per week of a date range (`crate::insights` computes them).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+
+use super::overview::Range;
+use super::{date_of_ms, date_range, day_start_ms, day_text};
+use crate::dashboard::auth::Staff;
+use crate::dashboard::charts::{self, Series};
+use crate::dashboard::html::{escape, number, table};
+use crate::dashboard::{PageContext, here};
+use crate::db::{DAY_MS, now_ms};
+use crate::state::AppState;
+
+pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let here = here(&uri);
+    let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "loyalty", &here)?;
+    let t = page.frame.t;
+    let Ok((from, to)) = date_range(range.from.as_deref(), range.to.as_deref()) else {
+        return Err(page.bad_range());
+    };
+    // Twelve weeks to today, unless the range says otherwise.
+    let to = to.unwrap_or_else(|| date_of_ms(now_ms()).max(from.unwrap_or(time::Date::MIN)));
+    let from = from.unwrap_or(to - time::Duration::days(83));
+    let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
+    let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
+    let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
+
+    let card = |label: &str, value: String| format!(r#"<div class="card"><p class="card-label">{label}</p><p class="card-value">{value}</p></div>"#);
+    let mut body = format!(
+        r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>
+<label>{to_label} <input type="date" name="to" value="{to}"></label><button type="submit">{apply}</button></form>
+<section class="cards" aria-label="{loyalty}">{cards}</section>"#,
+        from_label = t.from,
+        to_label = t.to,
+        apply = t.apply,
+        loyalty = t.loyalty,
+        from = day_text(from),
+        to = day_text(to),
+        cards = [
+            card(t.members, l.members.to_string()),
+            card(t.points_outstanding, l.outstanding.to_string()),
+            card(t.points_issued, l.issued.to_string()),
+            card(t.points_redeemed, l.redeemed.to_string()),
+            card(t.redemption_rate, l.redemption_rate.map_or_else(|| "–".into(), |r| format!("{}%", number(100.0 * r, 1)))),
+        ]
+        .concat(),
+    );
+    if l.members == 0 {
+        body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(t.no_members_yet)));
+        return Ok(page.render(t.loyalty, &body));
+    }
+
+    let share = |n: i64| format!("{}%", number(100.0 * n as f64 / l.members as f64, 1));
+    let mut tier_rows: Vec<Vec<String>> = l.tiers.iter().map(|(name, n)| vec![escape(name), n.to_string(), share(*n)]).collect();
+    if l.untiered > 0 {
+        tier_rows.insert(0, vec![escape(t.untiered), l.untiered.to_string(), share(l.untiered)]);
+    }
+    body.push_str(&table(t.members_per_tier, &[t.tier, t.members, t.share], &tier_rows));
+
+    let week_label = |start: i64| day_text(date_of_ms(start));
+    let week_rows: Vec<Vec<String>> =
+        l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
+    body.push_str(&table(t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], &week_rows));
+    // Charts only where there is something to draw.
+    if l.issued > 0 {
+        let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.issued as f64))).collect();
+        body.push_str(&charts::bars("issued", t, &Series { title: t.issued_per_week, points, decimals: 0, counts: Vec::new() }));
+    }
+    if l.weeks.iter().any(|w| w.outstanding != 0) {
+        let max = l.weeks.iter().map(|w| w.outstanding).max().unwrap_or(0).max(1) as f64;
+        let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.outstanding as f64))).collect();
+        body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
+    }
+    Ok(page.render(t.loyalty, &body))
+}

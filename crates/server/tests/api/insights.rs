@@ -1,0 +1,83 @@
+//! The Loyalty page's figures, on a small hand-made history whose answers are worked out here.
+
+use serde_json::json;
+
+use crate::helpers::{ADMIN_KEY, SITE, TestApp, spawn_app_with};
+use crate::rewards::session;
+
+/// Monday 2026-10-05 00:00 UTC, the range's first day; the range is two weeks.
+const MONDAY: i64 = 1_791_158_400_000;
+const DAY: i64 = 86_400_000;
+
+/// A ledger entry made at `at` (the ledger takes no edits: history is written as it was).
+async fn entry(app: &TestApp, member: &str, delta: i64, key: &str, at: i64) {
+    sqlx::query("INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at) VALUES ($1, $2, $3, 'history', $4, $5)")
+        .bind(SITE)
+        .bind(member)
+        .bind(delta)
+        .bind(key)
+        .bind(at)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = client.post(format!("{}/dashboard/login", app.url)).form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")]).send().await.unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+}
+
+fn row(cells: &[&str]) -> String {
+    cells.iter().map(|c| format!("<td>{c}</td>")).collect::<String>()
+}
+
+#[tokio::test]
+async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
+    let app = spawn_app_with(&format!("[server]\nadmin_key = \"{ADMIN_KEY}\"")).await;
+    // The demo seeds alice (lifetime 1,300: Silver) and bob (80: Bronze), today: after the range.
+    // Tiers: Bronze from 0, Silver from 500, Gold from 1,500.
+    for member in ["carol", "dave", "erin"] {
+        session(&app, SITE, Some(member)).await;
+    }
+    // Week 0 (Oct 5 to 11): erin earns 200 (Bronze), carol 600 (Silver).
+    entry(&app, "erin", 200, "o-1", MONDAY + DAY).await;
+    entry(&app, "carol", 600, "o-2", MONDAY + 2 * DAY).await;
+    // Week 1 (Oct 12 to 18): dave earns 1,600 (Gold); carol spends 500 on "€5 off".
+    entry(&app, "dave", 1600, "o-3", MONDAY + 8 * DAY).await;
+    entry(&app, "carol", -500, "moments:redeem:five-off:tap-1", MONDAY + 9 * DAY).await;
+    sqlx::query("INSERT INTO redemptions (site, member_id, reward, points, coupon_pool, code, idempotency_key, created_at) VALUES ($1, 'carol', 'five-off', 500, 'five-off', 'FIVE-0001', 'tap-1', $2)")
+        .bind(SITE)
+        .bind(MONDAY + 9 * DAY)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
+    // Five members: Bronze bob and erin (2, 40%), Silver alice and carol (2, 40%), Gold dave (1, 20%).
+    for cells in [["Bronze", "2", "40%"], ["Silver", "2", "40%"], ["Gold", "1", "20%"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+    // Nothing was owed before the range. Week 0: 800 issued, none redeemed, 800 owed. Week 1:
+    // 1,600 issued, 500 redeemed, 800 + 1,600 - 500 = 1,900 owed.
+    assert!(html.contains(&row(&["2026-10-05", "800", "0", "800"])), "{html}");
+    assert!(html.contains(&row(&["2026-10-12", "1600", "500", "1900"])), "{html}");
+    // Cards: 5 members, 1,900 outstanding, 2,400 issued, 500 redeemed: 500 / 2,400 = 20.8%.
+    for (label, value) in [("Members", "5"), ("Points outstanding", "1900"), ("Points issued", "2400"), ("Points redeemed", "500"), ("Redemption rate", "20.8%")] {
+        assert!(html.contains(&format!(r#"<p class="card-label">{label}</p><p class="card-value">{value}</p>"#)), "{label}: {value}");
+    }
+    assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 2, "issued and outstanding per week");
+
+    // In Traditional Chinese the tiers carry the site's names for them.
+    let zh = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18&lang=zh-TW").await;
+    assert!(zh.contains(&row(&["銀卡", "2", "40%"])), "{zh}");
+}
+
+#[tokio::test]
+async fn a_site_without_members_says_how_they_come() {
+    let app = spawn_app_with(&format!("[server]\nadmin_key = \"{ADMIN_KEY}\"\n[[sites]]\nkey = \"empty\"\nallowed_origins = []")).await;
+    let html = page(&app, "/dashboard/empty/loyalty").await;
+    assert!(html.contains("No members yet: a visitor becomes one when your site&#39;s page gives the widget a member token."), "{html}");
+    assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 0);
+}
