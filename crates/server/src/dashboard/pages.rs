@@ -54,3 +54,21 @@ pub fn days(from: Date, to: Date) -> Vec<i64> {
 pub fn day_label(day: i64) -> String {
     day_text(date_of_ms(day * DAY_MS))
 }
+
+/// The top of a report page: the date-range form, then the figures as cards, `label` naming them.
+pub fn range_and_cards(t: &crate::dashboard::i18n::Texts, (from, to): (Date, Date), label: &str, cards: &[(&str, String)]) -> String {
+    let cards: String = cards
+        .iter()
+        .map(|(name, value)| format!(r#"<div class="card"><p class="card-label">{name}</p><p class="card-value">{value}</p></div>"#))
+        .collect();
+    format!(
+        r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>
+<label>{to_label} <input type="date" name="to" value="{to}"></label><button type="submit">{apply}</button></form>
+<section class="cards" aria-label="{label}">{cards}</section>"#,
+        from_label = t.from,
+        to_label = t.to,
+        apply = t.apply,
+        from = day_text(from),
+        to = day_text(to),
+    )
+}

@@ -17,14 +17,7 @@ async fn earned_long_ago(app: &TestApp, member: &str, points: i64, days_ago: i64
         .execute(&app.db)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after) VALUES ('demo', $1, $2, 'Order', $3, $4, $2)")
-        .bind(member)
-        .bind(points)
-        .bind(key)
-        .bind(at)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    past_ledger_entry(app, member, points, key, at).await;
 }
 
 async fn lapses(app: &TestApp, member: &str) -> i64 {

@@ -222,3 +222,19 @@ pub async fn error_code(response: reqwest::Response, status: u16) -> String {
     assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
     body["error"]["code"].as_str().unwrap().to_owned()
 }
+
+/// A ledger entry made at `at`, as history would have left it: the ledger takes appends only,
+/// so a test writes the past instead of editing the present.
+pub async fn past_ledger_entry(app: &TestApp, member: &str, delta: i64, key: &str, at: i64) {
+    sqlx::query(
+        "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
+         VALUES ('demo', $1, $2, 'Order', $3, $4, (SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE site = 'demo' AND member_id = $1) + $2)",
+    )
+    .bind(member)
+    .bind(delta)
+    .bind(key)
+    .bind(at)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}

@@ -2,25 +2,12 @@
 
 use serde_json::json;
 
-use crate::helpers::{ADMIN_KEY, SITE, TestApp, spawn_app_with};
+use crate::helpers::{ADMIN_KEY, SITE, TestApp, past_ledger_entry, spawn_app_with};
 use crate::rewards::session;
 
 /// Monday 2026-10-05 00:00 UTC, the range's first day; the range is two weeks.
 const MONDAY: i64 = 1_791_158_400_000;
 const DAY: i64 = 86_400_000;
-
-/// A ledger entry made at `at` (the ledger takes no edits: history is written as it was).
-async fn entry(app: &TestApp, member: &str, delta: i64, key: &str, at: i64) {
-    sqlx::query("INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at) VALUES ($1, $2, $3, 'history', $4, $5)")
-        .bind(SITE)
-        .bind(member)
-        .bind(delta)
-        .bind(key)
-        .bind(at)
-        .execute(&app.db)
-        .await
-        .unwrap();
-}
 
 async fn page(app: &TestApp, path: &str) -> String {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -42,11 +29,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         session(&app, SITE, Some(member)).await;
     }
     // Week 0 (Oct 5 to 11): erin earns 200 (Bronze), carol 600 (Silver).
-    entry(&app, "erin", 200, "o-1", MONDAY + DAY).await;
-    entry(&app, "carol", 600, "o-2", MONDAY + 2 * DAY).await;
+    past_ledger_entry(&app, "erin", 200, "o-1", MONDAY + DAY).await;
+    past_ledger_entry(&app, "carol", 600, "o-2", MONDAY + 2 * DAY).await;
     // Week 1 (Oct 12 to 18): dave earns 1,600 (Gold); carol spends 500 on "€5 off".
-    entry(&app, "dave", 1600, "o-3", MONDAY + 8 * DAY).await;
-    entry(&app, "carol", -500, "moments:redeem:five-off:tap-1", MONDAY + 9 * DAY).await;
+    past_ledger_entry(&app, "dave", 1600, "o-3", MONDAY + 8 * DAY).await;
+    past_ledger_entry(&app, "carol", -500, "moments:redeem:five-off:tap-1", MONDAY + 9 * DAY).await;
     sqlx::query("INSERT INTO redemptions (site, member_id, reward, points, coupon_pool, code, idempotency_key, created_at) VALUES ($1, 'carol', 'five-off', 500, 'five-off', 'FIVE-0001', 'tap-1', $2)")
         .bind(SITE)
         .bind(MONDAY + 9 * DAY)

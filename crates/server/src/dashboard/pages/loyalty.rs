@@ -28,25 +28,17 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
     let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
 
-    let card = |label: &str, value: String| format!(r#"<div class="card"><p class="card-label">{label}</p><p class="card-value">{value}</p></div>"#);
-    let mut body = format!(
-        r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>
-<label>{to_label} <input type="date" name="to" value="{to}"></label><button type="submit">{apply}</button></form>
-<section class="cards" aria-label="{loyalty}">{cards}</section>"#,
-        from_label = t.from,
-        to_label = t.to,
-        apply = t.apply,
-        loyalty = t.loyalty,
-        from = day_text(from),
-        to = day_text(to),
-        cards = [
-            card(t.members, l.members.to_string()),
-            card(t.points_outstanding, l.outstanding.to_string()),
-            card(t.points_issued, l.issued.to_string()),
-            card(t.points_redeemed, l.redeemed.to_string()),
-            card(t.redemption_rate, l.redemption_rate.map_or_else(|| "–".into(), |r| format!("{}%", number(100.0 * r, 1)))),
-        ]
-        .concat(),
+    let mut body = super::range_and_cards(
+        t,
+        (from, to),
+        t.loyalty,
+        &[
+            (t.members, l.members.to_string()),
+            (t.points_outstanding, l.outstanding.to_string()),
+            (t.points_issued, l.issued.to_string()),
+            (t.points_redeemed, l.redeemed.to_string()),
+            (t.redemption_rate, l.redemption_rate.map_or_else(|| "–".into(), |r| format!("{}%", number(100.0 * r, 1)))),
+        ],
     );
     if l.members == 0 {
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(t.no_members_yet)));

@@ -62,29 +62,21 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     };
     let csat_all = weighted(&csat, &|d| d.mean);
     let nps_all = weighted(&nps, &nps_of);
-    let card = |label: &str, value: String| format!(r#"<div class="card"><p class="card-label">{label}</p><p class="card-value">{value}</p></div>"#);
     let dash = || "–".to_owned();
-    let mut body = format!(
-        r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>
-<label>{to_label} <input type="date" name="to" value="{to}"></label><button type="submit">{apply}</button></form>
-<section class="cards" aria-label="{overview}">{cards}</section>"#,
-        from_label = t.from,
-        to_label = t.to,
-        apply = t.apply,
-        overview = t.overview,
-        from = day_text(from),
-        to = day_text(to),
-        cards = [
-            card(t.answers, total.to_string()),
-            card(t.csat, csat_all.map_or_else(dash, |v| number(v, 2))),
-            card(t.nps, nps_all.map_or_else(dash, |v| number(v, 0))),
-            card(t.surprises_given, given.to_string()),
-            card(t.surprises_claimed, claimed.to_string()),
-            card(t.points_issued, points.to_string()),
-            card(t.points_redeemed, by_week.iter().map(|(.., points)| points).sum::<i64>().to_string()),
-            card(t.points_expiring, expiring.to_string()),
-        ]
-        .concat(),
+    let mut body = super::range_and_cards(
+        t,
+        (from, to),
+        t.overview,
+        &[
+            (t.answers, total.to_string()),
+            (t.csat, csat_all.map_or_else(dash, |v| number(v, 2))),
+            (t.nps, nps_all.map_or_else(dash, |v| number(v, 0))),
+            (t.surprises_given, given.to_string()),
+            (t.surprises_claimed, claimed.to_string()),
+            (t.points_issued, points.to_string()),
+            (t.points_redeemed, by_week.iter().map(|(.., points)| points).sum::<i64>().to_string()),
+            (t.points_expiring, expiring.to_string()),
+        ],
     );
     // No axes without data: an empty period says which kind of empty it is, and a scale the
     // period has no answers on gets no chart.
