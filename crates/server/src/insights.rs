@@ -34,19 +34,70 @@ pub struct Loyalty {
     pub outstanding: i64,
     /// Redeemed over issued in the range; `None` when nothing was issued.
     pub redemption_rate: Option<f64>,
+    /// CSAT and NPS of the range's answers: visitors who are not members first, then each
+    /// tier (members by their tier today).
+    pub satisfaction: Vec<Satisfaction>,
+}
+
+/// A group's answers on the five faces and on NPS.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Satisfaction {
+    /// `None`: visitors who are not members.
+    pub tier: Option<String>,
+    pub csat_answers: i64,
+    csat_sum: i64,
+    pub nps_answers: i64,
+    /// Promoters minus detractors.
+    nps_net: i64,
+}
+
+impl Satisfaction {
+    fn add(&mut self, scale: &str, answers: i64, sum: i64, promoters: i64, detractors: i64) {
+        if scale == "csat5" {
+            self.csat_answers += answers;
+            self.csat_sum += sum;
+        } else {
+            self.nps_answers += answers;
+            self.nps_net += promoters - detractors;
+        }
+    }
+
+    /// Mean of the faces, 1 to 5.
+    pub fn csat(&self) -> Option<f64> {
+        (self.csat_answers > 0).then(|| self.csat_sum as f64 / self.csat_answers as f64)
+    }
+
+    /// Promoters' share minus detractors', −100 to 100.
+    pub fn nps(&self) -> Option<f64> {
+        (self.nps_answers > 0).then(|| 100.0 * self.nps_net as f64 / self.nps_answers as f64)
+    }
 }
 
 /// Lifetime points of every member of `site` (members without an entry have 0).
-async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN l.delta > 0 THEN l.delta END), 0) AS BIGINT)
+async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.member_id, CAST(COALESCE(SUM(CASE WHEN l.delta > 0 THEN l.delta END), 0) AS BIGINT)
          FROM members m LEFT JOIN points_ledger l ON l.site = m.site AND l.member_id = m.member_id
          WHERE m.site = $1 GROUP BY m.member_id",
     )
     .bind(site)
     .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|(n,)| n).collect())
+    .await
+}
+
+/// Answers in the range per member (`None`: visitors who are not members) and scale: count,
+/// sum of scores, promoters (9 or 10) and detractors (0 to 6).
+async fn answers_by_member(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, String, i64, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT member_id, scale, COUNT(*), CAST(SUM(score) AS BIGINT), COUNT(CASE WHEN score >= 9 THEN 1 END), COUNT(CASE WHEN score <= 6 THEN 1 END)
+         FROM events WHERE site = $1 AND type = 'feedback' AND scale IN ('csat5', 'nps') AND received_at >= $2 AND received_at < $3
+         GROUP BY member_id, scale",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
 }
 
 /// Every balance added up before `at`.
@@ -77,15 +128,25 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
     let key = site.settings.key.as_str();
     let lifetimes = lifetime_points(db, key).await?;
     let thresholds: Vec<i64> = site.settings.tiers.iter().map(|t| t.threshold).collect();
+    let tier_of = |lifetime: i64| thresholds.iter().rposition(|&t| lifetime >= t);
     let mut counts = vec![0_i64; thresholds.len()];
     let mut untiered = 0;
-    for lifetime in &lifetimes {
-        match thresholds.iter().rposition(|&t| *lifetime >= t) {
+    for (_, lifetime) in &lifetimes {
+        match tier_of(*lifetime) {
             Some(i) => counts[i] += 1,
             None => untiered += 1,
         }
     }
-    let tiers = site.settings.tiers.iter().zip(counts).map(|(t, n)| (site.tier_display_name(&t.name, locale), n)).collect();
+    let names: Vec<String> = site.settings.tiers.iter().map(|t| site.tier_display_name(&t.name, locale)).collect();
+    let tiers = names.iter().cloned().zip(counts).collect();
+
+    // Slot 0: visitors who are not members (and members below the first tier); then the tiers.
+    let mut satisfaction: Vec<Satisfaction> = std::iter::once(None).chain(names.into_iter().map(Some)).map(|tier| Satisfaction { tier, ..Default::default() }).collect();
+    let member_tier: std::collections::HashMap<&str, usize> = lifetimes.iter().filter_map(|(id, l)| Some((id.as_str(), tier_of(*l)? + 1))).collect();
+    for (member, scale, answers, sum, promoters, detractors) in answers_by_member(db, key, start, end).await? {
+        let slot = member.as_deref().and_then(|m| member_tier.get(m).copied()).unwrap_or(0);
+        satisfaction[slot].add(&scale, answers, sum, promoters, detractors);
+    }
 
     let weeks_in_range = ((end - start) + WEEK_MS - 1) / WEEK_MS;
     let ledger = ledger_by_week(db, key, start, end).await?;
@@ -109,5 +170,6 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         redeemed,
         outstanding,
         redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
+        satisfaction,
     })
 }

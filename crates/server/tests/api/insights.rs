@@ -41,6 +41,23 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         .await
         .unwrap();
 
+    // Answers in the range: carol (Silver) 5 and 3 faces, erin (Bronze) 1 face, dave (Gold)
+    // NPS 10, and an anonymous visitor NPS 3 and 9.
+    for (n, member, scale, score) in
+        [(1, Some("carol"), "csat5", 5), (2, Some("carol"), "csat5", 3), (3, Some("erin"), "csat5", 1), (4, Some("dave"), "nps", 10), (5, None, "nps", 3), (6, None, "nps", 9)]
+    {
+        sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, occurred_at, received_at) VALUES ($1, $2, 's', 'v', $3, 'feedback', $4, $5, $6, $6)")
+            .bind(SITE)
+            .bind(format!("answer-{n}"))
+            .bind(member)
+            .bind(scale)
+            .bind(score)
+            .bind(MONDAY + 3 * DAY)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     // Five members: Bronze bob and erin (2, 40%), Silver alice and carol (2, 40%), Gold dave (1, 20%).
     for cells in [["Bronze", "2", "40%"], ["Silver", "2", "40%"], ["Gold", "1", "20%"]] {
@@ -55,6 +72,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&format!(r#"<p class="card-label">{label}</p><p class="card-value">{value}</p>"#)), "{label}: {value}");
     }
     assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 2, "issued and outstanding per week");
+    // By tier: visitors who are not members NPS (1 promoter - 1 detractor) / 2 = 0 on 2 answers;
+    // Bronze CSAT 1 on 1; Silver CSAT (5 + 3) / 2 = 4 on 2; Gold NPS 100 on 1.
+    for cells in [["Not members", "–", "0", "0", "2"], ["Bronze", "1", "1", "–", "0"], ["Silver", "4", "2", "–", "0"], ["Gold", "–", "0", "100", "1"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
 
     // In Traditional Chinese the tiers carry the site's names for them.
     let zh = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18&lang=zh-TW").await;

@@ -52,6 +52,18 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     }
     body.push_str(&table(t.members_per_tier, &[t.tier, t.members, t.share], &tier_rows));
 
+    // Satisfaction by tier: does a higher tier answer better?
+    let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
+    let satisfaction_rows: Vec<Vec<String>> = l
+        .satisfaction
+        .iter()
+        .map(|g| {
+            let name = g.tier.as_deref().map_or_else(|| escape(t.not_members), escape);
+            vec![name, read(g.csat(), 2), g.csat_answers.to_string(), read(g.nps(), 0), g.nps_answers.to_string()]
+        })
+        .collect();
+    body.push_str(&table(t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], &satisfaction_rows));
+
     let week_label = |start: i64| day_text(date_of_ms(start));
     let week_rows: Vec<Vec<String>> =
         l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
