@@ -37,6 +37,10 @@ pub struct Loyalty {
     /// CSAT and NPS of the range's answers: visitors who are not members first, then each
     /// tier (members by their tier today).
     pub satisfaction: Vec<Satisfaction>,
+    /// Visitors who are not members, all members, then each tier.
+    pub returns_not_members: Returns,
+    pub returns_members: Returns,
+    pub returns_by_tier: Vec<(String, Returns)>,
 }
 
 /// A group's answers on the five faces and on NPS.
@@ -123,6 +127,54 @@ async fn ledger_by_week(db: &AnyPool, site: &str, start: i64, end: i64) -> Resul
     .await
 }
 
+/// A visit starts 30 minutes or more after the visitor's previous page view (or with their
+/// first); a return is a visit 30 minutes to 30 days after the previous page view.
+const NEW_VISIT_MS: i64 = 30 * 60 * 1000;
+const RETURN_WITHIN_MS: i64 = 30 * crate::db::DAY_MS;
+
+/// Per visitor with a page view in the range: their member id (if any), their visits in the
+/// range, and how many of those were returns.
+async fn visits_by_visitor(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT MAX(member_id), COUNT(CASE WHEN gap IS NULL OR gap >= $4 THEN 1 END), COUNT(CASE WHEN gap >= $4 AND gap <= $5 THEN 1 END)
+         FROM (SELECT visitor_id, member_id, started_at, started_at - LAG(started_at) OVER (PARTITION BY visitor_id ORDER BY started_at) AS gap
+               FROM sessions WHERE site = $1 AND started_at < $3) AS views
+         WHERE started_at >= $2 GROUP BY visitor_id",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .bind(NEW_VISIT_MS)
+    .bind(RETURN_WITHIN_MS)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether a group's visitors come back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Returns {
+    pub visitors: i64,
+    pub visits: i64,
+    /// Visitors who came back at least once.
+    pub returned: i64,
+}
+
+impl Returns {
+    fn add(&mut self, visits: i64, returns: i64) {
+        self.visitors += 1;
+        self.visits += visits;
+        self.returned += i64::from(returns > 0);
+    }
+
+    pub fn visits_per_visitor(&self) -> Option<f64> {
+        (self.visitors > 0).then(|| self.visits as f64 / self.visitors as f64)
+    }
+
+    pub fn return_rate(&self) -> Option<f64> {
+        (self.visitors > 0).then(|| self.returned as f64 / self.visitors as f64)
+    }
+}
+
 /// The program's figures for `[start, end)`, tiers named in `locale`.
 pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
     let key = site.settings.key.as_str();
@@ -148,6 +200,19 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         satisfaction[slot].add(&scale, answers, sum, promoters, detractors);
     }
 
+    let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());
+    let mut returns_by_tier: Vec<(String, Returns)> = satisfaction.iter().skip(1).filter_map(|g| Some((g.tier.clone()?, Returns::default()))).collect();
+    for (member, visits, returns) in visits_by_visitor(db, key, start, end).await? {
+        let Some(member) = member else {
+            returns_not_members.add(visits, returns);
+            continue;
+        };
+        returns_members.add(visits, returns);
+        if let Some(slot) = member_tier.get(member.as_str()) {
+            returns_by_tier[slot - 1].1.add(visits, returns);
+        }
+    }
+
     let weeks_in_range = ((end - start) + WEEK_MS - 1) / WEEK_MS;
     let ledger = ledger_by_week(db, key, start, end).await?;
     let spent = crate::reports::redemptions_by_week(db, key, start, end).await?;
@@ -171,5 +236,8 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         outstanding,
         redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
         satisfaction,
+        returns_not_members,
+        returns_members,
+        returns_by_tier,
     })
 }

@@ -58,6 +58,36 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .unwrap();
     }
 
+    // Page views (a visit starts 30 minutes or more after the visitor's previous page view; a
+    // return is a visit 30 minutes to 30 days after it):
+    // anon-1: Oct 6 10:00 and 10:10 (one visit), Oct 8 (a return): 2 visits, returned.
+    // anon-2: Oct 7: 1 visit.  erin (Bronze): Oct 9 and Oct 16: 2 visits, returned.
+    // carol (Silver): Oct 6 10:00 and 10:40: 2 visits, returned.
+    // dave (Gold): Sep 1, then Oct 13, 42 days later: 1 visit in the range, no return.
+    let hour = DAY / 24;
+    for (n, visitor, member, at) in [
+        (1, "anon-1", None, MONDAY + DAY + 10 * hour),
+        (2, "anon-1", None, MONDAY + DAY + 10 * hour + hour / 6),
+        (3, "anon-1", None, MONDAY + 3 * DAY + 10 * hour),
+        (4, "anon-2", None, MONDAY + 2 * DAY + 10 * hour),
+        (5, "erin-browser", Some("erin"), MONDAY + 4 * DAY),
+        (6, "erin-browser", Some("erin"), MONDAY + 11 * DAY),
+        (7, "carol-browser", Some("carol"), MONDAY + DAY + 10 * hour),
+        (8, "carol-browser", Some("carol"), MONDAY + DAY + 10 * hour + 40 * hour / 60),
+        (9, "dave-browser", Some("dave"), MONDAY - 34 * DAY),
+        (10, "dave-browser", Some("dave"), MONDAY + 8 * DAY),
+    ] {
+        sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, started_at) VALUES ($1, $2, $3, $4, 'en', $5)")
+            .bind(format!("history-{n}"))
+            .bind(SITE)
+            .bind(visitor)
+            .bind(member)
+            .bind(at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     // Five members: Bronze bob and erin (2, 40%), Silver alice and carol (2, 40%), Gold dave (1, 20%).
     for cells in [["Bronze", "2", "40%"], ["Silver", "2", "40%"], ["Gold", "1", "20%"]] {
@@ -75,6 +105,18 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     // By tier: visitors who are not members NPS (1 promoter - 1 detractor) / 2 = 0 on 2 answers;
     // Bronze CSAT 1 on 1; Silver CSAT (5 + 3) / 2 = 4 on 2; Gold NPS 100 on 1.
     for cells in [["Not members", "–", "0", "0", "2"], ["Bronze", "1", "1", "–", "0"], ["Silver", "4", "2", "–", "0"], ["Gold", "–", "0", "100", "1"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+
+    // Visitors, visits per visitor, return rate: not members 2, 3 / 2 = 1.5, 1 of 2 = 50%;
+    // members 3, 5 / 3 = 1.67, 2 of 3 = 66.7%; Bronze 1, 2, 100%; Silver 1, 2, 100%; Gold 1, 1, 0%.
+    for cells in [
+        ["Not members", "2", "1.5", "50%"],
+        ["Members", "3", "1.67", "66.7%"],
+        ["Bronze", "1", "2", "100%"],
+        ["Silver", "1", "2", "100%"],
+        ["Gold", "1", "1", "0%"],
+    ] {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
 

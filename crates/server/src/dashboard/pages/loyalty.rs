@@ -64,6 +64,13 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         .collect();
     body.push_str(&table(t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], &satisfaction_rows));
 
+    // Do members come back more than visitors who are not, and a higher tier more than a lower?
+    let percent = |value: Option<f64>| value.map_or_else(|| "–".into(), |v| format!("{}%", number(100.0 * v, 1)));
+    let return_row = |name: String, r: &crate::insights::Returns| vec![name, r.visitors.to_string(), read(r.visits_per_visitor(), 2), percent(r.return_rate())];
+    let mut return_rows = vec![return_row(escape(t.not_members), &l.returns_not_members), return_row(escape(t.members), &l.returns_members)];
+    return_rows.extend(l.returns_by_tier.iter().map(|(tier, r)| return_row(escape(tier), r)));
+    body.push_str(&table(t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], &return_rows));
+
     let week_label = |start: i64| day_text(date_of_ms(start));
     let week_rows: Vec<Vec<String>> =
         l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
