@@ -37,6 +37,10 @@ pub struct Loyalty {
     /// CSAT and NPS of the range's answers: visitors who are not members first, then each
     /// tier (members by their tier today).
     pub satisfaction: Vec<Satisfaction>,
+    /// Members who changed tier in the range: (tier at the start, tier at the end, members),
+    /// in tier order; "" is below the first tier. Tiers follow lifetime points, which never
+    /// fall: every move is up.
+    pub tier_moves: Vec<(String, String, i64)>,
     /// Visitors who are not members, all members, then each tier.
     pub returns_not_members: Returns,
     pub returns_members: Returns,
@@ -150,6 +154,20 @@ async fn visits_by_visitor(db: &AnyPool, site: &str, start: i64, end: i64) -> Re
     .await
 }
 
+/// Per member: lifetime points before `start` and before `end`.
+async fn lifetime_at_both_ends(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN delta > 0 AND created_at < $2 THEN delta END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN delta > 0 AND created_at < $3 THEN delta END), 0) AS BIGINT)
+         FROM points_ledger WHERE site = $1 GROUP BY member_id",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}
+
 /// Whether a group's visitors come back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Returns {
@@ -200,6 +218,21 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         satisfaction[slot].add(&scale, answers, sum, promoters, detractors);
     }
 
+    let mut tier_moves: Vec<(String, String, i64)> = Vec::new();
+    for (before, after) in lifetime_at_both_ends(db, key, start, end).await? {
+        let name = |lifetime| tier_of(lifetime).map_or_else(String::new, |i| satisfaction[i + 1].tier.clone().unwrap_or_default());
+        let (from, to) = (tier_of(before), tier_of(after));
+        if from != to {
+            let (from, to) = (name(before), name(after));
+            match tier_moves.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
+                Some(found) => found.2 += 1,
+                None => tier_moves.push((from, to, 1)),
+            }
+        }
+    }
+    let order = |name: &str| satisfaction.iter().position(|g| g.tier.as_deref() == Some(name));
+    tier_moves.sort_by_key(|(from, to, _)| (order(from), order(to)));
+
     let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());
     let mut returns_by_tier: Vec<(String, Returns)> = satisfaction.iter().skip(1).filter_map(|g| Some((g.tier.clone()?, Returns::default()))).collect();
     for (member, visits, returns) in visits_by_visitor(db, key, start, end).await? {
@@ -236,6 +269,7 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         outstanding,
         redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
         satisfaction,
+        tier_moves,
         returns_not_members,
         returns_members,
         returns_by_tier,

@@ -120,6 +120,14 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
 
+    // Tier moves in the range: carol Bronze to Silver (0 to 600), dave Bronze to Gold (0 to
+    // 1,600); erin stays Bronze (200); alice and bob earned after the range. Lifetime points
+    // never fall, so no one moves down.
+    for cells in [["Bronze", "Silver", "1"], ["Bronze", "Gold", "1"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+    assert!(html.contains("Moved up: 2. Moved down: 0."), "{html}");
+
     // In Traditional Chinese the tiers carry the site's names for them.
     let zh = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18&lang=zh-TW").await;
     assert!(zh.contains(&row(&["銀卡", "2", "40%"])), "{zh}");

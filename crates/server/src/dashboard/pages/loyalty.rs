@@ -52,6 +52,16 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     }
     body.push_str(&table(t.members_per_tier, &[t.tier, t.members, t.share], &tier_rows));
 
+    // Tier moves: lifetime points never fall, so every move is up; saying so beats a column of zeros.
+    let moved: i64 = l.tier_moves.iter().map(|(.., n)| n).sum();
+    // A member below the first tier has no tier's name: they are "below the first tier".
+    let tier_name = |name: &str| escape(if name.is_empty() { t.untiered } else { name });
+    let move_rows: Vec<Vec<String>> = l.tier_moves.iter().map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()]).collect();
+    body.push_str(&format!(r#"<p>{}</p>"#, escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
+    if !move_rows.is_empty() {
+        body.push_str(&table(t.tier_moves, &[t.from_tier, t.to_tier, t.members], &move_rows));
+    }
+
     // Satisfaction by tier: does a higher tier answer better?
     let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
     let satisfaction_rows: Vec<Vec<String>> = l
