@@ -41,6 +41,13 @@ pub struct Loyalty {
     /// in tier order; "" is below the first tier. Tiers follow lifetime points, which never
     /// fall: every move is up.
     pub tier_moves: Vec<(String, String, i64)>,
+    /// Members with a verified purchase in the range, and those with two or more.
+    pub purchasers: i64,
+    pub repeat_purchasers: i64,
+    /// Members with a page view in the previous period of the same length, and those of them
+    /// with none in the range.
+    pub previously_active: i64,
+    pub churned: i64,
     /// Visitors who are not members, all members, then each tier.
     pub returns_not_members: Returns,
     pub returns_members: Returns,
@@ -168,6 +175,36 @@ async fn lifetime_at_both_ends(db: &AnyPool, site: &str, start: i64, end: i64) -
     .await
 }
 
+/// Members with a verified purchase in the range (one the host vouched for, by proof or admin
+/// call), and those with two or more.
+async fn purchasers(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN n >= 2 THEN 1 END)
+         FROM (SELECT COUNT(*) AS n FROM verified_events WHERE site = $1 AND name = 'purchase' AND created_at >= $2 AND created_at < $3 GROUP BY member_id) AS bought",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_one(db)
+    .await
+}
+
+/// Members with a page view in `[before, start)`, and those of them with none in `[start, end)`.
+async fn churned(db: &AnyPool, site: &str, before: i64, start: i64, end: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN NOT EXISTS (
+                    SELECT 1 FROM sessions later WHERE later.site = $1 AND later.member_id = active.member_id AND later.started_at >= $3 AND later.started_at < $4
+                ) THEN 1 END)
+         FROM (SELECT DISTINCT member_id FROM sessions WHERE site = $1 AND member_id IS NOT NULL AND started_at >= $2 AND started_at < $3) AS active",
+    )
+    .bind(site)
+    .bind(before)
+    .bind(start)
+    .bind(end)
+    .fetch_one(db)
+    .await
+}
+
 /// Whether a group's visitors come back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Returns {
@@ -233,6 +270,9 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
     let order = |name: &str| satisfaction.iter().position(|g| g.tier.as_deref() == Some(name));
     tier_moves.sort_by_key(|(from, to, _)| (order(from), order(to)));
 
+    let (purchasers, repeat_purchasers) = purchasers(db, key, start, end).await?;
+    let (previously_active, churned) = churned(db, key, start - (end - start), start, end).await?;
+
     let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());
     let mut returns_by_tier: Vec<(String, Returns)> = satisfaction.iter().skip(1).filter_map(|g| Some((g.tier.clone()?, Returns::default()))).collect();
     for (member, visits, returns) in visits_by_visitor(db, key, start, end).await? {
@@ -270,6 +310,10 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
         satisfaction,
         tier_moves,
+        purchasers,
+        repeat_purchasers,
+        previously_active,
+        churned,
         returns_not_members,
         returns_members,
         returns_by_tier,

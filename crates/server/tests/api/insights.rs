@@ -25,7 +25,7 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     let app = spawn_app_with(&format!("[server]\nadmin_key = \"{ADMIN_KEY}\"")).await;
     // The demo seeds alice (lifetime 1,300: Silver) and bob (80: Bronze), today: after the range.
     // Tiers: Bronze from 0, Silver from 500, Gold from 1,500.
-    for member in ["carol", "dave", "erin"] {
+    for member in ["carol", "dave", "erin", "frank"] {
         session(&app, SITE, Some(member)).await;
     }
     // Week 0 (Oct 5 to 11): erin earns 200 (Bronze), carol 600 (Silver).
@@ -64,6 +64,7 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     // anon-2: Oct 7: 1 visit.  erin (Bronze): Oct 9 and Oct 16: 2 visits, returned.
     // carol (Silver): Oct 6 10:00 and 10:40: 2 visits, returned.
     // dave (Gold): Sep 1, then Oct 13, 42 days later: 1 visit in the range, no return.
+    // Before the range: carol on Sep 28 (so her Oct 6 visit is a return too), frank on Sep 30.
     let hour = DAY / 24;
     for (n, visitor, member, at) in [
         (1, "anon-1", None, MONDAY + DAY + 10 * hour),
@@ -76,6 +77,8 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         (8, "carol-browser", Some("carol"), MONDAY + DAY + 10 * hour + 40 * hour / 60),
         (9, "dave-browser", Some("dave"), MONDAY - 34 * DAY),
         (10, "dave-browser", Some("dave"), MONDAY + 8 * DAY),
+        (11, "carol-browser", Some("carol"), MONDAY - 7 * DAY),
+        (12, "frank-browser", Some("frank"), MONDAY - 5 * DAY),
     ] {
         sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, started_at) VALUES ($1, $2, $3, $4, 'en', $5)")
             .bind(format!("history-{n}"))
@@ -89,16 +92,17 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     }
 
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
-    // Five members: Bronze bob and erin (2, 40%), Silver alice and carol (2, 40%), Gold dave (1, 20%).
-    for cells in [["Bronze", "2", "40%"], ["Silver", "2", "40%"], ["Gold", "1", "20%"]] {
+    // Six members: Bronze bob, erin and frank (3, 50%), Silver alice and carol (2, 33.3%),
+    // Gold dave (1, 16.7%).
+    for cells in [["Bronze", "3", "50%"], ["Silver", "2", "33.3%"], ["Gold", "1", "16.7%"]] {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
     // Nothing was owed before the range. Week 0: 800 issued, none redeemed, 800 owed. Week 1:
     // 1,600 issued, 500 redeemed, 800 + 1,600 - 500 = 1,900 owed.
     assert!(html.contains(&row(&["2026-10-05", "800", "0", "800"])), "{html}");
     assert!(html.contains(&row(&["2026-10-12", "1600", "500", "1900"])), "{html}");
-    // Cards: 5 members, 1,900 outstanding, 2,400 issued, 500 redeemed: 500 / 2,400 = 20.8%.
-    for (label, value) in [("Members", "5"), ("Points outstanding", "1900"), ("Points issued", "2400"), ("Points redeemed", "500"), ("Redemption rate", "20.8%")] {
+    // Cards: 6 members, 1,900 outstanding, 2,400 issued, 500 redeemed: 500 / 2,400 = 20.8%.
+    for (label, value) in [("Members", "6"), ("Points outstanding", "1900"), ("Points issued", "2400"), ("Points redeemed", "500"), ("Redemption rate", "20.8%")] {
         assert!(html.contains(&format!(r#"<p class="card-label">{label}</p><p class="card-value">{value}</p>"#)), "{label}: {value}");
     }
     assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 2, "issued and outstanding per week");
@@ -128,9 +132,34 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     }
     assert!(html.contains("Moved up: 2. Moved down: 0."), "{html}");
 
+    // Verified purchases in the range: carol 2, dave 1 (erin's is from before): 1 of 2
+    // purchasing members bought again, 50%. The previous two weeks' active members were carol
+    // and frank; frank has not come back: churn 1 of 2, 50%.
+    for (n, member, at) in [(1, "carol", MONDAY + DAY), (2, "carol", MONDAY + 9 * DAY), (3, "dave", MONDAY + 8 * DAY), (4, "erin", MONDAY - 15 * DAY)] {
+        sqlx::query("INSERT INTO verified_events (site, key, member_id, name, value, source, created_at) VALUES ($1, $2, $3, 'purchase', 50, 'admin', $4)")
+            .bind(SITE)
+            .bind(format!("order-{n}"))
+            .bind(member)
+            .bind(at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
+    for cells in [
+        ["Members with a verified purchase", "2"],
+        ["Members with two or more", "1"],
+        ["Repeat purchase rate", "50%"],
+        ["Members active in the previous period", "2"],
+        ["Of those, no visit in this period", "1"],
+        ["Churn", "50%"],
+    ] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+
     // In Traditional Chinese the tiers carry the site's names for them.
     let zh = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18&lang=zh-TW").await;
-    assert!(zh.contains(&row(&["銀卡", "2", "40%"])), "{zh}");
+    assert!(zh.contains(&row(&["銀卡", "2", "33.3%"])), "{zh}");
 }
 
 #[tokio::test]

@@ -81,6 +81,18 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     return_rows.extend(l.returns_by_tier.iter().map(|(tier, r)| return_row(escape(tier), r)));
     body.push_str(&table(t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], &return_rows));
 
+    // The two loyalty measures besides CSAT and NPS: buying again, and not leaving.
+    let share_of = |part: i64, whole: i64| percent((whole > 0).then(|| part as f64 / whole as f64));
+    let behaviour_rows = vec![
+        vec![escape(t.purchasers), l.purchasers.to_string()],
+        vec![escape(t.repeat_purchasers), l.repeat_purchasers.to_string()],
+        vec![escape(t.repeat_purchase_rate), share_of(l.repeat_purchasers, l.purchasers)],
+        vec![escape(t.previously_active), l.previously_active.to_string()],
+        vec![escape(t.churned), l.churned.to_string()],
+        vec![escape(t.churn), share_of(l.churned, l.previously_active)],
+    ];
+    body.push_str(&table(t.purchases_and_churn, &[t.measure, t.value], &behaviour_rows));
+
     let week_label = |start: i64| day_text(date_of_ms(start));
     let week_rows: Vec<Vec<String>> =
         l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
