@@ -91,6 +91,19 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .unwrap();
     }
 
+    // Verified purchases in the range: carol 2, dave 1 (erin's is from before): 1 of 2
+    // purchasing members bought again, 50%. The previous two weeks' active members were carol
+    // and frank; frank has not come back: churn 1 of 2, 50%. (Checked below.)
+    for (n, member, at) in [(1, "carol", MONDAY + DAY), (2, "carol", MONDAY + 9 * DAY), (3, "dave", MONDAY + 8 * DAY), (4, "erin", MONDAY - 15 * DAY)] {
+        sqlx::query("INSERT INTO verified_events (site, key, member_id, name, value, source, created_at) VALUES ($1, $2, $3, 'purchase', 50, 'admin', $4)")
+            .bind(SITE)
+            .bind(format!("order-{n}"))
+            .bind(member)
+            .bind(at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     // Six members: Bronze bob, erin and frank (3, 50%), Silver alice and carol (2, 33.3%),
     // Gold dave (1, 16.7%).
@@ -132,20 +145,6 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     }
     assert!(html.contains("Moved up: 2. Moved down: 0."), "{html}");
 
-    // Verified purchases in the range: carol 2, dave 1 (erin's is from before): 1 of 2
-    // purchasing members bought again, 50%. The previous two weeks' active members were carol
-    // and frank; frank has not come back: churn 1 of 2, 50%.
-    for (n, member, at) in [(1, "carol", MONDAY + DAY), (2, "carol", MONDAY + 9 * DAY), (3, "dave", MONDAY + 8 * DAY), (4, "erin", MONDAY - 15 * DAY)] {
-        sqlx::query("INSERT INTO verified_events (site, key, member_id, name, value, source, created_at) VALUES ($1, $2, $3, 'purchase', 50, 'admin', $4)")
-            .bind(SITE)
-            .bind(format!("order-{n}"))
-            .bind(member)
-            .bind(at)
-            .execute(&app.db)
-            .await
-            .unwrap();
-    }
-    let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     for cells in [
         ["Members with a verified purchase", "2"],
         ["Members with two or more", "1"],
