@@ -9,6 +9,7 @@ pub mod members;
 pub mod points;
 pub mod privacy;
 pub mod recovery;
+pub mod insights;
 pub mod rewards;
 pub mod surprises;
 

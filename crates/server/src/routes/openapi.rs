@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         super::rewards::redeem_reward,
         super::admin::rewards::list_rewards,
         super::admin::rewards::list_redemptions,
+        super::admin::insights::insights,
         super::admin::members::list_expiring,
         super::admin::surprises::grant_surprise,
         super::admin::surprises::list_surprises,

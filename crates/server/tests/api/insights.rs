@@ -156,6 +156,35 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
 
+    // The same figures for the host's own reports, through the admin API.
+    let api: serde_json::Value = app
+        .admin(reqwest::Method::GET, &format!("{SITE}/insights?from={MONDAY}&to={}", MONDAY + 14 * DAY))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["members"], 6);
+    assert_eq!(api["members_per_tier"], json!([{ "tier": "Bronze", "members": 3 }, { "tier": "Silver", "members": 2 }, { "tier": "Gold", "members": 1 }]));
+    assert_eq!(
+        api["weeks"],
+        json!([
+            { "start": MONDAY, "issued": 800, "redeemed": 0, "outstanding": 800 },
+            { "start": MONDAY + 7 * DAY, "issued": 1600, "redeemed": 500, "outstanding": 1900 }
+        ])
+    );
+    assert_eq!((api["points_outstanding"].as_i64(), api["points_redeemed"].as_i64()), (Some(1900), Some(500)));
+    assert!((api["redemption_rate"].as_f64().unwrap() - 500.0 / 2400.0).abs() < 1e-12);
+    assert_eq!(api["tier_moves"], json!([{ "from": "Bronze", "to": "Silver", "members": 1 }, { "from": "Bronze", "to": "Gold", "members": 1 }]));
+    assert_eq!(api["satisfaction"][2], json!({ "tier": "Silver", "csat_answers": 2, "csat": 4.0, "nps_answers": 0, "nps": null }));
+    assert_eq!(api["returns"][1], json!({ "group": "members", "visitors": 3, "visits": 5, "returned": 2, "return_rate": 2.0 / 3.0 }));
+    assert_eq!((api["purchasers"].as_i64(), api["repeat_purchasers"].as_i64(), api["previously_active"].as_i64(), api["churned"].as_i64()), (Some(2), Some(1), Some(2), Some(1)));
+    for (query, why) in [("?from=2026-10-05", "not a time"), ("?from=1791158400000&to=1791158400000", "empty"), ("?from=1700000000000&to=1791158400000", "over 366 days"), ("?from=-9223372036854775808", "out of this era")] {
+        let refused = app.admin(reqwest::Method::GET, &format!("{SITE}/insights{query}")).send().await.unwrap();
+        assert_eq!(refused.status(), 422, "{why}");
+    }
+
     // In Traditional Chinese the tiers carry the site's names for them.
     let zh = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18&lang=zh-TW").await;
     assert!(zh.contains(&row(&["銀卡", "2", "33.3%"])), "{zh}");
