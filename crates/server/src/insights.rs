@@ -20,7 +20,7 @@ pub struct Week {
     pub outstanding: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Loyalty {
     /// Members per tier today, in the site's tier order, named in the page's language. Members
     /// below the lowest tier's threshold are in `untiered`.
@@ -48,6 +48,9 @@ pub struct Loyalty {
     /// with none in the range.
     pub previously_active: i64,
     pub churned: i64,
+    /// Detractors whose recovery case was resolved, and whose case is still open.
+    pub recovery_resolved: Cases,
+    pub recovery_open: Cases,
     /// Visitors who are not members, all members, then each tier.
     pub returns_not_members: Returns,
     pub returns_members: Returns,
@@ -205,6 +208,31 @@ async fn churned(db: &AnyPool, site: &str, before: i64, start: i64, end: i64) ->
     .await
 }
 
+/// Recovery cases opened in the range by status, and how many of their detractors came back
+/// (a page view 30 minutes to 30 days after the answer).
+async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.status, COUNT(*), COUNT(CASE WHEN EXISTS (
+                    SELECT 1 FROM sessions s WHERE s.site = c.site AND s.visitor_id = c.visitor_id AND s.started_at >= c.created_at + $4 AND s.started_at <= c.created_at + $5
+                ) THEN 1 END)
+         FROM recovery_cases c WHERE c.site = $1 AND c.created_at >= $2 AND c.created_at < $3 GROUP BY c.status",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .bind(NEW_VISIT_MS)
+    .bind(RETURN_WITHIN_MS)
+    .fetch_all(db)
+    .await
+}
+
+/// Recovery cases of one kind, and how many of their detractors came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Cases {
+    pub cases: i64,
+    pub returned: i64,
+}
+
 /// Whether a group's visitors come back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Returns {
@@ -273,6 +301,12 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
     let (purchasers, repeat_purchasers) = purchasers(db, key, start, end).await?;
     let (previously_active, churned) = churned(db, key, start - (end - start), start, end).await?;
 
+    let (mut recovery_resolved, mut recovery_open) = (Cases::default(), Cases::default());
+    for (status, cases, returned) in recovery_returns(db, key, start, end).await? {
+        let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
+        *group = Cases { cases, returned };
+    }
+
     let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());
     let mut returns_by_tier: Vec<(String, Returns)> = satisfaction.iter().skip(1).filter_map(|g| Some((g.tier.clone()?, Returns::default()))).collect();
     for (member, visits, returns) in visits_by_visitor(db, key, start, end).await? {
@@ -314,6 +348,8 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         repeat_purchasers,
         previously_active,
         churned,
+        recovery_resolved,
+        recovery_open,
         returns_not_members,
         returns_members,
         returns_by_tier,

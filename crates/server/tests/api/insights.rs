@@ -104,6 +104,28 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .await
             .unwrap();
     }
+    // Recovery cases opened in the range, and whether the detractor came back 30 minutes to
+    // 30 days after answering: resolved ones by anon-1 (Oct 6 09:00: back Oct 6 10:00), carol
+    // (Oct 6 09:00: back 10:00) and anon-2 (Oct 7 12:00: not back); an open one by dave (Oct 13
+    // 12:00: not back). Resolved: 2 of 3 back, 66.7%; open: 0 of 1, 0%.
+    for (n, visitor, member, status, at) in [
+        (1, "anon-1", None, "resolved", MONDAY + DAY + 9 * hour),
+        (2, "carol-browser", Some("carol"), "resolved", MONDAY + DAY + 9 * hour),
+        (3, "anon-2", None, "resolved", MONDAY + 2 * DAY + 12 * hour),
+        (4, "dave-browser", Some("dave"), "open", MONDAY + 8 * DAY + 12 * hour),
+    ] {
+        sqlx::query("INSERT INTO recovery_cases (site, event_id, visitor_id, member_id, scale, score, status, created_at) VALUES ($1, $2, $3, $4, 'csat5', 1, $5, $6)")
+            .bind(SITE)
+            .bind(format!("low-{n}"))
+            .bind(visitor)
+            .bind(member)
+            .bind(status)
+            .bind(at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     // Six members: Bronze bob, erin and frank (3, 50%), Silver alice and carol (2, 33.3%),
     // Gold dave (1, 16.7%).
@@ -156,6 +178,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
 
+    for cells in [["Case resolved", "3", "2", "66.7%"], ["Case still open", "1", "0", "0%"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+    assert!(html.contains("Too few cases to tell yet: each group needs at least 30."), "{html}");
+
     // The same figures for the host's own reports, through the admin API.
     let api: serde_json::Value = app
         .admin(reqwest::Method::GET, &format!("{SITE}/insights?from={MONDAY}&to={}", MONDAY + 14 * DAY))
@@ -180,6 +207,7 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     assert_eq!(api["satisfaction"][2], json!({ "tier": "Silver", "csat_answers": 2, "csat": 4.0, "nps_answers": 0, "nps": null }));
     assert_eq!(api["returns"][1], json!({ "group": "members", "visitors": 3, "visits": 5, "returned": 2, "return_rate": 2.0 / 3.0 }));
     assert_eq!((api["purchasers"].as_i64(), api["repeat_purchasers"].as_i64(), api["previously_active"].as_i64(), api["churned"].as_i64()), (Some(2), Some(1), Some(2), Some(1)));
+    assert_eq!(api["recovery"], json!({ "resolved": { "cases": 3, "returned": 2 }, "open": { "cases": 1, "returned": 0 } }));
     for (query, why) in [("?from=2026-10-05", "not a time"), ("?from=1791158400000&to=1791158400000", "empty"), ("?from=1700000000000&to=1791158400000", "over 366 days"), ("?from=-9223372036854775808", "out of this era")] {
         let refused = app.admin(reqwest::Method::GET, &format!("{SITE}/insights{query}")).send().await.unwrap();
         assert_eq!(refused.status(), 422, "{why}");

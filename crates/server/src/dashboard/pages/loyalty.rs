@@ -93,6 +93,16 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     ];
     body.push_str(&table(t.purchases_and_churn, &[t.measure, t.value], &behaviour_rows));
 
+    // The recovery paradox, on this shop's own data: do detractors whose case was resolved come
+    // back more than those whose case stayed open?
+    let came_back = |c: &crate::insights::Cases| percent((c.cases > 0).then(|| c.returned as f64 / c.cases as f64));
+    let recovery_rows = vec![
+        vec![escape(t.case_resolved), l.recovery_resolved.cases.to_string(), l.recovery_resolved.returned.to_string(), came_back(&l.recovery_resolved)],
+        vec![escape(t.case_open), l.recovery_open.cases.to_string(), l.recovery_open.returned.to_string(), came_back(&l.recovery_open)],
+    ];
+    body.push_str(&table(t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], &recovery_rows));
+    body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l))));
+
     let week_label = |start: i64| day_text(date_of_ms(start));
     let week_rows: Vec<Vec<String>> =
         l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
@@ -108,4 +118,40 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
     }
     Ok(page.render(t.loyalty, &body))
+}
+
+/// Fewer cases than this in either group, and a comparison says nothing yet.
+const MIN_CASES: i64 = 30;
+
+/// What the recovery comparison means, in a sentence.
+fn recovery_effect(t: &crate::dashboard::i18n::Texts, l: &crate::insights::Loyalty) -> String {
+    let (open, resolved) = (l.recovery_open, l.recovery_resolved);
+    if open.cases < MIN_CASES || resolved.cases < MIN_CASES {
+        return t.too_few_cases.replace("{n}", &MIN_CASES.to_string());
+    }
+    let counts = |c: crate::insights::Cases| (c.returned as u64, c.cases as u64);
+    let Some(c) = crate::experiments::stats::two_proportions(counts(open), counts(resolved)) else { return String::new() };
+    let points = |x: f64| number(100.0 * x, 1);
+    t.recovery_sentence
+        .replace("{difference}", &points(c.difference))
+        .replace("{low}", &points(c.difference_low))
+        .replace("{high}", &points(c.difference_high))
+        .replace("{p}", &crate::dashboard::html::p_value(c.p_value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::{Cases, Loyalty};
+
+    #[test]
+    fn the_recovery_comparison_says_what_it_means_or_that_it_cannot_yet() {
+        let t = crate::dashboard::i18n::texts(moments_protocol::Locale::En);
+        let with = |open: Cases, resolved: Cases| recovery_effect(t, &Loyalty { recovery_open: open, recovery_resolved: resolved, ..Default::default() });
+        // 10 of 40 open cases came back (25%), 30 of 40 resolved ones (75%): 50 points more.
+        let sentence = with(Cases { cases: 40, returned: 10 }, Cases { cases: 40, returned: 30 });
+        assert!(sentence.starts_with("Detractors whose case was resolved came back 50 percentage points more often"), "{sentence}");
+        assert!(sentence.contains("p < 0.001") && sentence.contains("Observational"), "{sentence}");
+        assert_eq!(with(Cases { cases: 29, returned: 9 }, Cases { cases: 40, returned: 30 }), "Too few cases to tell yet: each group needs at least 30.");
+    }
 }

@@ -100,6 +100,15 @@ pub struct Insights {
     /// with none in the range.
     pub previously_active: i64,
     pub churned: i64,
+    /// Detractors' recovery cases opened in the range, resolved or still open, and how many of
+    /// those detractors came back 30 minutes to 30 days after their answer.
+    pub recovery: RecoveryReturns,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecoveryReturns {
+    pub resolved: insights::Cases,
+    pub open: insights::Cases,
 }
 
 /// Loyalty insights for a range: members per tier, points issued, redeemed and owed per week,
@@ -156,5 +165,6 @@ pub async fn insights(
         repeat_purchasers: l.repeat_purchasers,
         previously_active: l.previously_active,
         churned: l.churned,
+        recovery: RecoveryReturns { resolved: l.recovery_resolved, open: l.recovery_open },
     }))
 }
