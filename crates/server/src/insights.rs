@@ -48,6 +48,8 @@ pub struct Loyalty {
     /// with none in the range.
     pub previously_active: i64,
     pub churned: i64,
+    /// New members per week of the range, and how many were still visiting later.
+    pub cohorts: Vec<Cohort>,
     /// Detractors whose recovery case was resolved, and whose case is still open.
     pub recovery_resolved: Cases,
     pub recovery_open: Cases,
@@ -233,6 +235,46 @@ pub struct Cases {
     pub returned: i64,
 }
 
+/// How many weeks after joining the retention table looks.
+pub const WEEKS_LATER: [i64; 4] = [1, 2, 4, 8];
+
+/// The members who joined in one week of the range, and how many of them had a page view
+/// 1, 2, 4 and 8 weeks later (`None`: that week has not come yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub start: i64,
+    pub members: i64,
+    pub still_visiting: Vec<Option<i64>>,
+}
+
+/// Per week of joining (week 0 starts at `start`): new members.
+async fn cohort_sizes(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (first_seen_at - $2) / 604800000 AS cohort, COUNT(*) FROM members
+         WHERE site = $1 AND first_seen_at >= $2 AND first_seen_at < $3 GROUP BY cohort",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}
+
+/// Per week of joining and week since `start`: how many of those members had a page view.
+async fn cohort_visits(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (m.first_seen_at - $2) / 604800000 AS cohort, (s.started_at - $2) / 604800000 AS week, COUNT(DISTINCT m.member_id)
+         FROM members m JOIN sessions s ON s.site = m.site AND s.member_id = m.member_id
+         WHERE m.site = $1 AND m.first_seen_at >= $2 AND m.first_seen_at < $3 AND s.started_at >= $2
+         GROUP BY cohort, week",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}
+
 /// Whether a group's visitors come back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Returns {
@@ -301,6 +343,25 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
     let (purchasers, repeat_purchasers) = purchasers(db, key, start, end).await?;
     let (previously_active, churned) = churned(db, key, start - (end - start), start, end).await?;
 
+    let visits = cohort_visits(db, key, start, end).await?;
+    let now = crate::db::now_ms();
+    let mut cohorts: Vec<Cohort> = cohort_sizes(db, key, start, end)
+        .await?
+        .into_iter()
+        .map(|(cohort, members)| Cohort {
+            start: start + cohort * WEEK_MS,
+            members,
+            still_visiting: WEEKS_LATER
+                .iter()
+                .map(|k| {
+                    let week = cohort + k;
+                    (start + week * WEEK_MS <= now).then(|| visits.iter().filter(|(c, w, _)| *c == cohort && *w == week).map(|(.., n)| n).sum())
+                })
+                .collect(),
+        })
+        .collect();
+    cohorts.sort_by_key(|c| c.start);
+
     let (mut recovery_resolved, mut recovery_open) = (Cases::default(), Cases::default());
     for (status, cases, returned) in recovery_returns(db, key, start, end).await? {
         let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
@@ -348,6 +409,7 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         repeat_purchasers,
         previously_active,
         churned,
+        cohorts,
         recovery_resolved,
         recovery_open,
         returns_not_members,

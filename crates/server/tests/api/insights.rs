@@ -126,6 +126,14 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .unwrap();
     }
 
+    // Cohorts: carol joined Oct 6 and erin Oct 9 (the week of Oct 5), dave Oct 13 (the week of
+    // Oct 12); frank before the range. Only the page views above count (not today's sessions
+    // the setup made), so the figures do not depend on the day the test runs.
+    for (member, at) in [("carol", MONDAY + DAY), ("erin", MONDAY + 4 * DAY), ("dave", MONDAY + 8 * DAY), ("frank", MONDAY - 5 * DAY)] {
+        sqlx::query("UPDATE members SET first_seen_at = $1 WHERE site = $2 AND member_id = $3").bind(at).bind(SITE).bind(member).execute(&app.db).await.unwrap();
+    }
+    sqlx::query("DELETE FROM sessions WHERE id NOT LIKE 'history-%'").execute(&app.db).await.unwrap();
+
     let html = page(&app, "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18").await;
     // Six members: Bronze bob, erin and frank (3, 50%), Silver alice and carol (2, 33.3%),
     // Gold dave (1, 16.7%).
@@ -140,7 +148,7 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     for (label, value) in [("Members", "6"), ("Points outstanding", "1900"), ("Points issued", "2400"), ("Points redeemed", "500"), ("Redemption rate", "20.8%")] {
         assert!(html.contains(&format!(r#"<p class="card-label">{label}</p><p class="card-value">{value}</p>"#)), "{label}: {value}");
     }
-    assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 2, "issued and outstanding per week");
+    assert_eq!(html.matches(r#"<figure class="chart">"#).count(), 3, "issued and outstanding per week, and the cohorts' heat map");
     // By tier: visitors who are not members NPS (1 promoter - 1 detractor) / 2 = 0 on 2 answers;
     // Bronze CSAT 1 on 1; Silver CSAT (5 + 3) / 2 = 4 on 2; Gold NPS 100 on 1.
     for cells in [["Not members", "–", "0", "0", "2"], ["Bronze", "1", "1", "–", "0"], ["Silver", "4", "2", "–", "0"], ["Gold", "–", "0", "100", "1"]] {
@@ -165,7 +173,7 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     for cells in [["Bronze", "Silver", "1"], ["Bronze", "Gold", "1"]] {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
-    assert!(html.contains("Moved up: 2. Moved down: 0."), "{html}");
+    assert!(html.contains("Moved up a tier in the period: 2. Moved down: 0"), "{html}");
 
     for cells in [
         ["Members with a verified purchase", "2"],
@@ -182,6 +190,13 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
     assert!(html.contains("Too few cases to tell yet: each group needs at least 30."), "{html}");
+
+    // Week of Oct 5 (carol, erin): a week later erin came back (Oct 16), carol did not: 50%;
+    // 2, 4 and 8 weeks later neither: 0%. Week of Oct 12 (dave): not back 1, 2 or 4 weeks
+    // later (8 weeks later may still be ahead).
+    assert!(html.contains(&row(&["2026-10-05", "2", "50%", "0%", "0%", "0%"])), "{html}");
+    assert!(html.contains(&row(&["2026-10-12", "1", "0%", "0%", "0%"])), "{html}");
+    assert!(html.contains(r#"<svg class="heatmap""#), "the cohorts drawn as a heat map");
 
     // The same figures for the host's own reports, through the admin API.
     let api: serde_json::Value = app

@@ -57,10 +57,10 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     // A member below the first tier has no tier's name: they are "below the first tier".
     let tier_name = |name: &str| escape(if name.is_empty() { t.untiered } else { name });
     let move_rows: Vec<Vec<String>> = l.tier_moves.iter().map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()]).collect();
-    body.push_str(&format!(r#"<p>{}</p>"#, escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
     if !move_rows.is_empty() {
         body.push_str(&table(t.tier_moves, &[t.from_tier, t.to_tier, t.members], &move_rows));
     }
+    body.push_str(&format!(r#"<p>{}</p>"#, escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
 
     // Satisfaction by tier: does a higher tier answer better?
     let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
@@ -103,6 +103,25 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     body.push_str(&table(t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], &recovery_rows));
     body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l))));
 
+    // Retention of each week's new members, as numbers and as a heat map.
+    if !l.cohorts.is_empty() {
+        let cell = |visiting: Option<i64>, members: i64| visiting.map_or_else(|| "–".into(), |n| percent(Some(n as f64 / members as f64)));
+        let rows: Vec<Vec<String>> = l
+            .cohorts
+            .iter()
+            .map(|c| {
+                let mut row = vec![day_text(date_of_ms(c.start)), c.members.to_string()];
+                row.extend(c.still_visiting.iter().map(|v| cell(*v, c.members)));
+                row
+            })
+            .collect();
+        let headers: Vec<String> = crate::insights::WEEKS_LATER.iter().map(|k| t.weeks_later.replace("{n}", &k.to_string())).collect();
+        let mut all_headers = vec![t.joined_week, t.new_members];
+        all_headers.extend(headers.iter().map(String::as_str));
+        body.push_str(&table(t.cohorts, &all_headers, &rows));
+        body.push_str(&heatmap(t, &rows, &headers));
+    }
+
     let week_label = |start: i64| day_text(date_of_ms(start));
     let week_rows: Vec<Vec<String>> =
         l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
@@ -118,6 +137,41 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
     }
     Ok(page.render(t.loyalty, &body))
+}
+
+/// The retention table as a heat map: one row per week of joining, one column per "weeks
+/// later", each cell's shade its share, with the number written in it.
+fn heatmap(t: &crate::dashboard::i18n::Texts, rows: &[Vec<String>], headers: &[String]) -> String {
+    use std::fmt::Write;
+    let (label_width, cell_width, cell_height) = (96.0, 84.0, 28.0);
+    let width = label_width + cell_width * headers.len() as f64;
+    let height = cell_height * (rows.len() + 1) as f64;
+    let mut cells = String::new();
+    for (i, header) in headers.iter().enumerate() {
+        let _ = write!(cells, r#"<text class="tick" x="{:.1}" y="18" text-anchor="middle">{}</text>"#, label_width + cell_width * (i as f64 + 0.5), escape(header));
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let y = cell_height * (r + 1) as f64;
+        let _ = write!(cells, r#"<text class="tick" x="0" y="{:.1}">{}</text>"#, y + 18.0, escape(&row[0]));
+        for (i, value) in row[2..].iter().enumerate() {
+            let share = value.trim_end_matches('%').parse::<f64>().map_or(0.0, |p| p / 100.0);
+            let x = label_width + cell_width * i as f64;
+            let _ = write!(
+                cells,
+                r#"<rect class="heat" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill-opacity="{o:.2}"/><text class="heat-value" x="{tx:.1}" y="{ty:.1}" text-anchor="middle">{value}</text>"#,
+                w = cell_width - 2.0,
+                h = cell_height - 2.0,
+                o = 0.08 + 0.92 * share,
+                tx = x + cell_width / 2.0,
+                ty = y + 18.0,
+                value = escape(value),
+            );
+        }
+    }
+    format!(
+        r#"<figure class="chart"><svg class="heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="cohorts-title"><title id="cohorts-title">{title}</title>{cells}</svg><figcaption>{title}</figcaption></figure>"#,
+        title = escape(t.cohorts),
+    )
 }
 
 /// Fewer cases than this in either group, and a comparison says nothing yet.
