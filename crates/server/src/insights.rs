@@ -93,6 +93,14 @@ impl Satisfaction {
     }
 }
 
+/// The rows of `sql`, whose `$1`, `$2` and `$3` are the site and the range's start and end.
+async fn in_range<T>(db: &AnyPool, sql: &'static str, site: &str, start: i64, end: i64) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(sql).bind(site).bind(start).bind(end).fetch_all(db).await
+}
+
 /// Lifetime points of every member of `site` (members without an entry have 0).
 async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
@@ -108,15 +116,15 @@ async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<(String, i64)>,
 /// Answers in the range per member (`None`: visitors who are not members) and scale: count,
 /// sum of scores, promoters (9 or 10) and detractors (0 to 6).
 async fn answers_by_member(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, String, i64, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    in_range(
+        db,
         "SELECT member_id, scale, COUNT(*), CAST(SUM(score) AS BIGINT), COUNT(CASE WHEN score >= 9 THEN 1 END), COUNT(CASE WHEN score <= 6 THEN 1 END)
          FROM events WHERE site = $1 AND type = 'feedback' AND scale IN ('csat5', 'nps') AND received_at >= $2 AND received_at < $3
          GROUP BY member_id, scale",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
     .await
 }
 
@@ -132,14 +140,14 @@ async fn outstanding_before(db: &AnyPool, site: &str, at: i64) -> Result<i64, sq
 
 /// Per week of the range (week 0 starts at `start`): points credited, and all changes added up.
 async fn ledger_by_week(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    in_range(
+        db,
         "SELECT (created_at - $2) / 604800000 AS week, CAST(COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0) AS BIGINT), CAST(SUM(delta) AS BIGINT)
          FROM points_ledger WHERE site = $1 AND created_at >= $2 AND created_at < $3 GROUP BY week",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
     .await
 }
 
@@ -249,29 +257,29 @@ pub struct Cohort {
 
 /// Per week of joining (week 0 starts at `start`): new members.
 async fn cohort_sizes(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    in_range(
+        db,
         "SELECT (first_seen_at - $2) / 604800000 AS cohort, COUNT(*) FROM members
          WHERE site = $1 AND first_seen_at >= $2 AND first_seen_at < $3 GROUP BY cohort",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
     .await
 }
 
 /// Per week of joining and week since `start`: how many of those members had a page view.
 async fn cohort_visits(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    in_range(
+        db,
         "SELECT (m.first_seen_at - $2) / 604800000 AS cohort, (s.started_at - $2) / 604800000 AS week, COUNT(DISTINCT m.member_id)
          FROM members m JOIN sessions s ON s.site = m.site AND s.member_id = m.member_id
          WHERE m.site = $1 AND m.first_seen_at >= $2 AND m.first_seen_at < $3 AND s.started_at >= $2
          GROUP BY cohort, week",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
     .await
 }
 
