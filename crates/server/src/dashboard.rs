@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route("/dashboard/{site}", get(pages::overview::overview))
         .route("/dashboard/{site}/loyalty", get(pages::loyalty::loyalty))
+        .route("/dashboard/{site}/loyalty.csv", get(pages::loyalty::loyalty_csv))
         .route("/dashboard/{site}/experiments", get(pages::experiments::list))
         .route("/dashboard/{site}/experiments/{key}", get(pages::experiments::detail))
         .route("/dashboard/{site}/experiments/{key}/start", post(pages::experiments::start))

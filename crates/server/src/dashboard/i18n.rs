@@ -65,6 +65,8 @@ pub struct Texts {
     pub purchases_and_churn: &'static str,
     pub recovery_effect: &'static str,
     pub cohorts: &'static str,
+    /// The link under each table of the Loyalty page.
+    pub download_csv: &'static str,
     pub joined_week: &'static str,
     pub new_members: &'static str,
     /// `{n}` weeks after joining.
@@ -237,6 +239,7 @@ static EN: Texts = Texts {
     purchases_and_churn: "Repeat purchases (verified by your backend) and churn",
     recovery_effect: "Service recovery: do detractors come back within 30 days?",
     cohorts: "New members still visiting, by week of joining and weeks since",
+    download_csv: "Download this table (CSV)",
     joined_week: "Joined the week of",
     new_members: "New members",
     weeks_later: "Week {n}",
@@ -379,6 +382,7 @@ static ZH_CN: Texts = Texts {
     purchases_and_churn: "复购（经您的后端确认）与流失",
     recovery_effect: "服务补救：贬损者会在 30 天内回来吗？",
     cohorts: "按加入周统计仍在访问的新会员",
+    download_csv: "下载此表（CSV）",
     joined_week: "加入周",
     new_members: "新会员",
     weeks_later: "第 {n} 周",
@@ -521,6 +525,7 @@ static ZH_TW: Texts = Texts {
     purchases_and_churn: "回購（經您的後端確認）與流失",
     recovery_effect: "服務補救：貶損者會在 30 天內回來嗎？",
     cohorts: "依加入週統計仍在造訪的新會員",
+    download_csv: "下載此表（CSV）",
     joined_week: "加入週",
     new_members: "新會員",
     weeks_later: "第 {n} 週",

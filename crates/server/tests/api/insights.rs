@@ -9,11 +9,16 @@ use crate::rewards::session;
 const MONDAY: i64 = 1_791_158_400_000;
 const DAY: i64 = 86_400_000;
 
-async fn page(app: &TestApp, path: &str) -> String {
+/// GET `path` of the dashboard, signed in with the admin key.
+async fn dashboard(app: &TestApp, path: &str) -> reqwest::Response {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let signed_in = client.post(format!("{}/dashboard/login", app.url)).form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")]).send().await.unwrap();
     let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap()
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    dashboard(app, path).await.text().await.unwrap()
 }
 
 fn row(cells: &[&str]) -> String {
@@ -197,6 +202,14 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     assert!(html.contains(&row(&["2026-10-05", "2", "50%", "0%", "0%", "0%"])), "{html}");
     assert!(html.contains(&row(&["2026-10-12", "1", "0%", "0%", "0%"])), "{html}");
     assert!(html.contains(r#"<svg class="heatmap""#), "the cohorts drawn as a heat map");
+
+    // Each table downloads as CSV, a missing figure as an empty cell.
+    let csv = dashboard(&app, "/dashboard/demo/loyalty.csv?table=weeks&from=2026-10-05&to=2026-10-18").await;
+    assert_eq!(csv.headers()["content-disposition"], r#"attachment; filename="loyalty-weeks-2026-10-05-2026-10-18.csv""#);
+    assert_eq!(csv.text().await.unwrap(), "Week,Points issued,Points redeemed,Points outstanding\r\n2026-10-05,800,0,800\r\n2026-10-12,1600,500,1900\r\n");
+    let satisfaction = page(&app, "/dashboard/demo/loyalty.csv?table=satisfaction&from=2026-10-05&to=2026-10-18").await;
+    assert!(satisfaction.contains("Silver,4,2,,0\r\n"), "{satisfaction}");
+    assert_eq!(dashboard(&app, "/dashboard/demo/loyalty.csv?table=nonsense").await.status(), 404);
 
     // The same figures for the host's own reports, through the admin API.
     let api: serde_json::Value = app

@@ -2,14 +2,17 @@
 //! per week of a date range (`crate::insights` computes them).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Uri};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use super::overview::Range;
 use super::{date_of_ms, date_range, day_start_ms, day_text};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
 use crate::dashboard::html::{escape, number, table};
+use crate::dashboard::i18n::Texts;
+use crate::insights::{Cases, Loyalty, Returns};
 use crate::dashboard::{PageContext, here};
 use crate::db::{DAY_MS, now_ms};
 use crate::state::AppState;
@@ -18,13 +21,9 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "loyalty", &here)?;
     let t = page.frame.t;
-    let Ok((from, to)) = date_range(range.from.as_deref(), range.to.as_deref()) else {
+    let Some((from, to, start, end)) = range_of(range.from.as_deref(), range.to.as_deref()) else {
         return Err(page.bad_range());
     };
-    // Twelve weeks to today, unless the range says otherwise.
-    let to = to.unwrap_or_else(|| date_of_ms(now_ms()).max(from.unwrap_or(time::Date::MIN)));
-    let from = from.unwrap_or(to - time::Duration::days(83));
-    let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
     let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
 
@@ -45,87 +44,31 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         return Ok(page.render(t.loyalty, &body));
     }
 
-    let share = |n: i64| format!("{}%", number(100.0 * n as f64 / l.members as f64, 1));
-    let mut tier_rows: Vec<Vec<String>> = l.tiers.iter().map(|(name, n)| vec![escape(name), n.to_string(), share(*n)]).collect();
-    if l.untiered > 0 {
-        tier_rows.insert(0, vec![escape(t.untiered), l.untiered.to_string(), share(l.untiered)]);
-    }
-    body.push_str(&table(t.members_per_tier, &[t.tier, t.members, t.share], &tier_rows));
-
-    // Tier moves: lifetime points never fall, so every move is up; saying so beats a column of zeros.
-    let moved: i64 = l.tier_moves.iter().map(|(.., n)| n).sum();
-    // A member below the first tier has no tier's name: they are "below the first tier".
-    let tier_name = |name: &str| escape(if name.is_empty() { t.untiered } else { name });
-    let move_rows: Vec<Vec<String>> = l.tier_moves.iter().map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()]).collect();
-    if !move_rows.is_empty() {
-        body.push_str(&table(t.tier_moves, &[t.from_tier, t.to_tier, t.members], &move_rows));
-    }
-    body.push_str(&format!(r#"<p>{}</p>"#, escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
-
-    // Satisfaction by tier: does a higher tier answer better?
-    let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
-    let satisfaction_rows: Vec<Vec<String>> = l
-        .satisfaction
-        .iter()
-        .map(|g| {
-            let name = g.tier.as_deref().map_or_else(|| escape(t.not_members), escape);
-            vec![name, read(g.csat(), 2), g.csat_answers.to_string(), read(g.nps(), 0), g.nps_answers.to_string()]
-        })
-        .collect();
-    body.push_str(&table(t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], &satisfaction_rows));
-
-    // Do members come back more than visitors who are not, and a higher tier more than a lower?
-    let percent = |value: Option<f64>| value.map_or_else(|| "–".into(), |v| format!("{}%", number(100.0 * v, 1)));
-    let return_row = |name: String, r: &crate::insights::Returns| vec![name, r.visitors.to_string(), read(r.visits_per_visitor(), 2), percent(r.return_rate())];
-    let mut return_rows = vec![return_row(escape(t.not_members), &l.returns_not_members), return_row(escape(t.members), &l.returns_members)];
-    return_rows.extend(l.returns_by_tier.iter().map(|(tier, r)| return_row(escape(tier), r)));
-    body.push_str(&table(t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], &return_rows));
-
-    // The two loyalty measures besides CSAT and NPS: buying again, and not leaving.
-    let share_of = |part: i64, whole: i64| percent((whole > 0).then(|| part as f64 / whole as f64));
-    let behaviour_rows = vec![
-        vec![escape(t.purchasers), l.purchasers.to_string()],
-        vec![escape(t.repeat_purchasers), l.repeat_purchasers.to_string()],
-        vec![escape(t.repeat_purchase_rate), share_of(l.repeat_purchasers, l.purchasers)],
-        vec![escape(t.previously_active), l.previously_active.to_string()],
-        vec![escape(t.churned), l.churned.to_string()],
-        vec![escape(t.churn), share_of(l.churned, l.previously_active)],
-    ];
-    body.push_str(&table(t.purchases_and_churn, &[t.measure, t.value], &behaviour_rows));
-
-    // The recovery paradox, on this shop's own data: do detractors whose case was resolved come
-    // back more than those whose case stayed open?
-    let came_back = |c: &crate::insights::Cases| percent((c.cases > 0).then(|| c.returned as f64 / c.cases as f64));
-    let recovery_rows = vec![
-        vec![escape(t.case_resolved), l.recovery_resolved.cases.to_string(), l.recovery_resolved.returned.to_string(), came_back(&l.recovery_resolved)],
-        vec![escape(t.case_open), l.recovery_open.cases.to_string(), l.recovery_open.returned.to_string(), came_back(&l.recovery_open)],
-    ];
-    body.push_str(&table(t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], &recovery_rows));
-    body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l))));
-
-    // Retention of each week's new members, as numbers and as a heat map.
-    if !l.cohorts.is_empty() {
-        let cell = |visiting: Option<i64>, members: i64| visiting.map_or_else(|| "–".into(), |n| percent(Some(n as f64 / members as f64)));
-        let rows: Vec<Vec<String>> = l
-            .cohorts
-            .iter()
-            .map(|c| {
-                let mut row = vec![day_text(date_of_ms(c.start)), c.members.to_string()];
-                row.extend(c.still_visiting.iter().map(|v| cell(*v, c.members)));
-                row
-            })
-            .collect();
-        let headers: Vec<String> = crate::insights::WEEKS_LATER.iter().map(|k| t.weeks_later.replace("{n}", &k.to_string())).collect();
-        let mut all_headers = vec![t.joined_week, t.new_members];
-        all_headers.extend(headers.iter().map(String::as_str));
-        body.push_str(&table(t.cohorts, &all_headers, &rows));
-        body.push_str(&heatmap(t, &rows, &headers));
+    let tables = tables(t, &l);
+    let csv_link = |key: &str| {
+        let href = format!("/dashboard/{}/loyalty.csv?table={key}&from={}&to={}", escape(&site), day_text(from), day_text(to));
+        format!(r#"<p class="csv"><a href="{href}">{}</a></p>"#, escape(t.download_csv))
+    };
+    for table_ in &tables {
+        let rows: Vec<Vec<String>> = table_.rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
+        let headers: Vec<&str> = table_.headers.iter().map(String::as_str).collect();
+        if !rows.is_empty() {
+            body.push_str(&table(&table_.caption, &headers, &rows));
+            body.push_str(&csv_link(table_.key));
+        }
+        // What each table needs beside it.
+        match table_.key {
+            "moves" => {
+                let moved: i64 = l.tier_moves.iter().map(|(.., n)| n).sum();
+                body.push_str(&format!("<p>{}</p>", escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
+            }
+            "recovery" => body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l)))),
+            "cohorts" if !table_.rows.is_empty() => body.push_str(&heatmap(t, &table_.rows, &table_.headers[2..])),
+            _ => {}
+        }
     }
 
     let week_label = |start: i64| day_text(date_of_ms(start));
-    let week_rows: Vec<Vec<String>> =
-        l.weeks.iter().map(|w| vec![week_label(w.start), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
-    body.push_str(&table(t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], &week_rows));
     // Charts only where there is something to draw.
     if l.issued > 0 {
         let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.issued as f64))).collect();
@@ -139,9 +82,115 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     Ok(page.render(t.loyalty, &body))
 }
 
+/// One table of the page: a key for its CSV, its caption and headers, and its cells as text
+/// (escaped when drawn as HTML).
+struct LoyaltyTable {
+    key: &'static str,
+    caption: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// Every table of the Loyalty page, in the page's order.
+fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
+    let make = |key, caption: &str, headers: &[&str], rows| LoyaltyTable { key, caption: caption.to_owned(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
+    let percent = |value: Option<f64>| value.map_or_else(|| "–".into(), |v| format!("{}%", number(100.0 * v, 1)));
+    let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
+    let share_of = |part: i64, whole: i64| percent((whole > 0).then(|| part as f64 / whole as f64));
+    // A member below the first tier has no tier's name: they are "below the first tier".
+    let tier_name = |name: &str| if name.is_empty() { t.untiered.to_owned() } else { name.to_owned() };
+
+    let mut tiers: Vec<Vec<String>> = l.tiers.iter().map(|(name, n)| vec![name.clone(), n.to_string(), share_of(*n, l.members)]).collect();
+    if l.untiered > 0 {
+        tiers.insert(0, vec![t.untiered.to_owned(), l.untiered.to_string(), share_of(l.untiered, l.members)]);
+    }
+    let moves = l.tier_moves.iter().map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()]).collect();
+    let satisfaction = l
+        .satisfaction
+        .iter()
+        .map(|g| vec![g.tier.clone().unwrap_or_else(|| t.not_members.to_owned()), read(g.csat(), 2), g.csat_answers.to_string(), read(g.nps(), 0), g.nps_answers.to_string()])
+        .collect();
+    let return_row = |name: &str, r: &Returns| vec![name.to_owned(), r.visitors.to_string(), read(r.visits_per_visitor(), 2), percent(r.return_rate())];
+    let mut returns = vec![return_row(t.not_members, &l.returns_not_members), return_row(t.members, &l.returns_members)];
+    returns.extend(l.returns_by_tier.iter().map(|(tier, r)| return_row(tier, r)));
+    let behaviour = vec![
+        vec![t.purchasers.to_owned(), l.purchasers.to_string()],
+        vec![t.repeat_purchasers.to_owned(), l.repeat_purchasers.to_string()],
+        vec![t.repeat_purchase_rate.to_owned(), share_of(l.repeat_purchasers, l.purchasers)],
+        vec![t.previously_active.to_owned(), l.previously_active.to_string()],
+        vec![t.churned.to_owned(), l.churned.to_string()],
+        vec![t.churn.to_owned(), share_of(l.churned, l.previously_active)],
+    ];
+    let case_row = |name: &str, c: &Cases| vec![name.to_owned(), c.cases.to_string(), c.returned.to_string(), share_of(c.returned, c.cases)];
+    let recovery = vec![case_row(t.case_resolved, &l.recovery_resolved), case_row(t.case_open, &l.recovery_open)];
+    let cohorts = l
+        .cohorts
+        .iter()
+        .map(|c| {
+            let mut row = vec![day_text(date_of_ms(c.start)), c.members.to_string()];
+            row.extend(c.still_visiting.iter().map(|v| v.map_or_else(|| "–".into(), |n| share_of(n, c.members))));
+            row
+        })
+        .collect();
+    let weeks_later: Vec<String> = crate::insights::WEEKS_LATER.iter().map(|k| t.weeks_later.replace("{n}", &k.to_string())).collect();
+    let mut cohort_headers = vec![t.joined_week, t.new_members];
+    cohort_headers.extend(weeks_later.iter().map(String::as_str));
+    let weeks = l.weeks.iter().map(|w| vec![day_text(date_of_ms(w.start)), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
+    vec![
+        make("tiers", t.members_per_tier, &[t.tier, t.members, t.share], tiers),
+        make("moves", t.tier_moves, &[t.from_tier, t.to_tier, t.members], moves),
+        make("satisfaction", t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], satisfaction),
+        make("returns", t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], returns),
+        make("purchases", t.purchases_and_churn, &[t.measure, t.value], behaviour),
+        make("recovery", t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], recovery),
+        make("cohorts", t.cohorts, &cohort_headers, cohorts),
+        make("weeks", t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], weeks),
+    ]
+}
+
+/// One table of the Loyalty page as CSV (`?table=tiers`, `weeks`…, with the page's range).
+pub async fn loyalty_csv(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(query): Query<CsvQuery>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let here = here(&uri);
+    let page = PageContext::new(&state, &site, &staff, &headers, query.lang.as_deref(), "loyalty", &here)?;
+    let Some((from, to, start, end)) = range_of(query.from.as_deref(), query.to.as_deref()) else {
+        return Err(page.bad_range());
+    };
+    let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
+    let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
+    let tables = tables(page.frame.t, &l);
+    let Some(found) = tables.iter().find(|x| Some(x.key) == query.table.as_deref()) else {
+        return Err(StatusCode::NOT_FOUND.into_response());
+    };
+    // A missing figure is an empty cell, not a dash, in a spreadsheet.
+    let cells = |row: &[String]| -> String { crate::csv::row(&row.iter().map(|c| if c == "–" { "" } else { c.as_str() }).collect::<Vec<_>>()) };
+    let mut body = cells(&found.headers);
+    for row in &found.rows {
+        body.push_str(&cells(row));
+    }
+    let disposition = format!(r#"attachment; filename="loyalty-{}-{}-{}.csv""#, found.key, day_text(from), day_text(to));
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsvQuery {
+    pub table: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// The page's range: twelve weeks to today unless `from` and `to` say otherwise; `None` when
+/// they are not a range the dashboard shows.
+fn range_of(from: Option<&str>, to: Option<&str>) -> Option<(time::Date, time::Date, i64, i64)> {
+    let (from, to) = date_range(from, to).ok()?;
+    let to = to.unwrap_or_else(|| date_of_ms(now_ms()).max(from.unwrap_or(time::Date::MIN)));
+    let from = from.unwrap_or(to - time::Duration::days(83));
+    Some((from, to, day_start_ms(from), day_start_ms(to) + DAY_MS))
+}
+
 /// The retention table as a heat map: one row per week of joining, one column per "weeks
 /// later", each cell's shade its share, with the number written in it.
-fn heatmap(t: &crate::dashboard::i18n::Texts, rows: &[Vec<String>], headers: &[String]) -> String {
+fn heatmap(t: &Texts, rows: &[Vec<String>], headers: &[String]) -> String {
     use std::fmt::Write;
     let (label_width, cell_width, cell_height) = (96.0, 84.0, 28.0);
     let width = label_width + cell_width * headers.len() as f64;
