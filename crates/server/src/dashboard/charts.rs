@@ -14,6 +14,10 @@ const PAD: f64 = 28.0;
 /// A daily series: labels (days) and values (`None`: no data that day).
 pub struct Series<'a> {
     pub title: &'a str,
+    /// What the horizontal axis counts in (`Day`, `Week`), also the numbers table's first heading.
+    pub x: &'a str,
+    /// What the values are (`answers`, `points`, `CSAT (1–5)`), written by the vertical axis.
+    pub unit: &'a str,
     pub points: Vec<(String, Option<f64>)>,
     pub decimals: usize,
     /// Answers behind each point (shown in the numbers table); empty for plain counts.
@@ -35,7 +39,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
             row
         })
         .collect();
-    let headers: &[&str] = if s.counts.is_empty() { &[t.day, t.value] } else { &[t.day, t.value, t.answers] };
+    let headers: &[&str] = if s.counts.is_empty() { &[s.x, t.value] } else { &[s.x, t.value, t.answers] };
     let (first, last) = (s.points.first().map_or("", |p| p.0.as_str()), s.points.last().map_or("", |p| p.0.as_str()));
     format!(
         r#"<figure class="chart">
@@ -45,6 +49,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
 <text class="tick" x="2" y="{top_text}">{max_label}</text><text class="tick" x="2" y="{base}">{min_label}</text>
 {shapes}
 <text class="tick" x="{PAD}" y="{label_y}">{first}</text>{last}
+<text class="tick axis-label unit" x="{PAD}" y="{top_text}" dx="4">{unit}</text><text class="tick axis-label period" x="{middle}" y="{label_y}" text-anchor="middle">{period}</text>
 </svg>
 <figcaption>{title}</figcaption>
 <details><summary>{numbers}</summary>{table}</details>
@@ -65,6 +70,9 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
             String::new()
         },
         numbers = t.show_table,
+        unit = escape(s.unit),
+        period = escape(s.x),
+        middle = (PAD + WIDTH - 4.0) / 2.0,
         table = table(s.title, headers, &rows),
     )
 }
@@ -142,7 +150,7 @@ mod tests {
 
     #[test]
     fn charts_carry_their_numbers_as_text() {
-        let s = Series { title: "Answers <per> day", points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)], decimals: 0, counts: vec![] };
+        let s = Series { title: "Answers <per> day", x: "Day", unit: "answers", points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)], decimals: 0, counts: vec![] };
         let svg = bars("a", texts(moments_protocol::Locale::En), &s);
         assert!(svg.contains(r#"role="img""#) && svg.contains("<title id=\"a-title\">Answers &lt;per&gt; day</title>"));
         assert!(svg.contains("<td>2026-11-01</td><td>3</td>") && svg.contains("<td>–</td>"));
@@ -158,11 +166,21 @@ mod tests {
     #[test]
     fn a_day_is_drawn_as_a_day_however_few_there_are() {
         let t = crate::dashboard::i18n::texts(moments_protocol::Locale::En);
-        let series = |n: usize| Series { title: "Exposures per day", points: (0..n).map(|i| (format!("11-{i:02}"), Some(3.0))).collect(), decimals: 0, counts: Vec::new() };
+        let series = |n: usize| Series { title: "Exposures per day", x: "Day", unit: "visitors", points: (0..n).map(|i| (format!("11-{i:02}"), Some(3.0))).collect(), decimals: 0, counts: Vec::new() };
         let one = widths(&bars("one", t, &series(1)));
         let week = widths(&bars("week", t, &series(7)));
         assert_eq!(one.len(), 1);
         assert!(one[0] <= week[0] + 0.05, "one day {one:?} wider than a day of a week {week:?}");
         assert!(one[0] < (WIDTH - PAD) / 6.0);
+    }
+
+    #[test]
+    fn axes_say_what_they_measure() {
+        let t = texts(moments_protocol::Locale::En);
+        let s = Series { title: "Points issued per week", x: "Week", unit: "points", points: vec![("2026-10-05".into(), Some(800.0))], decimals: 0, counts: vec![] };
+        let svg = bars("w", t, &s);
+        assert!(svg.contains(r#"axis-label unit""#) && svg.contains(">points</text>"), "{svg}");
+        assert!(svg.contains(r#"axis-label period""#) && svg.contains(">Week</text>"), "{svg}");
+        assert!(svg.contains(r#"<th scope="col">Week</th>"#), "the numbers table names its first column the same way");
     }
 }

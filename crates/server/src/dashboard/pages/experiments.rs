@@ -152,7 +152,7 @@ pub async fn detail(
         let _ = write!(body, r#"<p class="notice">{}</p>"#, t.no_exposures_yet);
     } else {
         let points = span.iter().rev().take(90).rev().map(|&d| (day_label(d), Some(daily.get(&d).copied().unwrap_or(0) as f64))).collect();
-        body.push_str(&charts::bars("exposures", t, &Series { title: t.exposures_per_day, points, decimals: 0, counts: Vec::new() }));
+        body.push_str(&charts::bars("exposures", t, &Series { title: t.exposures_per_day, x: t.day, unit: t.unit_visitors, points, decimals: 0, counts: Vec::new() }));
     }
 
     let action = format!("/dashboard/{}/experiments/{}", escape(key), escape(&e.key));

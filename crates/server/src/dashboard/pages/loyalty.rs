@@ -72,12 +72,12 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     // Charts only where there is something to draw.
     if l.issued > 0 {
         let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.issued as f64))).collect();
-        body.push_str(&charts::bars("issued", t, &Series { title: t.issued_per_week, points, decimals: 0, counts: Vec::new() }));
+        body.push_str(&charts::bars("issued", t, &Series { title: t.issued_per_week, x: t.week, unit: t.unit_points, points, decimals: 0, counts: Vec::new() }));
     }
     if l.weeks.iter().any(|w| w.outstanding != 0) {
         let max = l.weeks.iter().map(|w| w.outstanding).max().unwrap_or(0).max(1) as f64;
         let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.outstanding as f64))).collect();
-        body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
+        body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, x: t.week, unit: t.unit_points, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
     }
     Ok(page.render(t.loyalty, &body))
 }

@@ -47,8 +47,10 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
         *answers.entry(d.day).or_default() += d.answers;
     }
     let all_days = days(from, to);
-    let series = |title, f: &dyn Fn(i64) -> Option<f64>, decimals, rows: Option<&HashMap<i64, &Daily>>| Series {
+    let series = |title, unit, f: &dyn Fn(i64) -> Option<f64>, decimals, rows: Option<&HashMap<i64, &Daily>>| Series {
         title,
+        x: t.day,
+        unit,
         points: all_days.iter().map(|&d| (day_label(d), f(d))).collect(),
         decimals,
         counts: rows.map(|rows| all_days.iter().map(|d| rows.get(d).map_or(0, |r| r.answers)).collect()).unwrap_or_default(),
@@ -84,13 +86,13 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
         let empty = if reports::any_answers(&state.db, key).await.map_err(db)? { t.no_data } else { t.no_answers_yet };
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(empty)));
     } else {
-        body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
+        body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, t.unit_answers, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
     }
     if !csat.is_empty() {
-        body.push_str(&charts::line("csat", t, &series(t.csat_per_day, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
+        body.push_str(&charts::line("csat", t, &series(t.csat_per_day, t.csat, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
     }
     if !nps.is_empty() {
-        body.push_str(&charts::line("nps", t, &series(t.nps_per_day, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
+        body.push_str(&charts::line("nps", t, &series(t.nps_per_day, t.nps, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
     }
     if !page.site.catalog.rewards.is_empty() {
         let redeemed = crate::rewards::store::counts_by_reward(&state.db, key).await.map_err(db)?;
