@@ -1,7 +1,7 @@
 //! The HTTP client for the Moments protocol: fetch with a timeout, JSON both ways, and
 //! errors that say whether trying again can help.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, RedeemRequest, Redeemed, SessionRequest, SessionResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -105,22 +105,10 @@ impl Prefetched {
     }
 }
 
-/// `target.method` bound to `target` (and `arg`, if any): a JS function timers and listeners
-/// can call with no Rust closure to keep alive, or to leak when it is never called.
-pub fn bound(target: &JsValue, method: &str, arg: Option<&JsValue>) -> Option<Function> {
-    let method = Reflect::get(target, &method.into()).ok()?;
-    let bind: Function = Reflect::get(&method, &"bind".into()).ok()?.dyn_into().ok()?;
-    let args = js_sys::Array::of1(target);
-    if let Some(arg) = arg {
-        args.push(arg);
-    }
-    bind.apply(&method, &args).ok()?.dyn_into().ok()
-}
-
 /// Aborts `controller` when `stop` is aborted (the widget went away); the listener goes with
 /// the controller's own abort, which `receive` always ends with.
 fn abort_on(stop: Option<&AbortSignal>, controller: &AbortController) {
-    let (Some(stop), Some(abort)) = (stop, bound(controller, "abort", None)) else { return };
+    let (Some(stop), Some(abort)) = (stop, crate::browser::bound(controller, "abort", None)) else { return };
     let options = AddEventListenerOptions::new();
     options.set_once(true);
     options.set_signal(&controller.signal());
@@ -164,7 +152,7 @@ fn send(url: &str, text: &str) -> Result<(Promise, AbortController), BackendErro
 /// times out like a stalled connection.
 async fn receive(response: Promise, controller: AbortController) -> Result<Answer, BackendError> {
     let window = crate::browser::window().ok_or(BackendError::Unreachable)?;
-    let timer = bound(&controller, "abort", None).and_then(|abort| window.set_timeout_with_callback_and_timeout_and_arguments_0(&abort, TIMEOUT_MS).ok());
+    let timer = crate::browser::bound(&controller, "abort", None).and_then(|abort| window.set_timeout_with_callback_and_timeout_and_arguments_0(&abort, TIMEOUT_MS).ok());
     let answer = read(response).await;
     if let Some(id) = timer {
         window.clear_timeout_with_handle(id);

@@ -129,6 +129,18 @@ pub fn as_element(value: &JsValue) -> Option<Element> {
     value.dyn_ref::<Element>().cloned()
 }
 
+/// `target.method` bound to `target` (and `arg`, if any): a JS function timers and listeners
+/// can call with no Rust closure to keep alive, or to leak when it is never called.
+pub fn bound(target: &JsValue, method: &str, arg: Option<&JsValue>) -> Option<js_sys::Function> {
+    let method = js_sys::Reflect::get(target, &method.into()).ok()?;
+    let bind: js_sys::Function = js_sys::Reflect::get(&method, &"bind".into()).ok()?.dyn_into().ok()?;
+    let args = js_sys::Array::of1(target);
+    if let Some(arg) = arg {
+        args.push(arg);
+    }
+    bind.apply(&method, &args).ok()?.dyn_into().ok()
+}
+
 /// Waits `ms`, or less when `stop` is aborted first; then no timer of ours is left behind.
 pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
     // An aborted signal fires no more `abort` events: a timer set now would outlive the widget.
@@ -141,7 +153,7 @@ pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
         };
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
-        let clear = crate::backend::bound(&window, "clearTimeout", Some(&id.into()));
+        let clear = bound(&window, "clearTimeout", Some(&id.into()));
         for listener in clear.iter().chain([resolve]) {
             let _ = stop.add_event_listener_with_callback_and_add_event_listener_options("abort", listener, &options);
         }

@@ -74,7 +74,6 @@ impl MountedWidget {
 /// `session` is the loader's session request (`{url, body, response, controller}`), if any.
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
-    crate::crash::install();
     let pending = PendingSession::new(crate::backend::Prefetched::from_js(&session));
     let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default() };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {

@@ -1,7 +1,7 @@
-//! Yew installs `console_error_panic_hook::hook` unless a custom hook was set first. The widget
-//! always sets its own (`src/crash.rs`, silent: the loader reports the crash), and its release
-//! build aborts on a panic before any hook runs; the real crate only brought `core::fmt` and its
-//! panic formatting into the download.
+//! Yew installs `console_error_panic_hook::hook` as its panic hook. The widget's must be
+//! silent (the loader reports a crash, `src/crash.rs`), and its release build aborts on a panic
+//! before any hook runs; the real crate only brought `core::fmt` and its panic formatting into
+//! the download.
 
 pub fn hook(_info: &std::panic::PanicHookInfo<'_>) {}
 
