@@ -40,6 +40,16 @@ pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<Date>,
     Ok((from, to))
 }
 
+/// A report's days: `from` and `to` as the page asked, the open end today, and `days` days
+/// back from it when `from` is absent; with the range's first millisecond and the one after
+/// its last day. `None`: not a range the dashboard shows (see `date_range`).
+pub fn report_range(from: Option<&str>, to: Option<&str>, days: i64) -> Option<(Date, Date, i64, i64)> {
+    let (from, to) = date_range(from, to).ok()?;
+    let to = to.unwrap_or_else(|| date_of_ms(crate::db::now_ms()).max(from.unwrap_or(Date::MIN)));
+    let from = from.unwrap_or(to - time::Duration::days(days));
+    Some((from, to, day_start_ms(from), day_start_ms(to) + DAY_MS))
+}
+
 /// Milliseconds at the start of `date` (UTC).
 pub fn day_start_ms(date: Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp() * 1000

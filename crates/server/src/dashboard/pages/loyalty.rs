@@ -7,21 +7,23 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::overview::Range;
-use super::{date_of_ms, date_range, day_start_ms, day_text};
+use super::{date_of_ms, day_text};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
 use crate::dashboard::html::{escape, number, table};
 use crate::dashboard::i18n::Texts;
 use crate::insights::{Cases, Loyalty, Returns};
 use crate::dashboard::{PageContext, here};
-use crate::db::{DAY_MS, now_ms};
 use crate::state::AppState;
+
+/// Without a range the page shows twelve weeks to today (today is the 84th day).
+const TWELVE_WEEKS: i64 = 83;
 
 pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "loyalty", &here)?;
     let t = page.frame.t;
-    let Some((from, to, start, end)) = range_of(range.from.as_deref(), range.to.as_deref()) else {
+    let Some((from, to, start, end)) = super::report_range(range.from.as_deref(), range.to.as_deref(), TWELVE_WEEKS) else {
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
@@ -152,7 +154,7 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
 pub async fn loyalty_csv(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(query): Query<CsvQuery>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, query.lang.as_deref(), "loyalty", &here)?;
-    let Some((from, to, start, end)) = range_of(query.from.as_deref(), query.to.as_deref()) else {
+    let Some((from, to, start, end)) = super::report_range(query.from.as_deref(), query.to.as_deref(), TWELVE_WEEKS) else {
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
@@ -177,15 +179,6 @@ pub struct CsvQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub lang: Option<String>,
-}
-
-/// The page's range: twelve weeks to today unless `from` and `to` say otherwise; `None` when
-/// they are not a range the dashboard shows.
-fn range_of(from: Option<&str>, to: Option<&str>) -> Option<(time::Date, time::Date, i64, i64)> {
-    let (from, to) = date_range(from, to).ok()?;
-    let to = to.unwrap_or_else(|| date_of_ms(now_ms()).max(from.unwrap_or(time::Date::MIN)));
-    let from = from.unwrap_or(to - time::Duration::days(83));
-    Some((from, to, day_start_ms(from), day_start_ms(to) + DAY_MS))
 }
 
 /// The retention table as a heat map: one row per week of joining, one column per "weeks

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{date_range, day_label, day_start_ms, day_text, days};
+use super::{day_label, day_text, days};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
 use crate::reports::{self, Daily};
@@ -26,12 +26,10 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
     let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "overview", &here)?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
-    let Ok((from, to)) = date_range(range.from.as_deref(), range.to.as_deref()) else {
+    // Thirty days to today, unless the range says otherwise.
+    let Some((from, to, start, end)) = super::report_range(range.from.as_deref(), range.to.as_deref(), 29) else {
         return Err(page.bad_range());
     };
-    let to = to.unwrap_or_else(|| super::date_of_ms(now_ms()).max(from.unwrap_or(time::Date::MIN)));
-    let from = from.unwrap_or(to - time::Duration::days(29));
-    let (start, end) = (day_start_ms(from), day_start_ms(to) + DAY_MS);
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
 
     let daily = reports::daily_answers(&state.db, key, start, end).await.map_err(db)?;
