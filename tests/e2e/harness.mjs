@@ -19,9 +19,9 @@ const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /**
  * Starts the server with the demo site (and the sites of `extraConfig`, TOML), serving www/
- * and dist/. Resolves once it listens.
+ * and dist/; with `history`, the demo's 90 generated days too. Resolves once it listens.
  */
-export async function startServer({ extraConfig = "" } = {}) {
+export async function startServer({ extraConfig = "", history = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "moments-e2e-"));
   const db = join(dir, "moments.db");
   // A copy of www/, so tests can add host pages of their own next to the demo pages.
@@ -39,7 +39,7 @@ export async function startServer({ extraConfig = "" } = {}) {
   let child;
   const launch = () =>
     new Promise((ok, fail) => {
-      child = spawn(SERVER, ["--config", config, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(SERVER, ["--config", config, "--demo", ...(history ? [] : ["--no-demo-history"])], { stdio: ["ignore", "pipe", "pipe"] });
       child.stderr.on("data", (d) => (log += d));
       child.on("error", (error) => fail(new Error(`cannot start ${SERVER}: ${error.message}`)));
       const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);

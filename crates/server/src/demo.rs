@@ -12,7 +12,27 @@ use crate::ledger;
 use crate::member_token::{self, MemberClaims};
 use crate::state::AppState;
 
+pub mod history;
+pub mod store;
+mod texts;
+
 pub const SITE: &str = "demo";
+
+/// What `--demo` adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Off,
+    /// The demo site, its members Alice and Bob, and its coupon codes.
+    Site,
+    /// And 90 days of generated history, so every dashboard page has something to show.
+    SiteWithHistory,
+}
+
+impl Mode {
+    pub fn is_on(self) -> bool {
+        self != Mode::Off
+    }
+}
 /// The member the demo shop page is logged in as.
 pub const SHOP_MEMBER: &str = "alice";
 
@@ -57,6 +77,24 @@ pub async fn seed(db: &AnyPool) -> anyhow::Result<()> {
     // Codes for the "€5 off" reward; uploading them again adds none.
     let codes: Vec<String> = (1..=FIVE_OFF_CODES).map(|n| format!("FIVE-{n:04}")).collect();
     crate::surprises::store::add_codes(&mut *db.acquire().await?, SITE, "five-off", &codes, now).await?;
+    Ok(())
+}
+
+/// Seeds the site, then (with `SiteWithHistory`) its history, once.
+pub async fn seed_mode(db: &AnyPool, mode: Mode) -> anyhow::Result<()> {
+    if !mode.is_on() {
+        return Ok(());
+    }
+    seed(db).await?;
+    if mode == Mode::SiteWithHistory {
+        let sites = crate::sites::Sites::new(&[site()])?;
+        let site = sites.get(SITE).context("the demo site")?;
+        let started = std::time::Instant::now();
+        if let Some(made) = history::generate(db, site, now_ms()).await? {
+            tracing::info!(members = made.members, page_views = made.page_views, answers = made.answers, cases = made.cases, orders = made.orders,
+                ms = started.elapsed().as_millis() as u64, seed = history::SEED, "generated the demo site's {} days of history", history::DAYS);
+        }
+    }
     Ok(())
 }
 

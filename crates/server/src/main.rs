@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use moments_server::configuration::Settings;
+use moments_server::demo;
 use moments_server::startup::Application;
 use moments_server::telemetry;
 
@@ -12,9 +13,13 @@ struct Args {
     /// TOML settings file (see moments.example.toml). Without it, built-in defaults.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Add and seed the `demo` site (public token secret: never for real visitors).
+    /// Add and seed the `demo` site (public token secret: never for real visitors), with 90
+    /// days of generated history the first time.
     #[arg(long)]
     demo: bool,
+    /// With `--demo`: the site and its two members only, no history (tests start from there).
+    #[arg(long, requires = "demo")]
+    no_demo_history: bool,
     /// Read a password from standard input and print its argon2 hash for `[[server.staff]]`.
     #[arg(long)]
     hash_password: bool,
@@ -36,7 +41,12 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let settings = Settings::load(args.config.as_deref(), &|name| std::env::var(name).ok())?;
     let serves_pages = settings.server.www_dir.is_some();
-    let app = Application::build(settings, args.demo).await?;
+    let demo = match (args.demo, args.no_demo_history) {
+        (false, _) => demo::Mode::Off,
+        (true, true) => demo::Mode::Site,
+        (true, false) => demo::Mode::SiteWithHistory,
+    };
+    let app = Application::build(settings, demo).await?;
     let url = app.public_url().to_owned();
     tracing::info!(%url, "moments-server listening");
     // A closed stdout (a supervisor that stopped reading) must not stop the server.

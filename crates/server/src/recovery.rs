@@ -53,10 +53,10 @@ pub struct Answer<'a> {
 /// Called in the transaction that stores a new answer, so a case and its points exist
 /// exactly when the answer does. A visitor's answers open at most the site's
 /// `max_cases_per_visitor_per_day` cases a UTC day: one browser cannot bury the real cases
-/// (the answers themselves are all kept).
-pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<(), sqlx::Error> {
+/// (the answers themselves are all kept). Returns the case opened, if any.
+pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
     if !answer.score.is_low() {
-        return Ok(());
+        return Ok(None);
     }
     let key = site.settings.key.as_str();
     let opened: Option<i64> = sqlx::query_scalar(
@@ -77,14 +77,14 @@ pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>,
     .bind(i64::from(site.settings.recovery.max_cases_per_visitor_per_day))
     .fetch_optional(&mut *tx)
     .await?;
-    let (Some(case), Some(member)) = (opened, answer.member_id) else { return Ok(()) };
+    let (Some(case), Some(member)) = (opened, answer.member_id) else { return Ok(opened) };
     if site.settings.recovery.goodwill_points <= 0 {
-        return Ok(());
+        return Ok(opened);
     }
     if let Some(points) = grant_goodwill(tx, site, member, answer.event_id, now).await? {
         sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(points).bind(case).execute(&mut *tx).await?;
     }
-    Ok(())
+    Ok(opened)
 }
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this
@@ -113,7 +113,7 @@ async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event
 }
 
 /// Closes an open case with staff's note; a resolved case keeps its first note.
-pub async fn resolve(db: &AnyPool, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn resolve(db: impl AnyExecutor<'_>, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
     let resolved = sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = $1, resolved_at = $2 WHERE site = $3 AND id = $4 AND status = 'open'")
         .bind(note)
         .bind(now)

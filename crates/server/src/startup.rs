@@ -41,20 +41,18 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings, demo_mode: bool) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings, demo_mode: demo::Mode) -> anyhow::Result<Self> {
         Self::build_with(settings, demo_mode, Router::new()).await
     }
 
     /// With `extra` routes served like the built-in ones (tests add misbehaving handlers).
-    pub async fn build_with(mut settings: Settings, demo_mode: bool, extra: Router<AppState>) -> anyhow::Result<Self> {
-        if demo_mode {
+    pub async fn build_with(mut settings: Settings, demo_mode: demo::Mode, extra: Router<AppState>) -> anyhow::Result<Self> {
+        if demo_mode.is_on() {
             demo::add_site(&mut settings);
         }
         settings.check()?;
         let db = db::connect(&settings.server.database_url).await?;
-        if demo_mode {
-            db::retrying(|| demo::seed(&db)).await?;
-        }
+        db::retrying(|| demo::seed_mode(&db, demo_mode)).await?;
         let listener = TcpListener::bind(settings.server.addr).await?;
         let public_url = match &settings.server.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -74,7 +72,7 @@ impl Application {
             writer: writer.clone(),
             sites: sites.clone(),
             public_url: public_url.as_str().into(),
-            demo: demo_mode,
+            demo: demo_mode.is_on(),
             admin_key: server.admin_key.as_deref().map(AdminKey::new),
             chance: Arc::new(Chance::new(server.random_seed)),
             staff: Arc::new(server.staff.clone()),

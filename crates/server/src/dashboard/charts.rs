@@ -49,7 +49,7 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
 <text class="tick" x="2" y="{top_text}">{max_label}</text><text class="tick" x="2" y="{base}">{min_label}</text>
 {shapes}
 <text class="tick" x="{PAD}" y="{label_y}">{first}</text>{last}
-<text class="tick axis-label unit" x="{PAD}" y="{top_text}" dx="4">{unit}</text><text class="tick axis-label period" x="{middle}" y="{label_y}" text-anchor="middle">{period}</text>
+<text class="tick axis-label unit" x="{unit_x}" y="{top_text}">{unit}</text><text class="tick axis-label period" x="{middle}" y="{label_y}" text-anchor="middle">{period}</text>
 </svg>
 <figcaption>{title}</figcaption>
 <details><summary>{numbers}</summary>{table}</details>
@@ -59,6 +59,8 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
         right = WIDTH - 4.0,
         top_text = PAD - 14.0,
         label_y = HEIGHT + 16.0,
+        // Right of the top value, however many digits it has (a tick digit is under 7 units).
+        unit_x = (2.0 + 7.0 * number(max, s.decimals).chars().count() as f64 + 4.0).max(PAD + 4.0),
         max_label = number(max, s.decimals),
         min_label = number(min, s.decimals),
         first = escape(first),

@@ -113,9 +113,11 @@ fn language_name(locale: Locale) -> &'static str {
     }
 }
 
-/// `<table>` with a caption; cells are HTML already escaped by the caller.
+/// `<table>` with a caption; cells are HTML already escaped by the caller. A table wider than
+/// a phone scrolls in its own region, which the keyboard can reach and scroll too.
 pub fn table(caption: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = format!(r#"<div class="scroll"><table><caption>{}</caption><thead><tr>"#, escape(caption));
+    let caption = escape(caption);
+    let mut out = format!(r#"<div class="scroll" tabindex="0" role="region" aria-label="{caption}"><table><caption>{caption}</caption><thead><tr>"#);
     for h in headers {
         let _ = write!(out, r#"<th scope="col">{}</th>"#, escape(h));
     }

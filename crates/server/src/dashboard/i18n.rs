@@ -107,6 +107,8 @@ pub struct Texts {
     pub no_data: &'static str,
     /// The overview of a site that has had no answer at all.
     pub no_answers_yet: &'static str,
+    /// `{date}`: the day the demo's history was generated.
+    pub demo_history: &'static str,
     /// An experiment's page before any visitor has seen a variant.
     pub no_exposures_yet: &'static str,
     pub bad_range: &'static str,
@@ -277,6 +279,7 @@ static EN: Texts = Texts {
     nps_per_day: "NPS per day",
     no_data: "No answers in this period.",
     no_answers_yet: "No answers yet: the widget asks at the end of a visit.",
+    demo_history: "Demo data: the 90 days before {date} were generated from a fixed seed, so every page has something to show. What happens on the demo shop from then on is real.",
     no_exposures_yet: "No exposures yet: a variant counts once a visitor has seen it.",
     bad_range: "Dates are YYYY-MM-DD in the years 2000 to 2200, at most 366 days apart, the first not after the last.",
     day: "Day",
@@ -423,6 +426,7 @@ static ZH_CN: Texts = Texts {
     nps_per_day: "每日 NPS",
     no_data: "此期间没有回答。",
     no_answers_yet: "还没有回答：小组件会在访问结束时提问。",
+    demo_history: "演示数据：{date} 之前的 90 天由固定种子生成，让每个页面都有内容可看。此后在演示商店发生的一切都是真实的。",
     no_exposures_yet: "还没有曝光：访客看到变体后才计数。",
     bad_range: "日期格式为 YYYY-MM-DD，年份在 2000 到 2200 之间，起止相隔不超过 366 天，且开始日期不晚于结束日期。",
     day: "日期",
@@ -569,6 +573,7 @@ static ZH_TW: Texts = Texts {
     nps_per_day: "每日 NPS",
     no_data: "此期間沒有回答。",
     no_answers_yet: "還沒有回答：小工具會在造訪結束時提問。",
+    demo_history: "示範資料：{date} 之前的 90 天由固定種子產生，讓每個頁面都有內容可看。此後在示範商店發生的一切都是真實的。",
     no_exposures_yet: "還沒有曝光：訪客看到變體後才計數。",
     bad_range: "日期格式為 YYYY-MM-DD，年份在 2000 到 2200 之間，起訖相隔不超過 366 天，且開始日期不晚於結束日期。",
     day: "日期",

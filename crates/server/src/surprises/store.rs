@@ -230,28 +230,7 @@ pub async fn claim(
     now: i64,
 ) -> Result<Claim, sqlx::Error> {
     let mut tx = crate::db::begin_write_on(&mut *conn).await?;
-    let claimed: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE surprises SET claimed_at = $4
-         WHERE site = $1 AND id = $2 AND claimed_at IS NULL AND expires_at > $4
-           AND (member_id = $3 OR (member_id IS NULL AND visitor_id = $5))
-         RETURNING {COLUMNS}"
-    )))
-    .bind(site)
-    .bind(id)
-    .bind(claimer.member_id)
-    .bind(now)
-    .bind(claimer.visitor_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(surprise) = claimed {
-        if let (Some(points), Some(member)) = (surprise.points, &surprise.member_id) {
-            let change = PointsChange { delta: points, reason: reason(&surprise.rule), idempotency_key: format!("{SERVER_KEY_PREFIX}surprise:{}", surprise.id) };
-            let member = MemberId::parse(member).map_err(|e| sqlx::Error::Protocol(e.message))?;
-            ledger::append(&mut tx, site, &member, &change, now).await.map_err(|e| match e {
-                ledger::AppendError::Database(e) => e,
-                other => sqlx::Error::Protocol(other.to_string()),
-            })?;
-        }
+    if let Some(surprise) = claim_in(&mut tx, site, id, claimer, reason, now).await? {
         tx.commit().await?;
         return Ok(Claim::Claimed(surprise.with_status(now)));
     }
@@ -271,6 +250,41 @@ pub async fn claim(
         Some(_) => Claim::Expired,
         None => Claim::Unknown,
     })
+}
+
+/// `claim`'s writes, in the caller's transaction: the gift claimed (`None`: not claimable
+/// now) and its points credited.
+pub async fn claim_in(
+    tx: &mut AnyConnection,
+    site: &str,
+    id: &str,
+    claimer: &Claimer<'_>,
+    reason: impl Fn(&str) -> String,
+    now: i64,
+) -> Result<Option<StoredSurprise>, sqlx::Error> {
+    let claimed: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE surprises SET claimed_at = $4
+         WHERE site = $1 AND id = $2 AND claimed_at IS NULL AND expires_at > $4
+           AND (member_id = $3 OR (member_id IS NULL AND visitor_id = $5))
+         RETURNING {COLUMNS}"
+    )))
+    .bind(site)
+    .bind(id)
+    .bind(claimer.member_id)
+    .bind(now)
+    .bind(claimer.visitor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(surprise) = claimed else { return Ok(None) };
+    if let (Some(points), Some(member)) = (surprise.points, &surprise.member_id) {
+        let change = PointsChange { delta: points, reason: reason(&surprise.rule), idempotency_key: format!("{SERVER_KEY_PREFIX}surprise:{}", surprise.id) };
+        let member = MemberId::parse(member).map_err(|e| sqlx::Error::Protocol(e.message))?;
+        ledger::append(&mut *tx, site, &member, &change, now).await.map_err(|e| match e {
+            ledger::AppendError::Database(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    }
+    Ok(Some(surprise))
 }
 
 /// `status`: `pending`, `claimed`, `expired` or all; newest first, `before` a `seq`.

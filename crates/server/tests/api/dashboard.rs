@@ -60,7 +60,7 @@ async fn the_cookie_is_secure_when_the_dashboard_is_served_over_https() {
     ))
     .unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    let app = moments_server::startup::Application::build(settings, true).await.unwrap();
+    let app = moments_server::startup::Application::build(settings, moments_server::demo::Mode::Site).await.unwrap();
     let socket = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let signed_in = no_redirects()

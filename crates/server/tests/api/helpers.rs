@@ -63,7 +63,7 @@ pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
     settings.server.database_url = database_url.to_owned();
     // Tests send many requests from one address and visitor; the rate limit tests opt in.
     settings.server.rate_limit.enabled = extra_toml.contains("[server.rate_limit]");
-    let app = Application::build(settings, true).await.unwrap();
+    let app = Application::build(settings, moments_server::demo::Mode::Site).await.unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let db = AnyPool::connect(database_url).await.unwrap();
@@ -123,7 +123,7 @@ pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
     let server = format!("[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n");
     std::fs::write(&config, extra.replacen("[server]\n", &server, 1)).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
-        .args(["--config", config.to_str().unwrap(), "--demo"])
+        .args(["--config", config.to_str().unwrap(), "--demo", "--no-demo-history"])
         .env("MOMENTS_RATE_LIMIT", "off")
         .env("MOMENTS_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::piped())

@@ -3,6 +3,7 @@
 mod abuse;
 mod admin_points;
 mod dashboard;
+mod demo;
 mod events;
 mod expiry;
 mod experiments;

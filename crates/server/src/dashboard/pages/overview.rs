@@ -78,6 +78,10 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
             (t.points_expiring, expiring.to_string()),
         ],
     );
+    if let Some(at) = crate::demo::store::history_generated_at(&state.db, key).await.map_err(db)? {
+        let date = time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000)).map(|t| day_text(t.date())).unwrap_or_default();
+        body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(&t.demo_history.replace("{date}", &date))));
+    }
     // No axes without data: an empty period says which kind of empty it is, and a scale the
     // period has no answers on gets no chart.
     if total == 0 {
