@@ -4,6 +4,7 @@
 use moments_protocol::Locale;
 use sqlx::AnyPool;
 
+use crate::experiments::stats::{self, Comparison};
 use crate::sites::Site;
 
 pub const WEEK_MS: i64 = 7 * crate::db::DAY_MS;
@@ -57,6 +58,59 @@ pub struct Loyalty {
     pub returns_not_members: Returns,
     pub returns_members: Returns,
     pub returns_by_tier: Vec<(String, Returns)>,
+    /// Per tier (today's; "" below the first): members given a gift in a week of the range
+    /// against members active that week without one, and how many came back within 30 days.
+    pub gift_effect: Vec<GiftStratum>,
+}
+
+/// Members who came back (a page view 30 minutes to 30 days after the gift, or after their
+/// first page view of the week), counted once per member and week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct CameBack {
+    pub members: i64,
+    pub returned: i64,
+}
+
+impl CameBack {
+    fn add(&mut self, returned: bool) {
+        self.members += 1;
+        self.returned += i64::from(returned);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GiftStratum {
+    pub tier: String,
+    pub gifted: CameBack,
+    pub others: CameBack,
+}
+
+/// Fewer than this on either side, and a comparison says nothing yet.
+pub const MIN_GROUP: i64 = 30;
+
+impl Loyalty {
+    /// Resolved detractors' return rate against open ones'; `None` until each side has
+    /// `MIN_GROUP` cases.
+    pub fn recovery_comparison(&self) -> Option<Comparison> {
+        let (open, resolved) = (self.recovery_open, self.recovery_resolved);
+        if open.cases < MIN_GROUP || resolved.cases < MIN_GROUP {
+            return None;
+        }
+        let counts = |c: Cases| (c.returned as u64, c.cases as u64);
+        stats::two_proportions(counts(open), counts(resolved))
+    }
+
+    /// Gifted members' return rate against other active members', within tiers; `None` until
+    /// each side has `MIN_GROUP` members.
+    pub fn gift_comparison(&self) -> Option<Comparison> {
+        let total = |side: fn(&GiftStratum) -> CameBack| self.gift_effect.iter().map(side).map(|c| c.members).sum::<i64>();
+        if total(|g| g.gifted) < MIN_GROUP || total(|g| g.others) < MIN_GROUP {
+            return None;
+        }
+        let counts = |c: CameBack| (c.returned as u64, c.members as u64);
+        let strata: Vec<_> = self.gift_effect.iter().map(|g| (counts(g.others), counts(g.gifted))).collect();
+        stats::stratified_proportions(&strata)
+    }
 }
 
 /// A group's answers on the five faces and on NPS.
@@ -283,6 +337,46 @@ async fn cohort_visits(db: &AnyPool, site: &str, start: i64, end: i64) -> Result
     .await
 }
 
+/// Per member and week of the range in which they were given a gift (week 0 starts at `start`):
+/// whether they had a page view 30 minutes to 30 days after their first gift of that week.
+async fn gifted_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT g.member_id, g.week, CASE WHEN EXISTS (
+                    SELECT 1 FROM sessions s WHERE s.site = $1 AND s.member_id = g.member_id AND s.started_at >= g.at + $4 AND s.started_at <= g.at + $5
+                ) THEN 1 ELSE 0 END
+         FROM (SELECT member_id, (created_at - $2) / 604800000 AS week, MIN(created_at) AS at FROM surprises
+               WHERE site = $1 AND member_id IS NOT NULL AND created_at >= $2 AND created_at < $3 GROUP BY member_id, week) AS g",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .bind(NEW_VISIT_MS)
+    .bind(RETURN_WITHIN_MS)
+    .fetch_all(db)
+    .await
+}
+
+/// Per member and week of the range with a page view but no gift: whether they had a page
+/// view 30 minutes to 30 days after their first of that week.
+async fn others_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.member_id, a.week, CASE WHEN EXISTS (
+                    SELECT 1 FROM sessions s WHERE s.site = $1 AND s.member_id = a.member_id AND s.started_at >= a.at + $4 AND s.started_at <= a.at + $5
+                ) THEN 1 ELSE 0 END
+         FROM (SELECT member_id, (started_at - $2) / 604800000 AS week, MIN(started_at) AS at FROM sessions
+               WHERE site = $1 AND member_id IS NOT NULL AND started_at >= $2 AND started_at < $3 GROUP BY member_id, week) AS a
+         WHERE NOT EXISTS (SELECT 1 FROM surprises g WHERE g.site = $1 AND g.member_id = a.member_id
+                             AND g.created_at >= $2 + a.week * 604800000 AND g.created_at < $2 + (a.week + 1) * 604800000)",
+    )
+    .bind(site)
+    .bind(start)
+    .bind(end)
+    .bind(NEW_VISIT_MS)
+    .bind(RETURN_WITHIN_MS)
+    .fetch_all(db)
+    .await
+}
+
 /// Whether a group's visitors come back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Returns {
@@ -389,6 +483,18 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         }
     }
 
+    // Strata by today's tier, in tier order ("" below the first tier, first).
+    let stratum_names: Vec<String> = std::iter::once(String::new()).chain(satisfaction.iter().skip(1).filter_map(|g| g.tier.clone())).collect();
+    let mut gift_effect: Vec<GiftStratum> = stratum_names.into_iter().map(|tier| GiftStratum { tier, ..Default::default() }).collect();
+    let stratum = |member: &str| member_tier.get(member).copied().unwrap_or(0);
+    for (member, _, returned) in gifted_came_back(db, key, start, end).await? {
+        gift_effect[stratum(&member)].gifted.add(returned == 1);
+    }
+    for (member, _, returned) in others_came_back(db, key, start, end).await? {
+        gift_effect[stratum(&member)].others.add(returned == 1);
+    }
+    gift_effect.retain(|g| g.gifted.members + g.others.members > 0);
+
     let weeks_in_range = ((end - start) + WEEK_MS - 1) / WEEK_MS;
     let ledger = ledger_by_week(db, key, start, end).await?;
     let spent = crate::reports::redemptions_by_week(db, key, start, end).await?;
@@ -423,5 +529,6 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
         returns_not_members,
         returns_members,
         returns_by_tier,
+        gift_effect,
     })
 }

@@ -68,6 +68,31 @@ pub fn two_proportions(control: (u64, u64), variant: (u64, u64)) -> Option<Compa
     Some(comparison(p1, difference, Z_95 * se, p_value, se))
 }
 
+/// Rates compared within strata (tiers, say), then combined: the difference of each stratum
+/// weighted by its share of the variant's trials (the effect on those who got it), with the
+/// variance of that weighted sum for a Wald 95% interval and a z-test. Comparing only within
+/// strata keeps a stratum that is both more often treated and better anyway from passing its
+/// advantage off as the treatment's. Strata without trials on either side are left out.
+pub fn stratified_proportions(strata: &[((u64, u64), (u64, u64))]) -> Option<Comparison> {
+    let usable: Vec<_> = strata.iter().filter(|((_, n1), (_, n2))| *n1 > 0 && *n2 > 0).collect();
+    let treated: u64 = usable.iter().map(|(_, (_, n2))| n2).sum();
+    if treated == 0 {
+        return None;
+    }
+    let (mut difference, mut variance, mut control) = (0.0, 0.0, 0.0);
+    for ((x1, n1), (x2, n2)) in usable {
+        let weight = *n2 as f64 / treated as f64;
+        let (n1, n2) = (*n1 as f64, *n2 as f64);
+        let (p1, p2) = (*x1 as f64 / n1, *x2 as f64 / n2);
+        difference += weight * (p2 - p1);
+        control += weight * p1;
+        variance += weight * weight * (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2);
+    }
+    let se = variance.sqrt();
+    let p_value = if se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((difference / se).abs())) } else { 1.0 };
+    Some(comparison(control, difference, Z_95 * se, p_value, se))
+}
+
 /// A sample's size, mean and (n − 1) variance.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {

@@ -131,6 +131,28 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .unwrap();
     }
 
+    // Surprises: carol (Silver) is given a gift Oct 6 09:00 and is back at 10:00; dave (Gold)
+    // one Oct 13 12:00 and is not back. Members active in a week without a gift, from their
+    // first page view that week: erin (Bronze) in week 0 (Oct 9, back Oct 16) and in week 1
+    // (Oct 16, not back). So Bronze: no gifts, 1 of 2 others back; Silver: 1 of 1 gifted
+    // back; Gold: 0 of 1 gifted.
+    for (n, member, at) in [(1, "carol", MONDAY + DAY + 9 * hour), (2, "dave", MONDAY + 8 * DAY + 12 * hour)] {
+        sqlx::query(
+            "INSERT INTO surprises (id, site, rule, recipient, member_id, visitor_id, occasion, kind, points, day, created_at, expires_at)
+             VALUES ($1, $2, 'big-order', $3, $4, NULL, $1, 'points', 100, $5, $6, $7)",
+        )
+        .bind(format!("gift-{n}"))
+        .bind(SITE)
+        .bind(format!("m:{member}"))
+        .bind(member)
+        .bind(at / DAY)
+        .bind(at)
+        .bind(at + 30 * DAY)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+
     // Cohorts: carol joined Oct 6 and erin Oct 9 (the week of Oct 5), dave Oct 13 (the week of
     // Oct 12); frank before the range. Only the page views above count (not today's sessions
     // the setup made), so the figures do not depend on the day the test runs.
@@ -203,6 +225,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     assert!(html.contains(&row(&["2026-10-12", "1", "0%", "0%", "0%"])), "{html}");
     assert!(html.contains(r#"<svg class="heatmap""#), "the cohorts drawn as a heat map");
 
+    for cells in [["Bronze", "0", "0", "–", "2", "1", "50%"], ["Silver", "1", "1", "100%", "0", "0", "–"], ["Gold", "1", "0", "0%", "0", "0", "–"]] {
+        assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
+    }
+    assert!(html.contains("Too few to tell yet: members given a gift and members without one each need at least 30."), "{html}");
+
     // Each table downloads as CSV, a missing figure as an empty cell.
     let csv = dashboard(&app, "/dashboard/demo/loyalty.csv?table=weeks&from=2026-10-05&to=2026-10-18").await;
     assert_eq!(csv.headers()["content-disposition"], r#"attachment; filename="loyalty-weeks-2026-10-05-2026-10-18.csv""#);
@@ -236,6 +263,18 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     assert_eq!(api["returns"][1], json!({ "group": "members", "visitors": 3, "visits": 5, "returned": 2, "return_rate": 2.0 / 3.0 }));
     assert_eq!((api["purchasers"].as_i64(), api["repeat_purchasers"].as_i64(), api["previously_active"].as_i64(), api["churned"].as_i64()), (Some(2), Some(1), Some(2), Some(1)));
     assert_eq!(api["recovery"], json!({ "resolved": { "cases": 3, "returned": 2 }, "open": { "cases": 1, "returned": 0 } }));
+    assert_eq!(api["recovery_comparison"], json!(null), "too few cases");
+    assert_eq!(api["cohorts"][0], json!({ "start": MONDAY, "members": 2, "still_visiting": [1, 0, 0, 0] }));
+    assert_eq!((api["cohorts"][1]["members"].clone(), api["cohorts"][1]["still_visiting"][0].clone()), (json!(1), json!(0)));
+    assert_eq!(
+        api["gift_effect"],
+        json!([
+            { "tier": "Bronze", "gifted": { "members": 0, "returned": 0 }, "others": { "members": 2, "returned": 1 } },
+            { "tier": "Silver", "gifted": { "members": 1, "returned": 1 }, "others": { "members": 0, "returned": 0 } },
+            { "tier": "Gold", "gifted": { "members": 1, "returned": 0 }, "others": { "members": 0, "returned": 0 } }
+        ])
+    );
+    assert_eq!(api["gift_comparison"], json!(null), "too few members");
     for (query, why) in [("?from=2026-10-05", "not a time"), ("?from=1791158400000&to=1791158400000", "empty"), ("?from=1700000000000&to=1791158400000", "over 366 days"), ("?from=-9223372036854775808", "out of this era")] {
         let refused = app.admin(reqwest::Method::GET, &format!("{SITE}/insights{query}")).send().await.unwrap();
         assert_eq!(refused.status(), 422, "{why}");

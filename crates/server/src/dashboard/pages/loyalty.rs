@@ -12,7 +12,8 @@ use crate::dashboard::auth::Staff;
 use crate::dashboard::charts::{self, Series};
 use crate::dashboard::html::{escape, number, table};
 use crate::dashboard::i18n::Texts;
-use crate::insights::{Cases, Loyalty, Returns};
+use crate::experiments::stats::Comparison;
+use crate::insights::{CameBack, Cases, Loyalty, MIN_GROUP, Returns};
 use crate::dashboard::{PageContext, here};
 use crate::state::AppState;
 
@@ -65,6 +66,7 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
                 body.push_str(&format!("<p>{}</p>", escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
             }
             "recovery" => body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l)))),
+            "gifts" => body.push_str(&format!("<p>{}</p><p>{}</p>", escape(t.gift_effect_how), escape(&gift_effect(t, &l)))),
             "cohorts" if !table_.rows.is_empty() => body.push_str(&heatmap(t, &table_.rows, &table_.headers[2..])),
             _ => {}
         }
@@ -125,6 +127,17 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
     ];
     let case_row = |name: &str, c: &Cases| vec![name.to_owned(), c.cases.to_string(), c.returned.to_string(), share_of(c.returned, c.cases)];
     let recovery = vec![case_row(t.case_resolved, &l.recovery_resolved), case_row(t.case_open, &l.recovery_open)];
+    let gifts = l
+        .gift_effect
+        .iter()
+        .map(|g| {
+            let side = |c: &CameBack| [c.members.to_string(), c.returned.to_string(), share_of(c.returned, c.members)];
+            let mut row = vec![tier_name(&g.tier)];
+            row.extend(side(&g.gifted));
+            row.extend(side(&g.others));
+            row
+        })
+        .collect();
     let cohorts = l
         .cohorts
         .iter()
@@ -145,6 +158,7 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
         make("returns", t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], returns),
         make("purchases", t.purchases_and_churn, &[t.measure, t.value], behaviour),
         make("recovery", t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], recovery),
+        make("gifts", t.gift_effect, &[t.tier, t.given_gift, t.came_back, t.return_rate, t.active_no_gift, t.came_back, t.return_rate], gifts),
         make("cohorts", t.cohorts, &cohort_headers, cohorts),
         make("weeks", t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], weeks),
     ]
@@ -216,23 +230,25 @@ fn heatmap(t: &Texts, rows: &[Vec<String>], headers: &[String]) -> String {
     )
 }
 
-/// Fewer cases than this in either group, and a comparison says nothing yet.
-const MIN_CASES: i64 = 30;
-
-/// What the recovery comparison means, in a sentence.
-fn recovery_effect(t: &crate::dashboard::i18n::Texts, l: &crate::insights::Loyalty) -> String {
-    let (open, resolved) = (l.recovery_open, l.recovery_resolved);
-    if open.cases < MIN_CASES || resolved.cases < MIN_CASES {
-        return t.too_few_cases.replace("{n}", &MIN_CASES.to_string());
-    }
-    let counts = |c: crate::insights::Cases| (c.returned as u64, c.cases as u64);
-    let Some(c) = crate::experiments::stats::two_proportions(counts(open), counts(resolved)) else { return String::new() };
+/// An effect in a sentence: `template`'s difference (in percentage points, its sign in words),
+/// interval and p-value; `too_few` until there is enough data.
+fn effect_sentence(t: &Texts, template: &str, too_few: &str, comparison: Option<Comparison>) -> String {
+    let Some(c) = comparison else { return too_few.replace("{n}", &MIN_GROUP.to_string()) };
     let points = |x: f64| number(100.0 * x, 1);
-    t.recovery_sentence
-        .replace("{difference}", &points(c.difference))
+    template
+        .replace("{direction}", if c.difference < 0.0 { t.less } else { t.more })
+        .replace("{difference}", &points(c.difference.abs()))
         .replace("{low}", &points(c.difference_low))
         .replace("{high}", &points(c.difference_high))
         .replace("{p}", &crate::dashboard::html::p_value(c.p_value))
+}
+
+fn recovery_effect(t: &Texts, l: &Loyalty) -> String {
+    effect_sentence(t, t.recovery_sentence, t.too_few_cases, l.recovery_comparison())
+}
+
+fn gift_effect(t: &Texts, l: &Loyalty) -> String {
+    effect_sentence(t, t.gift_sentence, t.too_few_gifts, l.gift_comparison())
 }
 
 #[cfg(test)]
@@ -249,5 +265,28 @@ mod tests {
         assert!(sentence.starts_with("Detractors whose case was resolved came back 50 percentage points more often"), "{sentence}");
         assert!(sentence.contains("p < 0.001") && sentence.contains("Observational"), "{sentence}");
         assert_eq!(with(Cases { cases: 29, returned: 9 }, Cases { cases: 40, returned: 30 }), "Too few cases to tell yet: each group needs at least 30.");
+        // Resolved ones coming back less reads "less", with the interval's signs kept.
+        let worse = with(Cases { cases: 40, returned: 30 }, Cases { cases: 40, returned: 10 });
+        assert!(worse.starts_with("Detractors whose case was resolved came back 50 percentage points less often"), "{worse}");
+        assert!(worse.contains("(95% interval -69 to -31; p < 0.001)"), "{worse}");
+    }
+
+    #[test]
+    fn the_gift_comparison_is_made_within_tiers() {
+        use crate::insights::{CameBack, GiftStratum};
+        let t = crate::dashboard::i18n::texts(moments_protocol::Locale::En);
+        let stratum = |tier: &str, gifted: (i64, i64), others: (i64, i64)| GiftStratum {
+            tier: tier.into(),
+            gifted: CameBack { members: gifted.0, returned: gifted.1 },
+            others: CameBack { members: others.0, returned: others.1 },
+        };
+        // Gold members get most gifts and come back more anyway: 80% with or without a gift;
+        // Bronze 10% either way. Pooled, gifts would look like +57 points; within tiers, 0.
+        let l = Loyalty { gift_effect: vec![stratum("Bronze", (20, 2), (200, 20)), stratum("Gold", (200, 160), (20, 16))], ..Default::default() };
+        let sentence = gift_effect(t, &l);
+        assert!(sentence.starts_with("Within their tier, members given a gift came back 0 percentage points more often"), "{sentence}");
+        assert!(sentence.contains("p 1") && sentence.contains("not a randomised test"), "{sentence}");
+        let few = Loyalty { gift_effect: vec![stratum("Gold", (29, 20), (200, 100))], ..Default::default() };
+        assert_eq!(gift_effect(t, &few), "Too few to tell yet: members given a gift and members without one each need at least 30.");
     }
 }

@@ -41,3 +41,27 @@ fn sample_ratio_mismatch_matches_chi_square() {
     close(sample_ratio_p_value(&[821, 1017, 1162], &[0.3, 0.3, 0.4]).unwrap(), 8.513_232_086_046_272e-6);
     assert!(sample_ratio_p_value(&[0, 0], &[0.5, 0.5]).is_none());
 }
+
+#[test]
+fn stratified_proportions_compare_only_within_strata() {
+    // Bronze: 10% come back with or without; Gold: 80% either way. Gold got most of the
+    // treatment, so pooled it looks like +57 points; within each tier there is no difference.
+    let strata = [((20, 200), (2, 20)), ((16, 20), (160, 200))];
+    let pooled = two_proportions((36, 220), (162, 220)).unwrap();
+    assert!(pooled.difference > 0.5 && pooled.p_value < 0.001);
+    let c = stratified_proportions(&strata).unwrap();
+    close(c.difference, 0.0);
+    close(c.p_value, 1.0);
+    assert!(c.difference_low < 0.0 && c.difference_high > 0.0);
+
+    // One stratum: the same difference and Wald interval as two_proportions.
+    let one = stratified_proportions(&[((120, 1000), (150, 1000))]).unwrap();
+    let plain = two_proportions((120, 1000), (150, 1000)).unwrap();
+    close(one.difference, plain.difference);
+    close(one.difference_low, plain.difference_low);
+    close(one.difference_high, plain.difference_high);
+    assert!(one.p_value < 0.05);
+    // A stratum with no one on one side says nothing; none at all, no comparison.
+    close(stratified_proportions(&[((120, 1000), (150, 1000)), ((0, 0), (5, 9))]).unwrap().difference, 0.03);
+    assert!(stratified_proportions(&[((1, 4), (0, 0))]).is_none());
+}

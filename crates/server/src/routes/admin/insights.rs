@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::{DAY_MS, now_ms};
 use crate::error::ApiError;
 use crate::admin_auth::Admin;
+use crate::experiments::stats::Comparison;
 use crate::insights::{self, Returns, Satisfaction};
 use crate::state::AppState;
 
@@ -103,6 +104,33 @@ pub struct Insights {
     /// Detractors' recovery cases opened in the range, resolved or still open, and how many of
     /// those detractors came back 30 minutes to 30 days after their answer.
     pub recovery: RecoveryReturns,
+    /// Resolved against open (resolved minus open return rate), once each side has 30 cases.
+    pub recovery_comparison: Option<Comparison>,
+    /// Per week of joining in the range: new members, and how many had a page view 1, 2, 4 and
+    /// 8 weeks later (`null`: that week has not come yet).
+    pub cohorts: Vec<CohortRow>,
+    /// Surprises, per tier (today's; "" below the first tier): members given a gift in a week
+    /// of the range, and members active that week without one, counted once a member and week,
+    /// and how many came back 30 minutes to 30 days later. Observational.
+    pub gift_effect: Vec<GiftEffect>,
+    /// Gifted minus not gifted, within tiers (weighted by gifted members), once each side has 30.
+    pub gift_comparison: Option<Comparison>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CohortRow {
+    /// The week's first millisecond.
+    pub start: i64,
+    pub members: i64,
+    /// 1, 2, 4 and 8 weeks later.
+    pub still_visiting: Vec<Option<i64>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GiftEffect {
+    pub tier: String,
+    pub gifted: insights::CameBack,
+    pub others: insights::CameBack,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -166,5 +194,9 @@ pub async fn insights(
         previously_active: l.previously_active,
         churned: l.churned,
         recovery: RecoveryReturns { resolved: l.recovery_resolved, open: l.recovery_open },
+        recovery_comparison: l.recovery_comparison(),
+        cohorts: l.cohorts.iter().map(|c| CohortRow { start: c.start, members: c.members, still_visiting: c.still_visiting.clone() }).collect(),
+        gift_effect: l.gift_effect.iter().map(|g| GiftEffect { tier: g.tier.clone(), gifted: g.gifted, others: g.others }).collect(),
+        gift_comparison: l.gift_comparison(),
     }))
 }
