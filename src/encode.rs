@@ -64,13 +64,14 @@ pub fn redeem_request(r: &RedeemRequest) -> JsValue {
 pub fn event(e: &Event) -> JsValue {
     let w = Writer::new();
     match e {
-        Event::Feedback { id, at, scale, score, comment } => w
+        Event::Feedback { id, at, scale, score, comment, context } => w
             .set("type", "feedback")
             .set("id", id.as_str())
             .set("at", *at)
             .set("scale", scale.name())
             .set("score", *score as f64)
-            .maybe("comment", comment.as_deref()),
+            .maybe("comment", comment.as_deref())
+            .maybe("context", context.as_ref().map(|c| c.iter().fold(Writer::new(), |w, (k, v)| w.set(k, v.as_str())).done())),
         Event::Comment { id, at, feedback_id, comment } => w
             .set("type", "comment")
             .set("id", id.as_str())

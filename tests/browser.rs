@@ -424,8 +424,16 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
     }
     let id = "11111111-2222-4333-8444-555555555555".to_string();
     let events = [
-        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Nps, score: 9, comment: None },
-        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: Some("slow «delivery» 🚚".into()) },
+        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Nps, score: 9, comment: None, context: None },
+        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: Some("slow «delivery» 🚚".into()), context: None },
+        Event::Feedback {
+            id: id.clone(),
+            at: 1.79e12,
+            scale: Scale::Csat5,
+            score: 1,
+            comment: None,
+            context: Some([("agent".to_owned(), "may".to_owned()), ("topic".to_owned(), "退货".to_owned())].into()),
+        },
         Event::Dismiss { id: id.clone(), at: 1.79e12 },
         Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5), proof: Some("h.p.s".into()) },
         Event::Track { id, at: 1.79e12, name: "signup".into(), value: None, proof: None },
@@ -713,7 +721,7 @@ fn a_full_outbox_keeps_every_answer() {
     use moments_protocol::wire::Event;
     let envelope = |event: Event| outbox::Envelope::new(UNREACHABLE, "demo", "visitor-browser-test", "s-1", &event);
     let id = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
-    let feedback = |n| envelope(Event::Feedback { id: id(n), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: None });
+    let feedback = |n| envelope(Event::Feedback { id: id(n), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: None, context: None });
     let track = |n| envelope(Event::Track { id: id(n), at: 1.79e12, name: "step".into(), value: None, proof: None });
     let exposure = |n| envelope(Event::Exposure { id: id(n), at: 1.79e12, experiment: "e".into(), variant: "a".into() });
     let ids = |entries: &[outbox::Envelope]| entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();

@@ -375,7 +375,7 @@ pub struct ValidEvent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEventKind {
-    Feedback { score: Score, comment: Option<Comment> },
+    Feedback { score: Score, comment: Option<Comment>, context: Option<crate::context::Context> },
     Comment { feedback_id: Uuid, comment: Comment },
     Dismiss,
     Track { name: String, value: Option<f64>, proof: Option<String> },
@@ -388,9 +388,10 @@ impl TryFrom<Event> for ValidEvent {
     fn try_from(event: Event) -> Result<Self, InvalidInput> {
         let id = Uuid::parse(event.id(), "invalid_event_id", "event id")?;
         let (at, kind) = match event {
-            Event::Feedback { at, scale, score, comment, .. } => {
+            Event::Feedback { at, scale, score, comment, context, .. } => {
                 let comment = comment.as_deref().map(Comment::parse).transpose()?.flatten();
-                (at, ValidEventKind::Feedback { score: Score::parse(scale, score)?, comment })
+                let context = context.map(crate::context::Context::parse).transpose()?.filter(|c| !c.is_empty());
+                (at, ValidEventKind::Feedback { score: Score::parse(scale, score)?, comment, context })
             }
             Event::Comment { at, feedback_id, comment, .. } => {
                 let feedback_id = Uuid::parse(&feedback_id, "invalid_feedback_id", "feedback_id")?;

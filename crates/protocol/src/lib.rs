@@ -2,6 +2,7 @@
 //! rule both sides must agree on. Wire types (`wire`) are plain serde shapes;
 //! `domain` parses them into values that cannot be wrong.
 
+pub mod context;
 pub mod domain;
 pub mod error;
 pub mod experiments;

@@ -32,3 +32,9 @@ pub const RECENT_LEDGER_ENTRIES: usize = 5;
 pub const MAX_ADMIN_PAGE: u32 = 100;
 /// Longest member name a token may carry (characters); greetings show it.
 pub const MAX_MEMBER_NAME_LEN: usize = 100;
+/// What a host may say a visit was about (`setContext`): at most this many keys,
+pub const MAX_CONTEXT_KEYS: usize = 10;
+/// each of 1 to this many characters (letters, digits, `_`, `-`, `.`),
+pub const MAX_CONTEXT_KEY_LEN: usize = 32;
+/// with a text value of 1 to this many characters.
+pub const MAX_CONTEXT_VALUE_LEN: usize = 128;

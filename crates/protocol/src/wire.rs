@@ -395,6 +395,9 @@ pub enum Event {
         score: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
+        /// What the visit was about, as the host said (`setContext`): a ticket, an agent, a topic.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<std::collections::BTreeMap<String, String>>,
     },
     /// A comment the visitor added after their one-tap answer; stored with that answer.
     Comment {

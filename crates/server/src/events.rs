@@ -2,6 +2,7 @@
 //! event id, and the reads of them the API, the dashboard and the feedback cooldown need.
 
 use moments_protocol::InvalidInput;
+use moments_protocol::context::Context;
 use moments_protocol::domain::Score;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyExecutor};
@@ -21,15 +22,19 @@ pub struct NewEvent<'a> {
     pub value: Option<f64>,
     /// The fact a tracked event's proof vouched for.
     pub verified_key: Option<&'a str>,
+    /// What an answer's visit was about, as the host said.
+    pub context: Option<&'a Context>,
     pub occurred_at: i64,
     pub received_at: i64,
 }
 
-/// Stores the event unless its id is stored already. True: stored now.
+/// Stores the event unless its id is stored already (with its context, a row per key, in the
+/// same transaction). True: stored now.
 pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
+    let context = e.context.map(|c| serde_json::to_string(c.entries())).transpose().map_err(|error| sqlx::Error::Encode(error.into()))?;
     let inserted = sqlx::query(
-        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (site, id) DO NOTHING",
+        "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at, context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (site, id) DO NOTHING",
     )
     .bind(e.site)
     .bind(e.id)
@@ -45,10 +50,25 @@ pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sq
     .bind(e.verified_key)
     .bind(e.occurred_at)
     .bind(e.received_at)
+    .bind(context)
     .persistent(crate::db::may_keep_prepared(tx, &[e.value]))
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if inserted == 1
+        && let Some(context) = e.context
+    {
+        for (key, value) in context.entries() {
+            sqlx::query("INSERT INTO answer_context (site, event_id, key, value, received_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(e.site)
+                .bind(e.id)
+                .bind(key)
+                .bind(value)
+                .bind(e.received_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     Ok(inserted == 1)
 }
 
@@ -116,6 +136,10 @@ pub struct FeedbackQuery {
     pub cursor: Option<i64>,
     /// `csv` streams every matching answer as CSV instead of a JSON page.
     pub format: Option<String>,
+    /// Only answers whose context has this key (`agent`, `topic`...),
+    pub context_key: Option<String>,
+    /// with this value.
+    pub context_value: Option<String>,
 }
 
 /// The filter of `FeedbackQuery` on events `e` (`$1` the site, `$2` the cursor, `$3`..`$8`
@@ -123,7 +147,8 @@ pub struct FeedbackQuery {
 const FEEDBACK_FILTER: &str = "e.site = $1 AND e.type = 'feedback' AND e.rowid < $2
     AND ($3 IS NULL OR e.received_at >= $3) AND ($4 IS NULL OR e.received_at < $4)
     AND ($5 IS NULL OR e.score >= $5) AND ($6 IS NULL OR e.score <= $6)
-    AND ($7 IS NULL OR (e.comment IS NOT NULL) = $7) AND ($8 IS NULL OR e.scale = $8)";
+    AND ($7 IS NULL OR (e.comment IS NOT NULL) = $7) AND ($8 IS NULL OR e.scale = $8)
+    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM answer_context AS c WHERE c.site = e.site AND c.event_id = e.id AND c.key = $10 AND ($11 IS NULL OR c.value = $11)))";
 
 fn filtered<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
@@ -142,6 +167,8 @@ fn filtered<'q, O>(
         .bind(f.has_comment)
         .bind(f.scale.as_deref())
         .bind(i64::from(limit))
+        .bind(f.context_key.as_deref())
+        .bind(f.context_value.as_deref())
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -155,15 +182,36 @@ pub struct FeedbackItem {
     pub scale: String,
     pub score: i64,
     pub comment: Option<String>,
+    /// What the visit was about, as the host said (`setContext`), if it did.
+    #[serde(serialize_with = "context_object")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+    pub context: Option<String>,
     /// By the visitor's clock.
     pub occurred_at: i64,
     pub received_at: i64,
 }
 
+/// The stored context (JSON text) as the object it is.
+fn context_object<S: serde::Serializer>(context: &Option<String>, to: S) -> Result<S::Ok, S::Error> {
+    let parsed: Option<std::collections::BTreeMap<String, String>> = context.as_deref().and_then(|c| serde_json::from_str(c).ok());
+    parsed.serialize(to)
+}
+
+/// A stored context (JSON text) as `key=value; key=value`, for a table cell or a CSV column.
+pub fn context_text(context: Option<&str>) -> String {
+    let parsed: std::collections::BTreeMap<String, String> = context.and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+    parsed.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+}
+
+/// The context keys answers of `site` carry, most used first (for the inbox's filter).
+pub async fn context_keys(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT key FROM answer_context WHERE site = $1 GROUP BY key ORDER BY COUNT(*) DESC, key LIMIT 50").bind(site).fetch_all(db).await
+}
+
 /// Answers newest first, below `before` (a row id), at most `limit`.
 pub async fn feedback_page(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
     let sql = format!(
-        "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.occurred_at, e.received_at
+        "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.context, e.occurred_at, e.received_at
          FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
     filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
@@ -180,11 +228,12 @@ pub struct InboxAnswer {
     pub member_id: Option<String>,
     pub page_url: Option<String>,
     pub variants: Option<String>,
+    pub context: Option<String>,
 }
 
 pub async fn inbox(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<InboxAnswer>, sqlx::Error> {
     let sql = format!(
-        "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url,
+        "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url, e.context,
                 (SELECT string_agg(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
                  WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
          FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id

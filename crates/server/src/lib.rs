@@ -36,6 +36,7 @@ pub mod sites;
 pub mod staff_sessions;
 pub mod startup;
 pub mod state;
+pub mod support;
 pub mod surprises;
 pub mod telemetry;
 pub mod verified_events;

@@ -39,7 +39,7 @@ const MEMBER_SECTIONS: &[Section] = &[
     ("visitor_ids", Shape::Values, "SELECT visitor_id FROM sessions WHERE site = $1 AND member_id = $2
                                    UNION SELECT visitor_id FROM assignments WHERE site = $1 AND member_id = $2 ORDER BY 1"),
     ("sessions", Shape::Rows, "SELECT id, visitor_id, locale, page_url, started_at FROM sessions WHERE site = $1 AND member_id = $2 ORDER BY started_at"),
-    ("answers", Shape::Rows, "SELECT id, scale, score, comment, occurred_at, received_at FROM events
+    ("answers", Shape::Rows, "SELECT id, scale, score, comment, context, occurred_at, received_at FROM events
                               WHERE site = $1 AND member_id = $2 AND type = 'feedback' ORDER BY received_at"),
     ("events", Shape::Rows, "SELECT id, type, name, value, CASE WHEN verified_key IS NULL THEN 0 ELSE 1 END AS vouched, occurred_at, received_at
                              FROM events WHERE site = $1 AND member_id = $2 AND type <> 'feedback' ORDER BY received_at"),
@@ -56,7 +56,7 @@ const MEMBER_SECTIONS: &[Section] = &[
 
 const VISITOR_SECTIONS: &[Section] = &[
     ("sessions", Shape::Rows, "SELECT id, member_id, locale, page_url, started_at FROM sessions WHERE site = $1 AND visitor_id = $2 ORDER BY started_at"),
-    ("answers", Shape::Rows, "SELECT id, scale, score, comment, occurred_at, received_at FROM events
+    ("answers", Shape::Rows, "SELECT id, scale, score, comment, context, occurred_at, received_at FROM events
                               WHERE site = $1 AND visitor_id = $2 AND type = 'feedback' ORDER BY received_at"),
     ("events", Shape::Rows, "SELECT id, type, name, value, occurred_at, received_at FROM events
                              WHERE site = $1 AND visitor_id = $2 AND type <> 'feedback' ORDER BY received_at"),
@@ -158,7 +158,9 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     // The only change the ledger's trigger allows: the member id, to a pseudonym, once.
     erased.ledger_entries = run(tx, "UPDATE points_ledger SET member_id = $3 WHERE site = $1 AND member_id = $2", site, member, Some(&alias)).await?;
     erased.profile = run(tx, "DELETE FROM members WHERE site = $1 AND member_id = $2", site, member, None).await?;
-    erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL WHERE site = $1 AND member_id = $2", site, member, None).await?;
+    // A context may name the person (a ticket number): it goes with the comment.
+    run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND member_id = $2)", site, member, None).await?;
+    erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL, context = NULL WHERE site = $1 AND member_id = $2", site, member, None).await?;
     for renamed in [
         "UPDATE verified_events SET member_id = $3 WHERE site = $1 AND member_id = $2",
         // Kept for the stock and the codes given out, under the pseudonym.
@@ -182,9 +184,10 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
 pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) -> Result<Erased, sqlx::Error> {
     let alias = pseudonym();
     let sessions = run(tx, "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2", site, visitor, None).await?;
+    run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND visitor_id = $2)", site, visitor, None).await?;
     let events = run(
         tx,
-        "UPDATE events SET visitor_id = $3, session_id = $3, member_id = NULL, comment = NULL WHERE site = $1 AND visitor_id = $2",
+        "UPDATE events SET visitor_id = $3, session_id = $3, member_id = NULL, comment = NULL, context = NULL WHERE site = $1 AND visitor_id = $2",
         site,
         visitor,
         Some(&alias),

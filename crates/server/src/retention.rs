@@ -34,7 +34,10 @@ pub async fn run_once(db: &AnyPool, settings: RetentionSettings, now: i64) -> Re
     };
     let events = match settings.events_days {
         0 => 0,
-        days => delete_in_batches(db, "events", "received_at", cutoff(days)).await?,
+        days => {
+            delete_in_batches(db, "answer_context", "received_at", cutoff(days)).await?;
+            delete_in_batches(db, "events", "received_at", cutoff(days)).await?
+        }
     };
     delete_in_batches(db, "login_failures", "at", now - LOGIN_FAILURE_WINDOW_MS).await?;
     delete_in_batches(db, "staff_sessions", "expires_at", now).await?;

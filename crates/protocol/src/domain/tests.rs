@@ -5,7 +5,7 @@ const ID: &str = "0b9f6d0e-2c1a-4f3e-9d8c-7b6a5f4e3d2c";
 const AT: f64 = 1_790_000_000_000.0;
 
 fn feedback(scale: Scale, score: i64, comment: Option<&str>) -> Event {
-    Event::Feedback { id: ID.into(), at: AT, scale, score, comment: comment.map(Into::into) }
+    Event::Feedback { id: ID.into(), at: AT, scale, score, comment: comment.map(Into::into), context: None }
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn events_parse_or_say_why() {
     let ok = ValidEvent::try_from(feedback(Scale::Csat5, 4, Some("great"))).unwrap();
     assert_eq!(ok.id.as_str(), ID);
     assert_eq!(ok.at_ms, AT as i64);
-    assert!(matches!(ok.kind, ValidEventKind::Feedback { score, comment: Some(_) } if score.value() == 4));
+    assert!(matches!(ok.kind, ValidEventKind::Feedback { score, comment: Some(_), .. } if score.value() == 4));
 
     let cases = [
         (feedback(Scale::Csat5, 9, None), "score_out_of_range"),

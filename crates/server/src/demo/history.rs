@@ -322,6 +322,7 @@ impl Shop<'_> {
             name: Some("purchase"),
             value: Some(value),
             verified_key: vouched,
+            context: None,
             occurred_at: at,
             received_at: at,
         };
@@ -397,6 +398,7 @@ impl Shop<'_> {
             name: None,
             value: None,
             verified_key: None,
+            context: None,
             occurred_at: at,
             received_at: at,
         };

@@ -128,6 +128,32 @@ pub fn welch(control: Sample, variant: Sample) -> Option<Comparison> {
     Some(comparison(control.mean, difference, t.inverse_cdf(0.975) * se, p_value, se))
 }
 
+/// A 95% interval of a mean from its count, sum and sum of squares (Student's t); `None`
+/// below two values.
+pub fn mean_interval(n: u64, sum: f64, sum_of_squares: f64) -> Option<(f64, f64)> {
+    if n < 2 {
+        return None;
+    }
+    let count = n as f64;
+    let mean = sum / count;
+    let variance = ((sum_of_squares - count * mean * mean) / (count - 1.0)).max(0.0);
+    let half = StudentsT::new(0.0, 1.0, count - 1.0).ok()?.inverse_cdf(0.975) * (variance / count).sqrt();
+    Some((mean - half, mean + half))
+}
+
+/// A 95% Wald interval of a Net Promoter Score (−100 to 100) from the answers, promoters and
+/// detractors: each answer is +1, 0 or −1, and NPS is their mean times 100.
+pub fn nps_interval(n: u64, promoters: u64, detractors: u64) -> Option<(f64, f64)> {
+    if n < 2 {
+        return None;
+    }
+    let count = n as f64;
+    let (p, d) = (promoters as f64 / count, detractors as f64 / count);
+    let mean = p - d;
+    let half = Z_95 * ((p + d - mean * mean).max(0.0) / count).sqrt();
+    Some((100.0 * (mean - half).max(-1.0), 100.0 * (mean + half).min(1.0)))
+}
+
 /// Sample-ratio mismatch: Pearson's chi-square of the exposures against the weights.
 /// Returns the p-value; below 0.001 the assignment or the counting is broken.
 pub fn sample_ratio_p_value(exposures: &[u64], weights: &[f64]) -> Option<f64> {

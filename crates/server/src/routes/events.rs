@@ -91,7 +91,7 @@ async fn record(
     received_at: i64,
     surprises: &mut Vec<SurpriseOffer>,
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
-    let (kind, score, comment) = match &event.kind {
+    let (kind, score, comment, context) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
             return events::add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
         }
@@ -109,10 +109,10 @@ async fn record(
             let (visitor, session) = (from.visitor.as_str(), from.session.as_str());
             return experiments::assignment::expose(tx, &site.settings.key, experiment, variant, visitor, from.member_id, session, received_at).await;
         }
-        ValidEventKind::Feedback { score, comment } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str())),
-        ValidEventKind::Dismiss => ("dismiss", None, None),
+        ValidEventKind::Feedback { score, comment, context } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str()), context.as_ref()),
+        ValidEventKind::Dismiss => ("dismiss", None, None, None),
     };
-    let inserted = events::insert(tx, &NewEvent { kind, score, comment, ..row(site, event, from, received_at) }).await?;
+    let inserted = events::insert(tx, &NewEvent { kind, score, comment, context, ..row(site, event, from, received_at) }).await?;
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
         recovery::open_case(tx, site, &answer, received_at).await?;
@@ -171,6 +171,7 @@ fn row<'a>(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_a
         name: None,
         value: None,
         verified_key: None,
+        context: None,
         occurred_at: event.at_ms,
         received_at,
     }

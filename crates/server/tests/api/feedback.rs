@@ -231,7 +231,7 @@ async fn staff_filter_page_and_export_feedback() {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines[0], "id,received_at,occurred_at,scale,score,comment,member_id,visitor_id,session_id");
+    assert_eq!(lines[0], "id,received_at,occurred_at,scale,score,comment,member_id,visitor_id,session_id,context");
     assert_eq!(lines.len(), 3);
     assert!(lines[1].starts_with(&format!("{},", id(4))) && lines[1].contains(",csat5,5,Lovely,,visitor-c,"), "{}", lines[1]);
     // A comment a spreadsheet would run as a formula arrives as text, quoted.

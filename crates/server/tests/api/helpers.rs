@@ -238,3 +238,16 @@ pub async fn past_ledger_entry(app: &TestApp, member: &str, delta: i64, key: &st
     .await
     .unwrap();
 }
+
+/// GET `path` of the dashboard, signed in with the admin key (the app needs one).
+pub async fn dashboard(app: &TestApp, path: &str) -> reqwest::Response {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = client.post(format!("{}/dashboard/login", app.url)).form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")]).send().await.unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap()
+}
+
+/// The dashboard page at `path`, as text.
+pub async fn page(app: &TestApp, path: &str) -> String {
+    dashboard(app, path).await.text().await.unwrap()
+}

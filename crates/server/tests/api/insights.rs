@@ -2,24 +2,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{ADMIN_KEY, SITE, TestApp, past_ledger_entry, spawn_app_with};
+use crate::helpers::{ADMIN_KEY, SITE, past_ledger_entry, spawn_app_with};
 use crate::rewards::session;
 
 /// Monday 2026-10-05 00:00 UTC, the range's first day; the range is two weeks.
 const MONDAY: i64 = 1_791_158_400_000;
 const DAY: i64 = 86_400_000;
 
-/// GET `path` of the dashboard, signed in with the admin key.
-async fn dashboard(app: &TestApp, path: &str) -> reqwest::Response {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let signed_in = client.post(format!("{}/dashboard/login", app.url)).form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")]).send().await.unwrap();
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap()
-}
-
-async fn page(app: &TestApp, path: &str) -> String {
-    dashboard(app, path).await.text().await.unwrap()
-}
+use crate::helpers::{dashboard, page};
 
 fn row(cells: &[&str]) -> String {
     cells.iter().map(|c| format!("<td>{c}</td>")).collect::<String>()

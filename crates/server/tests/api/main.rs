@@ -2,6 +2,7 @@
 
 mod abuse;
 mod admin_points;
+mod context;
 mod dashboard;
 mod demo;
 mod events;

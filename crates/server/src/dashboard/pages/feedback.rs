@@ -32,6 +32,11 @@ pub struct Filter {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// Answers whose context has this key (and this value, when given).
+    #[serde(default)]
+    pub context_key: String,
+    #[serde(default)]
+    pub context_value: String,
     pub cursor: Option<i64>,
     pub lang: Option<String>,
 }
@@ -51,13 +56,24 @@ impl Filter {
                 _ => None,
             },
             scale: Scale::from_name(&self.scale).map(|s| s.name().to_owned()),
+            context_key: Some(self.context_key.trim().to_owned()).filter(|k| !k.is_empty()),
+            context_value: Some(self.context_value.trim().to_owned()).filter(|v| !v.is_empty() && !self.context_key.trim().is_empty()),
             ..FeedbackQuery::default()
         })
     }
 
     /// The filter as a query string (for the export link and the next page).
     fn encoded(&self) -> String {
-        let pairs = [("scale", &self.scale), ("min_score", &self.min_score), ("max_score", &self.max_score), ("comment", &self.comment), ("from", &self.from), ("to", &self.to)];
+        let pairs = [
+            ("scale", &self.scale),
+            ("min_score", &self.min_score),
+            ("max_score", &self.max_score),
+            ("comment", &self.comment),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("context_key", &self.context_key),
+            ("context_value", &self.context_value),
+        ];
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
@@ -88,6 +104,15 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
         .iter()
         .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.comment)))
         .collect();
+    // The keys answers carry, and the one asked for even if none carries it (yet).
+    let mut known = crate::events::context_keys(&state.db, key).await.map_err(|e| crate::error::ApiError::from(e).into_response())?;
+    if !filter.context_key.is_empty() && !known.contains(&filter.context_key) {
+        known.push(filter.context_key.clone());
+    }
+    let context_keys: String = std::iter::once(String::new())
+        .chain(known)
+        .map(|k| format!(r#"<option value="{0}"{1}>{2}</option>"#, escape(&k), selected(&k, &filter.context_key), if k.is_empty() { t.any.to_owned() } else { escape(&k) }))
+        .collect();
     let mut body = format!(
         r#"<form method="get" class="filters">
 <label>{scale_label} <select name="scale">{scales}</select></label>
@@ -96,6 +121,8 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
 <label>{comment_label} <select name="comment">{comments}</select></label>
 <label>{from_label} <input type="date" name="from" value="{from}"></label>
 <label>{to_label} <input type="date" name="to" value="{to}"></label>
+<label>{context_key_label} <select name="context_key">{context_keys}</select></label>
+<label>{context_value_label} <input name="context_value" size="12" value="{context_value}"></label>
 <button type="submit">{filter_label}</button></form>
 <p><a class="button" href="/dashboard/{site}/feedback.csv?{query}" download>{export}</a></p>"#,
         scale_label = t.scale,
@@ -104,6 +131,9 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
         comment_label = t.comment,
         from_label = t.from,
         to_label = t.to,
+        context_key_label = t.context_key,
+        context_value_label = t.context_value,
+        context_value = escape(&filter.context_value),
         filter_label = t.filter,
         export = t.export_csv,
         min = escape(&filter.min_score),
@@ -128,11 +158,12 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
                     a.comment.as_deref().map(escape).unwrap_or_default(),
                     page_cell,
                     a.variants.as_deref().map(escape).unwrap_or_default(),
+                    escape(&crate::events::context_text(a.context.as_deref())),
                     a.member_id.as_deref().map_or_else(|| format!("<small>{}</small>", t.anonymous), escape),
                 ]
             })
             .collect();
-        body.push_str(&table(t.feedback, &[t.time, t.score, t.comment, t.page, t.variant_seen, t.member], &rows));
+        body.push_str(&table(t.feedback, &[t.time, t.score, t.comment, t.page, t.variant_seen, t.context, t.member], &rows));
     }
     if more && let Some(last) = shown.last() {
         let separator = if filter.encoded().is_empty() { "" } else { "&" };

@@ -65,3 +65,20 @@ fn stratified_proportions_compare_only_within_strata() {
     close(stratified_proportions(&[((120, 1000), (150, 1000)), ((0, 0), (5, 9))]).unwrap().difference, 0.03);
     assert!(stratified_proportions(&[((1, 4), (0, 0))]).is_none());
 }
+
+#[test]
+fn intervals_of_a_mean_and_of_an_nps() {
+    // Faces 5, 4, 4, 3, 2: mean 3.6, sd 1.140175, se 0.509902, t(0.975, 4) = 2.776445105:
+    // 3.6 ± 1.415715 (SciPy's t.interval gives the same).
+    let (low, high) = mean_interval(5, 18.0, 70.0).unwrap();
+    close(low, 2.184_285_223_017_727);
+    close(high, 5.015_714_776_982_273);
+    assert!(mean_interval(1, 5.0, 25.0).is_none());
+    // 50 promoters, 20 detractors of 100: NPS 30; p + d = 0.7, var 0.7 - 0.09 = 0.61,
+    // se 0.0781: 30 ± 15.31.
+    let (low, high) = nps_interval(100, 50, 20).unwrap();
+    close(low, 100.0 * (0.3 - Z_95 * (0.61_f64 / 100.0).sqrt()));
+    close(high, 100.0 * (0.3 + Z_95 * (0.61_f64 / 100.0).sqrt()));
+    // Never wider than the scale.
+    assert_eq!(nps_interval(2, 2, 0).unwrap().1, 100.0);
+}

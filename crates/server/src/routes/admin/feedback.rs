@@ -66,7 +66,8 @@ pub async fn list_feedback(
 
 /// Streams the export a chunk at a time, so a large site's history never sits in memory.
 pub fn csv_export(db: AnyPool, site: String, filter: FeedbackQuery) -> Response {
-    let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id"]);
+    // The context column holds the host's keys and values as a JSON object: values may hold any character.
+    let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id", "context"]);
     let first = futures_util::stream::once(async move { Ok::<_, sqlx::Error>(header) });
     let rows = futures_util::stream::unfold(Some(None::<i64>), move |cursor| {
         let (db, site, filter) = (db.clone(), site.clone(), filter.clone());
@@ -102,5 +103,6 @@ fn csv_line(i: &FeedbackItem) -> String {
         i.member_id.as_deref().unwrap_or(""),
         &i.visitor_id,
         &i.session_id,
+        i.context.as_deref().unwrap_or(""),
     ])
 }
