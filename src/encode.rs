@@ -71,7 +71,7 @@ pub fn event(e: &Event) -> JsValue {
             .set("scale", scale.name())
             .set("score", *score as f64)
             .maybe("comment", comment.as_deref())
-            .maybe("context", context.as_ref().map(|c| c.iter().fold(Writer::new(), |w, (k, v)| w.set(k, v.as_str())).done())),
+            .maybe("context", context.as_ref().map(|c| c.0.iter().fold(Writer::new(), |w, (k, v)| w.set(k, v.as_str())).done())),
         Event::Comment { id, at, feedback_id, comment } => w
             .set("type", "comment")
             .set("id", id.as_str())

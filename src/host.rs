@@ -10,6 +10,7 @@ use yew::AppHandle;
 use crate::browser;
 use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
+use crate::context::HostContext;
 use crate::hooks::PendingSession;
 use crate::session_end::EndSignal;
 use crate::track::TrackSignal;
@@ -31,6 +32,7 @@ pub struct MountedWidget {
     host: HtmlElement,
     end: Rc<EndSignal>,
     track: Rc<TrackSignal>,
+    context: Rc<HostContext>,
 }
 
 #[wasm_bindgen]
@@ -47,8 +49,16 @@ impl MountedWidget {
     /// token starts a new session; an open panel, an open question and a draft comment stay.
     pub fn update(&mut self) {
         let Some(app) = &mut self.app else { return };
+        read_context_attribute(&self.host, &self.context);
         match WidgetConfig::from_attributes(|name| self.host.get_attribute(name)) {
-            Ok(config) => app.update(AppProps { config: Rc::new(config), host: self.host.clone().into(), end: self.end.clone(), track: self.track.clone(), pending: PendingSession::default() }),
+            Ok(config) => app.update(AppProps {
+                config: Rc::new(config),
+                host: self.host.clone().into(),
+                end: self.end.clone(),
+                track: self.track.clone(),
+                context: self.context.clone(),
+                pending: PendingSession::default(),
+            }),
             Err(error) => browser::emit(&self.host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)),
         }
     }
@@ -67,6 +77,22 @@ impl MountedWidget {
             Err((code, message)) => browser::emit(&self.host, "moments:error", &browser::error_detail(code, message)),
         }
     }
+
+    /// `element.setContext({ ticket, agent, topic })`: what the visit is about, carried by the
+    /// answer given after it; `null` goes back to the `context` attribute's.
+    #[wasm_bindgen(js_name = setContext)]
+    pub fn set_context(&self, value: JsValue) {
+        if let Err((code, message)) = self.context.set(&value) {
+            browser::emit(&self.host, "moments:error", &browser::error_detail(code, &message));
+        }
+    }
+}
+
+/// Takes the `context` attribute's JSON; a mistake is reported and leaves no context.
+fn read_context_attribute(host: &HtmlElement, context: &HostContext) {
+    if let Err((code, message)) = context.set_attribute(host.get_attribute("context")) {
+        browser::emit(host, "moments:error", &browser::error_detail(code, &message));
+    }
 }
 
 /// Renders the widget into `host`'s open shadow root, where the page's CSS cannot reach it
@@ -75,7 +101,7 @@ impl MountedWidget {
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
     let pending = PendingSession::new(crate::backend::Prefetched::from_js(&session));
-    let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default() };
+    let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default(), context: Rc::default() };
     let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
         Ok(config) => config,
         Err(error) => {
@@ -92,10 +118,11 @@ pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
     if root.append_child(&container).is_err() {
         return nothing;
     }
-    let (end, track) = (Rc::new(EndSignal::default()), Rc::new(TrackSignal::default()));
-    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone(), pending };
+    let (end, track, context) = (Rc::new(EndSignal::default()), Rc::new(TrackSignal::default()), Rc::new(HostContext::default()));
+    read_context_attribute(&host, &context);
+    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone(), context: context.clone(), pending };
     crate::outbox::flush_when_leaving();
-    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), host, end, track }
+    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), host, end, track, context }
 }
 
 /// The element's shadow root, emptied, with our stylesheet adopted (no `<style>` element,

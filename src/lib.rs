@@ -7,6 +7,7 @@ pub mod backend;
 pub mod browser;
 pub mod components;
 pub mod config;
+pub mod context;
 pub mod crash;
 pub mod decode;
 pub mod earned;

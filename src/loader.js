@@ -8,7 +8,7 @@
 
 const TAG = "moments-widget";
 const VISITOR_KEY = "moments:visitor";
-const ATTRIBUTES = ["backend", "site", "member-token", "locale", "mode", "idle-timeout"];
+const ATTRIBUTES = ["backend", "site", "member-token", "locale", "mode", "idle-timeout", "context"];
 
 // A second copy of this script (included twice, or from two URLs) leaves the first in charge.
 if (!customElements.get(TAG)) {
@@ -115,6 +115,7 @@ if (!customElements.get(TAG)) {
     #scheduled = false;
     #ended = false;
     #tracked = [];
+    #context;
 
     /** The visit is over (checkout done, support chat closed): the widget may ask its question. */
     endSession() {
@@ -133,6 +134,18 @@ if (!customElements.get(TAG)) {
       if (this.#mounted) this.#mounted.track(String(name), properties ?? null);
       // Not mounted yet: kept, in order, for when it is.
       else if (this.#tracked.length < 100) this.#tracked.push([String(name), properties ?? null]);
+    }
+
+    /**
+     * Says what the visit is about, for the answer given after it: `setContext({ ticket: "T-1042",
+     * agent: "may", topic: "returns" })`; `null` goes back to the `context` attribute's.
+     * Mistakes are reported as moments:error.
+     */
+    setContext(context) {
+      if (crashed) return;
+      if (this.#mounted) this.#mounted.setContext(context ?? null);
+      // Not mounted yet: the last one is kept for when it is.
+      else this.#context = [context ?? null];
     }
 
     connectedCallback() {
@@ -194,6 +207,8 @@ if (!customElements.get(TAG)) {
             this.#ended = false;
             this.#mounted.endSession();
           }
+          if (this.#context) this.#mounted.setContext(this.#context[0]);
+          this.#context = undefined;
           for (const [name, properties] of this.#tracked.splice(0)) this.#mounted.track(name, properties);
         }
       } catch (error) {

@@ -99,7 +99,7 @@ async fn render_beside(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_se
         inline: false,
         idle_timeout_secs,
     });
-    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default(), open_panel: false })
+    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default(), context: Rc::default(), open_panel: false })
         .render();
     until_present(&container, ".moments").await;
     container
@@ -338,6 +338,33 @@ fn locale_negotiation_matches_the_shared_fixture() {
     }
 }
 
+/// `setContext` and the `context` attribute follow the protocol's rule on the shared
+/// fixture, objects that are not of text refused too; a refusal leaves the context as it was,
+/// and `null` goes back to the attribute's.
+#[wasm_bindgen_test]
+fn host_contexts_follow_the_shared_fixture() {
+    use moments::context::HostContext;
+    let cases: Vec<serde_json::Value> = serde_json::from_str(include_str!("../crates/protocol/fixtures/contexts.json")).unwrap();
+    for case in &cases {
+        let context = HostContext::default();
+        let value = js_sys::JSON::parse(&case["context"].to_string()).unwrap();
+        let code = context.set(&value).err().map(|(code, _)| code);
+        assert_eq!(code, case["code"].as_str(), "{}", case["why"]);
+        let attribute = context.set_attribute(Some(case["context"].to_string())).err().map(|(code, _)| code);
+        assert_eq!(attribute, case["code"].as_str(), "{} (attribute)", case["why"]);
+    }
+    let context = HostContext::default();
+    context.set_attribute(Some(r#"{"topic": "returns"}"#.into())).unwrap();
+    context.set(&js_sys::JSON::parse(r#"{"agent": "may"}"#).unwrap()).unwrap();
+    let pairs = |c: &HostContext| c.current().map(|e| e.0);
+    assert_eq!(pairs(&context), Some(vec![("agent".to_owned(), "may".to_owned())]));
+    assert_eq!(context.set(&js_sys::JSON::parse(r#"{"agent": 7}"#).unwrap()).unwrap_err().0, "context_value_not_text");
+    assert_eq!(pairs(&context), Some(vec![("agent".to_owned(), "may".to_owned())]), "a refusal changes nothing");
+    context.set(&wasm_bindgen::JsValue::NULL).unwrap();
+    assert_eq!(pairs(&context), Some(vec![("topic".to_owned(), "returns".to_owned())]));
+    assert_eq!(context.set_attribute(Some("{not json".into())).unwrap_err().0, "context_not_json");
+}
+
 /// The widget's hand-written reader and the protocol's serde definition agree on every
 /// document of the shared fixture.
 #[wasm_bindgen_test]
@@ -432,7 +459,7 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
             scale: Scale::Csat5,
             score: 1,
             comment: None,
-            context: Some([("agent".to_owned(), "may".to_owned()), ("topic".to_owned(), "退货".to_owned())].into()),
+            context: Some(moments_protocol::context::Entries(vec![("agent".to_owned(), "may".to_owned()), ("topic".to_owned(), "退货".to_owned())])),
         },
         Event::Dismiss { id: id.clone(), at: 1.79e12 },
         Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5), proof: Some("h.p.s".into()) },

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::WidgetView;
 use super::badge::kept_badge;
 use crate::config::WidgetConfig;
+use crate::context::HostContext;
 use crate::hooks::{PendingSession, use_session};
 use crate::session_end::EndSignal;
 use crate::track::TrackSignal;
@@ -19,6 +20,8 @@ pub struct AppProps {
     pub end: Rc<EndSignal>,
     /// The element's `track()`.
     pub track: Rc<TrackSignal>,
+    /// The element's `setContext()` and `context` attribute.
+    pub context: Rc<HostContext>,
     /// The session request the loader sent before the wasm was ready.
     #[prop_or_default]
     pub pending: PendingSession,
@@ -36,7 +39,7 @@ pub fn App(props: &AppProps) -> Html {
     match (session, kept.as_ref()) {
         (Some(session), _) => html! {
             <WidgetView {session} config={props.config.clone()} host={props.host.clone()} end={props.end.clone()}
-                track={props.track.clone()} open_panel={*tapped} />
+                track={props.track.clone()} context={props.context.clone()} open_panel={*tapped} />
         },
         (None, Some(kept)) => {
             let m = crate::i18n::messages(kept.locale);

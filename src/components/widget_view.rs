@@ -15,6 +15,7 @@ use crate::hooks::{use_exposures, use_feedback, use_rewards, use_session_end, us
 use crate::i18n::{self, Messages};
 use crate::session_end::{self, EndSignal};
 use crate::track::TrackSignal;
+use crate::context::HostContext;
 use crate::state::{Action, GreetingState, Session, UiState};
 
 /// How long the greeting bubble stays before it steps aside by itself.
@@ -31,6 +32,9 @@ pub struct WidgetViewProps {
     /// The element's `track()`.
     #[prop_or_default]
     pub track: Rc<TrackSignal>,
+    /// What the host says the visit is about; answers carry it.
+    #[prop_or_default]
+    pub context: Rc<HostContext>,
     /// The visitor tapped the badge before the session had answered: the panel opens at once.
     #[prop_or_default]
     pub open_panel: bool,
@@ -69,7 +73,7 @@ pub fn WidgetView(props: &WidgetViewProps) -> Html {
     let badge_ref = use_node_ref();
     let thanks_ref = use_node_ref();
     let messages: &'static Messages = i18n::messages(response.locale);
-    let (handlers, close_prompt) = use_feedback(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());
+    let (handlers, close_prompt) = use_feedback(props.session.clone(), props.config.clone(), props.host.clone(), props.context.clone(), ui.clone());
     use_track(props.track.clone(), props.session.clone(), props.config.clone());
     use_exposures(props.session.clone(), props.config.clone(), &ui);
     let (open_gift, copy_code) = use_surprises(props.session.clone(), props.config.clone(), props.host.clone(), ui.clone());

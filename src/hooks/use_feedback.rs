@@ -8,13 +8,14 @@ use yew::prelude::*;
 use crate::browser;
 use crate::components::FeedbackHandlers;
 use crate::config::WidgetConfig;
+use crate::context::HostContext;
 use crate::outbox::{self, Envelope};
 use crate::state::{Action, Answered, Session, UiState};
 
 /// What the visitor's answers become: events written to the outbox before any send (the
 /// answer, its comment, a dismissal), events for the host, and the state that shows them.
 #[hook]
-pub fn use_feedback(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> (FeedbackHandlers, Callback<()>) {
+pub fn use_feedback(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, context: Rc<HostContext>, ui: UseReducerHandle<UiState>) -> (FeedbackHandlers, Callback<()>) {
     let record = {
         let (session, config) = (session.clone(), config.clone());
         move |event: &Event| {
@@ -30,7 +31,8 @@ pub fn use_feedback(session: Rc<Session>, config: Rc<WidgetConfig>, host: Elemen
             }
             let scale = session.response.feedback.scale;
             let id = browser::new_uuid();
-            record(&Event::Feedback { id: id.clone(), at: browser::now_ms(), scale, score: i64::from(score), comment: None });
+            let context = context.current();
+            record(&Event::Feedback { id: id.clone(), at: browser::now_ms(), scale, score: i64::from(score), comment: None, context });
             browser::emit(&host, "moments:feedback", &score.into());
             let low = Score::parse(scale, i64::from(score)).is_ok_and(Score::is_low);
             ui.dispatch(Action::Answer(Answered { score, event_id: id, low, comment_sent: false }));

@@ -18,6 +18,7 @@ const PAGES = [
   { name: "experiment-running", path: "/experiments/farewell-ask", marks: 1, rows: 2 },
   { name: "feedback", path: "/feedback", marks: 0, rows: 20 },
   { name: "recovery", path: "/recovery", marks: 0, rows: 5 },
+  { name: "support", path: "/support", marks: 0, rows: 8 },
 ];
 const SCREENS = [
   { screen: "desktop", viewport: { width: 1280, height: 900 } },

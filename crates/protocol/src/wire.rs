@@ -397,7 +397,8 @@ pub enum Event {
         comment: Option<String>,
         /// What the visit was about, as the host said (`setContext`): a ticket, an agent, a topic.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        context: Option<std::collections::BTreeMap<String, String>>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::BTreeMap<String, String>>))]
+        context: Option<crate::context::Entries>,
     },
     /// A comment the visitor added after their one-tap answer; stored with that answer.
     Comment {

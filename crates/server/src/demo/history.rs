@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use moments_protocol::Locale;
+use moments_protocol::context::{Context, Entries};
 use moments_protocol::domain::{MemberId, PointsChange, Score};
 use moments_protocol::wire::Scale;
 use sqlx::{AnyConnection, AnyPool};
@@ -261,10 +262,13 @@ impl Shop<'_> {
         let pages = self.rng.between(1, 5);
         let mut session = String::new();
         let mut last = at;
+        let mut on_support = false;
         for page in 0..pages {
             session = self.id("session");
             last = at + page * self.rng.between(MINUTE, 6 * MINUTE);
-            let url = format!("{ORIGIN}{}", self.rng.pick(&PAGES));
+            let path = *self.rng.pick(&PAGES);
+            on_support = path == "/support.html";
+            let url = format!("{ORIGIN}{path}");
             let view = NewSession { id: &session, site: SITE, visitor_id: &person.visitor, member_id: member, locale: person.locale.tag(), page_url: Some(&url), started_at: last };
             sessions::insert(&mut *self.tx, &view).await?;
             self.summary.page_views += 1;
@@ -280,7 +284,8 @@ impl Shop<'_> {
             }
             self.maybe_redeem(member, last + 3 * MINUTE).await?;
         }
-        self.end_of_visit(person, &session, last + 4 * MINUTE, answering).await
+        let ticket = if on_support { Some(self.ticket()?) } else { None };
+        self.end_of_visit(person, &session, last + 4 * MINUTE, answering, ticket).await
     }
 
     /// Shows each running experiment's message; how much more likely the visitor is to buy and
@@ -380,7 +385,18 @@ impl Shop<'_> {
 
     /// The end-of-visit question (once a month at most), a dismissal, or nothing; a low answer
     /// opens a case, which staff resolve two times in three, and that shows in who comes back.
-    async fn end_of_visit(&mut self, person: &mut Person, session: &str, at: i64, answering: f64) -> anyhow::Result<()> {
+    /// What the support portal says a visit that ends on it was about (`setContext`): the
+    /// ticket, the agent who handled it and its topic; and how much that agent's way lifts or
+    /// sinks the answer (one of them leaves people less happy, for the Support page to show).
+    fn ticket(&mut self) -> anyhow::Result<(Context, f64)> {
+        let (agent, lift) = *self.rng.pick(&[("may", 0.25), ("lee", 0.1), ("ana", 0.0), ("sam", -0.45)]);
+        let topic = *self.rng.pick(&["returns", "shipping", "sizing", "payment"]);
+        let ticket = format!("T-{}", 1000 + self.rng.between(0, 9000));
+        let entries = Entries(vec![("ticket".into(), ticket), ("agent".into(), agent.into()), ("topic".into(), topic.into())]);
+        Ok((Context::parse(entries).map_err(|e| anyhow::anyhow!("demo context: {}", e.message))?, lift))
+    }
+
+    async fn end_of_visit(&mut self, person: &mut Person, session: &str, at: i64, answering: f64, ticket: Option<(Context, f64)>) -> anyhow::Result<()> {
         if person.answered_at.is_some_and(|t| at - t < 30 * DAY_MS) {
             return Ok(());
         }
@@ -408,7 +424,7 @@ impl Shop<'_> {
             }
             return Ok(());
         }
-        let faces = self.faces(person).await?;
+        let faces = self.faces(person, ticket.as_ref().map_or(0.0, |t| t.1)).await?;
         let score = Score::parse(Scale::Csat5, faces)?;
         let mood = match faces {
             1 | 2 => Mood::Unhappy,
@@ -417,7 +433,7 @@ impl Shop<'_> {
         };
         let says = [0.0, 0.8, 0.7, 0.5, 0.3, 0.3][faces as usize];
         let text = self.rng.chance(says).then(|| comment(person.locale, mood, self.rng.between(0, 1000) as usize));
-        events::insert(&mut *self.tx, &NewEvent { kind: "feedback", score: Some(score), comment: text, ..base }).await?;
+        events::insert(&mut *self.tx, &NewEvent { kind: "feedback", score: Some(score), comment: text, context: ticket.as_ref().map(|t| &t.0), ..base }).await?;
         person.answered_at = Some(at);
         self.summary.answers += 1;
         let answer = recovery::Answer { event_id: &event, visitor_id: &person.visitor, member_id: member, score };
@@ -442,7 +458,7 @@ impl Shop<'_> {
     }
 
     /// Faces 1 to 5: the person's leaning, a tier's comfort, and the day's luck.
-    async fn faces(&mut self, person: &Person) -> anyhow::Result<i64> {
+    async fn faces(&mut self, person: &Person, lift: f64) -> anyhow::Result<i64> {
         let comfort = match &person.member {
             Some(member) => {
                 let lifetime = ledger::standing(&mut *self.tx, SITE, member.as_str()).await?.lifetime;
@@ -450,7 +466,7 @@ impl Shop<'_> {
             }
             None => 0.0,
         };
-        let x = person.mood + comfort + (self.rng.unit() + self.rng.unit() - 1.0) * 1.2;
+        let x = person.mood + comfort + lift + (self.rng.unit() + self.rng.unit() - 1.0) * 1.2;
         Ok(match x {
             x if x < -0.9 => 1,
             x if x < -0.55 => 2,

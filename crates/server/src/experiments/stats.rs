@@ -68,12 +68,15 @@ pub fn two_proportions(control: (u64, u64), variant: (u64, u64)) -> Option<Compa
     Some(comparison(p1, difference, Z_95 * se, p_value, se))
 }
 
+/// One stratum's (successes, trials) for control, then for the variant.
+pub type Stratum = ((u64, u64), (u64, u64));
+
 /// Rates compared within strata (tiers, say), then combined: the difference of each stratum
 /// weighted by its share of the variant's trials (the effect on those who got it), with the
 /// variance of that weighted sum for a Wald 95% interval and a z-test. Comparing only within
 /// strata keeps a stratum that is both more often treated and better anyway from passing its
 /// advantage off as the treatment's. Strata without trials on either side are left out.
-pub fn stratified_proportions(strata: &[((u64, u64), (u64, u64))]) -> Option<Comparison> {
+pub fn stratified_proportions(strata: &[Stratum]) -> Option<Comparison> {
     let usable: Vec<_> = strata.iter().filter(|((_, n1), (_, n2))| *n1 > 0 && *n2 > 0).collect();
     let treated: u64 = usable.iter().map(|(_, (_, n2))| n2).sum();
     if treated == 0 {

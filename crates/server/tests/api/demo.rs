@@ -28,6 +28,7 @@ async fn fingerprint(db: &AnyPool) -> Vec<(String, i64)> {
         "SELECT 'gifts ' || rule, COUNT(claimed_at) FROM surprises GROUP BY rule",
         "SELECT 'redeemed ' || reward, COUNT(*) FROM redemptions GROUP BY reward",
         "SELECT 'exposed ' || variant, COUNT(*) FROM exposures GROUP BY variant",
+        "SELECT 'context ' || key || ' ' || value, COUNT(*) FROM answer_context WHERE key <> 'ticket' GROUP BY key, value",
     ];
     let mut rows = Vec::new();
     for sql in queries {
@@ -96,6 +97,15 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     let status = |key: &str| experiments.as_array().unwrap().iter().find(|e| e["key"] == key).map(|e| (e["status"].clone(), e["shipped"].clone())).unwrap();
     assert_eq!(status("greeting-warmth"), (serde_json::json!("stopped"), serde_json::json!("warm")));
     assert_eq!(status("farewell-ask").0, "running");
+    // The support portal's answers, per agent: enough of each to compare, and sam's lower.
+    let report = moments_server::support::report(&app.db, demo::SITE, from, NOW).await.unwrap();
+    let agents = &report.iter().find(|k| k.key == "agent").unwrap().values;
+    assert_eq!(agents.len(), 4);
+    assert!(agents.iter().all(|a| a.csat_answers >= 30), "{agents:?}");
+    let csat = |agent: &str| agents.iter().find(|a| a.value == agent).unwrap().csat.unwrap();
+    assert!(csat("sam") < csat("may"), "{agents:?}");
+    assert!(report.iter().find(|k| k.key == "ticket").unwrap().values.is_empty(), "ticket numbers are too many for a table");
+
     let exposed: Vec<(String, i64)> = sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures GROUP BY experiment ORDER BY experiment").fetch_all(&app.db).await.unwrap();
     assert!(exposed.iter().all(|(_, n)| *n > 100), "{exposed:?}");
 }
