@@ -93,6 +93,16 @@ impl<'a> PageContext<'a> {
         response
     }
 
+    /// The figures are being computed for the first time (a big shop's take seconds): the page
+    /// says so and reloads itself (a `Refresh` header: no script, no meta element).
+    pub fn computing(self, heading: &str, before: &str) -> Response {
+        let t = self.frame.t;
+        let body = format!(r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>"#, html::escape(t.computing), html::escape(self.frame.here), html::escape(t.reload_now));
+        let mut response = self.render(heading, &body);
+        response.headers_mut().insert(axum::http::header::REFRESH, axum::http::HeaderValue::from_static("3"));
+        response
+    }
+
     pub fn render(self, heading: &str, body: &str) -> Response {
         auth::with_language(Html(html::page(&self.frame, heading, body)).into_response(), self.set_language)
     }

@@ -10,7 +10,7 @@ use crate::sites::Site;
 pub const WEEK_MS: i64 = 7 * crate::db::DAY_MS;
 
 /// One week of the range: its first millisecond and the points it moved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Week {
     pub start: i64,
     /// Points credited (every positive ledger entry).
@@ -21,7 +21,7 @@ pub struct Week {
     pub outstanding: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Loyalty {
     /// Members per tier today, in the site's tier order, named in the page's language. Members
     /// below the lowest tier's threshold are in `untiered`.
@@ -65,7 +65,7 @@ pub struct Loyalty {
 
 /// Members who came back (a page view 30 minutes to 30 days after the gift, or after their
 /// first page view of the week), counted once per member and week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CameBack {
     pub members: i64,
     pub returned: i64,
@@ -78,7 +78,7 @@ impl CameBack {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GiftStratum {
     pub tier: String,
     pub gifted: CameBack,
@@ -114,7 +114,7 @@ impl Loyalty {
 }
 
 /// A group's answers on the five faces and on NPS.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Satisfaction {
     /// `None`: visitors who are not members.
     pub tier: Option<String>,
@@ -291,7 +291,7 @@ async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
 }
 
 /// Recovery cases of one kind, and how many of their detractors came back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Cases {
     pub cases: i64,
     pub returned: i64,
@@ -302,7 +302,7 @@ pub const WEEKS_LATER: [i64; 4] = [1, 2, 4, 8];
 
 /// The members who joined in one week of the range, and how many of them had a page view
 /// 1, 2, 4 and 8 weeks later (`None`: that week has not come yet).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cohort {
     pub start: i64,
     pub members: i64,
@@ -378,7 +378,7 @@ async fn others_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
 }
 
 /// Whether a group's visitors come back.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Returns {
     pub visitors: i64,
     pub visits: i64,
@@ -402,8 +402,60 @@ impl Returns {
     }
 }
 
-/// The program's figures for `[start, end)`, tiers named in `locale`.
-pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
+impl Loyalty {
+    /// The figures with each tier called by its name in `locale` (they are computed with the
+    /// names of the site's config, so one snapshot serves every language).
+    pub fn localized(mut self, site: &Site, locale: Locale) -> Self {
+        let name = |n: &mut String| {
+            if !n.is_empty() {
+                *n = site.tier_display_name(n, locale);
+            }
+        };
+        self.tiers.iter_mut().for_each(|(n, _)| name(n));
+        self.satisfaction.iter_mut().filter_map(|g| g.tier.as_mut()).for_each(name);
+        self.tier_moves.iter_mut().for_each(|(from, to, _)| {
+            name(from);
+            name(to);
+        });
+        self.returns_by_tier.iter_mut().for_each(|(n, _)| name(n));
+        self.gift_effect.iter_mut().for_each(|g| name(&mut g.tier));
+        self
+    }
+}
+
+/// The Loyalty page's figures for the range as a snapshot (see `snapshots`): a big shop's take
+/// seconds to compute.
+pub async fn loyalty_snapshot(db: &AnyPool, sites: std::sync::Arc<crate::sites::Sites>, site: &str, start: i64, end: i64) -> Result<crate::snapshots::Lookup<Loyalty>, sqlx::Error> {
+    let (pool, key) = (db.clone(), site.to_owned());
+    let compute = move || async move {
+        let site = sites.get(&key).ok_or_else(|| sqlx::Error::Protocol("no such site".into()))?;
+        loyalty(&pool, site, start, end).await
+    };
+    crate::snapshots::cached(db, site, "loyalty", &format!("{start}-{end}"), crate::snapshots::recent, compute).await
+}
+
+/// Keeps every site's default Loyalty page (twelve weeks to today) computed, so it opens from
+/// its snapshot even on the day's first view: at start, then every few minutes (a snapshot
+/// still fresh is left alone; a stale one is refreshed by the one server that claims it).
+pub async fn keep_fresh(db: AnyPool, sites: std::sync::Arc<crate::sites::Sites>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(crate::snapshots::FRESH_MS as u64 / 2));
+    loop {
+        ticks.tick().await;
+        let Some((.., start, end)) = crate::dashboard::pages::report_range(None, None, DEFAULT_RANGE_DAYS) else { continue };
+        let keys: Vec<String> = sites.keys().into_iter().map(str::to_owned).collect();
+        for key in keys {
+            if let Err(error) = loyalty_snapshot(&db, sites.clone(), &key, start, end).await {
+                tracing::warn!(%error, site = key, "computing the Loyalty page failed; it is tried again in a few minutes");
+            }
+        }
+    }
+}
+
+/// Without a range the Loyalty page shows twelve weeks to today (today is the 84th day).
+pub const DEFAULT_RANGE_DAYS: i64 = 83;
+
+/// The program's figures for `[start, end)`, tiers by their names in the site's config.
+pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
     let key = site.settings.key.as_str();
     let lifetimes = lifetime_points(db, key).await?;
     let thresholds: Vec<i64> = site.settings.tiers.iter().map(|t| t.threshold).collect();
@@ -416,7 +468,7 @@ pub async fn loyalty(db: &AnyPool, site: &Site, locale: Locale, start: i64, end:
             None => untiered += 1,
         }
     }
-    let names: Vec<String> = site.settings.tiers.iter().map(|t| site.tier_display_name(&t.name, locale)).collect();
+    let names: Vec<String> = site.settings.tiers.iter().map(|t| t.name.clone()).collect();
     let tiers = names.iter().cloned().zip(counts).collect();
 
     // Slot 0: visitors who are not members (and members below the first tier); then the tiers.

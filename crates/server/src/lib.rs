@@ -33,6 +33,7 @@ pub mod session_key;
 pub mod sessions;
 pub mod signed_token;
 pub mod sites;
+pub mod snapshots;
 pub mod staff_sessions;
 pub mod startup;
 pub mod state;

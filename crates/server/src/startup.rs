@@ -98,6 +98,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
         let expiring = tokio::spawn(crate::expiry::run(self.db.clone(), self.sites.clone()));
+        let reports = tokio::spawn(crate::insights::keep_fresh(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
@@ -115,6 +116,7 @@ impl Application {
         };
         housekeeping.abort();
         expiring.abort();
+        reports.abort();
         self.writer.close().await;
         self.db.close().await;
         tracing::info!("stopped");

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 
 use super::stats::{self, Comparison, Sample};
@@ -19,7 +19,7 @@ pub const SRM_THRESHOLD: f64 = 0.001;
 const RETURN_AFTER_MS: i64 = 30 * 60_000;
 const RETURN_WINDOW_MS: i64 = 7 * DAY_MS;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Results {
     pub experiment: String,
     pub slot: String,
@@ -33,7 +33,7 @@ pub struct Results {
     pub variants: Vec<VariantResult>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SampleRatio {
     /// Chi-square of the exposures against the weights.
     pub p_value: f64,
@@ -41,7 +41,7 @@ pub struct SampleRatio {
     pub mismatch: bool,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VariantResult {
     pub key: String,
     pub control: bool,
@@ -50,7 +50,7 @@ pub struct VariantResult {
     pub metrics: Vec<MetricResult>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MetricResult {
     /// `feedback_rate` (answered after the exposure), `conversion_rate` (did the metric event
     /// after it), `return_rate` (came back 30 minutes to 7 days after it), `csat`, `nps` or
@@ -73,6 +73,16 @@ struct Observed {
 }
 
 const AFTER: &str = "e.site = x.site AND e.visitor_id = x.visitor_id AND e.received_at >= x.exposed_at";
+
+/// The results as a snapshot (see `snapshots`): a stopped experiment's, once computed after it
+/// stopped, never change; a running one's are at most a few minutes old.
+pub async fn snapshot(db: &AnyPool, site: &str, stored: Stored) -> Result<crate::snapshots::Lookup<Results>, sqlx::Error> {
+    let stopped_at = stored.stopped_at;
+    let fresh = move |computed_at: i64| stopped_at.map_or_else(|| crate::snapshots::recent(computed_at), |stopped| computed_at > stopped);
+    let key = format!("{}:{}", stored.definition.key, stored.status);
+    let (pool, site_key) = (db.clone(), site.to_owned());
+    crate::snapshots::cached(db, site, "experiment", &key, fresh, move || async move { compute(&pool, &site_key, &stored).await }).await
+}
 
 pub async fn compute(db: &AnyPool, site: &str, stored: &Stored) -> Result<Results, sqlx::Error> {
     let e = stored.experiment();

@@ -1,14 +1,14 @@
 //! The statistics of experiment results: every variant against control. Distributions come
 //! from statrs; the formulas are the textbook ones, named where they are used.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
 /// Two-sided 95%.
 const Z_95: f64 = 1.959_963_984_540_054;
 
 /// A variant against control on one metric.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparison {
     /// Variant minus control, in the metric's unit (a rate, a mean).
     pub difference: f64,

@@ -21,4 +21,5 @@ mod rate_limits;
 mod resilience;
 mod rewards;
 mod session;
+mod snapshots;
 mod surprises;

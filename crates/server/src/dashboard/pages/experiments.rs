@@ -82,7 +82,10 @@ pub async fn detail(
         return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such experiment.</p>")).into_response());
     };
     let e = stored.experiment();
-    let results = results::compute(&state.db, key, &stored).await.map_err(db)?;
+    let (results, computed_at) = match results::snapshot(&state.db, key, stored.clone()).await.map_err(db)? {
+        crate::snapshots::Lookup::Ready(snapshot) => (snapshot.value, snapshot.computed_at),
+        crate::snapshots::Lookup::Computing => return Err(page.computing(&stored.definition.key, "")),
+    };
     let mut body = format!(
         r#"<p class="meta">{slot}: {slot_value} · {status}: <strong>{status_value}</strong>{shipped}</p>"#,
         slot = t.slot,
@@ -96,6 +99,7 @@ pub async fn detail(
     } else if !results.enough_data {
         let _ = write!(body, r#"<p class="notice">{}</p>"#, t.not_enough);
     }
+    let _ = write!(body, r#"<p class="as-of">{}</p>"#, escape(&t.figures_as_of.replace("{time}", &crate::dashboard::html::time(computed_at))));
     let variant_rows: Vec<Vec<String>> = results
         .variants
         .iter()

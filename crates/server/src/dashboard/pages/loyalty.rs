@@ -15,10 +15,10 @@ use crate::dashboard::i18n::Texts;
 use crate::experiments::stats::Comparison;
 use crate::insights::{CameBack, Cases, Loyalty, MIN_GROUP, Returns};
 use crate::dashboard::{PageContext, here};
+use crate::snapshots::Lookup;
 use crate::state::AppState;
 
-/// Without a range the page shows twelve weeks to today (today is the 84th day).
-const TWELVE_WEEKS: i64 = 83;
+use crate::insights::DEFAULT_RANGE_DAYS as TWELVE_WEEKS;
 
 pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let here = here(&uri);
@@ -28,7 +28,14 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
-    let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
+    let snapshot = match crate::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end).await.map_err(db)? {
+        Lookup::Ready(snapshot) => snapshot,
+        Lookup::Computing => {
+            let range = super::range_and_cards(t, (from, to), t.loyalty, &[]);
+            return Ok(page.computing(t.loyalty, &range));
+        }
+    };
+    let l = snapshot.value.localized(page.site, page.frame.locale);
 
     let mut body = super::range_and_cards(
         t,
@@ -46,6 +53,7 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(t.no_members_yet)));
         return Ok(page.render(t.loyalty, &body));
     }
+    body.push_str(&format!(r#"<p class="as-of">{}</p>"#, escape(&t.figures_as_of.replace("{time}", &crate::dashboard::html::time(snapshot.computed_at)))));
 
     let tables = tables(t, &l);
     let csv_link = |key: &str| {
@@ -172,7 +180,11 @@ pub async fn loyalty_csv(State(state): State<AppState>, staff: Staff, Path(site)
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::error::ApiError::from(e));
-    let l = crate::insights::loyalty(&state.db, page.site, page.frame.locale, start, end).await.map_err(db)?;
+    let l = match crate::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end).await.map_err(db)? {
+        Lookup::Ready(snapshot) => snapshot.value.localized(page.site, page.frame.locale),
+        // Not ready yet: a spreadsheet tool retries after Retry-After.
+        Lookup::Computing => return Err((StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "3")], "computing; retry in a few seconds").into_response()),
+    };
     let tables = tables(page.frame.t, &l);
     let Some(found) = tables.iter().find(|x| Some(x.key) == query.table.as_deref()) else {
         return Err(StatusCode::NOT_FOUND.into_response());

@@ -170,7 +170,8 @@ pub async fn insights(
             "from must be before to, both in the years 2000 to 2199, at most 366 days apart",
         ));
     }
-    let l = insights::loyalty(&state.db, site, site.settings.default_locale, from, to).await?;
+    // Computed for this request, exactly: the host's reports run now and then, not on every page view.
+    let l = insights::loyalty(&state.db, site, from, to).await?.localized(site, site.settings.default_locale);
     let group = |s: &Satisfaction| GroupSatisfaction { tier: s.tier.clone(), csat_answers: s.csat_answers, csat: s.csat(), nps_answers: s.nps_answers, nps: s.nps() };
     let returns = |name: &str, r: &Returns| GroupReturns { group: name.to_owned(), visitors: r.visitors, visits: r.visits, returned: r.returned, return_rate: r.return_rate() };
     let mut all_returns = vec![returns("not_members", &l.returns_not_members), returns("members", &l.returns_members)];

@@ -1,0 +1,342 @@
+//! Seeds a big shop for `scripts/bench-dashboard.sh`: the demo site with 100,000 members,
+//! 200,000 anonymous browsers, 1,000,000 events (answers, dismissals, tracked purchases) over
+//! 90 days, with the page views, ledger, vouched purchases, gifts, redemptions, recovery cases,
+//! exposures and contexts that go with them. Rows are written in large multi-row INSERTs,
+//! straight into the tables: a benchmark fixture, not a path the product takes.
+//! `cargo run -p moments-server --profile server --example big_shop -- sqlite:///tmp/big.db [members] [events]`
+
+use std::time::Instant;
+
+use sqlx::AnyConnection;
+
+const DAY: i64 = 86_400_000;
+const SITE: &str = "demo";
+/// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 2_000;
+
+/// splitmix64, the same shop from the same seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
+    }
+    fn between(&mut self, low: i64, high: i64) -> i64 {
+        low + (self.unit() * (high - low) as f64) as i64
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+#[derive(Clone)]
+enum Value {
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Null,
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Rows of one table, written a statement at a time as they fill up.
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<Value>>,
+    written: u64,
+}
+
+impl Table {
+    fn new(name: &'static str, columns: &'static [&'static str]) -> Self {
+        Self { name, columns, rows: Vec::new(), written: 0 }
+    }
+
+    async fn push(&mut self, db: &mut AnyConnection, row: Vec<Value>) -> anyhow::Result<()> {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+        if (self.rows.len() + 1) * self.columns.len() > MAX_PARAMS {
+            self.flush(db).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, db: &mut AnyConnection) -> anyhow::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let width = self.columns.len();
+        let tuples: Vec<String> =
+            (0..self.rows.len()).map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", "))).collect();
+        let sql = format!("INSERT INTO {} ({}) VALUES {}", self.name, self.columns.join(", "), tuples.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for value in self.rows.drain(..).flatten() {
+            query = match value {
+                Value::Int(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+                Value::Null => query.bind(None::<String>),
+            };
+        }
+        self.written += query.execute(&mut *db).await?.rows_affected();
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().unwrap_or_else(|| "sqlite:///tmp/moments-big-shop.db".into());
+    let members: i64 = args.next().map_or(Ok(100_000), |n| n.parse())?;
+    let target_events: i64 = args.next().map_or(Ok(1_000_000), |n| n.parse())?;
+    let anonymous = 2 * members;
+    let started = Instant::now();
+    let pool = moments_server::db::connect(&url).await?;
+    moments_server::demo::seed(&pool).await?;
+    // One connection writes it all, without waiting for the disk after each statement: a
+    // fixture, rebuilt if lost. The file is checkpointed and closed properly at the end.
+    let mut connection = pool.acquire().await?;
+    let db: &mut AnyConnection = &mut connection;
+    let sqlite = url.starts_with("sqlite:");
+    sqlx::query(if sqlite { "PRAGMA synchronous = OFF" } else { "SET synchronous_commit = off" }).execute(&mut *db).await?;
+
+    let now = moments_server::db::now_ms();
+    let origin = (now / DAY - 90) * DAY;
+    // The two experiments the exposures below are of: one finished, one running.
+    let variants = r#"[{"key":"a","weight":0.5,"text":{"en":"Hello"}},{"key":"b","weight":0.5,"text":{"en":"Hello again!"}}]"#;
+    for (key, slot, status, shipped, started, stopped) in
+        [("greeting-warmth", "greeting", "stopped", Some("b"), origin + 5 * DAY, Some(origin + 47 * DAY)), ("farewell-ask", "farewell", "running", None, origin + 68 * DAY, None)]
+    {
+        sqlx::query(
+            "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, status, shipped, created_at, started_at, stopped_at)
+             VALUES ($1, $2, $3, $2, 1.0, 'a', $4, 'purchase', $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(SITE)
+        .bind(key)
+        .bind(slot)
+        .bind(variants)
+        .bind(status)
+        .bind(shipped)
+        .bind(started)
+        .bind(stopped)
+        .execute(&mut *db)
+        .await?;
+    }
+    let mut rng = Rng(20_261_201);
+    let mut t = Tables::new();
+    // Events per page view, so the events come to about the target.
+    let page_views_expected = members * 10 + anonymous * 5 / 2;
+    let events_per_view = target_events as f64 / page_views_expected as f64;
+    let mut n: u64 = 0;
+    let mut next_id = |kind: &str| {
+        n += 1;
+        format!("{kind}-{n:09}")
+    };
+
+    for person in 0..members + anonymous {
+        let member = (person < members).then(|| format!("member-{person:06}"));
+        let visitor = format!("visitor-{person:07}");
+        let joined = if member.is_some() { rng.between(origin - 180 * DAY, now) } else { rng.between(origin, now) };
+        let views = if member.is_some() { rng.between(1, 20) } else { rng.between(1, 5) };
+        let mut balance = 0_i64;
+        if let Some(member) = &member {
+            t.members.push(&mut *db, vec![SITE.into(), member.clone().into(), format!("Member {person}").into(), joined.into(), now.into()]).await?;
+        }
+        let mut exposed = [false; 2];
+        for _ in 0..views {
+            let at = rng.between(joined.max(origin), now);
+            let session = next_id("session");
+            t.sessions.push(&mut *db, vec![session.clone().into(), SITE.into(), visitor.clone().into(), member.clone().into(), "en".into(), "https://shop.example/".into(), at.into()]).await?;
+            for (i, (experiment, from, to)) in [("greeting-warmth", origin + 5 * DAY, origin + 47 * DAY), ("farewell-ask", origin + 68 * DAY, now)].into_iter().enumerate() {
+                if (from..to).contains(&at) && !exposed[i] && rng.chance(0.5) {
+                    exposed[i] = true;
+                    let variant = if rng.chance(0.5) { "a" } else { "b" };
+                    t.exposures.push(&mut *db, vec![SITE.into(), experiment.into(), visitor.clone().into(), variant.into(), member.clone().into(), session.clone().into(), at.into()]).await?;
+                }
+            }
+            if !rng.chance(events_per_view.min(1.0)) {
+                continue;
+            }
+            let event = next_id("event");
+            let kind = rng.unit();
+            if kind < 0.3 {
+                let score = [1, 2, 3, 4, 4, 5, 5, 5][rng.between(0, 8) as usize];
+                let context = rng.chance(0.1).then(|| {
+                    let agent = ["may", "lee", "ana", "sam"][rng.between(0, 4) as usize];
+                    let topic = ["returns", "shipping", "sizing", "payment"][rng.between(0, 4) as usize];
+                    (agent, topic)
+                });
+                let context_json = context.map(|(a, topic)| format!(r#"{{"agent":"{a}","topic":"{topic}"}}"#));
+                let comment = rng.chance(0.2).then_some("Thanks, it was fine");
+                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "feedback", Some(score), comment, None, None, None, context_json, at)).await?;
+                if let Some((agent, topic)) = context {
+                    for (key, value) in [("agent", agent), ("topic", topic)] {
+                        t.answer_context.push(&mut *db, vec![SITE.into(), event.clone().into(), key.into(), value.into(), at.into()]).await?;
+                    }
+                }
+                if score <= 2 {
+                    let status = if rng.chance(0.65) { "resolved" } else { "open" };
+                    t.recovery.push(&mut *db, vec![SITE.into(), event.clone().into(), visitor.clone().into(), member.clone().into(), "csat5".into(), score.into(), status.into(), at.into()]).await?;
+                }
+            } else if kind < 0.45 {
+                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "dismiss", None, None, None, None, None, None, at)).await?;
+            } else {
+                let value = (10.0 + 150.0 * rng.unit()).round();
+                let vouched = member.as_ref().map(|_| next_id("order"));
+                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "track", None, None, Some("purchase"), Some(value), vouched.clone(), None, at)).await?;
+                let (Some(member), Some(order)) = (&member, vouched) else { continue };
+                t.verified.push(&mut *db, vec![SITE.into(), order.clone().into(), member.clone().into(), "purchase".into(), value.into(), "proof".into(), event.clone().into(), at.into()]).await?;
+                let points = (value * 5.0) as i64;
+                balance += points;
+                t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), points.into(), "Order".into(), order.clone().into(), at.into(), balance.into()]).await?;
+                if value >= 50.0 && rng.chance(0.3) {
+                    let gift = next_id("gift");
+                    let claimed = rng.chance(0.8).then_some(at + 60_000);
+                    t.surprises.push(&mut *db, vec![gift.clone().into(), SITE.into(), "big-order".into(), format!("m:{member}").into(), member.clone().into(), visitor.clone().into(), format!("fact:{order}").into(), "points".into(), 100_i64.into(), (at / DAY).into(), at.into(), (at + 30 * DAY).into(), claimed.into()]).await?;
+                    if let Some(claimed) = claimed {
+                        balance += 100;
+                        t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), 100_i64.into(), "Surprise".into(), format!("moments:surprise:{gift}").into(), claimed.into(), balance.into()]).await?;
+                    }
+                }
+                if balance >= 300 && rng.chance(0.15) {
+                    balance -= 300;
+                    let key = next_id("redeem");
+                    t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), (-300_i64).into(), "Redeemed: Free shipping".into(), format!("moments:redeem:free-shipping:{key}").into(), (at + 1000).into(), balance.into()]).await?;
+                    t.redemptions.push(&mut *db, vec![SITE.into(), member.clone().into(), "free-shipping".into(), 300_i64.into(), Value::Null, format!("FREESHIP-{key}").into(), key.into(), (at + 1000).into()]).await?;
+                }
+            }
+        }
+    }
+    let written = t.flush(&mut *db).await?;
+    sqlx::query("ANALYZE").execute(&mut *db).await?;
+    if sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *db).await?;
+    }
+    drop(connection);
+    pool.close().await;
+    println!("{url}: {members} members, {anonymous} anonymous browsers; {written} in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event_row(
+    id: &str,
+    session: &str,
+    visitor: &str,
+    member: &Option<String>,
+    kind: &str,
+    score: Option<i64>,
+    comment: Option<&str>,
+    name: Option<&str>,
+    value: Option<f64>,
+    verified_key: Option<String>,
+    context: Option<String>,
+    at: i64,
+) -> Vec<Value> {
+    let scale = score.map(|_| "csat5");
+    vec![
+        SITE.into(),
+        id.into(),
+        session.into(),
+        visitor.into(),
+        member.clone().into(),
+        kind.into(),
+        scale.into(),
+        score.into(),
+        comment.into(),
+        name.into(),
+        value.into(),
+        verified_key.into(),
+        context.into(),
+        at.into(),
+        at.into(),
+    ]
+}
+
+struct Tables {
+    members: Table,
+    sessions: Table,
+    events: Table,
+    answer_context: Table,
+    recovery: Table,
+    verified: Table,
+    ledger: Table,
+    surprises: Table,
+    redemptions: Table,
+    exposures: Table,
+}
+
+impl Tables {
+    fn new() -> Self {
+        Self {
+            members: Table::new("members", &["site", "member_id", "name", "first_seen_at", "last_seen_at"]),
+            sessions: Table::new("sessions", &["id", "site", "visitor_id", "member_id", "locale", "page_url", "started_at"]),
+            events: Table::new(
+                "events",
+                &["site", "id", "session_id", "visitor_id", "member_id", "type", "scale", "score", "comment", "name", "value", "verified_key", "context", "occurred_at", "received_at"],
+            ),
+            answer_context: Table::new("answer_context", &["site", "event_id", "key", "value", "received_at"]),
+            recovery: Table::new("recovery_cases", &["site", "event_id", "visitor_id", "member_id", "scale", "score", "status", "created_at"]),
+            verified: Table::new("verified_events", &["site", "key", "member_id", "name", "value", "source", "event_id", "created_at"]),
+            ledger: Table::new("points_ledger", &["site", "member_id", "delta", "reason", "idempotency_key", "created_at", "balance_after"]),
+            surprises: Table::new(
+                "surprises",
+                &["id", "site", "rule", "recipient", "member_id", "visitor_id", "occasion", "kind", "points", "day", "created_at", "expires_at", "claimed_at"],
+            ),
+            redemptions: Table::new("redemptions", &["site", "member_id", "reward", "points", "coupon_pool", "code", "idempotency_key", "created_at"]),
+            exposures: Table::new("exposures", &["site", "experiment", "visitor_id", "variant", "member_id", "session_id", "exposed_at"]),
+        }
+    }
+
+    /// Writes what is left; a summary of the rows per table.
+    async fn flush(&mut self, db: &mut AnyConnection) -> anyhow::Result<String> {
+        let mut summary = Vec::new();
+        for table in [
+            &mut self.members,
+            &mut self.sessions,
+            &mut self.events,
+            &mut self.answer_context,
+            &mut self.recovery,
+            &mut self.verified,
+            &mut self.ledger,
+            &mut self.surprises,
+            &mut self.redemptions,
+            &mut self.exposures,
+        ] {
+            table.flush(&mut *db).await?;
+            summary.push(format!("{} {}", table.written, table.name));
+        }
+        Ok(summary.join(", "))
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Prints how long each dashboard page takes on a big shop: 100,000 members and 1,000,000
+# events (crates/server/examples/big_shop.rs seeds it once into BENCH_DB, default
+# /tmp/moments-big-shop.db, about 4 minutes), beside the floor (the smallest axum app
+# answering a GET on the same machine), against the 500 ms goal. Each page is asked
+# BENCH_ROUNDS (5) times after one unmeasured request; the median is printed. A benchmark, not
+# a test: the figures depend on the machine. BENCH_MEMBERS and BENCH_EVENTS change the size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+cargo build -p moments-server --profile server --locked --quiet --bin moments-server --example floor --example big_shop
+target="${CARGO_TARGET_DIR:-target}/server"
+db="${BENCH_DB:-/tmp/moments-big-shop.db}"
+members="${BENCH_MEMBERS:-100000}"
+events="${BENCH_EVENTS:-1000000}"
+rounds="${BENCH_ROUNDS:-5}"
+key="bench-admin-key-0123456789abcdef0123456789"
+if [ ! -f "$db.seeded-$members-$events" ]; then
+  rm -f "$db" "$db"-*
+  "$target/examples/big_shop" "sqlite://$db" "$members" "$events"
+  touch "$db.seeded-$members-$events"
+fi
+
+dir=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+wait_for() { for _ in $(seq 1200); do curl -sf "$1" >/dev/null && return; sleep 0.1; done; echo "nothing answers at $1" >&2; exit 1; }
+
+"$target/examples/floor" 127.0.0.1:18081 & pids+=($!)
+MOMENTS_ADDR=127.0.0.1:18095 MOMENTS_DATABASE_URL="sqlite://$db" MOMENTS_ADMIN_KEY="$key" RUST_LOG=warn \
+  "$target/moments-server" --demo --no-demo-history >/dev/null 2>"$dir/server.log" & pids+=($!)
+wait_for http://127.0.0.1:18081/
+wait_for http://127.0.0.1:18095/readyz
+# The server computes every site's default Loyalty page at start (in the background): wait
+# for it, so it does not share the cores with the pages being timed.
+for _ in $(seq 600); do
+  [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM report_snapshots WHERE report = 'loyalty'" 2>/dev/null)" -ge 1 ] && break
+  sleep 0.5
+done
+curl -sf -c "$dir/cookies" -o /dev/null --data-urlencode "password=$key" --data "next=/dashboard/demo" http://127.0.0.1:18095/dashboard/login
+
+# The median of $rounds timings of GET $1 (with the staff cookie), in milliseconds.
+median_ms() {
+  curl -sf -b "$dir/cookies" -o /dev/null "$1" || { echo "GET $1 failed" >&2; exit 1; }
+  for _ in $(seq "$rounds"); do
+    curl -s -b "$dir/cookies" -o /dev/null -w '%{http_code} %{time_total}\n' "$1"
+  done | awk '$1 != 200 { print "GET failed: " $0 > "/dev/stderr"; exit 1 } { print $2 }' \
+    | sort -n | awk '{ t[NR] = $1 } END { printf "%.0f", 1000 * t[int((NR + 1) / 2)] }'
+}
+
+floor=$(median_ms http://127.0.0.1:18081/)
+floor=$((floor > 0 ? floor : 1))
+echo "Dashboard pages on $members members and $events events (SQLite, $(nproc) cores), median of $rounds; floor: a GET to the smallest axum app, $floor ms"
+printf '%-34s %8s %8s %7s\n' page ms ratio "< 500"
+# A range no one asked for before: computed while the page waits (then kept as a snapshot).
+first=$(curl -s -b "$dir/cookies" -o /dev/null -w '%{time_total}' "http://127.0.0.1:18095/dashboard/demo/loyalty?from=$(date -u -d '-60 days' +%F)&to=$(date -u -d '-1 day' +%F)")
+printf '%-34s %8s %8s %7s\n' "/dashboard/demo/loyalty, new range" "$(awk -v t="$first" 'BEGIN { printf "%.0f", 1000 * t }')" "" "(once)"
+for page in "" /loyalty /experiments /experiments/greeting-warmth /experiments/farewell-ask /feedback "/feedback?context_key=agent&context_value=sam" /recovery /support "/loyalty.csv?table=cohorts"; do
+  ms=$(median_ms "http://127.0.0.1:18095/dashboard/demo$page")
+  printf '%-34s %8s %8s %7s\n' "/dashboard/demo$page" "$ms" "$((ms / floor))x" "$([ "$ms" -lt 500 ] && echo yes || echo NO)"
+done
