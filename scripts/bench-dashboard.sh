@@ -35,7 +35,7 @@ wait_for http://127.0.0.1:18095/readyz
 # The server computes every site's default Loyalty page at start (in the background): wait
 # for it, so it does not share the cores with the pages being timed.
 for _ in $(seq 600); do
-  [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM report_snapshots WHERE report = 'loyalty'" 2>/dev/null)" -ge 1 ] && break
+  [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM report_snapshots WHERE report = 'loyalty' AND body <> ''" 2>/dev/null)" -ge 1 ] && break
   sleep 0.5
 done
 curl -sf -c "$dir/cookies" -o /dev/null --data-urlencode "password=$key" --data "next=/dashboard/demo" http://127.0.0.1:18095/dashboard/login
@@ -53,9 +53,16 @@ floor=$(median_ms http://127.0.0.1:18081/)
 floor=$((floor > 0 ? floor : 1))
 echo "Dashboard pages on $members members and $events events (SQLite, $(nproc) cores), median of $rounds; floor: a GET to the smallest axum app, $floor ms"
 printf '%-34s %8s %8s %7s\n' page ms ratio "< 500"
-# A range no one asked for before: computed while the page waits (then kept as a snapshot).
-first=$(curl -s -b "$dir/cookies" -o /dev/null -w '%{time_total}' "http://127.0.0.1:18095/dashboard/demo/loyalty?from=$(date -u -d '-60 days' +%F)&to=$(date -u -d '-1 day' +%F)")
-printf '%-34s %8s %8s %7s\n' "/dashboard/demo/loyalty, new range" "$(awk -v t="$first" 'BEGIN { printf "%.0f", 1000 * t }')" "" "(once)"
+# A range no one asked for before: the page answers that it is computing them (in a task of
+# its own) and reloads itself; timed until it shows the figures, before the pages below are
+# timed without that computation beside them.
+range_url="http://127.0.0.1:18095/dashboard/demo/loyalty?from=$(date -u -d '-60 days' +%F)&to=$(date -u -d '-1 day' +%F)"
+began=$(date +%s%N)
+first=$(curl -s -b "$dir/cookies" -o /dev/null -w '%{time_total}' "$range_url")
+until ! curl -s -b "$dir/cookies" -D - -o /dev/null "$range_url" | grep -qi '^refresh:'; do sleep 0.2; done
+ready=$(( ($(date +%s%N) - began) / 1000000 ))
+printf '%-34s %8s %8s %7s\n' "/dashboard/demo/loyalty, new range" "$(awk -v t="$first" 'BEGIN { printf "%.0f", 1000 * t }')" "" "(says computing)"
+printf '%-34s %8s %8s %7s\n' "  its figures ready after" "$ready" "" "(once)"
 for page in "" /loyalty /experiments /experiments/greeting-warmth /experiments/farewell-ask /feedback "/feedback?context_key=agent&context_value=sam" /recovery /support "/loyalty.csv?table=cohorts"; do
   ms=$(median_ms "http://127.0.0.1:18095/dashboard/demo$page")
   printf '%-34s %8s %8s %7s\n' "/dashboard/demo$page" "$ms" "$((ms / floor))x" "$([ "$ms" -lt 500 ] && echo yes || echo NO)"

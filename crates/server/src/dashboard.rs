@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/{site}/feedback.csv", get(pages::feedback::export))
         .route("/dashboard/{site}/recovery", get(pages::recovery::cases))
         .route("/dashboard/{site}/support", get(pages::support::support))
+        .route("/dashboard/{site}/support.csv", get(pages::support::support_csv))
         .route("/dashboard/{site}/recovery/{id}/resolve", post(pages::recovery::resolve))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -100,6 +100,17 @@ impl Loyalty {
         stats::two_proportions(counts(open), counts(resolved))
     }
 
+    /// Resolved detractors' next answers against open ones': the share not low, among those
+    /// who answered again; `None` until each side has `MIN_GROUP` such answers.
+    pub fn next_answer_comparison(&self) -> Option<Comparison> {
+        let (open, resolved) = (self.recovery_open, self.recovery_resolved);
+        if open.answered_again < MIN_GROUP || resolved.answered_again < MIN_GROUP {
+            return None;
+        }
+        let counts = |c: Cases| (c.next_not_low as u64, c.answered_again as u64);
+        stats::two_proportions(counts(open), counts(resolved))
+    }
+
     /// Gifted members' return rate against other active members', within tiers; `None` until
     /// each side has `MIN_GROUP` members.
     pub fn gift_comparison(&self) -> Option<Comparison> {
@@ -290,11 +301,32 @@ async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
     .await
 }
 
-/// Recovery cases of one kind, and how many of their detractors came back.
+/// Per recovery case opened in the range: its status, and the scale and score of the
+/// detractor's next answer (from the same browser), if they answered again.
+async fn recovery_next_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, Option<String>, Option<i64>)>, sqlx::Error> {
+    in_range(
+        db,
+        "SELECT c.status,
+                (SELECT e.scale FROM events e WHERE e.site = c.site AND e.visitor_id = c.visitor_id AND e.type = 'feedback' AND e.received_at > c.created_at ORDER BY e.received_at LIMIT 1),
+                (SELECT e.score FROM events e WHERE e.site = c.site AND e.visitor_id = c.visitor_id AND e.type = 'feedback' AND e.received_at > c.created_at ORDER BY e.received_at LIMIT 1)
+         FROM recovery_cases c WHERE c.site = $1 AND c.created_at >= $2 AND c.created_at < $3",
+        site,
+        start,
+        end,
+    )
+    .await
+}
+
+/// Recovery cases of one kind, how many of their detractors came back, how many answered
+/// again, and how many of those next answers were not low.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Cases {
     pub cases: i64,
     pub returned: i64,
+    #[serde(default)]
+    pub answered_again: i64,
+    #[serde(default)]
+    pub next_not_low: i64,
 }
 
 /// How many weeks after joining the retention table looks.
@@ -519,7 +551,13 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
     let (mut recovery_resolved, mut recovery_open) = (Cases::default(), Cases::default());
     for (status, cases, returned) in recovery_returns(db, key, start, end).await? {
         let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
-        *group = Cases { cases, returned };
+        *group = Cases { cases, returned, ..Cases::default() };
+    }
+    for (status, scale, score) in recovery_next_answers(db, key, start, end).await? {
+        let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
+        let Some((scale, score)) = scale.as_deref().and_then(moments_protocol::wire::Scale::from_name).zip(score) else { continue };
+        group.answered_again += 1;
+        group.next_not_low += i64::from(moments_protocol::domain::Score::parse(scale, score).is_ok_and(|s| !s.is_low()));
     }
 
     let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());

@@ -171,6 +171,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/admin/sites/{site}/expiring", get(admin::members::list_expiring))
         .route("/v1/admin/sites/{site}/redemptions", get(admin::rewards::list_redemptions))
         .route("/v1/admin/sites/{site}/insights", get(admin::insights::insights))
+        .route("/v1/admin/sites/{site}/context", get(admin::insights::context_report))
         .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes))
         .route("/v1/admin/sites/{site}/experiments", post(admin::experiments::create_experiment).get(admin::experiments::list_experiments))
         .route("/v1/admin/sites/{site}/experiments/{key}", put(admin::experiments::update_experiment))

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         super::admin::rewards::list_rewards,
         super::admin::rewards::list_redemptions,
         super::admin::insights::insights,
+        super::admin::insights::context_report,
         super::admin::members::list_expiring,
         super::admin::surprises::grant_surprise,
         super::admin::surprises::list_surprises,

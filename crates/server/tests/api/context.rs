@@ -74,6 +74,21 @@ async fn staff_compare_agents_filter_by_any_key_export_it_and_erasure_takes_it()
     assert!(html.contains("By topic") && html.contains(">returns</a>"), "{html}");
     assert!(html.contains(r#"<p class="card-label">Answers with a context</p><p class="card-value">33</p>"#), "{html}");
 
+    // Each key's table downloads as CSV (an empty cell for a missing figure), and the host's
+    // reports get the same figures from the admin API.
+    let csv = dashboard(&app, "/dashboard/demo/support.csv?key=agent").await.text().await.unwrap();
+    assert!(csv.starts_with("agent,Answers,CSAT (1–5),95% interval,Answers of 1 or 2,Answers,NPS,95% interval\r\n"), "{csv}");
+    assert!(csv.contains("\r\nmay,30,3.67,2.95 – 4.38,10,0,,\r\nlee,3,2,2 – 2,3,0,,\r\n"), "{csv}");
+    assert_eq!(dashboard(&app, "/dashboard/demo/support.csv?key=nonsense").await.status(), 404);
+    let report: Value = app.admin(Method::GET, &format!("{SITE}/context")).send().await.unwrap().json().await.unwrap();
+    let agents = report["keys"].as_array().unwrap().iter().find(|k| k["key"] == "agent").unwrap();
+    assert_eq!(agents["distinct"], 2);
+    let may = &agents["values"][0];
+    assert_eq!((may["value"].as_str(), may["csat_answers"].as_i64(), may["csat_low_answers"].as_i64()), (Some("may"), Some(30), Some(10)));
+    assert!((may["csat"].as_f64().unwrap() - 110.0 / 30.0).abs() < 1e-9);
+    assert!((may["csat_low"].as_f64().unwrap() - 2.95).abs() < 0.005 && (may["csat_high"].as_f64().unwrap() - 4.38).abs() < 0.005, "{may}");
+    assert_eq!(app.admin(Method::GET, &format!("{SITE}/context?from=10&to=5")).send().await.unwrap().status(), 422);
+
     // The inbox filters by any key, and by a value of it.
     let inbox = page(&app, "/dashboard/demo/feedback?context_key=agent&context_value=lee").await;
     assert_eq!(inbox.matches("agent=lee; ticket=T-").count(), 3, "{inbox}");

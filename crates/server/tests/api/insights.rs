@@ -121,6 +121,22 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
             .unwrap();
     }
 
+    // Next answers (after the range, so the range's answers above stay as they are): anon-1,
+    // resolved, answers again with 4 faces (not low); dave, still open, with 1 face (low).
+    // Resolved: 1 answered again, 1 of 1 not low; open: 1 answered again, 0 of 1.
+    for (n, visitor, member, score, at) in [(1, "anon-1", None, 4, MONDAY + 15 * DAY), (2, "dave-browser", Some("dave"), 1, MONDAY + 16 * DAY)] {
+        sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, occurred_at, received_at) VALUES ($1, $2, 's', $3, $4, 'feedback', 'csat5', $5, $6, $6)")
+            .bind(SITE)
+            .bind(format!("next-answer-{n}"))
+            .bind(visitor)
+            .bind(member)
+            .bind(score)
+            .bind(at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+
     // Surprises: carol (Silver) is given a gift Oct 6 09:00 and is back at 10:00; dave (Gold)
     // one Oct 13 12:00 and is not back. Members active in a week without a gift, from their
     // first page view that week: erin (Bronze) in week 0 (Oct 9, back Oct 16) and in week 1
@@ -203,10 +219,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
 
-    for cells in [["Case resolved", "3", "2", "66.7%"], ["Case still open", "1", "0", "0%"]] {
+    for cells in [["Case resolved", "3", "2", "66.7%", "1", "100%"], ["Case still open", "1", "0", "0%", "1", "0%"]] {
         assert!(html.contains(&row(&cells)), "{cells:?} in {html}");
     }
     assert!(html.contains("Too few cases to tell yet: each group needs at least 30."), "{html}");
+    assert!(html.contains("Too few next answers to compare them yet: each group needs at least 30 detractors who answered again."), "{html}");
 
     // Week of Oct 5 (carol, erin): a week later erin came back (Oct 16), carol did not: 50%;
     // 2, 4 and 8 weeks later neither: 0%. Week of Oct 12 (dave): not back 1, 2 or 4 weeks
@@ -252,7 +269,11 @@ async fn members_per_tier_and_the_points_issued_redeemed_and_owed_per_week() {
     assert_eq!(api["satisfaction"][2], json!({ "tier": "Silver", "csat_answers": 2, "csat": 4.0, "nps_answers": 0, "nps": null }));
     assert_eq!(api["returns"][1], json!({ "group": "members", "visitors": 3, "visits": 5, "returned": 2, "return_rate": 2.0 / 3.0 }));
     assert_eq!((api["purchasers"].as_i64(), api["repeat_purchasers"].as_i64(), api["previously_active"].as_i64(), api["churned"].as_i64()), (Some(2), Some(1), Some(2), Some(1)));
-    assert_eq!(api["recovery"], json!({ "resolved": { "cases": 3, "returned": 2 }, "open": { "cases": 1, "returned": 0 } }));
+    assert_eq!(
+        api["recovery"],
+        json!({ "resolved": { "cases": 3, "returned": 2, "answered_again": 1, "next_not_low": 1 }, "open": { "cases": 1, "returned": 0, "answered_again": 1, "next_not_low": 0 } })
+    );
+    assert_eq!(api["next_answer_comparison"], json!(null));
     assert_eq!(api["recovery_comparison"], json!(null), "too few cases");
     assert_eq!(api["cohorts"][0], json!({ "start": MONDAY, "members": 2, "still_visiting": [1, 0, 0, 0] }));
     assert_eq!((api["cohorts"][1]["members"].clone(), api["cohorts"][1]["still_visiting"][0].clone()), (json!(1), json!(0)));

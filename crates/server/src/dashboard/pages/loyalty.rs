@@ -73,7 +73,7 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
                 let moved: i64 = l.tier_moves.iter().map(|(.., n)| n).sum();
                 body.push_str(&format!("<p>{}</p>", escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
             }
-            "recovery" => body.push_str(&format!("<p>{}</p>", escape(&recovery_effect(t, &l)))),
+            "recovery" => body.push_str(&format!("<p>{}</p><p>{}</p>", escape(&recovery_effect(t, &l)), escape(&next_answer_effect(t, &l)))),
             "gifts" => body.push_str(&format!("<p>{}</p><p>{}</p>", escape(t.gift_effect_how), escape(&gift_effect(t, &l)))),
             "cohorts" if !table_.rows.is_empty() => body.push_str(&heatmap(t, &table_.rows, &table_.headers[2..])),
             _ => {}
@@ -133,7 +133,16 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
         vec![t.churned.to_owned(), l.churned.to_string()],
         vec![t.churn.to_owned(), share_of(l.churned, l.previously_active)],
     ];
-    let case_row = |name: &str, c: &Cases| vec![name.to_owned(), c.cases.to_string(), c.returned.to_string(), share_of(c.returned, c.cases)];
+    let case_row = |name: &str, c: &Cases| {
+        vec![
+            name.to_owned(),
+            c.cases.to_string(),
+            c.returned.to_string(),
+            share_of(c.returned, c.cases),
+            c.answered_again.to_string(),
+            share_of(c.next_not_low, c.answered_again),
+        ]
+    };
     let recovery = vec![case_row(t.case_resolved, &l.recovery_resolved), case_row(t.case_open, &l.recovery_open)];
     let gifts = l
         .gift_effect
@@ -165,7 +174,7 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
         make("satisfaction", t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], satisfaction),
         make("returns", t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], returns),
         make("purchases", t.purchases_and_churn, &[t.measure, t.value], behaviour),
-        make("recovery", t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate], recovery),
+        make("recovery", t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate, t.answered_again, t.next_not_low], recovery),
         make("gifts", t.gift_effect, &[t.tier, t.given_gift, t.came_back, t.return_rate, t.active_no_gift, t.came_back, t.return_rate], gifts),
         make("cohorts", t.cohorts, &cohort_headers, cohorts),
         make("weeks", t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], weeks),
@@ -259,6 +268,10 @@ fn recovery_effect(t: &Texts, l: &Loyalty) -> String {
     effect_sentence(t, t.recovery_sentence, t.too_few_cases, l.recovery_comparison())
 }
 
+fn next_answer_effect(t: &Texts, l: &Loyalty) -> String {
+    effect_sentence(t, t.next_answer_sentence, t.too_few_next_answers, l.next_answer_comparison())
+}
+
 fn gift_effect(t: &Texts, l: &Loyalty) -> String {
     effect_sentence(t, t.gift_sentence, t.too_few_gifts, l.gift_comparison())
 }
@@ -273,12 +286,12 @@ mod tests {
         let t = crate::dashboard::i18n::texts(moments_protocol::Locale::En);
         let with = |open: Cases, resolved: Cases| recovery_effect(t, &Loyalty { recovery_open: open, recovery_resolved: resolved, ..Default::default() });
         // 10 of 40 open cases came back (25%), 30 of 40 resolved ones (75%): 50 points more.
-        let sentence = with(Cases { cases: 40, returned: 10 }, Cases { cases: 40, returned: 30 });
+        let sentence = with(Cases { cases: 40, returned: 10, ..Default::default() }, Cases { cases: 40, returned: 30, ..Default::default() });
         assert!(sentence.starts_with("Detractors whose case was resolved came back 50 percentage points more often"), "{sentence}");
         assert!(sentence.contains("p < 0.001") && sentence.contains("Observational"), "{sentence}");
-        assert_eq!(with(Cases { cases: 29, returned: 9 }, Cases { cases: 40, returned: 30 }), "Too few cases to tell yet: each group needs at least 30.");
+        assert_eq!(with(Cases { cases: 29, returned: 9, ..Default::default() }, Cases { cases: 40, returned: 30, ..Default::default() }), "Too few cases to tell yet: each group needs at least 30.");
         // Resolved ones coming back less reads "less", with the interval's signs kept.
-        let worse = with(Cases { cases: 40, returned: 30 }, Cases { cases: 40, returned: 10 });
+        let worse = with(Cases { cases: 40, returned: 30, ..Default::default() }, Cases { cases: 40, returned: 10, ..Default::default() });
         assert!(worse.starts_with("Detractors whose case was resolved came back 50 percentage points less often"), "{worse}");
         assert!(worse.contains("(95% interval -69 to -31; p < 0.001)"), "{worse}");
     }

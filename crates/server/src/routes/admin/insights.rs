@@ -106,6 +106,9 @@ pub struct Insights {
     pub recovery: RecoveryReturns,
     /// Resolved against open (resolved minus open return rate), once each side has 30 cases.
     pub recovery_comparison: Option<Comparison>,
+    /// Resolved against open: the share of next answers that were not low, among detractors
+    /// who answered again, once each side has 30 of them.
+    pub next_answer_comparison: Option<Comparison>,
     /// Per week of joining in the range: new members, and how many had a page view 1, 2, 4 and
     /// 8 weeks later (`null`: that week has not come yet).
     pub cohorts: Vec<CohortRow>,
@@ -139,6 +142,58 @@ pub struct RecoveryReturns {
     pub open: insights::Cases,
 }
 
+impl InsightsQuery {
+    /// The range asked for (`days` before `to` by default), or `invalid_range`.
+    fn range(&self, days: i64) -> Result<(i64, i64), ApiError> {
+        let to = self.to.unwrap_or_else(now_ms);
+        let from = self.from.unwrap_or_else(|| to.saturating_sub(days * DAY_MS));
+        if !(EARLIEST..LATEST).contains(&from) || !(EARLIEST..=LATEST).contains(&to) || from >= to || to - from > MAX_RANGE_MS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_range",
+                "from must be before to, both in the years 2000 to 2199, at most 366 days apart",
+            ));
+        }
+        Ok((from, to))
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContextReport {
+    pub from: i64,
+    pub to: i64,
+    /// Every context key the range's answers carry, its values most answered first (none for a
+    /// key with more than 50 of them, such as ticket numbers: `distinct` says how many).
+    pub keys: Vec<crate::support::ContextKey>,
+}
+
+/// CSAT and NPS per value of each context key (`agent`, `topic`...) answers carried in a range,
+/// with counts and 95% intervals: the dashboard's Support page.
+#[utoipa::path(
+    get, path = "/v1/admin/sites/{site}/context",
+    params(("site" = String, Path), InsightsQuery),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, body = ContextReport),
+        (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
+        (status = 404, body = ErrorBody, description = "unknown_site"),
+        (status = 422, body = ErrorBody, description = "invalid_query, invalid_site, invalid_range (from before to, both in the years 2000 to 2199, at most 366 days apart)"),
+    )
+)]
+pub async fn context_report(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<InsightsQuery>, QueryRejection>,
+) -> Result<Json<ContextReport>, ApiError> {
+    let Path(site) = path.map_err(super::bad_path)?;
+    let site = super::configured_site(&state, &site)?;
+    let Query(query) = query.map_err(super::bad_query)?;
+    let (from, to) = query.range(30)?;
+    let keys = crate::support::report(&state.db, &site.settings.key, from, to).await?;
+    Ok(Json(ContextReport { from, to, keys }))
+}
+
 /// Loyalty insights for a range: members per tier, points issued, redeemed and owed per week,
 /// tier moves, CSAT and NPS by tier, return rates, repeat purchases and churn.
 #[utoipa::path(
@@ -161,15 +216,7 @@ pub async fn insights(
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     let Query(query) = query.map_err(super::bad_query)?;
-    let to = query.to.unwrap_or_else(now_ms);
-    let from = query.from.unwrap_or_else(|| to.saturating_sub(84 * DAY_MS));
-    if !(EARLIEST..LATEST).contains(&from) || !(EARLIEST..=LATEST).contains(&to) || from >= to || to - from > MAX_RANGE_MS {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_range",
-            "from must be before to, both in the years 2000 to 2199, at most 366 days apart",
-        ));
-    }
+    let (from, to) = query.range(84)?;
     // Computed for this request, exactly: the host's reports run now and then, not on every page view.
     let l = insights::loyalty(&state.db, site, from, to).await?.localized(site, site.settings.default_locale);
     let group = |s: &Satisfaction| GroupSatisfaction { tier: s.tier.clone(), csat_answers: s.csat_answers, csat: s.csat(), nps_answers: s.nps_answers, nps: s.nps() };
@@ -196,6 +243,7 @@ pub async fn insights(
         churned: l.churned,
         recovery: RecoveryReturns { resolved: l.recovery_resolved, open: l.recovery_open },
         recovery_comparison: l.recovery_comparison(),
+        next_answer_comparison: l.next_answer_comparison(),
         cohorts: l.cohorts.iter().map(|c| CohortRow { start: c.start, members: c.members, still_visiting: c.still_visiting.clone() }).collect(),
         gift_effect: l.gift_effect.iter().map(|g| GiftEffect { tier: g.tier.clone(), gifted: g.gifted, others: g.others }).collect(),
         gift_comparison: l.gift_comparison(),
