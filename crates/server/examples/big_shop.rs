@@ -7,34 +7,14 @@
 
 use std::time::Instant;
 
+// The demo history's generator: the same shop from the same seed.
+use moments_server::demo::history::Rng;
 use sqlx::AnyConnection;
 
 const DAY: i64 = 86_400_000;
 const SITE: &str = "demo";
 /// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 2_000;
-
-/// splitmix64, the same shop from the same seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
-    }
-    fn between(&mut self, low: i64, high: i64) -> i64 {
-        low + (self.unit() * (high - low) as f64) as i64
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
 
 #[derive(Clone)]
 enum Value {

@@ -28,6 +28,28 @@ pub struct NewEvent<'a> {
     pub received_at: i64,
 }
 
+impl<'a> NewEvent<'a> {
+    /// An event with nothing said yet of what kind it is; the caller fills that in.
+    pub fn new(site: &'a str, id: &'a str, session_id: &'a str, visitor_id: &'a str, member_id: Option<&'a str>, occurred_at: i64, received_at: i64) -> Self {
+        Self {
+            site,
+            id,
+            session_id,
+            visitor_id,
+            member_id,
+            kind: "",
+            score: None,
+            comment: None,
+            name: None,
+            value: None,
+            verified_key: None,
+            context: None,
+            occurred_at,
+            received_at,
+        }
+    }
+}
+
 /// Stores the event unless its id is stored already (with its context, a row per key, in the
 /// same transaction). True: stored now.
 pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {

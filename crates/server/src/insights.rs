@@ -92,22 +92,23 @@ impl Loyalty {
     /// Resolved detractors' return rate against open ones'; `None` until each side has
     /// `MIN_GROUP` cases.
     pub fn recovery_comparison(&self) -> Option<Comparison> {
-        let (open, resolved) = (self.recovery_open, self.recovery_resolved);
-        if open.cases < MIN_GROUP || resolved.cases < MIN_GROUP {
-            return None;
-        }
-        let counts = |c: Cases| (c.returned as u64, c.cases as u64);
-        stats::two_proportions(counts(open), counts(resolved))
+        self.open_against_resolved(|c| (c.returned, c.cases))
     }
 
     /// Resolved detractors' next answers against open ones': the share not low, among those
     /// who answered again; `None` until each side has `MIN_GROUP` such answers.
     pub fn next_answer_comparison(&self) -> Option<Comparison> {
-        let (open, resolved) = (self.recovery_open, self.recovery_resolved);
-        if open.answered_again < MIN_GROUP || resolved.answered_again < MIN_GROUP {
+        self.open_against_resolved(|c| (c.next_not_low, c.answered_again))
+    }
+
+    /// `rate`'s (successes, trials) of resolved cases against open ones', once each side has
+    /// `MIN_GROUP` trials.
+    fn open_against_resolved(&self, rate: fn(Cases) -> (i64, i64)) -> Option<Comparison> {
+        let (open, resolved) = (rate(self.recovery_open), rate(self.recovery_resolved));
+        if open.1 < MIN_GROUP || resolved.1 < MIN_GROUP {
             return None;
         }
-        let counts = |c: Cases| (c.next_not_low as u64, c.answered_again as u64);
+        let counts = |(successes, trials): (i64, i64)| (successes as u64, trials as u64);
         stats::two_proportions(counts(open), counts(resolved))
     }
 
@@ -164,6 +165,14 @@ where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
     sqlx::query_as(sql).bind(site).bind(start).bind(end).fetch_all(db).await
+}
+
+/// Like `in_range`, with `$4` and `$5` the window of a return: 30 minutes to 30 days later.
+async fn with_return_window<T>(db: &AnyPool, sql: &'static str, site: &str, start: i64, end: i64) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(sql).bind(site).bind(start).bind(end).bind(NEW_VISIT_MS).bind(RETURN_WITHIN_MS).fetch_all(db).await
 }
 
 /// Lifetime points of every member of `site` (members without an entry have 0).
@@ -224,18 +233,16 @@ const RETURN_WITHIN_MS: i64 = 30 * crate::db::DAY_MS;
 /// Per visitor with a page view in the range: their member id (if any), their visits in the
 /// range, and how many of those were returns.
 async fn visits_by_visitor(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    with_return_window(
+        db,
         "SELECT MAX(member_id), COUNT(CASE WHEN gap IS NULL OR gap >= $4 THEN 1 END), COUNT(CASE WHEN gap >= $4 AND gap <= $5 THEN 1 END)
          FROM (SELECT visitor_id, member_id, started_at, started_at - LAG(started_at) OVER (PARTITION BY visitor_id ORDER BY started_at) AS gap
                FROM sessions WHERE site = $1 AND started_at < $3) AS views
          WHERE started_at >= $2 GROUP BY visitor_id",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .bind(NEW_VISIT_MS)
-    .bind(RETURN_WITHIN_MS)
-    .fetch_all(db)
     .await
 }
 
@@ -286,18 +293,16 @@ async fn churned(db: &AnyPool, site: &str, before: i64, start: i64, end: i64) ->
 /// Recovery cases opened in the range by status, and how many of their detractors came back
 /// (a page view 30 minutes to 30 days after the answer).
 async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    with_return_window(
+        db,
         "SELECT c.status, COUNT(*), COUNT(CASE WHEN EXISTS (
                     SELECT 1 FROM sessions s WHERE s.site = c.site AND s.visitor_id = c.visitor_id AND s.started_at >= c.created_at + $4 AND s.started_at <= c.created_at + $5
                 ) THEN 1 END)
          FROM recovery_cases c WHERE c.site = $1 AND c.created_at >= $2 AND c.created_at < $3 GROUP BY c.status",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .bind(NEW_VISIT_MS)
-    .bind(RETURN_WITHIN_MS)
-    .fetch_all(db)
     .await
 }
 
@@ -372,26 +377,25 @@ async fn cohort_visits(db: &AnyPool, site: &str, start: i64, end: i64) -> Result
 /// Per member and week of the range in which they were given a gift (week 0 starts at `start`):
 /// whether they had a page view 30 minutes to 30 days after their first gift of that week.
 async fn gifted_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    with_return_window(
+        db,
         "SELECT g.member_id, g.week, CASE WHEN EXISTS (
                     SELECT 1 FROM sessions s WHERE s.site = $1 AND s.member_id = g.member_id AND s.started_at >= g.at + $4 AND s.started_at <= g.at + $5
                 ) THEN 1 ELSE 0 END
          FROM (SELECT member_id, (created_at - $2) / 604800000 AS week, MIN(created_at) AS at FROM surprises
                WHERE site = $1 AND member_id IS NOT NULL AND created_at >= $2 AND created_at < $3 GROUP BY member_id, week) AS g",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .bind(NEW_VISIT_MS)
-    .bind(RETURN_WITHIN_MS)
-    .fetch_all(db)
     .await
 }
 
 /// Per member and week of the range with a page view but no gift: whether they had a page
 /// view 30 minutes to 30 days after their first of that week.
 async fn others_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    with_return_window(
+        db,
         "SELECT a.member_id, a.week, CASE WHEN EXISTS (
                     SELECT 1 FROM sessions s WHERE s.site = $1 AND s.member_id = a.member_id AND s.started_at >= a.at + $4 AND s.started_at <= a.at + $5
                 ) THEN 1 ELSE 0 END
@@ -399,13 +403,10 @@ async fn others_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
                WHERE site = $1 AND member_id IS NOT NULL AND started_at >= $2 AND started_at < $3 GROUP BY member_id, week) AS a
          WHERE NOT EXISTS (SELECT 1 FROM surprises g WHERE g.site = $1 AND g.member_id = a.member_id
                              AND g.created_at >= $2 + a.week * 604800000 AND g.created_at < $2 + (a.week + 1) * 604800000)",
+        site,
+        start,
+        end,
     )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .bind(NEW_VISIT_MS)
-    .bind(RETURN_WITHIN_MS)
-    .fetch_all(db)
     .await
 }
 

@@ -69,11 +69,11 @@ pub async fn generate(db: &AnyPool, site: &Site, now: i64) -> anyhow::Result<Opt
     Ok(Some(summary))
 }
 
-/// splitmix64: small, fast, and the same on every machine.
-struct Rng(u64);
+/// splitmix64: small, fast, and the same on every machine (the big-shop benchmark's too).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -81,17 +81,17 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1_u64 << 53) as f64
     }
-    fn chance(&mut self, p: f64) -> bool {
+    pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
     /// Uniform in [low, high).
-    fn between(&mut self, low: i64, high: i64) -> i64 {
+    pub fn between(&mut self, low: i64, high: i64) -> i64 {
         low + (self.unit() * (high - low) as f64) as i64
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.between(0, items.len() as i64) as usize]
     }
 }
@@ -316,20 +316,11 @@ impl Shop<'_> {
         let member = person.member.as_ref();
         let vouched = member.map(|_| order.as_str());
         let row = NewEvent {
-            site: SITE,
-            id: &event,
-            session_id: session,
-            visitor_id: &person.visitor,
-            member_id: member.map(MemberId::as_str),
             kind: "track",
-            score: None,
-            comment: None,
             name: Some("purchase"),
             value: Some(value),
             verified_key: vouched,
-            context: None,
-            occurred_at: at,
-            received_at: at,
+            ..NewEvent::new(SITE, &event, session, &person.visitor, member.map(MemberId::as_str), at, at)
         };
         events::insert(&mut *self.tx, &row).await?;
         self.summary.orders += 1;
@@ -402,22 +393,7 @@ impl Shop<'_> {
         }
         let event = self.id("event");
         let member = person.member.as_ref().map(MemberId::as_str);
-        let base = NewEvent {
-            site: SITE,
-            id: &event,
-            session_id: session,
-            visitor_id: &person.visitor,
-            member_id: member,
-            kind: "dismiss",
-            score: None,
-            comment: None,
-            name: None,
-            value: None,
-            verified_key: None,
-            context: None,
-            occurred_at: at,
-            received_at: at,
-        };
+        let base = NewEvent { kind: "dismiss", ..NewEvent::new(SITE, &event, session, &person.visitor, member, at, at) };
         if !self.rng.chance(0.4 * answering) {
             if self.rng.chance(0.2) {
                 events::insert(&mut *self.tx, &base).await?;

@@ -159,22 +159,7 @@ async fn track(
 
 /// The row of `event` as `from` sent it; the caller fills in what kind of event it is.
 fn row<'a>(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_at: i64) -> NewEvent<'a> {
-    NewEvent {
-        site: &site.settings.key,
-        id: event.id.as_str(),
-        session_id: from.session.as_str(),
-        visitor_id: from.visitor.as_str(),
-        member_id: from.member_id,
-        kind: "",
-        score: None,
-        comment: None,
-        name: None,
-        value: None,
-        verified_key: None,
-        context: None,
-        occurred_at: event.at_ms,
-        received_at,
-    }
+    NewEvent::new(&site.settings.key, event.id.as_str(), from.session.as_str(), from.visitor.as_str(), from.member_id, event.at_ms, received_at)
 }
 
 fn parse_event(raw: Value) -> Result<ValidEvent, InvalidInput> {
