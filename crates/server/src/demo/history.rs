@@ -266,7 +266,8 @@ impl Shop<'_> {
         for page in 0..pages {
             session = self.id("session");
             last = at + page * self.rng.between(MINUTE, 6 * MINUTE);
-            let path = *self.rng.pick(&PAGES);
+            // A visit in four ends at the help centre, with a ticket.
+            let path = if page == pages - 1 && self.rng.chance(0.25) { "/support.html" } else { *self.rng.pick(&PAGES) };
             on_support = path == "/support.html";
             let url = format!("{ORIGIN}{path}");
             let view = NewSession { id: &session, site: SITE, visitor_id: &person.visitor, member_id: member, locale: person.locale.tag(), page_url: Some(&url), started_at: last };
@@ -394,7 +395,9 @@ impl Shop<'_> {
         let event = self.id("event");
         let member = person.member.as_ref().map(MemberId::as_str);
         let base = NewEvent { kind: "dismiss", ..NewEvent::new(SITE, &event, session, &person.visitor, member, at, at) };
-        if !self.rng.chance(0.4 * answering) {
+        // Closing a ticket ends the visit on the portal, which asks at once (`endSession`).
+        let asked = if ticket.is_some() { 0.8 } else { 0.4 };
+        if !self.rng.chance(asked * answering) {
             if self.rng.chance(0.2) {
                 events::insert(&mut *self.tx, &base).await?;
             }

@@ -29,9 +29,27 @@ async fn points_expire_once_even_when_two_servers_run_the_job_together() {
     // The demo site lets points lapse 12 months after the last entry.
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     earned_long_ago(&app, "olga", 420, 400, "order-1").await;
-    earned_long_ago(&app, "rita", 300, 400, "order-2").await;
-    // Rita earned again lately: her points are safe.
-    assert_eq!(app.award("rita", serde_json::json!(10), "Review", "review-1").await.status(), 201);
+    // Rita earned long ago and again lately: her points are safe. Written in one transaction,
+    // so this server's own expiry job, which may run at any moment, never sees her without
+    // the recent entry.
+    let mut connection = app.db.acquire().await.unwrap();
+    let mut tx = sqlx::Connection::begin(&mut *connection).await.unwrap();
+    let long_ago = now() * 1000 - 400 * DAY_MS;
+    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', 'rita', $1, $1)").bind(long_ago).execute(&mut *tx).await.unwrap();
+    for (delta, reason, key, at, balance) in [(300, "Order", "order-2", long_ago, 300), (10, "Review", "review-1", now() * 1000, 310)] {
+        sqlx::query(
+            "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after) VALUES ('demo', 'rita', $1, $2, $3, $4, $5)",
+        )
+        .bind(delta)
+        .bind(reason)
+        .bind(key)
+        .bind(at)
+        .bind(balance)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
 
     let url = app.database_url.clone();
     let starting: Vec<_> = (0..2).map(|_| {

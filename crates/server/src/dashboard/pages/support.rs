@@ -100,7 +100,7 @@ fn key_section(t: &Texts, site: &str, k: &ContextKey, (from, to): (time::Date, t
     };
     if k.values.is_empty() {
         let text = escape(&t.many_values.replace("{n}", &k.distinct.to_string()));
-        return format!(r#"<h2>{}</h2><p><a href="{}">{text}</a></p>"#, escape(&title), inbox(None));
+        return format!(r#"<p><strong>{}</strong>: <a href="{}">{text}</a></p>"#, escape(&title), inbox(None));
     }
     let rows: Vec<Vec<String>> = k
         .values
@@ -118,12 +118,8 @@ fn key_section(t: &Texts, site: &str, k: &ContextKey, (from, to): (time::Date, t
         super::day_text(from),
         super::day_text(to)
     );
-    let mut section = format!(
-        r#"<h2>{}</h2>{}<p class="csv"><a href="{csv}">{}</a></p>"#,
-        escape(&title),
-        table(&title, &headers_of(t, &k.key), &rows),
-        escape(t.download_csv)
-    );
+    // The table's caption is its title, as on the Loyalty page.
+    let mut section = format!(r#"{}<p class="csv"><a href="{csv}">{}</a></p>"#, table(&title, &headers_of(t, &k.key), &rows), escape(t.download_csv));
     if k.values.iter().any(ContextGroup::too_few) {
         section.push_str(&format!("<p>{}</p>", escape(&t.too_few_answers_note.replace("{n}", &MIN_ANSWERS.to_string()))));
     }
