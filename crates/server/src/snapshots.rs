@@ -159,6 +159,16 @@ where
         Some(_) => claim_refresh(db, site, report, key, now).await?,
     };
     if !claimed {
+        // Another task or server is computing it: wait for it as long as for our own.
+        let until = tokio::time::Instant::now() + WAIT_FOR_FIRST;
+        while tokio::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if let Some((computed_at, body)) = load(db, site, report, key).await?
+                && let Ok(value) = serde_json::from_str::<T>(&body)
+            {
+                return Ok(Lookup::Ready(Snapshot { value, computed_at }));
+            }
+        }
         return Ok(Lookup::Computing);
     }
     match tokio::time::timeout(WAIT_FOR_FIRST, compute_in_background(db, site, report, key, now, compute)).await {

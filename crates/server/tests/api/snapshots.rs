@@ -71,3 +71,36 @@ async fn a_range_being_computed_says_so_and_the_page_reloads_itself() {
     assert!(ready.headers().get("refresh").is_none());
     assert_eq!(members_card(&ready.text().await.unwrap()), "2");
 }
+
+#[tokio::test]
+async fn a_page_waits_for_a_computation_another_server_finishes_meanwhile() {
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    // Another server claimed the week of Oct 12 and finishes it 300 ms later.
+    let (start, end) = (1_791_763_200_000_i64, 1_792_368_000_000_i64);
+    let key = format!("{start}-{end}");
+    let now = moments_server::db::now_ms();
+    sqlx::query("INSERT INTO report_snapshots (site, report, range_key, computed_at, body, refreshing_until) VALUES ('demo', 'loyalty', $1, $2, '', $3)")
+        .bind(&key)
+        .bind(now)
+        .bind(now + 60_000)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let db = app.db.clone();
+    let other_server = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let sites = moments_server::sites::Sites::new(&[moments_server::demo::site()]).unwrap();
+        let figures = moments_server::insights::loyalty(&db, sites.get("demo").unwrap(), start, end).await.unwrap();
+        sqlx::query("UPDATE report_snapshots SET body = $1, computed_at = $2, refreshing_until = NULL WHERE range_key = $3")
+            .bind(serde_json::to_string(&figures).unwrap())
+            .bind(moments_server::db::now_ms())
+            .bind(&key)
+            .execute(&db)
+            .await
+            .unwrap();
+    });
+    let ready = crate::helpers::dashboard(&app, "/dashboard/demo/loyalty?from=2026-10-12&to=2026-10-18").await;
+    assert!(ready.headers().get("refresh").is_none(), "it waited for the figures instead of saying they are being computed");
+    assert_eq!(members_card(&ready.text().await.unwrap()), "2");
+    other_server.await.unwrap();
+}
