@@ -76,9 +76,25 @@ impl Table {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let width = self.columns.len();
-        let tuples: Vec<String> =
-            (0..self.rows.len()).map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", "))).collect();
+        // A NULL is written as such, not bound: PostgreSQL would take a bound NULL for text.
+        let mut next = 0;
+        let tuples: Vec<String> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => "NULL".to_owned(),
+                        _ => {
+                            next += 1;
+                            format!("${next}")
+                        }
+                    })
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
         let sql = format!("INSERT INTO {} ({}) VALUES {}", self.name, self.columns.join(", "), tuples.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for value in self.rows.drain(..).flatten() {
@@ -86,7 +102,7 @@ impl Table {
                 Value::Int(v) => query.bind(v),
                 Value::Real(v) => query.bind(v),
                 Value::Text(v) => query.bind(v),
-                Value::Null => query.bind(None::<String>),
+                Value::Null => query,
             };
         }
         self.written += query.execute(&mut *db).await?.rows_affected();
