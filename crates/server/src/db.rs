@@ -124,7 +124,17 @@ async fn migrate(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {
         Backend::Postgres => backend.migrator().run(&mut *conn).await?,
         Backend::Sqlite => {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+            let applied = async |tx: &mut sqlx::AnyConnection| -> i64 {
+                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&mut *tx).await.unwrap_or(0)
+            };
+            let before = applied(&mut tx).await;
             backend.migrator().run(&mut *tx).await?;
+            // New indexes get their statistics at once: without them SQLite's planner guesses,
+            // and on a big shop took a new index over a better one (the experiments list went
+            // from 14 to 142 ms). Empty tables get none, so a new database is not misled.
+            if applied(&mut tx).await > before {
+                sqlx::query("ANALYZE").execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         }
     }
