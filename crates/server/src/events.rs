@@ -215,14 +215,17 @@ pub struct FeedbackItem {
 
 /// The stored context (JSON text) as the object it is.
 fn context_object<S: serde::Serializer>(context: &Option<String>, to: S) -> Result<S::Ok, S::Error> {
-    let parsed: Option<std::collections::BTreeMap<String, String>> = context.as_deref().and_then(|c| serde_json::from_str(c).ok());
-    parsed.serialize(to)
+    context.as_deref().map(parse_context).serialize(to)
+}
+
+/// A stored context: the JSON object `events::insert` wrote.
+fn parse_context(context: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(context).unwrap_or_default()
 }
 
 /// A stored context (JSON text) as `key=value; key=value`, for a table cell or a CSV column.
 pub fn context_text(context: Option<&str>) -> String {
-    let parsed: std::collections::BTreeMap<String, String> = context.and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
-    parsed.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    context.map(parse_context).unwrap_or_default().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
 }
 
 /// The context keys answers of `site` carry, most used first (for the inbox's filter).

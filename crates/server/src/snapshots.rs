@@ -144,14 +144,12 @@ where
 {
     let now = now_ms();
     let kept = load(db, site, report, key).await?;
-    if let Some((computed_at, body)) = &kept
-        && let Ok(value) = serde_json::from_str::<T>(body)
-    {
-        if !fresh(*computed_at) && claim_refresh(db, site, report, key, now).await? {
+    if let Some(snapshot) = figures(&kept) {
+        if !fresh(snapshot.computed_at) && claim_refresh(db, site, report, key, now).await? {
             // Served as it is; the next page view gets the new one.
             drop(compute_in_background(db, site, report, key, now, compute));
         }
-        return Ok(Lookup::Ready(Snapshot { value, computed_at: *computed_at }));
+        return Ok(Lookup::Ready(snapshot));
     }
     let claimed = match kept {
         None => claim_new(db, site, report, key, now).await?,
@@ -163,10 +161,8 @@ where
         let until = tokio::time::Instant::now() + WAIT_FOR_FIRST;
         while tokio::time::Instant::now() < until {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            if let Some((computed_at, body)) = load(db, site, report, key).await?
-                && let Ok(value) = serde_json::from_str::<T>(&body)
-            {
-                return Ok(Lookup::Ready(Snapshot { value, computed_at }));
+            if let Some(snapshot) = figures(&load(db, site, report, key).await?) {
+                return Ok(Lookup::Ready(snapshot));
             }
         }
         return Ok(Lookup::Computing);
@@ -176,6 +172,12 @@ where
         Ok(Ok(Err(error))) => Err(error),
         _ => Ok(Lookup::Computing),
     }
+}
+
+/// The kept row's figures; none for a placeholder (its first computation is under way).
+fn figures<T: DeserializeOwned>(kept: &Option<(i64, String)>) -> Option<Snapshot<T>> {
+    let (computed_at, body) = kept.as_ref()?;
+    Some(Snapshot { value: serde_json::from_str(body).ok()?, computed_at: *computed_at })
 }
 
 /// Fresh while younger than `FRESH_MS`.

@@ -5,7 +5,7 @@ use moments_server::demo::{self, history};
 use moments_server::sites::Sites;
 use sqlx::AnyPool;
 
-use crate::helpers::{ADMIN_KEY, WITH_ADMIN_KEY, fresh_database_url, spawn_app_with};
+use crate::helpers::{WITH_ADMIN_KEY, fresh_database_url, spawn_app_with};
 
 /// A fixed "now", so two databases get the very same history.
 const NOW: i64 = 1_796_000_000_000;
@@ -62,16 +62,7 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     generate(&app.db).await.unwrap();
     let from = NOW - 84 * moments_server::db::DAY_MS;
-    let insights: serde_json::Value = app
-        .client
-        .get(format!("{}/v1/admin/sites/demo/insights?from={from}&to={NOW}", app.url))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let insights: serde_json::Value = app.admin(reqwest::Method::GET, &format!("demo/insights?from={from}&to={NOW}")).send().await.unwrap().json().await.unwrap();
     let tiers = insights["members_per_tier"].as_array().unwrap();
     assert!(tiers.iter().all(|t| t["members"].as_i64().unwrap() > 20), "every tier has members: {tiers:?}");
     assert!(insights["tier_moves"].as_array().unwrap().len() >= 2);
@@ -92,8 +83,7 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     assert!(recovery("resolved") > recovery("open"), "resolved detractors come back more");
 
     // One finished experiment that shipped its challenger, one running; both with exposures.
-    let experiments: serde_json::Value =
-        app.client.get(format!("{}/v1/admin/sites/demo/experiments", app.url)).bearer_auth(ADMIN_KEY).send().await.unwrap().json().await.unwrap();
+    let experiments: serde_json::Value = app.admin(reqwest::Method::GET, "demo/experiments").send().await.unwrap().json().await.unwrap();
     let status = |key: &str| experiments.as_array().unwrap().iter().find(|e| e["key"] == key).map(|e| (e["status"].clone(), e["shipped"].clone())).unwrap();
     assert_eq!(status("greeting-warmth"), (serde_json::json!("stopped"), serde_json::json!("warm")));
     assert_eq!(status("farewell-ask").0, "running");
