@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let anonymous = 2 * members;
     let started = Instant::now();
     let pool = moments_server::db::connect(&url).await?;
-    moments_server::demo::seed(&pool).await?;
+    moments_server::demo::seed_mode(&pool, moments_server::demo::Mode::Site).await?;
     // One connection writes it all, without waiting for the disk after each statement: a
     // fixture, rebuilt if lost. The file is checkpointed and closed properly at the end.
     let mut connection = pool.acquire().await?;

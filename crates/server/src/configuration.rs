@@ -48,6 +48,44 @@ pub struct ServerSettings {
     pub retention: RetentionSettings,
     /// A bearer token that reads `/metrics` (the admin key does too); 32 bytes or more.
     pub metrics_token: Option<String>,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered (`crate::webhooks`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Lets endpoints made through the admin API reach private, loopback and link-local
+    /// addresses (development, or a server inside the shop's own network). Off, a tenant
+    /// cannot make this server send requests into the network it runs in. Endpoints written
+    /// in this file are the operator's own and may always.
+    pub allow_private_networks: bool,
+    /// How long a receiver has to answer.
+    pub timeout_secs: u64,
+    /// The wait before the first retry; each retry waits about twice as long as the last.
+    pub first_retry_ms: u64,
+    /// The longest wait between two tries.
+    pub max_retry_ms: u64,
+    /// A delivery still failing this long after its first try is given up (and can be sent again).
+    pub give_up_after_hours: u64,
+    /// How often each server looks for deliveries due.
+    pub poll_ms: u64,
+    /// Deliveries one server sends at once.
+    pub concurrency: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            timeout_secs: 10,
+            first_retry_ms: 5_000,
+            max_retry_ms: 6 * 3_600_000,
+            give_up_after_hours: 72,
+            poll_ms: 500,
+            concurrency: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -86,11 +124,13 @@ pub struct RetentionSettings {
     pub sessions_days: u32,
     /// Answers, comments, dismissals and tracked events.
     pub events_days: u32,
+    /// Webhook deliveries once delivered or failed, with what they sent.
+    pub webhooks_days: u32,
 }
 
 impl Default for RetentionSettings {
     fn default() -> Self {
-        Self { sessions_days: 180, events_days: 730 }
+        Self { sessions_days: 180, events_days: 730, webhooks_days: 30 }
     }
 }
 
@@ -119,6 +159,7 @@ impl Default for ServerSettings {
             trusted_proxies: Vec::new(),
             retention: RetentionSettings::default(),
             metrics_token: None,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -158,6 +199,40 @@ pub struct SiteSettings {
     /// What members may spend points on, in the order the widget lists them.
     #[serde(default)]
     pub rewards: Vec<RewardSettings>,
+    /// Where the site's events are sent (more can be made through the admin API).
+    #[serde(default)]
+    pub webhooks: Vec<WebhookEndpointSettings>,
+}
+
+/// A webhook endpoint written in the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEndpointSettings {
+    /// Names it in the API and the dashboard; letters, digits, `-` and `_`.
+    pub id: String,
+    /// https (http only to localhost or 127.0.0.1).
+    pub url: String,
+    /// Event types, such as `feedback.received` and `recovery.opened`.
+    pub events: Vec<String>,
+    /// `whsec_…` secrets; every one signs, so a receiver can move to a new one without a gap.
+    pub secrets: Vec<String>,
+    /// `standard` (Standard Webhooks JSON) or `slack` (a readable chat message).
+    #[serde(default = "standard_format")]
+    pub format: String,
+    pub description: Option<String>,
+    /// Send coupon codes in `surprise.*` events (off: a code is money to whoever reads it).
+    #[serde(default)]
+    pub include_coupon_codes: bool,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn standard_format() -> String {
+    "standard".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -404,6 +479,10 @@ impl Settings {
         }
         self.server.rate_limit.per_address.check("server.rate_limit.per_address")?;
         self.server.rate_limit.per_visitor.check("server.rate_limit.per_visitor")?;
+        let hooks = &self.server.webhooks;
+        if hooks.timeout_secs == 0 || hooks.poll_ms == 0 || hooks.concurrency == 0 || hooks.first_retry_ms == 0 || hooks.max_retry_ms < hooks.first_retry_ms {
+            bail!("server.webhooks: timeout_secs, poll_ms, concurrency and first_retry_ms must be above 0, and max_retry_ms at least first_retry_ms");
+        }
         for staff in &self.server.staff {
             if staff.name == crate::dashboard::auth::ADMIN {
                 bail!("server.staff: the name {:?} is the admin key's; choose another", staff.name);
@@ -465,6 +544,13 @@ impl SiteSettings {
             }
         }
         crate::rewards::catalog::Catalog::parse(self)?;
+        let mut endpoint_ids = std::collections::HashSet::new();
+        for endpoint in &self.webhooks {
+            crate::webhooks::from_config(endpoint).with_context(|| format!("webhook {:?}", endpoint.id))?;
+            if !endpoint_ids.insert(&endpoint.id) {
+                bail!("webhook {:?} is configured twice", endpoint.id);
+            }
+        }
         if let Some(short) = self.member_token_secrets.iter().find(|s| s.secret.len() < MIN_SECRET_BYTES) {
             bail!("member_token_secrets: the secret {:?} is {} bytes; each must be at least {MIN_SECRET_BYTES} (`openssl rand -hex 32`)", short.kid, short.secret.len());
         }

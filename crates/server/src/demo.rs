@@ -10,6 +10,7 @@ use crate::db::now_ms;
 use crate::members::{self, Profile};
 use crate::ledger;
 use crate::member_token::{self, MemberClaims};
+use crate::sites::Site;
 use crate::state::AppState;
 
 pub mod history;
@@ -54,19 +55,19 @@ type SeedMember = (&'static str, &'static str, &'static [(i64, &'static str)]);
 /// Seeds members and their points. Safe to run at every start: the ledger's idempotency keys
 /// make a second run change nothing. Seeded members have been congratulated on their tier
 /// already, so the demo opens on the greeting; award points to see a tier-up.
-pub async fn seed(db: &AnyPool) -> anyhow::Result<()> {
+pub async fn seed(db: &AnyPool, site: &Site) -> anyhow::Result<()> {
     let now = now_ms();
     let members: [SeedMember; 2] = [
         (SHOP_MEMBER, "Alice", &[(1000, "Welcome bonus"), (300, "Order #1042"), (-60, "Redeemed: free shipping")]),
         ("bob", "Bob", &[(80, "Order #1043")]),
     ];
-    let tiers = site().tiers;
+    let tiers = &site.settings.tiers;
     for (id, name, entries) in members {
         let member = MemberId::parse(id).context("demo member id")?;
         members::upsert(db, SITE, id, Profile { name: Some(name), birthday: None }, now).await?;
         for (n, (delta, reason)) in entries.iter().enumerate() {
             let change = PointsChange::parse(Some(*delta), reason, &format!("demo-seed-{n}")).context("demo entry")?;
-            ledger::append(&mut *db.acquire().await?, SITE, &member, &change, now).await.context("seeding the demo ledger")?;
+            ledger::append(&mut *db.acquire().await?, site, &member, &change, now).await.context("seeding the demo ledger")?;
         }
         let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
         if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {
@@ -85,10 +86,10 @@ pub async fn seed_mode(db: &AnyPool, mode: Mode) -> anyhow::Result<()> {
     if !mode.is_on() {
         return Ok(());
     }
-    seed(db).await?;
+    let sites = crate::sites::Sites::new(&[site()])?;
+    let site = sites.get(SITE).context("the demo site")?;
+    seed(db, site).await?;
     if mode == Mode::SiteWithHistory {
-        let sites = crate::sites::Sites::new(&[site()])?;
-        let site = sites.get(SITE).context("the demo site")?;
         let started = std::time::Instant::now();
         if let Some(made) = history::generate(db, site, now_ms()).await? {
             tracing::info!(members = made.members, page_views = made.page_views, answers = made.answers, cases = made.cases, orders = made.orders,

@@ -122,7 +122,7 @@ async fn expire(db: &AnyPool, site: &Site, member: &str, now: i64) -> Result<boo
         return Ok(false);
     }
     let change = PointsChange { delta: -balance, reason: REASON.into(), idempotency_key: format!("{SERVER_KEY_PREFIX}expiry:{last_id}") };
-    let appended = match ledger::append(&mut tx, key, &member, &change, now).await {
+    let appended = match ledger::append(&mut tx, site, &member, &change, now).await {
         Ok(ledger::Appended::New(_)) => true,
         Ok(ledger::Appended::Replayed(_)) | Err(AppendError::KeyReused(_) | AppendError::InsufficientPoints { .. }) => false,
         Err(AppendError::Database(e)) => return Err(e),

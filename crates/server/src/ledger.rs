@@ -7,6 +7,8 @@ use moments_protocol::wire::LedgerEntry;
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor};
 
+use crate::sites::Site;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub balance: i64,
@@ -84,14 +86,16 @@ pub async fn entries(
 
 /// Appends `change` unless its idempotency key is already in the member's ledger or it would
 /// take the balance below zero. One statement, so SQLite's write lock makes the balance check
-/// and the insert one step: two racing redemptions cannot both pass.
+/// and the insert one step: two racing redemptions cannot both pass. A new entry is queued
+/// for the site's webhooks in the same transaction.
 pub async fn append(
     db: &mut AnyConnection,
-    site: &str,
+    site_settings: &Site,
     member: &MemberId,
     change: &PointsChange,
     now_ms: i64,
 ) -> Result<Appended, AppendError> {
+    let site = site_settings.settings.key.as_str();
     let inserted: Option<StoredEntry> = sqlx::query_as(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
          SELECT $1, $2, $3, $4, $5, $6, COALESCE(SUM(delta), 0) + $3
@@ -109,6 +113,7 @@ pub async fn append(
     .fetch_optional(&mut *db)
     .await?;
     if let Some(entry) = inserted {
+        crate::webhooks::emit::ledger_entry(db, site_settings, member.as_str(), &entry, now_ms).await?;
         return Ok(Appended::New(entry));
     }
     let earlier: Option<StoredEntry> = sqlx::query_as(

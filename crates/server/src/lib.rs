@@ -41,3 +41,4 @@ pub mod support;
 pub mod surprises;
 pub mod telemetry;
 pub mod verified_events;
+pub mod webhooks;

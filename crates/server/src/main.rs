@@ -23,11 +23,18 @@ struct Args {
     /// Read a password from standard input and print its argon2 hash for `[[server.staff]]`.
     #[arg(long)]
     hash_password: bool,
+    /// Print a new webhook signing secret (`whsec_…`) for `[[sites.webhooks]]`.
+    #[arg(long)]
+    new_webhook_secret: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.new_webhook_secret {
+        println!("{}", moments_server::webhooks::signature::Secret::generate().to_whsec());
+        return Ok(());
+    }
     if args.hash_password {
         use argon2::PasswordHasher;
         let mut password = String::new();

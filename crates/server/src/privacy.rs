@@ -158,6 +158,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     // The only change the ledger's trigger allows: the member id, to a pseudonym, once.
     erased.ledger_entries = run(tx, "UPDATE points_ledger SET member_id = $3 WHERE site = $1 AND member_id = $2", site, member, Some(&alias)).await?;
     erased.profile = run(tx, "DELETE FROM members WHERE site = $1 AND member_id = $2", site, member, None).await?;
+    crate::webhooks::store::erase(tx, site, crate::webhooks::store::Subject::Member, member).await?;
     // A context may name the person (a ticket number): it goes with the comment.
     run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND member_id = $2)", site, member, None).await?;
     erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL, context = NULL WHERE site = $1 AND member_id = $2", site, member, None).await?;
@@ -184,6 +185,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
 pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) -> Result<Erased, sqlx::Error> {
     let alias = pseudonym();
     let sessions = run(tx, "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2", site, visitor, None).await?;
+    crate::webhooks::store::erase(tx, site, crate::webhooks::store::Subject::Visitor, visitor).await?;
     run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND visitor_id = $2)", site, visitor, None).await?;
     let events = run(
         tx,

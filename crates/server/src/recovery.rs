@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 
 use crate::db::DAY_MS;
+use crate::ledger::StoredEntry;
 use crate::sites::Site;
 
 /// Ledger keys of goodwill grants: `moments:recovery:<event id>`.
@@ -77,27 +78,28 @@ pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>,
     .bind(i64::from(site.settings.recovery.max_cases_per_visitor_per_day))
     .fetch_optional(&mut *tx)
     .await?;
-    let (Some(case), Some(member)) = (opened, answer.member_id) else { return Ok(opened) };
-    if site.settings.recovery.goodwill_points <= 0 {
-        return Ok(opened);
+    let Some(case) = opened else { return Ok(None) };
+    if let Some(member) = answer.member_id.filter(|_| site.settings.recovery.goodwill_points > 0)
+        && let Some(entry) = grant_goodwill(tx, site, member, answer.event_id, now).await?
+    {
+        sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(entry.delta).bind(case).execute(&mut *tx).await?;
+        crate::webhooks::emit::ledger_entry(tx, site, member, &entry, now).await?;
     }
-    if let Some(points) = grant_goodwill(tx, site, member, answer.event_id, now).await? {
-        sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(points).bind(case).execute(&mut *tx).await?;
-    }
+    crate::webhooks::emit::recovery_opened(tx, key, answer.event_id, now).await?;
     Ok(opened)
 }
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this
-/// answer's grant exists already). Returns the points granted.
-async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+/// answer's grant exists already). Returns the entry made.
+async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<StoredEntry>, sqlx::Error> {
     let recovery = &site.settings.recovery;
-    let granted: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let granted: Option<StoredEntry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
          SELECT $1, $2, $5, $6, $7, $8, COALESCE(SUM(delta), 0) + $5
          FROM points_ledger WHERE site = $1 AND member_id = $2
          HAVING NOT {GRANTED_SINCE}
          ON CONFLICT (site, member_id, idempotency_key) DO NOTHING
-         RETURNING delta"
+         RETURNING id, delta, reason, idempotency_key, created_at, balance_after"
     )))
     .bind(&site.settings.key)
     .bind(member)
@@ -112,16 +114,28 @@ async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event
     Ok(granted)
 }
 
-/// Closes an open case with staff's note; a resolved case keeps its first note.
-pub async fn resolve(db: impl AnyExecutor<'_>, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let resolved = sqlx::query("UPDATE recovery_cases SET status = 'resolved', note = $1, resolved_at = $2 WHERE site = $3 AND id = $4 AND status = 'open'")
-        .bind(note)
-        .bind(now)
-        .bind(site)
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(resolved.rows_affected() == 1)
+/// Closes an open case with staff's note (and queues `recovery.resolved`, in the caller's
+/// transaction); a resolved case keeps its first note.
+pub async fn resolve(tx: &mut AnyConnection, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let resolved: Option<String> =
+        sqlx::query_scalar("UPDATE recovery_cases SET status = 'resolved', note = $1, resolved_at = $2 WHERE site = $3 AND id = $4 AND status = 'open' RETURNING event_id")
+            .bind(note)
+            .bind(now)
+            .bind(site)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(feedback_id) = resolved else { return Ok(false) };
+    crate::webhooks::emit::recovery_resolved(tx, site, id, feedback_id, note, now).await?;
+    Ok(true)
+}
+
+/// `resolve` in a transaction of its own.
+pub async fn resolve_now(db: &AnyPool, site: &str, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = crate::db::begin_write(db).await?;
+    let resolved = resolve(&mut tx, site, id, note, now).await?;
+    tx.commit().await?;
+    Ok(resolved)
 }
 
 /// A case as staff read it, with the comment of the answer that opened it.

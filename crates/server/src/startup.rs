@@ -38,6 +38,7 @@ pub struct Application {
     writer: Arc<db::Writer>,
     sites: Arc<Sites>,
     retention: RetentionSettings,
+    webhook_worker: crate::webhooks::worker::Worker,
 }
 
 impl Application {
@@ -80,8 +81,20 @@ impl Application {
             sign_in: Arc::new(SignInGuard::new()),
             metrics: Default::default(),
             metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
+            webhooks: server.webhooks,
         };
-        Ok(Self { router: app_with(state, server, extra), listener, public_url, db, writer, sites, retention: server.retention })
+        db::retrying(|| crate::webhooks::sync_config(&db, &sites, db::now_ms())).await?;
+        let webhook_worker = crate::webhooks::worker::Worker::new(db.clone(), sites.clone(), &public_url, server.webhooks)?;
+        Ok(Self {
+            router: app_with(state, server, extra),
+            listener,
+            public_url,
+            db,
+            writer,
+            sites,
+            retention: server.retention,
+            webhook_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -97,6 +110,7 @@ impl Application {
     /// checkpoints its WAL).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
+        let delivering = tokio::spawn(self.webhook_worker.run());
         let expiring = tokio::spawn(crate::expiry::run(self.db.clone(), self.sites.clone()));
         let reports = tokio::spawn(crate::insights::keep_fresh(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -115,6 +129,7 @@ impl Application {
             }
         };
         housekeeping.abort();
+        delivering.abort();
         expiring.abort();
         reports.abort();
         self.writer.close().await;
@@ -177,7 +192,16 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/admin/sites/{site}/experiments/{key}", put(admin::experiments::update_experiment))
         .route("/v1/admin/sites/{site}/experiments/{key}/start", post(admin::experiments::start_experiment))
         .route("/v1/admin/sites/{site}/experiments/{key}/stop", post(admin::experiments::stop_experiment))
-        .route("/v1/admin/sites/{site}/experiments/{key}/results", get(admin::experiments::experiment_results));
+        .route("/v1/admin/sites/{site}/experiments/{key}/results", get(admin::experiments::experiment_results))
+        .route("/v1/admin/sites/{site}/webhooks", post(admin::webhooks::create_webhook).get(admin::webhooks::list_webhooks))
+        .route(
+            "/v1/admin/sites/{site}/webhooks/{id}",
+            get(admin::webhooks::get_webhook).patch(admin::webhooks::update_webhook).delete(admin::webhooks::delete_webhook),
+        )
+        .route("/v1/admin/sites/{site}/webhooks/{id}/rotate-secret", post(admin::webhooks::rotate_secret))
+        .route("/v1/admin/sites/{site}/webhooks/{id}/test", post(admin::webhooks::send_test))
+        .route("/v1/admin/sites/{site}/webhooks/{id}/deliveries", get(admin::webhooks::list_deliveries))
+        .route("/v1/admin/sites/{site}/webhooks/{id}/deliveries/{delivery}/resend", post(admin::webhooks::resend_delivery));
 
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::openapi))

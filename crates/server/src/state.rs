@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::observe::Metrics>,
     /// Lets a Prometheus scraper read `/metrics` without the admin key.
     pub metrics_token: Option<AdminKey>,
+    /// Whether tenants' webhook endpoints may point into private networks, and how deliveries go.
+    pub webhooks: crate::configuration::WebhookSettings,
 }
 
 /// The rate limits of the public endpoints and whom to believe about client addresses.

@@ -195,7 +195,7 @@ impl Shop<'_> {
             experiments::create(&mut *self.tx, SITE, &experiment, from - 2 * DAY_MS).await?;
             experiments::start(&mut *self.tx, SITE, &experiment.key, from).await?;
             if until != i64::MAX {
-                experiments::stop(&mut *self.tx, SITE, &experiment.key, Some(challenger), until).await?;
+                experiments::stop_in(&mut *self.tx, SITE, &experiment.key, Some(challenger), until).await?;
             }
             self.experiments.push(Trial { experiment, from, until, challenger, lift });
         }
@@ -250,7 +250,7 @@ impl Shop<'_> {
         members::upsert(&mut *self.tx, SITE, member.as_str(), Profile { name: Some(&person.name), birthday: None }, joined).await?;
         let points = self.rng.between(4, 50) * 50;
         let change = PointsChange::parse(Some(points), "Orders before this program's report", "demo-earlier-orders")?;
-        ledger::append(&mut *self.tx, SITE, member, &change, joined).await?;
+        ledger::append(&mut *self.tx, self.site, member, &change, joined).await?;
         Ok(())
     }
 
@@ -281,7 +281,7 @@ impl Shop<'_> {
         if let Some(member) = &person.member {
             if self.rng.chance(0.04) {
                 let key = self.id("review");
-                ledger::append(&mut *self.tx, SITE, member, &PointsChange::parse(Some(50), "Product review", &key)?, last + 2 * MINUTE).await?;
+                ledger::append(&mut *self.tx, self.site, member, &PointsChange::parse(Some(50), "Product review", &key)?, last + 2 * MINUTE).await?;
             }
             self.maybe_redeem(member, last + 3 * MINUTE).await?;
         }
@@ -329,7 +329,7 @@ impl Shop<'_> {
         let fact = Fact { key: &order, member_id: member.as_str(), name: "purchase", value: Some(value), source: Source::Proof, event_id: Some(&event) };
         verified_events::record(&mut *self.tx, SITE, &fact, at).await?;
         let reason = format!("Order #{}", 10_000 + self.summary.orders);
-        ledger::append(&mut *self.tx, SITE, member, &PointsChange::parse(Some((value * 5.0) as i64), &reason, &order)?, at).await?;
+        ledger::append(&mut *self.tx, self.site, member, &PointsChange::parse(Some((value * 5.0) as i64), &reason, &order)?, at).await?;
         let Some(rule) = self.site.surprise_rule("big-order").filter(|r| r.matches_event("purchase", Some(value))) else { return Ok(()) };
         let to = Recipient { member_id: Some(member.as_str()), visitor_id: Some(&person.visitor) };
         let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &verified_events::occasion(&order), at).await? else { return Ok(()) };
@@ -349,7 +349,7 @@ impl Shop<'_> {
         }
         let claimer = Claimer { member_id: person.member.as_ref().map(MemberId::as_str), visitor_id: &person.visitor };
         let reason = |rule: &str| self.site.surprise_rule(rule).map(|r| r.reason.clone()).unwrap_or_default();
-        surprises::claim_in(&mut *self.tx, SITE, gift, &claimer, reason, at).await?;
+        surprises::claim_in(&mut *self.tx, self.site, gift, &claimer, reason, at).await?;
         Ok(())
     }
 
@@ -371,7 +371,7 @@ impl Shop<'_> {
         let idempotency_key = self.id("redemption");
         let reason = format!("Redeemed: {}", reward.title(default, default));
         // A refusal (the monthly limit, a pool run dry) writes nothing: the member just doesn't.
-        rewards::store::redeem(&mut *self.tx, SITE, reward, member, &idempotency_key, reason, at).await?;
+        rewards::store::redeem(&mut *self.tx, self.site, reward, member, &idempotency_key, reason, at).await?;
         Ok(())
     }
 

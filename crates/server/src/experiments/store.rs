@@ -124,16 +124,29 @@ pub async fn start(db: impl AnyExecutor<'_>, site: &str, key: &str, now: i64) ->
     Ok(started.rows_affected() == 1)
 }
 
-/// Stops a running experiment, shipping `ship` to everyone; `false` when it is not running.
-pub async fn stop(db: impl AnyExecutor<'_>, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
+/// Stops a running experiment, shipping `ship` to everyone (and queues `experiment.stopped`
+/// in the same transaction); `false` when it is not running.
+pub async fn stop(db: &sqlx::AnyPool, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = crate::db::begin_write(db).await?;
+    let stopped = stop_in(&mut tx, site, key, ship, now).await?;
+    tx.commit().await?;
+    Ok(stopped)
+}
+
+/// `stop` in the caller's transaction.
+pub async fn stop_in(tx: &mut sqlx::AnyConnection, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
     let stopped = sqlx::query("UPDATE experiments SET status = 'stopped', shipped = $1, stopped_at = $2 WHERE site = $3 AND key = $4 AND status = 'running'")
         .bind(ship)
         .bind(now)
         .bind(site)
         .bind(key)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    Ok(stopped.rows_affected() == 1)
+    if stopped.rows_affected() != 1 {
+        return Ok(false);
+    }
+    crate::webhooks::emit::experiment_stopped(tx, site, key, ship, now).await?;
+    Ok(true)
 }
 
 pub async fn find(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<Option<Stored>, sqlx::Error> {

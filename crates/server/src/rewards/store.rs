@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor};
 
 use super::catalog::{Gives, Reward};
+use crate::sites::Site;
 use crate::ledger::{self, AppendError};
 
 /// A redemption as stored, as the admin API lists it.
@@ -42,13 +43,14 @@ pub enum Outcome {
 /// must keep; `InsufficientPoints` leaves the transaction to be dropped.
 pub async fn redeem(
     tx: &mut AnyConnection,
-    site: &str,
+    site_settings: &Site,
     reward: &Reward,
     member: &MemberId,
     idempotency_key: &str,
     reason: String,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
+    let site = site_settings.settings.key.as_str();
     if let Some(earlier) = find(&mut *tx, site, member.as_str(), idempotency_key).await? {
         return Ok(if earlier.reward == reward.key { Outcome::Replayed(earlier) } else { Outcome::KeyReused(earlier) });
     }
@@ -74,7 +76,7 @@ pub async fn redeem(
         },
     };
     let change = PointsChange { delta: -reward.cost, reason, idempotency_key: format!("{SERVER_KEY_PREFIX}redeem:{idempotency_key}") };
-    match ledger::append(&mut *tx, site, member, &change, now).await {
+    match ledger::append(&mut *tx, site_settings, member, &change, now).await {
         Ok(_) => {}
         Err(AppendError::InsufficientPoints { balance, .. }) => return Ok(Outcome::InsufficientPoints { balance }),
         Err(AppendError::Database(e)) => return Err(e),

@@ -12,6 +12,7 @@ pub mod recovery;
 pub mod insights;
 pub mod rewards;
 pub mod surprises;
+pub mod webhooks;
 
 use axum::extract::Path;
 use axum::extract::rejection::{PathRejection, QueryRejection};

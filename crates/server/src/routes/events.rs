@@ -93,7 +93,12 @@ async fn record(
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
     let (kind, score, comment, context) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
-            return events::add_comment(tx, &site.settings.key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await;
+            let key = &site.settings.key;
+            let added = events::add_comment(tx, key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await?;
+            if let Ok(true) = added {
+                crate::webhooks::emit::feedback_received(tx, key, feedback_id.as_str(), received_at).await?;
+            }
+            return Ok(added);
         }
         ValidEventKind::Track { name, value, proof } => {
             let vouched = match proof {
@@ -116,6 +121,7 @@ async fn record(
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
         recovery::open_case(tx, site, &answer, received_at).await?;
+        crate::webhooks::emit::feedback_received(tx, &site.settings.key, event.id.as_str(), received_at).await?;
     }
     Ok(Ok(inserted))
 }

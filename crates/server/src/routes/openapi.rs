@@ -41,8 +41,27 @@ use utoipa::OpenApi;
         super::admin::privacy::export_visitor,
         super::admin::privacy::erase_member,
         super::admin::privacy::erase_visitor,
+        super::admin::webhooks::create_webhook,
+        super::admin::webhooks::list_webhooks,
+        super::admin::webhooks::get_webhook,
+        super::admin::webhooks::update_webhook,
+        super::admin::webhooks::delete_webhook,
+        super::admin::webhooks::rotate_secret,
+        super::admin::webhooks::send_test,
+        super::admin::webhooks::list_deliveries,
+        super::admin::webhooks::resend_delivery,
     ),
-    components(schemas(moments_protocol::wire::Event)),
+    components(schemas(
+        moments_protocol::wire::Event,
+        crate::webhooks::events::FeedbackReceived,
+        crate::webhooks::events::RecoveryOpened,
+        crate::webhooks::events::RecoveryResolved,
+        crate::webhooks::events::Surprise,
+        crate::webhooks::events::TierChanged,
+        crate::webhooks::events::PointsChanged,
+        crate::webhooks::events::ExperimentStopped,
+        crate::webhooks::events::TestEvent,
+    )),
     modifiers(&AdminKeyScheme),
 )]
 pub struct ApiDoc;
@@ -64,6 +83,7 @@ pub fn document() -> &'static serde_json::Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         constraints::apply(&mut doc);
+        doc["webhooks"] = crate::webhooks::events::openapi_webhooks();
         doc
     })
 }

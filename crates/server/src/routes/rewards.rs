@@ -56,7 +56,7 @@ pub async fn redeem_reward(
     let reason = format!("Redeemed: {}", reward.title(default, default));
 
     let mut tx = state.writer.begin().await?;
-    let outcome = rewards::store::redeem(&mut tx, site_key, reward, &member_id, &idempotency_key, reason, now).await?;
+    let outcome = rewards::store::redeem(&mut tx, site, reward, &member_id, &idempotency_key, reason, now).await?;
     let (stored, replayed) = match outcome {
         Outcome::Redeemed(stored) => {
             tx.commit().await?;

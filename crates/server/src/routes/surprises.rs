@@ -73,14 +73,14 @@ pub async fn claim_surprise(
 ) -> Result<Json<ClaimedSurprise>, ClaimError> {
     let Path(id) = path.map_err(bad_path)?;
     let id = Uuid::parse(&id, "invalid_surprise_id", "surprise id").map_err(ClaimError::Invalid)?;
-    let InSession { key: site_key, site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
+    let InSession { site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
     let now = now_ms();
     let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
     let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
     let claimer = Claimer { member_id: member.as_ref().map(|m| m.sub.as_str()), visitor_id: visitor.as_str() };
     let reason = |rule: &str| site.surprise_rule(rule).map_or_else(|| DEFAULT_REASON.to_owned(), |r| r.reason.clone());
     let mut conn = state.db.acquire().await?;
-    match store::claim(&mut conn, site_key.as_str(), id.as_str(), &claimer, reason, now).await? {
+    match store::claim(&mut conn, site, id.as_str(), &claimer, reason, now).await? {
         Claim::Claimed(surprise) => Ok(Json(answer(&state, site, &surprise, member.as_ref(), locale).await?)),
         Claim::AlreadyClaimed(surprise) => {
             Err(ClaimError::AlreadyClaimed(Box::new(answer(&state, site, &surprise, member.as_ref(), locale).await?)))

@@ -9,6 +9,8 @@ use sqlx::{AnyConnection, AnyExecutor};
 use super::rules::{RewardSpec, SurpriseRule};
 use crate::db::DAY_MS;
 use crate::ledger;
+use crate::sites::Site;
+use crate::webhooks::events::Surprise;
 
 /// Whom a gift is for: a member, or an anonymous visitor (thank-you gifts only).
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +63,23 @@ impl StoredSurprise {
         self
     }
 
+    /// As `surprise.given` and `surprise.claimed` tell it.
+    pub fn for_webhook(&self, site: &str) -> Surprise {
+        Surprise {
+            id: self.id.clone(),
+            site: site.to_owned(),
+            rule: self.rule.clone(),
+            kind: self.kind.clone(),
+            points: self.points,
+            coupon_code: self.coupon_code.clone(),
+            member_id: self.member_id.clone(),
+            visitor_id: self.visitor_id.clone().filter(|_| self.member_id.is_none()),
+            given_at: self.created_at,
+            expires_at: self.expires_at,
+            claimed_at: self.claimed_at,
+        }
+    }
+
     pub fn reward(&self) -> Reward {
         match (self.kind.as_str(), self.points, &self.coupon_code) {
             ("points", Some(points), _) => Reward::Points { points },
@@ -88,7 +107,7 @@ pub async fn give(
     };
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + rule.expires_ms;
-    let given: Option<i64> = sqlx::query_scalar(
+    let given: Option<(i64, Option<String>)> = sqlx::query_as(
         "INSERT INTO surprises (id, site, rule, recipient, member_id, visitor_id, occasion, kind, points,
                                coupon_pool, coupon_code, day, created_at, expires_at)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, free.code, $11, $12, $13
@@ -101,7 +120,7 @@ pub async fn give(
            AND (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) + COALESCE($9, 0) <= $15
            AND NOT EXISTS (SELECT 1 FROM surprises WHERE site = $2 AND rule = $3 AND recipient = $4 AND created_at > $16)
          ON CONFLICT DO NOTHING
-         RETURNING expires_at",
+         RETURNING expires_at, coupon_code",
     )
     .bind(&id)
     .bind(site)
@@ -119,9 +138,24 @@ pub async fn give(
     .bind(rule.daily_limit)
     .bind(rule.daily_points)
     .bind(if rule.cap_ms > 0 { now - rule.cap_ms } else { i64::MAX })
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(given.map(|expires_at| SurpriseOffer { id, expires_at }))
+    let Some((expires_at, coupon_code)) = given else { return Ok(None) };
+    let gift = Surprise {
+        id: id.clone(),
+        site: site.to_owned(),
+        rule: rule.key.clone(),
+        kind: rule.reward.kind().to_owned(),
+        points: rule.points(),
+        coupon_code,
+        member_id: to.member_id.map(str::to_owned),
+        visitor_id: to.visitor_id.filter(|_| to.member_id.is_none()).map(str::to_owned),
+        given_at: now,
+        expires_at,
+        claimed_at: None,
+    };
+    crate::webhooks::emit::surprise(conn, site, gift, false, now).await?;
+    Ok(Some(SurpriseOffer { id, expires_at }))
 }
 
 /// Why `give` gave nothing, for the admin API's answer (read after the fact, so only advice).
@@ -223,14 +257,15 @@ pub struct Claimer<'a> {
 /// exactly when the claim does, and a second claim finds it claimed.
 pub async fn claim(
     conn: &mut AnyConnection,
-    site: &str,
+    site_settings: &Site,
     id: &str,
     claimer: &Claimer<'_>,
     reason: impl Fn(&str) -> String,
     now: i64,
 ) -> Result<Claim, sqlx::Error> {
+    let site = site_settings.settings.key.as_str();
     let mut tx = crate::db::begin_write_on(&mut *conn).await?;
-    if let Some(surprise) = claim_in(&mut tx, site, id, claimer, reason, now).await? {
+    if let Some(surprise) = claim_in(&mut tx, site_settings, id, claimer, reason, now).await? {
         tx.commit().await?;
         return Ok(Claim::Claimed(surprise.with_status(now)));
     }
@@ -256,12 +291,13 @@ pub async fn claim(
 /// now) and its points credited.
 pub async fn claim_in(
     tx: &mut AnyConnection,
-    site: &str,
+    site_settings: &Site,
     id: &str,
     claimer: &Claimer<'_>,
     reason: impl Fn(&str) -> String,
     now: i64,
 ) -> Result<Option<StoredSurprise>, sqlx::Error> {
+    let site = site_settings.settings.key.as_str();
     let claimed: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE surprises SET claimed_at = $4
          WHERE site = $1 AND id = $2 AND claimed_at IS NULL AND expires_at > $4
@@ -279,11 +315,12 @@ pub async fn claim_in(
     if let (Some(points), Some(member)) = (surprise.points, &surprise.member_id) {
         let change = PointsChange { delta: points, reason: reason(&surprise.rule), idempotency_key: format!("{SERVER_KEY_PREFIX}surprise:{}", surprise.id) };
         let member = MemberId::parse(member).map_err(|e| sqlx::Error::Protocol(e.message))?;
-        ledger::append(&mut *tx, site, &member, &change, now).await.map_err(|e| match e {
+        ledger::append(&mut *tx, site_settings, &member, &change, now).await.map_err(|e| match e {
             ledger::AppendError::Database(e) => e,
             other => sqlx::Error::Protocol(other.to_string()),
         })?;
     }
+    crate::webhooks::emit::surprise(&mut *tx, site, surprise.for_webhook(site), true, now).await?;
     Ok(Some(surprise))
 }
 

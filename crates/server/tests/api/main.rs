@@ -23,3 +23,5 @@ mod rewards;
 mod session;
 mod snapshots;
 mod surprises;
+mod webhook_receiver;
+mod webhooks;

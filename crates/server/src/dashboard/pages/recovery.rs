@@ -37,7 +37,7 @@ pub async fn cases(State(state): State<AppState>, staff: Staff, Path(site): Path
                 c.note.as_deref().map(escape).unwrap_or_default()
             };
             vec![
-                time(c.created_at),
+                format!(r#"<span id="case-{}">{}</span>"#, c.id, time(c.created_at)),
                 if c.status == "open" { format!("<strong>{}</strong>", t.open) } else { t.resolved.into() },
                 format!("{} <small>{}</small>", c.score, escape(&c.scale)),
                 c.comment.as_deref().map(escape).unwrap_or_default(),
@@ -71,7 +71,7 @@ pub async fn resolve(State(state): State<AppState>, staff: Staff, Path((site, id
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     }
     let by_staff = format!("{note} ({})", staff.name);
-    match crate::recovery::resolve(&state.db, &site.settings.key, id, &by_staff, now_ms()).await {
+    match crate::recovery::resolve_now(&state.db, &site.settings.key, id, &by_staff, now_ms()).await {
         Ok(_) => Redirect::to(&format!("/dashboard/{}/recovery", site.settings.key)).into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }

@@ -105,9 +105,11 @@ pub async fn add_points(
     let now = now_ms();
     let key = site.settings.key.as_str();
     members::upsert(&state.db, key, member.as_str(), Profile::default(), now).await.map_err(ApiError::from)?;
-    let (entry, replayed) = match ledger::append(&mut *state.db.acquire().await.map_err(ApiError::from)?, key, &member, &change, now).await? {
+    let mut tx = state.writer.begin().await.map_err(ApiError::from)?;
+    let (entry, replayed) = match ledger::append(&mut tx, site, &member, &change, now).await? {
         Appended::New(entry) => (entry, false),
         Appended::Replayed(entry) => (entry, true),
     };
+    tx.commit().await.map_err(ApiError::from)?;
     Ok(super::idempotent_answer(StatusCode::CREATED, entry, replayed))
 }

@@ -96,7 +96,7 @@ pub async fn resolve_case(
     if note.chars().count() > MAX_NOTE_LEN {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "note_too_long", format!("a note is at most {MAX_NOTE_LEN} characters")));
     }
-    recovery::resolve(&state.db, site, id, note, now_ms()).await?;
+    recovery::resolve_now(&state.db, site, id, note, now_ms()).await?;
     let case = recovery::find(&state.db, site, id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "case_not_found", format!("site {site} has no recovery case {id}")))?;
