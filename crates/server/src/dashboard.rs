@@ -41,6 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/{site}/support", get(pages::support::support))
         .route("/dashboard/{site}/support.csv", get(pages::support::support_csv))
         .route("/dashboard/{site}/recovery/{id}/resolve", post(pages::recovery::resolve))
+        .route("/dashboard/{site}/webhooks", get(pages::webhooks::page))
+        .route("/dashboard/{site}/webhooks/{endpoint}/pause", post(pages::webhooks::pause))
+        .route("/dashboard/{site}/webhooks/{endpoint}/deliveries/{id}/resend", post(pages::webhooks::resend))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),

@@ -40,7 +40,7 @@ pub struct Frame<'a> {
     pub csrf: &'a str,
     /// Who is signed in.
     pub staff: &'a str,
-    /// Which navigation entry is this page (`overview`, `loyalty`, `experiments`, `feedback`, `recovery`, `support`).
+    /// Which navigation entry is this page (`overview`, `loyalty`, `experiments`, `feedback`, `recovery`, `support`, `webhooks`).
     pub section: &'a str,
     /// The path and query of this page, for the language links.
     pub here: &'a str,
@@ -50,7 +50,7 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
     let t = frame.t;
     let site = escape(frame.site);
     let mut nav = String::new();
-    for (section, label) in [("overview", t.overview), ("loyalty", t.loyalty), ("experiments", t.experiments), ("feedback", t.feedback), ("recovery", t.recovery), ("support", t.support)] {
+    for (section, label) in [("overview", t.overview), ("loyalty", t.loyalty), ("experiments", t.experiments), ("feedback", t.feedback), ("recovery", t.recovery), ("support", t.support), ("webhooks", t.webhooks)] {
         let href = if section == "overview" { format!("/dashboard/{site}") } else { format!("/dashboard/{site}/{section}") };
         let current = if section == frame.section { r#" aria-current="page""# } else { "" };
         let _ = write!(nav, r#"<li><a href="{href}"{current}>{label}</a></li>"#);

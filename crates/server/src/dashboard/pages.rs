@@ -6,6 +6,7 @@ pub mod loyalty;
 pub mod overview;
 pub mod recovery;
 pub mod support;
+pub mod webhooks;
 
 use time::Date;
 
