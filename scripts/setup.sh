@@ -75,6 +75,8 @@ if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# Trunk builds offline, so every crate must already be here.
+# Trunk builds offline, so every crate must already be here: ours, and those of the nightly's
+# std, which the release widget rebuilds (-Zbuild-std).
 cargo fetch --locked --quiet
+cargo +"$WIDGET_TOOLCHAIN" fetch --quiet --manifest-path "$(rustc +"$WIDGET_TOOLCHAIN" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 say "ready"

@@ -28,32 +28,34 @@ export async function startServer({ extraConfig = "", history = false } = {}) {
   const www = join(dir, "www");
   cpSync(join(ROOT, "www"), www, { recursive: true });
   const config = join(dir, "moments.toml");
-  const writeConfig = (addr) =>
-    writeFileSync(
-      config,
-      `[server]\naddr = "${addr}"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n` +
-        `admin_key = "${ADMIN_KEY}"\n${extraConfig}\n`,
-    );
+  const configText = (addr) =>
+    `[server]\naddr = "${addr}"\ndatabase_url = "sqlite://${db}"\nwww_dir = "${www}"\nwidget_dir = "${join(ROOT, "dist")}"\n` +
+    `admin_key = "${ADMIN_KEY}"\n${extraConfig}\n`;
+  const writeConfig = (addr) => writeFileSync(config, configText(addr));
   writeConfig("127.0.0.1:0");
   let log = "";
   let child;
-  const launch = () =>
+  /** Starts a server process on `configPath`: its URL, once it listens. */
+  const spawnServer = (configPath, onChild) =>
     new Promise((ok, fail) => {
-      child = spawn(SERVER, ["--config", config, "--demo", ...(history ? [] : ["--no-demo-history"])], { stdio: ["ignore", "pipe", "pipe"] });
-      child.stderr.on("data", (d) => (log += d));
-      child.on("error", (error) => fail(new Error(`cannot start ${SERVER}: ${error.message}`)));
+      const server = spawn(SERVER, ["--config", configPath, "--demo", ...(history ? [] : ["--no-demo-history"])], { stdio: ["ignore", "pipe", "pipe"] });
+      onChild(server);
+      server.stderr.on("data", (d) => (log += d));
+      server.on("error", (error) => fail(new Error(`cannot start ${SERVER}: ${error.message}`)));
       const timer = setTimeout(() => fail(new Error(`server did not start:\n${log}`)), 20_000);
-      child.stdout.on("data", (d) => {
+      server.stdout.on("data", (d) => {
         const match = /running at (http:\/\/\S+)/.exec(String(d));
         if (match) {
           clearTimeout(timer);
           ok(match[1]);
         }
       });
-      child.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
+      server.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
     });
+  const launch = () => spawnServer(config, (server) => (child = server));
   const exited = () => new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
   const url = await launch();
+  const others = [];
   return {
     url,
     db,
@@ -89,7 +91,14 @@ export async function startServer({ extraConfig = "", history = false } = {}) {
       writeConfig(new URL(url).host);
       await launch();
     },
+    /** Another server process over the same database (stopped with this one): its URL. */
+    async another() {
+      const path = join(dir, `moments-${others.length + 2}.toml`);
+      writeFileSync(path, configText("127.0.0.1:0"));
+      return spawnServer(path, (server) => others.push(server));
+    },
     async stop() {
+      for (const other of others) other.kill("SIGTERM");
       child.kill("SIGTERM");
       await exited();
       rmSync(dir, { recursive: true, force: true });
