@@ -60,7 +60,10 @@ def seed(base):
         call(base, "POST", "/v1/admin/sites/demo/experiments", {"key": key, "slot": "greeting", "coverage": 1, "control": "a", "variants": variants}, admin=True)
     call(base, "POST", "/v1/admin/sites/demo/experiments/st-running/start", {}, admin=True)
     surprise = call(base, "POST", "/v1/admin/sites/demo/members/alice/surprises", {"rule": "apology-coupon", "idempotency_key": "ticket-1"}, admin=True)
-    return {"sessions": sessions, "surprise": surprise["id"]}
+    # A public address, so no name has to resolve here (the machine has no DNS to ask).
+    webhook = call(base, "POST", "/v1/admin/sites/demo/webhooks", {"url": "https://93.184.216.34/hook", "events": ["points.changed"]}, admin=True)
+    call(base, "POST", f"/v1/admin/sites/demo/webhooks/{webhook['endpoint']['id']}/test", {}, admin=True)
+    return {"sessions": sessions, "surprise": surprise["id"], "webhook": webhook["endpoint"]["id"]}
 
 
 def config(ids, max_examples):
@@ -95,6 +98,10 @@ def config(ids, max_examples):
     # per operation (operation settings take values, not dictionaries).
     for path, value in (("/v1/surprises/{id}/claim", ids["surprise"]), ("/v1/admin/sites/{site}/recovery/{id}/resolve", 1)):
         lines += ["[[operations]]", f"include-path = {toml(path)}", f"parameters = {toml({'path.id': value})}"]
+    # The seeded endpoint, for every webhook operation but DELETE (which would take it from the
+    # others; it gets what the stateful phase creates, and 404s otherwise).
+    lines += ["[[operations]]", f"include-path-regex = {toml('^/v1/admin/sites/{site}/webhooks/{id}')}", f"include-method = {toml(['GET', 'PATCH', 'POST'])}",
+              f"parameters = {toml({'path.id': ids['webhook'], 'path.delivery': 1})}"]
     lines += open(os.path.join(HERE, "operations.toml")).read().splitlines()
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ use crate::extract::ApiJson;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::webhooks::address::EndpointUrl;
+use crate::webhooks::events::EventType;
 use crate::webhooks::signature::Secret;
 use crate::webhooks::store::{self, Delivery, Endpoint};
 use crate::webhooks::{self, ROTATION_GRACE_MS};
@@ -24,12 +25,15 @@ use crate::webhooks::{self, ROTATION_GRACE_MS};
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// https (http only to localhost or 127.0.0.1, and only where the server allows private networks).
+    #[schema(max_length = 2000)]
     pub url: String,
-    /// Event types: `feedback.received`, `recovery.opened`, `recovery.resolved`, `surprise.given`,
-    /// `surprise.claimed`, `member.tier_changed`, `points.changed`, `experiment.stopped`.
+    /// The event types it receives.
+    #[schema(value_type = Vec<EventType>, min_items = 1)]
     pub events: Vec<String>,
     /// `standard` (default) or `slack`.
+    #[schema(value_type = Option<WebhookFormat>)]
     pub format: Option<String>,
+    #[schema(max_length = 200)]
     pub description: Option<String>,
     /// Send coupon codes in `surprise.*` events (default false).
     #[serde(default)]
@@ -38,14 +42,27 @@ pub struct NewWebhook {
     pub enabled: Option<bool>,
 }
 
+/// How deliveries are written: the Standard Webhooks JSON event, or a chat message.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum WebhookFormat {
+    Standard,
+    Slack,
+}
+
 /// Only the fields given change.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookChange {
+    #[schema(max_length = 2000)]
     pub url: Option<String>,
+    #[schema(value_type = Option<Vec<EventType>>, min_items = 1)]
     pub events: Option<Vec<String>>,
+    #[schema(value_type = Option<WebhookFormat>)]
     pub format: Option<String>,
     /// An empty text removes it.
+    #[schema(max_length = 200)]
     pub description: Option<String>,
     pub include_coupon_codes: Option<bool>,
     pub enabled: Option<bool>,

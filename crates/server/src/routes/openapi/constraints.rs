@@ -96,6 +96,7 @@ fn query_parameter(path: &str, name: &str) -> Option<Value> {
         "scale" => json!({ "type": "string", "enum": ["csat5", "nps", "thumbs"] }),
         "format" => json!({ "type": "string", "enum": ["json", "csv"] }),
         "status" if path.ends_with("/recovery") => json!({ "type": "string", "enum": ["open", "resolved"] }),
+        "status" if path.ends_with("/deliveries") => json!({ "type": "string", "enum": ["pending", "delivered", "failed"] }),
         "status" => json!({ "type": "string", "enum": ["pending", "claimed", "expired"] }),
         _ => return None,
     })
