@@ -54,8 +54,9 @@ pub struct Answer<'a> {
 /// Called in the transaction that stores a new answer, so a case and its points exist
 /// exactly when the answer does. A visitor's answers open at most the site's
 /// `max_cases_per_visitor_per_day` cases a UTC day: one browser cannot bury the real cases
-/// (the answers themselves are all kept). Returns the case opened, if any.
-pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
+/// (the answers themselves are all kept). Returns the case opened, if any, with the goodwill
+/// points given.
+pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     if !answer.score.is_low() {
         return Ok(None);
     }
@@ -79,14 +80,15 @@ pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>,
     .fetch_optional(&mut *tx)
     .await?;
     let Some(case) = opened else { return Ok(None) };
+    let mut points = None;
     if let Some(member) = answer.member_id.filter(|_| site.settings.recovery.goodwill_points > 0)
         && let Some(entry) = grant_goodwill(tx, site, member, answer.event_id, now).await?
     {
         sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(entry.delta).bind(case).execute(&mut *tx).await?;
         crate::webhooks::emit::ledger_entry(tx, site, member, &entry, now).await?;
+        points = Some(entry.delta);
     }
-    crate::webhooks::emit::recovery_opened(tx, key, answer.event_id, now).await?;
-    Ok(opened)
+    Ok(Some((case, points)))
 }
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this

@@ -416,7 +416,7 @@ impl Shop<'_> {
         person.answered_at = Some(at);
         self.summary.answers += 1;
         let answer = recovery::Answer { event_id: &event, visitor_id: &person.visitor, member_id: member, score };
-        let Some(case) = recovery::open_case(&mut *self.tx, self.site, &answer, at).await? else { return Ok(()) };
+        let Some((case, _)) = recovery::open_case(&mut *self.tx, self.site, &answer, at).await? else { return Ok(()) };
         self.summary.cases += 1;
         let resolved_at = at + self.rng.between(2 * HOUR, 30 * HOUR);
         if self.rng.chance(0.65) && resolved_at < self.now {

@@ -12,6 +12,7 @@ use crate::db::now_ms;
 use crate::surprises::Grounds;
 use crate::surprises::store::Recipient;
 use crate::verified_events::{self, Fact, Source};
+use crate::webhooks::emit::NewAnswer;
 use crate::events::{self, NewEvent};
 use crate::{experiments, proofs, recovery, sessions};
 use crate::sites::Site;
@@ -96,7 +97,7 @@ async fn record(
             let key = &site.settings.key;
             let added = events::add_comment(tx, key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await?;
             if let Ok(true) = added {
-                crate::webhooks::emit::feedback_received(tx, key, feedback_id.as_str(), received_at).await?;
+                crate::webhooks::emit::comment_added(tx, key, feedback_id.as_str(), received_at).await?;
             }
             return Ok(added);
         }
@@ -120,8 +121,19 @@ async fn record(
     let inserted = events::insert(tx, &NewEvent { kind, score, comment, context, ..row(site, event, from, received_at) }).await?;
     if let (true, Some(score)) = (inserted, score) {
         let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
-        recovery::open_case(tx, site, &answer, received_at).await?;
-        crate::webhooks::emit::feedback_received(tx, &site.settings.key, event.id.as_str(), received_at).await?;
+        let case = recovery::open_case(tx, site, &answer, received_at).await?;
+        let answer = NewAnswer {
+            id: event.id.as_str(),
+            score,
+            comment,
+            context: context.and_then(|c| serde_json::to_value(c.entries()).ok()),
+            session_id: from.session.as_str(),
+            visitor_id: from.visitor.as_str(),
+            member_id: from.member_id,
+            received_at,
+            case,
+        };
+        crate::webhooks::emit::answer(tx, &site.settings.key, &answer, received_at).await?;
     }
     Ok(Ok(inserted))
 }

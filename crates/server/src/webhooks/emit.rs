@@ -1,25 +1,23 @@
-//! The facts that become webhook events, each queued in the transaction that makes the fact.
-//! Each reads what its event needs only when some endpoint wants it.
+//! The facts that become webhook events, each queued in the transaction that makes the fact:
+//! first the deliveries, one statement for every endpoint that wants the event (none wanted:
+//! that is all it costs), then, only if there are any, what they send.
 
 use moments_protocol::domain::Score;
 use sqlx::AnyConnection;
 
 use super::events::{Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved, Surprise, TierChanged};
-use super::store::{self, AnswerFacts};
+use super::store;
 use crate::ledger::{self, StoredEntry};
 use crate::sites::Site;
 
-async fn queue(tx: &mut AnyConnection, site: &str, endpoints: &[String], event: Event, now: i64) -> Result<(), sqlx::Error> {
-    store::enqueue(tx, site, event.event_type().name(), &event.data(), endpoints, now).await.map(drop)
-}
-
-/// `send(tx, site, event)` for events whose data is at hand.
+/// Queues `event` for the endpoints that want it.
 pub async fn send(tx: &mut AnyConnection, site: &str, event: Event, now: i64) -> Result<(), sqlx::Error> {
-    let endpoints = store::subscribers(tx, site, event.event_type().name()).await?;
-    if endpoints.is_empty() {
-        return Ok(());
+    let kind = event.event_type().name();
+    let id = store::new_message_id();
+    if store::fan_out(tx, site, kind, &id, now).await? > 0 {
+        store::insert_message(tx, &id, site, kind, &event.data(), now).await?;
     }
-    queue(tx, site, &endpoints, event, now).await
+    Ok(())
 }
 
 /// Only the path: a query string may carry an email address or an order number.
@@ -28,26 +26,90 @@ fn path_of(page_url: Option<&str>) -> Option<String> {
     Some(url.path().to_owned())
 }
 
-fn is_low(facts: &AnswerFacts) -> bool {
+/// A new answer as the request that stored it knows it.
+pub struct NewAnswer<'a> {
+    pub id: &'a str,
+    pub score: Score,
+    pub comment: Option<&'a str>,
+    pub context: Option<serde_json::Value>,
+    pub session_id: &'a str,
+    pub visitor_id: &'a str,
+    pub member_id: Option<&'a str>,
+    pub received_at: i64,
+    /// The recovery case it opened, and the goodwill points given with it.
+    pub case: Option<(i64, Option<i64>)>,
+}
+
+/// A new answer: `feedback.received`, and `recovery.opened` when it opened a case. The page
+/// and the variants seen are read once, and only when some endpoint wants either.
+pub async fn answer(tx: &mut AnyConnection, site: &str, answer: &NewAnswer<'_>, now: i64) -> Result<(), sqlx::Error> {
+    let feedback_id = store::new_message_id();
+    let case_message = store::new_message_id();
+    let feedback_wanted = store::fan_out(tx, site, EventType::FeedbackReceived.name(), &feedback_id, now).await? > 0;
+    let case_wanted = match answer.case {
+        Some(_) => store::fan_out(tx, site, EventType::RecoveryOpened.name(), &case_message, now).await? > 0,
+        None => false,
+    };
+    if !feedback_wanted && !case_wanted {
+        return Ok(());
+    }
+    let (page_url, variants) = store::visit(tx, site, answer.session_id, answer.visitor_id, answer.received_at).await?;
+    let page = path_of(page_url.as_deref());
+    if feedback_wanted {
+        let event = FeedbackReceived {
+            id: answer.id.to_owned(),
+            site: site.to_owned(),
+            scale: answer.score.scale().name().to_owned(),
+            score: i64::from(answer.score.value()),
+            low: answer.score.is_low(),
+            comment: answer.comment.map(str::to_owned),
+            page: page.clone(),
+            variants,
+            member_id: answer.member_id.map(str::to_owned),
+            visitor_id: answer.visitor_id.to_owned(),
+            context: answer.context.clone(),
+            received_at: answer.received_at,
+            case_id: answer.case.map(|(id, _)| id),
+            dashboard_url: None,
+        };
+        store::insert_message(tx, &feedback_id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await?;
+    }
+    if let (true, Some((case_id, goodwill_points))) = (case_wanted, answer.case) {
+        let event = RecoveryOpened {
+            case_id,
+            site: site.to_owned(),
+            feedback_id: answer.id.to_owned(),
+            scale: answer.score.scale().name().to_owned(),
+            score: i64::from(answer.score.value()),
+            comment: answer.comment.map(str::to_owned),
+            page,
+            member_id: answer.member_id.map(str::to_owned),
+            visitor_id: answer.visitor_id.to_owned(),
+            goodwill_points,
+            opened_at: now,
+            dashboard_url: None,
+        };
+        store::insert_message(tx, &case_message, site, EventType::RecoveryOpened.name(), &Event::RecoveryOpened(event).data(), now).await?;
+    }
+    Ok(())
+}
+
+/// A comment added to a stored answer: `feedback.received` again, with the comment.
+pub async fn comment_added(tx: &mut AnyConnection, site: &str, event_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    let id = store::new_message_id();
+    if store::fan_out(tx, site, EventType::FeedbackReceived.name(), &id, now).await? == 0 {
+        return Ok(());
+    }
+    let Some(facts) = store::answer(tx, site, event_id).await? else { return Ok(()) };
+    let (page_url, variants) = store::visit(tx, site, &facts.session_id, &facts.visitor_id, facts.received_at).await?;
     let scale = match facts.scale.as_str() {
         "nps" => moments_protocol::wire::Scale::Nps,
         "thumbs" => moments_protocol::wire::Scale::Thumbs,
         _ => moments_protocol::wire::Scale::Csat5,
     };
-    Score::parse(scale, facts.score).is_ok_and(|s| s.is_low())
-}
-
-/// A new answer, or a comment added to one (`feedback.received` again, with the comment).
-pub async fn feedback_received(tx: &mut AnyConnection, site: &str, event_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    let endpoints = store::subscribers(tx, site, EventType::FeedbackReceived.name()).await?;
-    if endpoints.is_empty() {
-        return Ok(());
-    }
-    let Some(facts) = store::answer(tx, site, event_id).await? else { return Ok(()) };
-    let variants = store::variants_seen(tx, site, &facts.visitor_id, facts.received_at).await?;
     let event = FeedbackReceived {
-        low: is_low(&facts),
-        page: path_of(facts.page_url.as_deref()),
+        low: Score::parse(scale, facts.score).is_ok_and(|s| s.is_low()),
+        page: path_of(page_url.as_deref()),
         context: facts.context.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         case_id: facts.case_id,
         dashboard_url: None,
@@ -61,32 +123,7 @@ pub async fn feedback_received(tx: &mut AnyConnection, site: &str, event_id: &st
         visitor_id: facts.visitor_id,
         received_at: facts.received_at,
     };
-    queue(tx, site, &endpoints, Event::FeedbackReceived(event), now).await
-}
-
-/// A case opened by the answer `event_id` (after its goodwill points, if any).
-pub async fn recovery_opened(tx: &mut AnyConnection, site: &str, event_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    let endpoints = store::subscribers(tx, site, EventType::RecoveryOpened.name()).await?;
-    if endpoints.is_empty() {
-        return Ok(());
-    }
-    let Some(facts) = store::answer(tx, site, event_id).await? else { return Ok(()) };
-    let Some(case_id) = facts.case_id else { return Ok(()) };
-    let event = RecoveryOpened {
-        case_id,
-        site: site.to_owned(),
-        page: path_of(facts.page_url.as_deref()),
-        feedback_id: facts.id,
-        scale: facts.scale,
-        score: facts.score,
-        comment: facts.comment,
-        member_id: facts.member_id,
-        visitor_id: facts.visitor_id,
-        goodwill_points: facts.points,
-        opened_at: now,
-        dashboard_url: None,
-    };
-    queue(tx, site, &endpoints, Event::RecoveryOpened(event), now).await
+    store::insert_message(tx, &id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await
 }
 
 pub async fn recovery_resolved(tx: &mut AnyConnection, site: &str, case_id: i64, feedback_id: String, note: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -112,10 +149,6 @@ pub async fn ledger_entry(tx: &mut AnyConnection, site: &Site, member: &str, ent
     if entry.delta <= 0 || tiers.is_empty() {
         return Ok(());
     }
-    let endpoints = store::subscribers(tx, key, EventType::MemberTierChanged.name()).await?;
-    if endpoints.is_empty() {
-        return Ok(());
-    }
     let lifetime = ledger::standing(&mut *tx, key, member).await?.lifetime;
     let tier_at = |points: i64| tiers.iter().rposition(|t| points >= t.threshold);
     let (before, after) = (tier_at(lifetime - entry.delta), tier_at(lifetime));
@@ -128,7 +161,7 @@ pub async fn ledger_entry(tx: &mut AnyConnection, site: &Site, member: &str, ent
         lifetime_points: lifetime,
         at: entry.created_at,
     };
-    queue(tx, key, &endpoints, Event::MemberTierChanged(event), now).await
+    send(tx, key, Event::MemberTierChanged(event), now).await
 }
 
 pub async fn surprise(tx: &mut AnyConnection, site: &str, surprise: Surprise, claimed: bool, now: i64) -> Result<(), sqlx::Error> {

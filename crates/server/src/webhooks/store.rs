@@ -225,42 +225,45 @@ pub async fn sync_config(tx: &mut AnyConnection, site: &str, endpoints: &[(Strin
     Ok(())
 }
 
-/// The enabled endpoints of the site that want events of type `kind`.
-pub async fn subscribers(tx: &mut AnyConnection, site: &str, kind: &str) -> Result<Vec<String>, sqlx::Error> {
-    let enabled: Vec<(String, String)> = sqlx::query_as("SELECT id, events FROM webhook_endpoints WHERE site = $1 AND enabled = 1 ORDER BY id")
-        .bind(site)
-        .fetch_all(&mut *tx)
-        .await?;
-    Ok(enabled
-        .into_iter()
-        .filter(|(_, events)| serde_json::from_str::<Vec<String>>(events).is_ok_and(|e| e.iter().any(|e| e == kind)))
-        .map(|(id, _)| id)
-        .collect())
+/// A new message's id: the `webhook-id` every delivery of it carries.
+pub fn new_message_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Queues a message for `endpoints`, in the caller's transaction: the deliveries exist
-/// exactly when the fact does. Returns the message id, the `webhook-id` of every delivery.
-pub async fn enqueue(tx: &mut AnyConnection, site: &str, kind: &str, data: &serde_json::Value, endpoints: &[String], now: i64) -> Result<String, sqlx::Error> {
-    let id = insert_message(tx, site, kind, data, now).await?;
-    for endpoint in endpoints {
-        insert_delivery(tx, &id, site, endpoint, now).await?;
-    }
-    Ok(id)
+/// Queues message `message` for every enabled endpoint of the site that wants events of type
+/// `kind`, in the caller's transaction (the deliveries exist exactly when the fact does), in
+/// one statement; the message itself follows only when this made any (`insert_message`).
+/// Returns how many.
+pub async fn fan_out(tx: &mut AnyConnection, site: &str, kind: &str, message: &str, now: i64) -> Result<u64, sqlx::Error> {
+    // `events` is a JSON array of names; `_` is LIKE's wildcard, so it is escaped.
+    let quoted = format!("%\"{}\"%", kind.replace('_', "\\_"));
+    let made = sqlx::query(
+        "INSERT INTO webhook_deliveries (message_id, site, endpoint, next_attempt_at, created_at, window_from)
+         SELECT $1, site, id, $3, $3, $3 FROM webhook_endpoints WHERE site = $2 AND enabled = 1 AND events LIKE $4 ESCAPE '\\'",
+    )
+    .bind(message)
+    .bind(site)
+    .bind(now)
+    .bind(quoted)
+    .execute(&mut *tx)
+    .await?;
+    Ok(made.rows_affected())
 }
 
 /// A `webhook.test` event to one endpoint, whatever it subscribes to.
 pub async fn emit_test(tx: &mut AnyConnection, site: &str, endpoint: &str, message: &str, now: i64) -> Result<String, sqlx::Error> {
     let data = TestEvent { site: site.into(), endpoint: endpoint.into(), message: message.into() };
-    let id = insert_message(tx, site, TEST_EVENT, &serde_json::to_value(data).unwrap_or_default(), now).await?;
+    let id = new_message_id();
+    insert_message(tx, &id, site, TEST_EVENT, &serde_json::to_value(data).unwrap_or_default(), now).await?;
     insert_delivery(tx, &id, site, endpoint, now).await?;
     Ok(id)
 }
 
-async fn insert_message(tx: &mut AnyConnection, site: &str, kind: &str, data: &serde_json::Value, now: i64) -> Result<String, sqlx::Error> {
-    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+/// The message `fan_out` queued deliveries of: what they send.
+pub async fn insert_message(tx: &mut AnyConnection, id: &str, site: &str, kind: &str, data: &serde_json::Value, now: i64) -> Result<(), sqlx::Error> {
     let about = |field: &str| data.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
     sqlx::query("INSERT INTO webhook_messages (id, site, type, data, member_id, visitor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&id)
+        .bind(id)
         .bind(site)
         .bind(kind)
         .bind(data.to_string())
@@ -269,7 +272,7 @@ async fn insert_message(tx: &mut AnyConnection, site: &str, kind: &str, data: &s
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 async fn insert_delivery(tx: &mut AnyConnection, message: &str, site: &str, endpoint: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -316,14 +319,11 @@ pub struct Claimed {
 /// is counted now, so a server killed while sending still counts it.
 pub async fn claim(db: &AnyPool, now: i64, leased_until: i64, token: &str, limit: u32) -> Result<Vec<Claimed>, sqlx::Error> {
     let mut conn = db.acquire().await?;
-    let backend = Backend::of_connection(&conn);
-    let (begin, lock) = match backend {
-        // The rows are locked, so READ COMMITTED is enough, and SERIALIZABLE would fail
-        // claims that only looked at the same rows as another.
-        Backend::Postgres => ("BEGIN ISOLATION LEVEL READ COMMITTED", "FOR UPDATE OF d SKIP LOCKED"),
-        Backend::Sqlite => ("BEGIN IMMEDIATE", ""),
+    let lock = match Backend::of_connection(&conn) {
+        Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
+        Backend::Sqlite => "",
     };
-    let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+    let mut tx = begin_row_locked(&mut conn).await?;
     let claimed = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE webhook_deliveries SET leased_until = $2, leased_by = $3, attempts = attempts + 1, last_attempt_at = $1
          WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE {DUE} ORDER BY d.next_attempt_at LIMIT $4 {lock})
@@ -338,6 +338,17 @@ pub async fn claim(db: &AnyPool, now: i64, leased_until: i64, token: &str, limit
     .await?;
     tx.commit().await?;
     Ok(claimed)
+}
+
+/// A write transaction for statements that lock the rows they change and check them again:
+/// on PostgreSQL READ COMMITTED, since SERIALIZABLE would fail workers that merely touched
+/// neighbouring rows (its predicate locks cover index pages); on SQLite the write lock.
+async fn begin_row_locked(conn: &mut AnyConnection) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
+    let begin = match Backend::of_connection(conn) {
+        Backend::Postgres => "BEGIN ISOLATION LEVEL READ COMMITTED",
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+    };
+    sqlx::Connection::begin_with(conn, begin).await
 }
 
 /// The message a delivery sends.
@@ -373,6 +384,8 @@ pub struct Answer {
 /// Records an attempt's outcome, if the lease is still this worker's (a lease that ran out
 /// is another's now, and its outcome theirs to record).
 pub async fn record(db: &AnyPool, id: i64, token: &str, outcome: &Outcome, answer: &Answer, now: i64) -> Result<bool, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    let mut tx = begin_row_locked(&mut conn).await?;
     let (status, next, delivered_at) = match outcome {
         Outcome::Delivered => ("delivered", None, Some(now)),
         Outcome::Retry { at } => ("pending", Some(*at), None),
@@ -391,8 +404,9 @@ pub async fn record(db: &AnyPool, id: i64, token: &str, outcome: &Outcome, answe
     .bind(answer.error.as_deref())
     .bind(id)
     .bind(token)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(recorded.rows_affected() == 1)
 }
 
@@ -504,6 +518,7 @@ pub async fn purge(db: &AnyPool, before: i64) -> Result<u64, sqlx::Error> {
 #[derive(Debug, sqlx::FromRow)]
 pub struct AnswerFacts {
     pub id: String,
+    pub session_id: String,
     pub scale: String,
     pub score: i64,
     pub comment: Option<String>,
@@ -511,15 +526,14 @@ pub struct AnswerFacts {
     pub visitor_id: String,
     pub context: Option<String>,
     pub received_at: i64,
-    pub page_url: Option<String>,
     pub case_id: Option<i64>,
     pub points: Option<i64>,
 }
 
 pub async fn answer(tx: &mut AnyConnection, site: &str, event_id: &str) -> Result<Option<AnswerFacts>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT e.id, e.scale, e.score, e.comment, e.member_id, e.visitor_id, e.context, e.received_at, s.page_url, c.id AS case_id, c.points
-         FROM events e LEFT JOIN sessions s ON s.id = e.session_id LEFT JOIN recovery_cases c ON c.site = e.site AND c.event_id = e.id
+        "SELECT e.id, e.session_id, e.scale, e.score, e.comment, e.member_id, e.visitor_id, e.context, e.received_at, c.id AS case_id, c.points
+         FROM events e LEFT JOIN recovery_cases c ON c.site = e.site AND c.event_id = e.id
          WHERE e.site = $1 AND e.id = $2 AND e.type = 'feedback'",
     )
     .bind(site)
@@ -528,14 +542,24 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, event_id: &str) -> Resul
     .await
 }
 
-/// The variants the visitor had seen by `at`.
-pub async fn variants_seen(tx: &mut AnyConnection, site: &str, visitor: &str, at: i64) -> Result<Vec<SeenVariant>, sqlx::Error> {
-    sqlx::query_as("SELECT experiment, variant FROM exposures WHERE site = $1 AND visitor_id = $2 AND exposed_at <= $3 ORDER BY experiment")
-        .bind(site)
-        .bind(visitor)
-        .bind(at)
-        .fetch_all(&mut *tx)
-        .await
+/// The page of a visit (session `session`) and the variants its visitor had seen by `at`, in
+/// one query.
+pub async fn visit(tx: &mut AnyConnection, site: &str, session: &str, visitor: &str, at: i64) -> Result<(Option<String>, Vec<SeenVariant>), sqlx::Error> {
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT s.page_url, x.experiment, x.variant FROM (SELECT $1 AS site, $2 AS visitor) AS v
+         LEFT JOIN sessions s ON s.id = $3 AND s.site = v.site
+         LEFT JOIN exposures x ON x.site = v.site AND x.visitor_id = v.visitor AND x.exposed_at <= $4
+         ORDER BY x.experiment",
+    )
+    .bind(site)
+    .bind(visitor)
+    .bind(session)
+    .bind(at)
+    .fetch_all(&mut *tx)
+    .await?;
+    let page = rows.first().and_then(|r| r.0.clone());
+    let variants = rows.into_iter().filter_map(|(_, experiment, variant)| Some(SeenVariant { experiment: experiment?, variant: variant? })).collect();
+    Ok((page, variants))
 }
 
 /// Erasing a person: what was queued or kept about them (`member_id` or `visitor_id`) goes,

@@ -45,6 +45,13 @@ async fn upload_apology_codes(app: &TestApp) {
     assert!(uploaded.status().is_success());
 }
 
+async fn start_greeting_experiment(app: &TestApp) {
+    let experiment = json!({ "key": "hello", "slot": "greeting", "coverage": 1.0, "control": "control", "metric_event": "purchase", "variants": [
+        { "key": "control", "weight": 0.5, "text": { "en": "Hello" } }, { "key": "warm", "weight": 0.5, "text": { "en": "Welcome back!" } } ] });
+    assert_eq!(app.admin(Method::POST, "demo/experiments").json(&experiment).send().await.unwrap().status(), 201);
+    assert_eq!(app.admin(Method::POST, "demo/experiments/hello/start").json(&json!({})).send().await.unwrap().status(), 200);
+}
+
 fn event_id(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
@@ -56,7 +63,14 @@ async fn answer(app: &TestApp, visitor: &str, member: Option<&str>, n: u32, scor
         start["member_token"] = token_for(member, None).into();
     }
     let session: Value = app.post("/v1/session", &start).await.json().await.unwrap();
-    let mut events = vec![json!({ "type": "feedback", "id": event_id(n), "at": now() * 1000, "scale": "csat5", "score": score })];
+    let mut events: Vec<Value> = session["experiments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, seen)| json!({ "type": "exposure", "id": event_id(n + 100 + i as u32), "at": now() * 1000, "experiment": seen["experiment"], "variant": seen["variant"] }))
+        .collect();
+    events.push(json!({ "type": "feedback", "id": event_id(n), "at": now() * 1000, "scale": "csat5", "score": score }));
     if let Some(text) = comment {
         events.push(json!({ "type": "comment", "id": event_id(n + 1), "at": now() * 1000, "feedback_id": event_id(n), "comment": text }));
     }
@@ -81,6 +95,7 @@ async fn a_low_answer_reaches_the_receiver_signed_as_feedback_and_a_recovery_cas
     let app = spawn_app_with(FAST).await;
     let receiver = Receiver::start().await;
     let (_, secret) = subscribe(&app, &receiver.url, &["feedback.received", "recovery.opened"]).await;
+    start_greeting_experiment(&app).await;
     answer(&app, "visitor-low", Some("carol"), 1, 1, Some("Late <again> & cold")).await;
     let got = receiver.until("two feedback.received and a recovery.opened", |r| r.len() >= 3).await;
     assert!(got.iter().all(|r| r.signed_with(&secret)), "every delivery is signed with the endpoint's secret");
@@ -95,6 +110,11 @@ async fn a_low_answer_reaches_the_receiver_signed_as_feedback_and_a_recovery_cas
     assert_eq!(data["comment"], "Late <again> & cold");
     assert_eq!(data["page"], "/checkout/done", "the path only: the query string may name a person");
     assert_eq!(data["member_id"], "carol");
+    let seen = &data["variants"][0];
+    assert_eq!(seen["experiment"], "hello", "the variants the visitor saw before answering: {data}");
+    assert!(seen["variant"] == "control" || seen["variant"] == "warm");
+    let first_data = &first[0].body["data"];
+    assert_eq!((first_data["variants"].clone(), first_data["page"].clone()), (data["variants"].clone(), data["page"].clone()), "the answer and its comment tell the same visit");
     assert!(data["case_id"].is_i64() && data["dashboard_url"].as_str().unwrap().contains("/dashboard/demo/recovery#case-"));
     let case = &of_kind(&got, "recovery.opened")[0].body["data"];
     assert_eq!(case["feedback_id"], event_id(1));
@@ -130,10 +150,7 @@ async fn every_fact_reaches_an_endpoint_that_wants_it_and_no_other() {
     let case = cases["items"][0]["id"].as_i64().unwrap();
     let resolved = app.admin(Method::POST, &format!("demo/recovery/{case}/resolve")).json(&json!({ "note": "Called them" })).send().await.unwrap();
     assert_eq!(resolved.status(), 200);
-    let experiment = json!({ "key": "hello", "slot": "greeting", "coverage": 1.0, "control": "control", "metric_event": "purchase", "variants": [
-        { "key": "control", "weight": 0.5, "text": { "en": "Hello" } }, { "key": "warm", "weight": 0.5, "text": { "en": "Welcome back!" } } ] });
-    assert_eq!(app.admin(Method::POST, "demo/experiments").json(&experiment).send().await.unwrap().status(), 201);
-    assert_eq!(app.admin(Method::POST, "demo/experiments/hello/start").json(&json!({})).send().await.unwrap().status(), 200);
+    start_greeting_experiment(&app).await;
     assert_eq!(app.admin(Method::POST, "demo/experiments/hello/stop").json(&json!({ "ship": "warm" })).send().await.unwrap().status(), 200);
 
     let got = everything.until("every kind of event", |r| ALL_EVENTS.iter().all(|k| r.iter().any(|x| x.kind() == *k))).await;
