@@ -9,7 +9,9 @@
 //!
 //! `cargo run -p moments-server --profile server --example webhook_bench -- [N]` (SQLite in a
 //! temporary folder; `BENCH_DATABASE_URL=postgres://…` for an empty PostgreSQL database).
-//! A benchmark, not a test: the figures depend on the machine.
+//! `BENCH_DRIFT=1` measures the answers without an endpoint again afterwards, to see how much
+//! of a difference is the machine's noise. A benchmark, not a test: the figures depend on the
+//! machine.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

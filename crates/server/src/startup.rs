@@ -110,7 +110,8 @@ impl Application {
     /// checkpoints its WAL).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
-        let delivering = tokio::spawn(self.webhook_worker.run());
+        let (stop_delivering, delivering_stopped) = tokio::sync::watch::channel(false);
+        let mut delivering = tokio::spawn(self.webhook_worker.run(delivering_stopped));
         let expiring = tokio::spawn(crate::expiry::run(self.db.clone(), self.sites.clone()));
         let reports = tokio::spawn(crate::insights::keep_fresh(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -128,6 +129,10 @@ impl Application {
                 Ok(())
             }
         };
+        let _ = stop_delivering.send(true);
+        if tokio::time::timeout(DRAIN, &mut delivering).await.is_err() {
+            tracing::warn!("webhook deliveries still in flight after {} s; their leases will run out and another try sends them", DRAIN.as_secs());
+        }
         housekeeping.abort();
         delivering.abort();
         expiring.abort();

@@ -5,7 +5,7 @@
 use moments_protocol::domain::Score;
 use sqlx::AnyConnection;
 
-use super::events::{Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved, Surprise, TierChanged};
+use super::events::{Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved, SeenVariant, Surprise, TierChanged};
 use super::store;
 use crate::ledger::{self, StoredEntry};
 use crate::sites::Site;
@@ -56,22 +56,7 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, answer: &NewAnswer<'_>, 
     let (page_url, variants) = store::visit(tx, site, answer.session_id, answer.visitor_id, answer.received_at).await?;
     let page = path_of(page_url.as_deref());
     if feedback_wanted {
-        let event = FeedbackReceived {
-            id: answer.id.to_owned(),
-            site: site.to_owned(),
-            scale: answer.score.scale().name().to_owned(),
-            score: i64::from(answer.score.value()),
-            low: answer.score.is_low(),
-            comment: answer.comment.map(str::to_owned),
-            page: page.clone(),
-            variants,
-            member_id: answer.member_id.map(str::to_owned),
-            visitor_id: answer.visitor_id.to_owned(),
-            context: answer.context.clone(),
-            received_at: answer.received_at,
-            case_id: answer.case.map(|(id, _)| id),
-            dashboard_url: None,
-        };
+        let event = feedback_event(site, answer, page.clone(), variants);
         store::insert_message(tx, &feedback_id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await?;
     }
     if let (true, Some((case_id, goodwill_points))) = (case_wanted, answer.case) {
@@ -94,6 +79,25 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, answer: &NewAnswer<'_>, 
     Ok(())
 }
 
+fn feedback_event(site: &str, answer: &NewAnswer<'_>, page: Option<String>, variants: Vec<SeenVariant>) -> FeedbackReceived {
+    FeedbackReceived {
+        id: answer.id.to_owned(),
+        site: site.to_owned(),
+        scale: answer.score.scale().name().to_owned(),
+        score: i64::from(answer.score.value()),
+        low: answer.score.is_low(),
+        comment: answer.comment.map(str::to_owned),
+        page,
+        variants,
+        member_id: answer.member_id.map(str::to_owned),
+        visitor_id: answer.visitor_id.to_owned(),
+        context: answer.context.clone(),
+        received_at: answer.received_at,
+        case_id: answer.case.map(|(id, _)| id),
+        dashboard_url: None,
+    }
+}
+
 /// A comment added to a stored answer: `feedback.received` again, with the comment.
 pub async fn comment_added(tx: &mut AnyConnection, site: &str, event_id: &str, now: i64) -> Result<(), sqlx::Error> {
     let id = store::new_message_id();
@@ -101,28 +105,20 @@ pub async fn comment_added(tx: &mut AnyConnection, site: &str, event_id: &str, n
         return Ok(());
     }
     let Some(facts) = store::answer(tx, site, event_id).await? else { return Ok(()) };
-    let (page_url, variants) = store::visit(tx, site, &facts.session_id, &facts.visitor_id, facts.received_at).await?;
-    let scale = match facts.scale.as_str() {
-        "nps" => moments_protocol::wire::Scale::Nps,
-        "thumbs" => moments_protocol::wire::Scale::Thumbs,
-        _ => moments_protocol::wire::Scale::Csat5,
-    };
-    let event = FeedbackReceived {
-        low: Score::parse(scale, facts.score).is_ok_and(|s| s.is_low()),
-        page: path_of(page_url.as_deref()),
+    let Some(score) = moments_protocol::wire::Scale::from_name(&facts.scale).and_then(|scale| Score::parse(scale, facts.score).ok()) else { return Ok(()) };
+    let answer = NewAnswer {
+        id: &facts.id,
+        score,
+        comment: facts.comment.as_deref(),
         context: facts.context.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-        case_id: facts.case_id,
-        dashboard_url: None,
-        id: facts.id,
-        site: site.to_owned(),
-        scale: facts.scale,
-        score: facts.score,
-        comment: facts.comment,
-        variants,
-        member_id: facts.member_id,
-        visitor_id: facts.visitor_id,
+        session_id: &facts.session_id,
+        visitor_id: &facts.visitor_id,
+        member_id: facts.member_id.as_deref(),
         received_at: facts.received_at,
+        case: facts.case_id.map(|case| (case, facts.points)),
     };
+    let (page_url, variants) = store::visit(tx, site, answer.session_id, answer.visitor_id, answer.received_at).await?;
+    let event = feedback_event(site, &answer, path_of(page_url.as_deref()), variants);
     store::insert_message(tx, &id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await
 }
 

@@ -381,33 +381,50 @@ pub struct Answer {
     pub error: Option<String>,
 }
 
-/// Records an attempt's outcome, if the lease is still this worker's (a lease that ran out
-/// is another's now, and its outcome theirs to record).
-pub async fn record(db: &AnyPool, id: i64, token: &str, outcome: &Outcome, answer: &Answer, now: i64) -> Result<bool, sqlx::Error> {
+/// What one attempt came to, as a worker records it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub delivery: i64,
+    /// The claim that holds the lease.
+    pub token: String,
+    pub outcome: Outcome,
+    pub answer: Answer,
+    pub at: i64,
+}
+
+/// Records attempts' outcomes in one transaction (one commit, one fsync on SQLite, for all
+/// that finished meanwhile), each only if its lease is still this worker's (a lease that ran
+/// out is another's now, and its outcome theirs to record). Returns how many were recorded.
+pub async fn record(db: &AnyPool, attempts: &[Attempt]) -> Result<u64, sqlx::Error> {
     let mut conn = db.acquire().await?;
     let mut tx = begin_row_locked(&mut conn).await?;
-    let (status, next, delivered_at) = match outcome {
-        Outcome::Delivered => ("delivered", None, Some(now)),
-        Outcome::Retry { at } => ("pending", Some(*at), None),
-        Outcome::Failed => ("failed", None, None),
-    };
-    let recorded = sqlx::query(
-        "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, delivered_at = $3, leased_until = NULL, leased_by = NULL,
-            response_status = $4, response_body = $5, error = $6
-         WHERE id = $7 AND leased_by = $8",
-    )
-    .bind(status)
-    .bind(next)
-    .bind(delivered_at)
-    .bind(answer.status.map(i64::from))
-    .bind(answer.body.as_deref())
-    .bind(answer.error.as_deref())
-    .bind(id)
-    .bind(token)
-    .execute(&mut *tx)
-    .await?;
+    let mut recorded = 0;
+    for attempt in attempts {
+        let (status, next, delivered_at) = match attempt.outcome {
+            Outcome::Delivered => ("delivered", None, Some(attempt.at)),
+            Outcome::Retry { at } => ("pending", Some(at), None),
+            Outcome::Failed => ("failed", None, None),
+        };
+        let answer = &attempt.answer;
+        recorded += sqlx::query(
+            "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, delivered_at = $3, leased_until = NULL, leased_by = NULL,
+                response_status = $4, response_body = $5, error = $6
+             WHERE id = $7 AND leased_by = $8",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(delivered_at)
+        .bind(answer.status.map(i64::from))
+        .bind(answer.body.as_deref())
+        .bind(answer.error.as_deref())
+        .bind(attempt.delivery)
+        .bind(&attempt.token)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
     tx.commit().await?;
-    Ok(recorded.rows_affected() == 1)
+    Ok(recorded)
 }
 
 /// "Send again": the delivery is queued now with the same webhook-id, three more days to go.

@@ -13,7 +13,7 @@ use sqlx::AnyPool;
 use tokio::sync::Semaphore;
 
 use super::address::{self, PublicOnly};
-use super::store::{self, Answer, Claimed, Outcome};
+use super::store::{self, Answer, Attempt, Claimed, Outcome};
 use super::{MAX_ANSWER_BYTES, render, signature};
 use crate::configuration::WebhookSettings;
 use crate::db::now_ms;
@@ -85,27 +85,41 @@ impl Worker {
         })
     }
 
-    /// Runs until the task is aborted (at shutdown: a delivery cut short is tried again by
-    /// whichever server finds its lease run out).
-    pub async fn run(self) {
+    /// Runs until `stop` turns true, then lets the deliveries in flight finish and record
+    /// what the receivers said (a server stopped for a deploy sends nothing twice). Aborted
+    /// or killed instead, a delivery cut short is tried again, with the same webhook-id, by
+    /// whichever server finds its lease run out.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let (outcomes, finished) = tokio::sync::mpsc::unbounded_channel();
+        let recorder = tokio::spawn(record_outcomes(self.db.clone(), finished));
         let worker = Arc::new(self);
-        let slots = Arc::new(Semaphore::new(worker.settings.concurrency as usize));
+        let concurrency = worker.settings.concurrency;
+        let slots = Arc::new(Semaphore::new(concurrency as usize));
         let poll = Duration::from_millis(worker.settings.poll_ms);
-        loop {
+        while !*stop.borrow() {
             let free = slots.available_permits();
             if free == 0 {
-                let _ = slots.acquire().await.map(drop);
+                tokio::select! {
+                    _ = slots.acquire() => {}
+                    _ = stop.changed() => {}
+                }
                 continue;
             }
             match worker.claim(free as u32).await {
-                Ok(claimed) if claimed.is_empty() => tokio::time::sleep(poll).await,
+                Ok(claimed) if claimed.is_empty() => {
+                    tokio::select! {
+                        () = tokio::time::sleep(poll) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
                 Ok(claimed) => {
                     for (delivery, token) in claimed {
                         let Ok(slot) = slots.clone().acquire_owned().await else { return };
-                        let worker = worker.clone();
+                        let (worker, outcomes) = (worker.clone(), outcomes.clone());
                         tokio::spawn(async move {
-                            if let Err(error) = worker.deliver(&delivery, &token).await {
-                                tracing::warn!(delivery = delivery.id, %error, "could not record a webhook delivery; its lease will run out and it is tried again");
+                            match worker.deliver(&delivery, token).await {
+                                Ok(attempt) => drop(outcomes.send(attempt)),
+                                Err(error) => tracing::warn!(delivery = delivery.id, %error, "could not send a webhook delivery; its lease will run out and it is tried again"),
                             }
                             drop(slot);
                         });
@@ -117,6 +131,11 @@ impl Worker {
                 }
             }
         }
+        // Every slot back: nothing in flight (a receiver has at most its timeout to answer);
+        // then the last outcomes recorded.
+        let _ = slots.acquire_many(concurrency).await;
+        drop(outcomes);
+        let _ = recorder.await;
     }
 
     async fn claim(&self, limit: u32) -> Result<Vec<(Claimed, String)>, sqlx::Error> {
@@ -132,7 +151,7 @@ impl Worker {
         Ok(claimed.into_iter().map(|c| (c, token.clone())).collect())
     }
 
-    async fn deliver(&self, delivery: &Claimed, token: &str) -> Result<(), sqlx::Error> {
+    async fn deliver(&self, delivery: &Claimed, token: String) -> Result<Attempt, sqlx::Error> {
         let (outcome, answer) = self.attempt(delivery).await?;
         let counter = match outcome {
             Outcome::Delivered => 0,
@@ -143,12 +162,7 @@ impl Worker {
         if matches!(outcome, Outcome::Failed) {
             tracing::warn!(delivery = delivery.id, endpoint = %delivery.endpoint, status = ?answer.status, error = ?answer.error, "webhook delivery failed");
         }
-        // A serialization conflict (PostgreSQL) must not lose the outcome: the receiver has
-        // it, and another try would send it again.
-        crate::db::retrying(async || Ok(store::record(&self.db, delivery.id, token, &outcome, &answer, now_ms()).await?))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        Ok(())
+        Ok(Attempt { delivery: delivery.id, token, outcome, answer, at: now_ms() })
     }
 
     async fn attempt(&self, delivery: &Claimed) -> Result<(Outcome, Answer), sqlx::Error> {
@@ -198,6 +212,21 @@ impl Worker {
             },
         };
         Ok((outcome, answer))
+    }
+}
+
+/// Writes outcomes as they come, all that are waiting in one transaction: under load one
+/// commit carries many (on SQLite, one fsync each commit). A serialization conflict
+/// (PostgreSQL) is retried, so no outcome is lost: the receiver has it, and another try would
+/// send it again.
+async fn record_outcomes(db: AnyPool, mut finished: tokio::sync::mpsc::UnboundedReceiver<Attempt>) {
+    const MOST: usize = 256;
+    let mut batch = Vec::with_capacity(MOST);
+    while finished.recv_many(&mut batch, MOST).await > 0 {
+        if let Err(error) = crate::db::retrying(async || Ok(store::record(&db, &batch).await?)).await {
+            tracing::warn!(%error, deliveries = batch.len(), "could not record webhook outcomes; their leases will run out and they are tried again");
+        }
+        batch.clear();
     }
 }
 

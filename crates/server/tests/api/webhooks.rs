@@ -398,3 +398,45 @@ async fn a_server_killed_mid_delivery_leaves_it_to_the_next() {
     }
     panic!("the heir did not record the delivery");
 }
+
+// Threads of its own: the receiver answers while this test waits for the process to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_stopped_for_a_deploy_finishes_its_deliveries_and_sends_none_twice() {
+    let app = spawn_app_with(IDLE).await;
+    let receiver = Receiver::start().await;
+    subscribe(&app, &receiver.url, &["points.changed"]).await;
+    // Slow enough to be in flight when the signal comes, well within the sender's 1 s timeout.
+    receiver.answer_next(&[(200, Duration::from_millis(400), None)]);
+    let mut stopping = spawn_process_on(&app.database_url, FAST);
+    assert_eq!(app.award("lee", json!(7), "Review", "review-5").await.status(), 201);
+    receiver.until("the try in flight", |r| r.len() == 1).await;
+    stopping.signal("TERM");
+    assert!(stopping.wait_for_exit(Duration::from_secs(15)).is_some_and(|s| s.success()));
+    let (status, attempts): (String, i64) = sqlx::query_as("SELECT status, attempts FROM webhook_deliveries").fetch_one(&app.db).await.unwrap();
+    assert_eq!((status.as_str(), attempts), ("delivered", 1), "the answer that came while stopping was recorded");
+    let _next = spawn_process_on(&app.database_url, FAST);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.received().len(), 1, "and the next server does not send it again");
+}
+
+#[tokio::test]
+async fn a_slack_endpoint_gets_a_message_people_read() {
+    let app = spawn_app_with(FAST).await;
+    let receiver = Receiver::start().await;
+    let made = app
+        .admin(Method::POST, "demo/webhooks")
+        .json(&json!({ "url": receiver.url, "events": ["recovery.opened"], "format": "slack" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    answer(&app, "visitor-slack", None, 30, 1, None).await;
+    let got = receiver.until("the message", |r| !r.is_empty()).await;
+    let message = &got[0].body;
+    assert_eq!(message.get("type"), None, "not the JSON event");
+    let text = message["text"].as_str().unwrap();
+    assert!(text.starts_with("Recovery case opened #") && text.contains("1/5 (demo)"), "{text}");
+    let blocks = message["blocks"].to_string();
+    assert!(blocks.contains("Page: `/checkout/done`") && blocks.contains("Anonymous visitor"), "{blocks}");
+    assert!(blocks.contains("/dashboard/demo/recovery#case-") && blocks.contains("|Open the case>"), "{blocks}");
+}
