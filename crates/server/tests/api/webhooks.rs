@@ -246,6 +246,8 @@ async fn a_paused_endpoint_keeps_its_deliveries_until_it_resumes() {
     assert_eq!(deliveries(&app, &endpoint).await[0]["status"], "pending");
     let metrics = app.client.get(format!("{}/metrics", app.url)).bearer_auth(ADMIN_KEY).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("moments_webhook_outbox_depth 1"), "{metrics}");
+    let oldest: f64 = metrics.lines().find_map(|l| l.strip_prefix("moments_webhook_oldest_waiting_seconds ")).unwrap().parse().unwrap();
+    assert!(oldest >= 0.4, "the held delivery has waited {oldest} s");
     app.admin(Method::PATCH, &format!("demo/webhooks/{endpoint}")).json(&json!({ "paused": false })).send().await.unwrap();
     receiver.until("the held delivery", |r| r.len() == 1).await;
 }
@@ -282,6 +284,9 @@ async fn endpoints_are_made_listed_changed_rotated_tested_and_deleted() {
     assert!(got[0].signed_with(&first_secret) && got[0].signed_with(&second_secret), "during the grace period both secrets sign");
     assert_eq!(got[0].signature.split(' ').count(), 2);
 
+    app.admin(Method::PATCH, &format!("demo/webhooks/{id}")).json(&json!({ "enabled": false })).send().await.unwrap();
+    let disabled = app.admin(Method::POST, &format!("demo/webhooks/{id}/test")).send().await.unwrap();
+    assert_eq!(error_code(disabled, 409).await, "webhook_disabled", "a disabled endpoint would never get it");
     assert_eq!(app.admin(Method::DELETE, &format!("demo/webhooks/{id}")).send().await.unwrap().status(), 204);
     assert_eq!(error_code(app.admin(Method::GET, &format!("demo/webhooks/{id}")).send().await.unwrap(), 404).await, "unknown_webhook");
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_deliveries").await, 0, "its deliveries went with it");

@@ -299,14 +299,17 @@ pub async fn rotate_secret(_: Admin, State(state): State<AppState>, path: Result
     params(("site" = String, Path), ("id" = String, Path)),
     security(("admin_key" = [])),
     responses(
-        (status = 202, body = TestSent, description = "Queued; its delivery shows in the endpoint's deliveries"),
+        (status = 202, body = TestSent, description = "Queued (a paused endpoint gets it when it resumes); its delivery shows in the endpoint's deliveries"),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
         (status = 404, body = ErrorBody, description = "unknown_site, unknown_webhook"),
+        (status = 409, body = ErrorBody, description = "webhook_disabled: enable it first"),
     )
 )]
 pub async fn send_test(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Response, ApiError> {
     let (site, id) = site_and_endpoint(&state, path)?;
-    existing(&state, site, &id).await?;
+    if !existing(&state, site, &id).await?.enabled {
+        return Err(ApiError::new(StatusCode::CONFLICT, "webhook_disabled", "a disabled endpoint is sent nothing; enable it first (PATCH enabled: true)"));
+    }
     let mut tx = state.writer.begin().await?;
     let message_id = store::emit_test(&mut tx, &site.settings.key, &id, "A test event from Moments: this endpoint is reached and its signature checks.", now_ms()).await?;
     tx.commit().await?;
