@@ -69,6 +69,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (site, endpoint, id);
+-- The dashboard's list: the newest of each status, without sorting the site's whole history.
+CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries (site, status, id);
 CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
 CREATE INDEX webhook_deliveries_by_message ON webhook_deliveries (message_id);
 CREATE INDEX webhook_messages_by_member ON webhook_messages (site, member_id);

@@ -15,7 +15,7 @@ pub fn body(message: &Message, endpoint: &Endpoint, site: Option<&Site>, public_
             fields.remove("coupon_code");
         }
         if let Some(case) = fields.get("case_id").and_then(Value::as_i64) {
-            fields.insert("dashboard_url".into(), json!(case_url(public_url, &endpoint_site(message, site), case)));
+            fields.insert("dashboard_url".into(), json!(case_url(public_url, &message.site, case)));
         }
     }
     let value = match endpoint.format.as_str() {
@@ -23,12 +23,6 @@ pub fn body(message: &Message, endpoint: &Endpoint, site: Option<&Site>, public_
         _ => json!({ "type": message.r#type, "timestamp": rfc3339(message.created_at), "data": data }),
     };
     value.to_string().into_bytes()
-}
-
-fn endpoint_site(message: &Message, site: Option<&Site>) -> String {
-    site.map(|s| s.settings.key.clone())
-        .or_else(|| serde_json::from_str::<Value>(&message.data).ok()?.get("site")?.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// A recovery case on the dashboard.
@@ -67,7 +61,7 @@ mod tests {
 
     fn gift() -> Message {
         let data = json!({ "id": "g1", "site": "shop", "kind": "coupon", "coupon_code": "SAVE-7731" });
-        Message { id: "msg_1".into(), r#type: "surprise.given".into(), data: data.to_string(), created_at: 1_764_567_000_123 }
+        Message { id: "msg_1".into(), site: "shop".into(), r#type: "surprise.given".into(), data: data.to_string(), created_at: 1_764_567_000_123 }
     }
 
     fn parse(bytes: Vec<u8>) -> Value {
@@ -89,7 +83,7 @@ mod tests {
     #[test]
     fn a_case_links_to_the_dashboard() {
         let data = json!({ "case_id": 41, "site": "my shop", "feedback_id": "f1", "scale": "csat5", "score": 1, "visitor_id": "v" });
-        let message = Message { id: "msg_2".into(), r#type: "recovery.opened".into(), data: data.to_string(), created_at: 0 };
+        let message = Message { id: "msg_2".into(), site: "my shop".into(), r#type: "recovery.opened".into(), data: data.to_string(), created_at: 0 };
         let sent = parse(body(&message, &endpoint("standard", false), None, "https://m.example"));
         assert_eq!(sent["data"]["dashboard_url"], "https://m.example/dashboard/my%20shop/recovery#case-41");
     }

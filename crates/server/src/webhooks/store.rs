@@ -355,13 +355,38 @@ async fn begin_row_locked(conn: &mut AnyConnection) -> Result<sqlx::Transaction<
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Message {
     pub id: String,
+    pub site: String,
     pub r#type: String,
     pub data: String,
     pub created_at: i64,
 }
 
-pub async fn message(db: impl AnyExecutor<'_>, id: &str) -> Result<Option<Message>, sqlx::Error> {
-    sqlx::query_as("SELECT id, type, data, created_at FROM webhook_messages WHERE id = $1").bind(id).fetch_optional(db).await
+#[derive(sqlx::FromRow)]
+struct MessageToEndpoint {
+    message_id: String,
+    message_type: String,
+    message_data: String,
+    message_created_at: i64,
+    #[sqlx(flatten)]
+    endpoint: EndpointRow,
+}
+
+/// A claimed delivery's message and endpoint, in one query.
+pub async fn message_to(db: impl AnyExecutor<'_>, delivery: &Claimed) -> Result<Option<(Message, Endpoint)>, sqlx::Error> {
+    let row: Option<MessageToEndpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT m.id AS message_id, m.type AS message_type, m.data AS message_data, m.created_at AS message_created_at, {}
+         FROM webhook_messages m JOIN webhook_endpoints e ON e.site = $2 AND e.id = $3 WHERE m.id = $1",
+        ENDPOINT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+    )))
+    .bind(&delivery.message_id)
+    .bind(&delivery.site)
+    .bind(&delivery.endpoint)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        let message = Message { id: r.message_id, site: delivery.site.clone(), r#type: r.message_type, data: r.message_data, created_at: r.message_created_at };
+        (message, Endpoint::from(r.endpoint))
+    }))
 }
 
 /// What became of one attempt.
@@ -470,11 +495,18 @@ pub struct Delivery {
 /// Recent deliveries of a site (of one endpoint, if given): failed first, then waiting, then
 /// delivered, newest first in each; `before` (a delivery id) continues a page.
 pub async fn deliveries(db: impl AnyExecutor<'_>, site: &str, endpoint: Option<&str>, status: Option<&str>, limit: u32) -> Result<Vec<Delivery>, sqlx::Error> {
+    // The newest `limit` of each status by its index, then only those sorted.
+    let newest = |status: &str| {
+        format!("SELECT id FROM (SELECT id FROM webhook_deliveries WHERE site = $1 AND status = '{status}' AND ($2 IS NULL OR endpoint = $2) ORDER BY id DESC LIMIT $4) AS {status}")
+    };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS}
          FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id
-         WHERE d.site = $1 AND ($2 IS NULL OR d.endpoint = $2) AND ($3 IS NULL OR d.status = $3)
-         ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, d.id DESC LIMIT $4"
+         WHERE d.id IN ({} UNION ALL {} UNION ALL {}) AND ($3 IS NULL OR d.status = $3)
+         ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, d.id DESC LIMIT $4",
+        newest("failed"),
+        newest("pending"),
+        newest("delivered"),
     )))
     .bind(site)
     .bind(endpoint)

@@ -167,9 +167,7 @@ impl Worker {
 
     async fn attempt(&self, delivery: &Claimed) -> Result<(Outcome, Answer), sqlx::Error> {
         let failed = |error: &str| Ok((Outcome::Failed, Answer { error: Some(error.to_owned()), ..Answer::default() }));
-        let (Some(message), Some(endpoint)) =
-            (store::message(&self.db, &delivery.message_id).await?, store::find(&self.db, &delivery.site, &delivery.endpoint).await?)
-        else {
+        let Some((message, endpoint)) = store::message_to(&self.db, delivery).await? else {
             return failed("the message or its endpoint is gone");
         };
         let url = match reqwest::Url::parse(&endpoint.url) {

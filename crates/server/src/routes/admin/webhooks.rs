@@ -221,7 +221,7 @@ pub async fn update_webhook(
     let before = existing(&state, site, &id).await?;
     let WebhookChange { url, events, format, description, include_coupon_codes, enabled, paused } = change;
     let settings_change = url.is_some() || events.is_some() || format.is_some() || description.is_some() || include_coupon_codes.is_some() || enabled.is_some();
-    if settings_change {
+    let spec = if settings_change {
         if before.from_config {
             return Err(in_config(&id));
         }
@@ -235,11 +235,19 @@ pub async fn update_webhook(
         )
         .map_err(ApiError::invalid)?;
         check_reachable(&state, &url).await?;
-        store::update(&state.db, key, &id, &spec, now).await?;
+        Some(spec)
+    } else {
+        None
+    };
+    // Both changes or neither.
+    let mut tx = state.writer.begin().await?;
+    if let Some(spec) = &spec {
+        store::update(&mut *tx, key, &id, spec, now).await?;
     }
     if let Some(paused) = paused {
-        store::set_paused(&state.db, key, &id, paused, now).await?;
+        store::set_paused(&mut *tx, key, &id, paused, now).await?;
     }
+    tx.commit().await?;
     Ok(Json(existing(&state, site, &id).await?))
 }
 
