@@ -160,3 +160,44 @@ pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// A task for when the browser is idle; dropping it cancels the task if it has not run.
+pub struct WhenIdle {
+    cancel: Option<js_sys::Function>,
+    _task: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Drop for WhenIdle {
+    fn drop(&mut self) {
+        if let Some(cancel) = &self.cancel {
+            let _ = cancel.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Runs `task` when the browser is idle (`requestIdleCallback`, at most `timeout_ms` later),
+/// or after `fallback_ms` in a browser without it (Safari).
+pub fn when_idle(timeout_ms: u32, fallback_ms: u32, task: impl FnOnce() + 'static) -> Option<WhenIdle> {
+    let window = window()?;
+    let mut task = Some(task);
+    let task = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if let Some(task) = task.take() {
+            task();
+        }
+    });
+    let callback: &js_sys::Function = task.as_ref().unchecked_ref();
+    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let cancel = match idle {
+        Some(request) => {
+            let options = detail(&[]);
+            let _ = js_sys::Reflect::set(&options, &"timeout".into(), &timeout_ms.into());
+            let id = request.call2(&window, callback, &options).ok()?;
+            bound(&window, "cancelIdleCallback", Some(&id))
+        }
+        None => {
+            let id = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback, fallback_ms.min(i32::MAX as u32) as i32).ok()?;
+            bound(&window, "clearTimeout", Some(&id.into()))
+        }
+    };
+    Some(WhenIdle { cancel, _task: task })
+}

@@ -1,17 +1,13 @@
+//! What the first badge needs: drawn from the first download. The rest is in `crate::later`.
+
 mod app;
 mod badge;
-mod comment_box;
-mod end_prompt;
-mod feedback_prompt;
 mod greeting;
-mod icons;
-mod member_standing;
-mod panel;
-mod rewards;
-mod surprise;
-mod tier_progress;
+pub(crate) mod icons;
+mod panel_shell;
+pub(crate) mod tier_progress;
 mod widget_view;
 
 pub use app::{App, AppProps};
-pub use feedback_prompt::FeedbackHandlers;
+pub use badge::join_url;
 pub use widget_view::{WidgetView, WidgetViewProps};

@@ -18,6 +18,12 @@ pub struct Messages {
     /// Accessible name of the badge button.
     pub badge_label: &'static str,
     pub panel_title: &'static str,
+    /// In the panel while its contents are on their way (when they were not fetched earlier).
+    pub panel_loading: &'static str,
+    /// In the panel when its contents could not be fetched.
+    pub panel_failed: &'static str,
+    /// The button that fetches them again.
+    pub try_again: &'static str,
     pub close: &'static str,
     pub points_label: &'static str,
     /// `{tier}` is the tier's name.
@@ -142,6 +148,29 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+
+/// `n` the way `locale` writes it: English and both Chinese group thousands with a comma, as
+/// `Intl.NumberFormat` does for them (checked in tests/browser.rs). Done here because the
+/// first `toLocaleString` loads the browser's locale data: 54 ms of a slow phone's first render.
+pub fn number(n: i64, locale: Locale) -> String {
+    let separator = match locale {
+        Locale::En | Locale::ZhCn | Locale::ZhTw => ',',
+    };
+    let written = moments_protocol::text::decimal(n);
+    let digits = written.trim_start_matches('-');
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        text.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(separator);
+        }
+        text.push(digit);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -156,7 +185,7 @@ mod tests {
 
     fn texts(m: &Messages) -> Vec<&'static str> {
         let mut all = vec![
-            m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.close, m.points_label, m.tier_label,
+            m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.panel_loading, m.panel_failed, m.try_again, m.close, m.points_label, m.tier_label,
             m.to_next_tier, m.top_tier, m.tier_up, m.recent_activity, m.no_activity, m.badge_join, m.join_prompt,
             m.join_link, m.question, m.question_nps, m.question_thumbs, m.nps_low, m.nps_high, m.thumbs_down,
             m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
@@ -199,26 +228,4 @@ mod tests {
         assert_eq!(fill("再得 {n} 點升至{tier}", &[("n", "1,000"), ("tier", "金卡")]), "再得 1,000 點升至金卡");
         assert_eq!(fill("{x} {n} {", &[("n", "1")]), "{x} 1 {");
     }
-}
-
-/// `n` the way `locale` writes it: English and both Chinese group thousands with a comma, as
-/// `Intl.NumberFormat` does for them (checked in tests/browser.rs). Done here because the
-/// first `toLocaleString` loads the browser's locale data: 54 ms of a slow phone's first render.
-pub fn number(n: i64, locale: Locale) -> String {
-    let separator = match locale {
-        Locale::En | Locale::ZhCn | Locale::ZhTw => ',',
-    };
-    let written = moments_protocol::text::decimal(n);
-    let digits = written.trim_start_matches('-');
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        text.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            text.push(separator);
-        }
-        text.push(digit);
-    }
-    text
 }

@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod browser;
+pub mod chunks;
 pub mod components;
 pub mod config;
 pub mod context;
@@ -16,6 +17,7 @@ pub mod hooks;
 pub mod host;
 pub mod host_signal;
 pub mod i18n;
+pub mod later;
 pub mod listener;
 pub mod outbox;
 pub mod retry;

@@ -1,6 +1,8 @@
 //! Nothing the visitor tells us is lost: every event is written to `localStorage` before any
 //! send, sent in batches, and removed only once the server has answered for it. Sends that
-//! fail are retried with backoff, on this page view and the next ones.
+//! fail are retried with backoff, on this page view and the next ones. Storing, and handing
+//! everything to the browser as the page goes, are here in the first download; sending with
+//! retries comes with the later parts (`crate::later::sending`), which start it when they load.
 
 use std::cell::{Cell, RefCell};
 
@@ -8,9 +10,8 @@ use moments_protocol::limits::{MAX_BATCH_EVENTS, MAX_BODY_BYTES};
 use moments_protocol::wire::Event;
 use wasm_bindgen::JsValue;
 
-use crate::backend::{self, BackendError};
+use crate::browser;
 use crate::decode::string;
-use crate::{browser, retry};
 use moments_protocol::text::cat;
 
 const STORAGE_KEY: &str = "moments:outbox:v1";
@@ -67,7 +68,7 @@ impl Envelope {
         })
     }
 
-    fn same_batch(&self, other: &Envelope) -> bool {
+    pub fn same_batch(&self, other: &Envelope) -> bool {
         (&self.backend, &self.site, &self.visitor_id, &self.session_id)
             == (&other.backend, &other.site, &other.visitor_id, &other.session_id)
     }
@@ -77,12 +78,12 @@ impl Envelope {
 /// (an outbox from before a server move, a forged id) are sent instead. The member token is
 /// kept in memory only, never stored.
 #[derive(Debug, Clone)]
-struct Started {
-    backend: String,
-    site: String,
-    visitor_id: String,
-    session_id: String,
-    member_token: Option<String>,
+pub struct Started {
+    pub backend: String,
+    pub site: String,
+    pub visitor_id: String,
+    pub session_id: String,
+    pub member_token: Option<String>,
 }
 
 impl Started {
@@ -95,11 +96,22 @@ thread_local! {
     static STARTED: RefCell<Vec<Started>> = const { RefCell::new(Vec::new()) };
     /// Used only where `localStorage` cannot be written (sandboxed frames, full quota).
     static MEMORY: RefCell<Vec<Envelope>> = const { RefCell::new(Vec::new()) };
-    static FLUSHING: Cell<bool> = const { Cell::new(false) };
-    static ATTEMPT: Cell<u32> = const { Cell::new(0) };
-    /// After a failure, no send before this time (ms): the backoff, or the server's
-    /// `Retry-After`, holds for new events too; the retry timer sends them all.
-    static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
+    /// What sends the outbox, once the later parts have loaded.
+    static SENDER: Cell<Option<fn()>> = const { Cell::new(None) };
+}
+
+/// The later parts have loaded: from now on every event is sent as it is written, and what
+/// waited is sent at once.
+pub fn send_with(send: fn()) {
+    SENDER.set(Some(send));
+    send();
+}
+
+/// Sends what is waiting, if the sender has loaded (if not, it sends everything when it does).
+pub fn flush() {
+    if let Some(send) = SENDER.get() {
+        send();
+    }
 }
 
 /// Every event still waiting, oldest first.
@@ -129,7 +141,7 @@ pub fn make_room(entries: &mut Vec<Envelope>, max: usize) -> bool {
     full
 }
 
-fn save(mut entries: Vec<Envelope>) {
+pub fn save(mut entries: Vec<Envelope>) {
     if make_room(&mut entries, MAX_ENTRIES)
         && let Some(newest) = entries.last()
     {
@@ -142,6 +154,11 @@ fn save(mut entries: Vec<Envelope>) {
     MEMORY.with_borrow_mut(|memory| *memory = if stored { Vec::new() } else { entries });
 }
 
+/// The session this page started for `envelope`'s visitor, if any.
+pub fn started_for(envelope: &Envelope) -> Option<Started> {
+    STARTED.with_borrow(|all| all.iter().find(|s| s.serves(envelope)).cloned())
+}
+
 /// A widget's session has started: events refused for their own session go into this one.
 pub fn session_started(backend: &str, site: &str, visitor_id: &str, session_id: &str, member_token: Option<String>) {
     let started = Started { backend: backend.into(), site: site.into(), visitor_id: visitor_id.into(), session_id: session_id.into(), member_token };
@@ -151,39 +168,9 @@ pub fn session_started(backend: &str, site: &str, visitor_id: &str, session_id: 
     });
 }
 
-/// A session the server knows for `refused`'s visitor: this page's, or a new one.
-async fn session_instead_of(refused: &Envelope) -> Result<String, BackendError> {
-    let known = STARTED.with_borrow(|all| all.iter().find(|s| s.serves(refused)).cloned());
-    if let Some(started) = &known
-        && started.session_id != refused.session_id
-    {
-        return Ok(started.session_id.clone());
-    }
-    let request = moments_protocol::wire::SessionRequest {
-        site: refused.site.clone(),
-        visitor_id: refused.visitor_id.clone(),
-        member_token: known.as_ref().and_then(|s| s.member_token.clone()),
-        locale: None,
-        languages: browser::languages(),
-        page_url: browser::page_url(),
-    };
-    let response = backend::start_session_at(&refused.backend, &request).await?;
-    session_started(&refused.backend, &refused.site, &refused.visitor_id, &response.session_id, request.member_token);
-    Ok(response.session_id)
-}
-
-/// Moves every waiting event of `refused`'s session to `session_id`.
-fn move_to_session(refused: &Envelope, session_id: &str) {
-    let moved = pending()
-        .into_iter()
-        .map(|mut e| {
-            if e.same_batch(refused) {
-                e.session_id = session_id.to_owned();
-            }
-            e
-        })
-        .collect();
-    save(moved);
+/// Writes down an event of `session`'s page view, then tries to send everything waiting.
+pub fn record(config: &crate::config::WidgetConfig, session: &crate::state::Session, event: &Event) {
+    enqueue(Envelope::new(&config.backend, &config.site, &session.visitor_id, &session.response.session_id, event));
 }
 
 /// Writes the event down, then tries to send everything waiting.
@@ -194,70 +181,6 @@ pub fn enqueue(envelope: Envelope) {
     }
     save(all);
     flush();
-}
-
-/// Removes the events the server has answered for; reads storage again first, because
-/// another tab may have added events meanwhile.
-fn settle(ids: &[String]) {
-    let remaining = pending().into_iter().filter(|e| !ids.contains(&e.id)).collect();
-    save(remaining);
-}
-
-/// Sends what is waiting, unless a send is already under way or a retry is scheduled.
-pub fn flush() {
-    if browser::now_ms() < NOT_BEFORE.get() || FLUSHING.replace(true) {
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async {
-        let outcome = send_all().await;
-        FLUSHING.set(false);
-        match outcome {
-            Ok(()) => ATTEMPT.set(0),
-            Err(error) => {
-                let attempt = ATTEMPT.get();
-                ATTEMPT.set(attempt.saturating_add(1));
-                let delay = retry::delay_ms(attempt, browser::random(), error.retry_after_secs());
-                NOT_BEFORE.set(browser::now_ms() + f64::from(delay));
-                gloo_timers::callback::Timeout::new(delay, || {
-                    NOT_BEFORE.set(0.0);
-                    flush();
-                })
-                .forget();
-            }
-        }
-    });
-}
-
-async fn send_all() -> Result<(), BackendError> {
-    let mut renewed = false;
-    loop {
-        let all = pending();
-        let Some(first) = all.first() else { return Ok(()) };
-        let batch: Vec<&Envelope> = all.iter().filter(|e| e.same_batch(first)).take(MAX_BATCH_EVENTS).collect();
-        let body = batch_body(first, &batch);
-        let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
-        match backend::post_json(&cat(&[&first.backend, "/v1/events"]), &body).await {
-            Ok(answer) => {
-                settle(&ids);
-                if let Some(answered) = crate::decode::events_answer(&answer).filter(|a| *a != crate::earned::Answered::default()) {
-                    crate::earned::deliver(&first.session_id, answered);
-                }
-            }
-            // A session the server did not issue (or no longer knows): nothing is lost, the
-            // events go again in a session it knows. Once per send; after that, back off.
-            Err(error) if error.code() == "unknown_session" && !renewed => {
-                renewed = true;
-                let session_id = session_instead_of(first).await?;
-                move_to_session(first, &session_id);
-            }
-            // Refused for good (the site is gone, the batch is invalid): resending cannot help.
-            Err(error) if error.code() != "unknown_session" && !error.is_transient() => {
-                web_sys::console::warn_2(&"moments: events refused by the server:".into(), &error.code().into());
-                settle(&ids);
-            }
-            Err(error) => return Err(error),
-        }
-    }
 }
 
 /// Hands everything waiting to the browser as the page goes away (`pagehide`, or hidden,
@@ -312,7 +235,7 @@ pub fn flush_when_leaving() {
     });
 }
 
-fn batch_body(first: &Envelope, batch: &[&Envelope]) -> JsValue {
+pub fn batch_body(first: &Envelope, batch: &[&Envelope]) -> JsValue {
     let body = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = js_sys::Reflect::set(&body, &k.into(), v);

@@ -30,7 +30,7 @@ fn key(site: &str) -> String {
 fn subject(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
     let mut base64: String = payload.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
-    while base64.len() % 4 != 0 {
+    while !base64.len().is_multiple_of(4) {
         base64.push('=');
     }
     let json = browser::window()?.atob(&base64).ok()?;

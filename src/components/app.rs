@@ -44,7 +44,11 @@ pub fn App(props: &AppProps) -> Html {
         (None, Some(kept)) => {
             let m = crate::i18n::messages(kept.locale);
             let class = if props.config.inline { "moments inline" } else { "moments" };
-            let tap = Callback::from(move |_: MouseEvent| tapped.set(true));
+            let tap = Callback::from(move |_: MouseEvent| {
+                // The panel it opens is fetched now, while the session answers.
+                crate::chunks::want(true);
+                tapped.set(true);
+            });
             // Busy: what it shows is about to be replaced by the backend's answer.
             html! { <div {class} part="root" lang={kept.locale.tag()} aria-busy="true">{kept_badge(m, &kept.member, tap)}</div> }
         }

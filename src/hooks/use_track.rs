@@ -4,7 +4,7 @@ use moments_protocol::wire::Event;
 use yew::prelude::*;
 
 use crate::config::WidgetConfig;
-use crate::outbox::{self, Envelope};
+use crate::outbox;
 use crate::state::Session;
 use crate::track::TrackSignal;
 
@@ -14,8 +14,7 @@ use crate::track::TrackSignal;
 pub fn use_track(signal: Rc<TrackSignal>, session: Rc<Session>, config: Rc<WidgetConfig>) {
     use_effect_with(signal, move |signal| {
         signal.listen(Callback::from(move |event: Event| {
-            let r = &session.response;
-            outbox::enqueue(Envelope::new(&config.backend, &config.site, &session.visitor_id, &r.session_id, &event));
+            outbox::record(&config, &session, &event)
         }));
         let signal = signal.clone();
         move || signal.stop()

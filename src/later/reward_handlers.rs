@@ -1,14 +1,13 @@
-use std::rc::Rc;
-
 use moments_protocol::wire::RedeemRequest;
 use wasm_bindgen::JsValue;
-use web_sys::Element;
 use yew::prelude::*;
 
+use super::Parts;
+use super::state::{Action, Redeeming};
 use crate::backend;
 use crate::browser;
-use crate::config::WidgetConfig;
-use crate::state::{Action, Redeeming, Session, UiState};
+use crate::chunks::Shared;
+use crate::state::Action as FirstAction;
 use moments_protocol::text::cat;
 
 /// What the rewards list can do: ask to redeem a reward (by key), confirm, cancel, and copy
@@ -23,10 +22,11 @@ pub struct RewardHandlers {
 
 /// Redemptions: a confirmed one is sent with an idempotency key kept in the browser until it
 /// succeeds, so a retry, a double tap or a second tab redeems once; the server alone decides.
-/// The host hears `moments:redeem` with `{ reward, points }` (never the code).
-#[hook]
-pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> RewardHandlers {
-    let stop = crate::hooks::use_stop();
+/// The host hears `moments:redeem` with `{ reward, points }` (never the code), and the badge
+/// shows the new balance at once.
+pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
+    let Shared { session, config, host, stop, first, .. } = parts.shared.clone();
+    let ui = parts.state.clone();
     let ask = {
         let ui = ui.clone();
         Callback::from(move |key: String| ui.dispatch(Action::AskRedeem(key)))
@@ -55,7 +55,7 @@ pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element
                 idempotency_key,
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, config, host, stop) = (ui.clone(), config.clone(), host.clone(), stop.clone());
+            let (ui, first, config, host, stop) = (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = backend::redeem(&config, &key, &request, &stop).await;
                 if stop.aborted() {
@@ -67,6 +67,7 @@ pub fn use_rewards(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element
                         let detail = browser::detail(&[("reward", &redeemed.redemption.reward)]);
                         let _ = js_sys::Reflect::set(&detail, &"points".into(), &JsValue::from_f64(redeemed.redemption.points as f64));
                         browser::emit(&host, "moments:redeem", &detail);
+                        first.dispatch(FirstAction::Standing(redeemed.member.clone()));
                         ui.dispatch(Action::Redeemed(redeemed));
                     }
                     Err(error) => {

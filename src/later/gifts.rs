@@ -1,25 +1,57 @@
 use moments_protocol::wire::{ClaimedSurprise, Reward};
 use yew::prelude::*;
 
+use super::Parts;
+use super::gift_handlers::gift_handlers;
+use super::state::{GiftState, LaterState};
+use super::use_focus::use_focus_on_change;
+use crate::components::icons;
 use crate::i18n::{Messages, fill};
-use crate::state::{GiftState, UiState};
+
+/// Gifts: the button by the badge while one is waiting, and the opened gift, which takes the
+/// focus from the button it replaces.
+#[component]
+pub fn Gifts() -> Html {
+    let parts = use_context::<Parts>();
+    let reveal_ref = use_node_ref();
+    use_focus_on_change(parts.as_ref().and_then(|p| p.state.revealed.as_ref().map(|r| r.id.clone())), reveal_ref.clone());
+    let Some(parts) = parts else { return Html::default() };
+    let (ui, m) = (&parts.state, crate::i18n::messages(parts.shared.response.locale));
+    let (open, copy) = gift_handlers(&parts);
+    html! {
+        <>
+            if let Some(claimed) = &ui.revealed {
+                {reveal(m, claimed, ui.copied, copy_code(claimed, copy), parts.close_reveal.reform(|_: MouseEvent| ()), reveal_ref)}
+            }
+            {gift_button(m, ui, open.reform(|_: MouseEvent| ()))}
+        </>
+    }
+}
+
+fn copy_code(claimed: &ClaimedSurprise, copy: Callback<String>) -> Callback<MouseEvent> {
+    let code = match &claimed.reward {
+        Reward::Coupon { code } => code.clone(),
+        _ => String::new(),
+    };
+    Callback::from(move |_: MouseEvent| copy.emit(code.clone()))
+}
 
 /// The gift by the badge, while one is waiting. Opening it asks the server what is inside.
-pub fn gift_button(m: &'static Messages, ui: &UiState, on_open: Callback<MouseEvent>) -> Html {
+fn gift_button(m: &'static Messages, ui: &LaterState, on_open: Callback<MouseEvent>) -> Html {
     if ui.surprises.is_empty() {
         return Html::default();
     }
     let opening = ui.gift == GiftState::Opening;
     html! {
         <button type="button" class="gift" part="gift" onclick={on_open} aria-disabled={opening.then_some("true")}>
-            {super::icons::gift("gift-icon")}
+            {icons::gift("gift-icon")}
             {if opening { m.surprise_opening } else { m.surprise_gift }}
         </button>
     }
 }
 
 /// What a failed opening says, in the live region.
-pub fn gift_problem(m: &'static Messages, ui: &UiState) -> Option<&'static str> {
+pub fn gift_problem(m: &'static Messages, ui: &LaterState) -> Option<&'static str> {
     match ui.gift {
         GiftState::Failed { gone: true } => Some(m.surprise_gone),
         GiftState::Failed { gone: false } => Some(m.surprise_failed),
@@ -29,7 +61,7 @@ pub fn gift_problem(m: &'static Messages, ui: &UiState) -> Option<&'static str> 
 
 /// The opened gift: the site's words, then the reward. Focus moves here from the gift button
 /// it replaces.
-pub fn reveal(
+fn reveal(
     m: &'static Messages,
     claimed: &ClaimedSurprise,
     copied: bool,
@@ -53,8 +85,8 @@ pub fn reveal(
     html! {
         <section ref={node} class="reveal" part="reveal" tabindex="-1" aria-labelledby="moments-reveal-title">
             <header class="panel-header">
-                <h2 id="moments-reveal-title" class="panel-title">{super::icons::sparkle("title-icon")}{m.surprise_title}</h2>
-                {super::icons::close_button(m.close, on_close)}
+                <h2 id="moments-reveal-title" class="panel-title">{icons::sparkle("title-icon")}{m.surprise_title}</h2>
+                {icons::close_button(m.close, on_close)}
             </header>
             <p>{claimed.message.as_deref().unwrap_or(m.surprise_thanks)}</p>
             {reward}

@@ -3,18 +3,13 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use super::Parts;
 use super::comment_box::CommentBox;
+use super::feedback_handlers::{FeedbackHandlers, feedback_handlers};
+use super::state::{Answered, LaterState};
+use super::use_focus::use_focus_on_change;
 use crate::i18n::{Messages, fill};
-use crate::state::{Answered, UiState};
 use moments_protocol::text::{cat, decimal};
-
-/// What the feedback question does with the visitor's input.
-#[derive(Clone, PartialEq)]
-pub struct FeedbackHandlers {
-    pub on_answer: Callback<u8>,
-    pub on_focus: Callback<u8>,
-    pub on_comment: Callback<String>,
-}
 
 /// A face for `score` (1 to 5), drawn rather than an emoji so it looks the same on every
 /// system and takes the theme's colour. Only the mouth's curve changes.
@@ -62,12 +57,23 @@ fn choice(m: &'static Messages, scale: Scale, score: u8) -> (Html, String) {
 
 /// One tap answers, on the site's scale (five faces, 0 to 10, or thumbs), as a labelled
 /// radio group: one tab stop; arrow keys, Home and End move without answering; Enter,
-/// Space or a tap answers. After the answer: thanks, an apology after a low one, and an
-/// optional comment.
-pub fn feedback_prompt(m: &'static Messages, settings: &FeedbackSettings, ui: &UiState, on: &FeedbackHandlers, thanks_ref: NodeRef) -> Html {
-    if let Some(answer) = &ui.answered {
-        return after_answer(m, settings, answer, on, thanks_ref);
+/// Space or a tap answers. After the answer: thanks (which takes the focus from the face that
+/// had it), an apology after a low one, and an optional comment.
+#[component]
+pub fn FeedbackQuestion() -> Html {
+    let parts = use_context::<Parts>();
+    let thanks_ref = use_node_ref();
+    use_focus_on_change(parts.as_ref().and_then(|p| p.state.answered.as_ref().map(|_| ())), thanks_ref.clone());
+    let Some(parts) = parts else { return Html::default() };
+    let m = crate::i18n::messages(parts.shared.response.locale);
+    let (on, settings) = (feedback_handlers(&parts), &parts.shared.response.feedback);
+    match &parts.state.answered {
+        Some(answer) => after_answer(m, settings, answer, &on, thanks_ref),
+        None => question(m, settings, &parts.state, &on),
     }
+}
+
+fn question(m: &'static Messages, settings: &FeedbackSettings, ui: &LaterState, on: &FeedbackHandlers) -> Html {
     let (low, high) = ui.scores;
     let scale = settings.scale;
     let buttons = (low..=high).map(|score| {

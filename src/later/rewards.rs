@@ -1,9 +1,9 @@
 use moments_protocol::wire::{MemberSummary, Redemption, RewardOffer};
 use yew::prelude::*;
 
-use crate::hooks::RewardHandlers;
+use super::reward_handlers::RewardHandlers;
+use super::state::{LaterState, Redeeming};
 use crate::i18n::{Messages, fill};
-use crate::state::{Redeeming, UiState};
 use moments_protocol::text::cat;
 
 /// The site's ways to earn, a line each (surprises are never among them).
@@ -22,7 +22,7 @@ pub fn ways_to_earn(m: &'static Messages, lines: &[String]) -> Html {
 /// The rewards catalog: each reward's cost and whether the member can redeem it now, and
 /// the one redemption under way (confirm, then its code). `focus` goes to whatever a step
 /// puts in place of the button that had the focus.
-pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSummary, ui: &UiState, on: &RewardHandlers, focus: NodeRef) -> Html {
+pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSummary, ui: &LaterState, on: &RewardHandlers, focus: NodeRef) -> Html {
     if offers.is_empty() {
         return Html::default();
     }

@@ -1,40 +1,20 @@
-use std::rc::Rc;
-
 use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, Reward};
 use wasm_bindgen::JsValue;
-use web_sys::Element;
 use yew::prelude::*;
 
+use super::Parts;
+use super::state::{Action, GiftState};
 use crate::backend::{self, BackendError};
-use crate::config::WidgetConfig;
-use crate::state::{Action, GiftState, Session, UiState};
-use crate::{browser, earned};
+use crate::browser;
+use crate::chunks::Shared;
+use crate::state::Action as FirstAction;
 
-/// Gifts: those earned mid-session join the waiting ones (and events the server refused are
-/// reported to the host as `moments:error`); opening one claims it on the
-/// server (which alone decides what is inside) and tells the host with `moments:surprise`.
-/// Returns the callbacks that open the next gift and copy a revealed code.
-#[hook]
-pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Element, ui: UseReducerHandle<UiState>) -> (Callback<()>, Callback<String>) {
-    let stop = crate::hooks::use_stop();
-    {
-        let (ui, host) = (ui.clone(), host.clone());
-        use_effect_with(session.response.session_id.clone(), move |session_id| {
-            let listening = earned::listen(
-                session_id,
-                Callback::from(move |answered: earned::Answered| {
-                    // Refused one by one (a proof that does not check out, say): the host hears each.
-                    for refusal in &answered.refused {
-                        browser::emit(&host, "moments:error", &browser::error_detail(&refusal.code, &refusal.message));
-                    }
-                    if !answered.offers.is_empty() {
-                        ui.dispatch(Action::Earned(answered.offers));
-                    }
-                }),
-            );
-            move || drop(listening)
-        });
-    }
+/// Opening gifts: a claim on the server (which alone decides what is inside), told to the host
+/// with `moments:surprise`; a gift of points changes the standing the badge shows. Returns
+/// the callbacks that open the next gift and copy a revealed code.
+pub fn gift_handlers(parts: &Parts) -> (Callback<()>, Callback<String>) {
+    let Shared { session, config, host, stop, first, .. } = parts.shared.clone();
+    let ui = parts.state.clone();
     let open = {
         let ui = ui.clone();
         Callback::from(move |_: ()| {
@@ -52,7 +32,7 @@ pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Eleme
                 member_token: config.member_token.clone().filter(|_| response.member.is_some()),
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, config, host, stop) = (ui.clone(), config.clone(), host.clone(), stop.clone());
+            let (ui, first, config, host, stop) = (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = backend::claim_surprise(&config, &offer.id, &request, &stop).await;
                 if stop.aborted() {
@@ -61,6 +41,9 @@ pub fn use_surprises(session: Rc<Session>, config: Rc<WidgetConfig>, host: Eleme
                 match answer {
                     Ok(claimed) => {
                         browser::emit(&host, "moments:surprise", &detail(&claimed));
+                        if let Some(member) = claimed.member.clone() {
+                            first.dispatch(FirstAction::Standing(member));
+                        }
                         ui.dispatch(Action::Opened(claimed));
                     }
                     Err(error) => {

@@ -1,0 +1,24 @@
+use yew::prelude::*;
+
+use super::Parts;
+use super::feedback_prompt::FeedbackQuestion;
+
+/// The last moment of the visit: the site's farewell and its one question, floating by the
+/// badge. It appears without taking focus; Escape or × closes it.
+#[component]
+pub fn EndPrompt() -> Html {
+    let Some(parts) = use_context::<Parts>() else {
+        return Html::default();
+    };
+    let response = &parts.shared.response;
+    let m = crate::i18n::messages(response.locale);
+    html! {
+        <section class="prompt" part="prompt" aria-label={m.panel_title}>
+            <div class="panel-header">
+                <p class="farewell">{response.feedback.farewell.clone().unwrap_or_default()}</p>
+                {crate::components::icons::close_button(m.prompt_close, parts.close_prompt.reform(|_: MouseEvent| ()))}
+            </div>
+            <FeedbackQuestion />
+        </section>
+    }
+}

@@ -1,0 +1,62 @@
+use yew::prelude::*;
+
+use super::Parts;
+use super::feedback_prompt::FeedbackQuestion;
+use super::member_standing::member_standing;
+use super::reward_handlers::reward_handlers;
+use super::rewards::{rewards, ways_to_earn};
+use super::use_focus::use_focus_on_change;
+
+/// What the badge opens: the greeting, the member's standing and rewards, the ways to earn,
+/// and the feedback question. A labelled region the badge discloses (not a dialog: it does
+/// not trap focus); inline widgets keep it open, with no close button.
+#[component]
+pub fn Panel() -> Html {
+    let parts = use_context::<Parts>();
+    // Each step of a redemption replaces the button that had the focus: the focus moves on.
+    let redeem_focus = use_node_ref();
+    let step = parts.as_ref().and_then(|p| {
+        p.state
+            .redeeming
+            .as_ref()
+            .map(|r| (std::mem::discriminant(r), r.reward().to_owned()))
+    });
+    use_focus_on_change(step, redeem_focus.clone());
+    let Some(parts) = parts else {
+        return Html::default();
+    };
+    let (response, ui) = (&parts.shared.response, &parts.state);
+    let m = crate::i18n::messages(response.locale);
+    let on_reward = reward_handlers(&parts);
+    html! {
+        <section id="moments-panel" class="panel" part="panel" aria-labelledby="moments-panel-title">
+            <header class="panel-header">
+                <h2 id="moments-panel-title" class="panel-title">{m.panel_title}</h2>
+                if let Some(close) = &parts.close_panel {
+                    {crate::components::icons::close_button(m.close, close.reform(|_: MouseEvent| ()))}
+                }
+            </header>
+            if let Some(greeting) = &response.greeting {
+                <p class="panel-greeting">{greeting}</p>
+            }
+            if let Some(member) = &response.member {
+                {member_standing(m, member)}
+                {rewards(m, &response.rewards, member, ui, &on_reward, redeem_focus)}
+            } else if let Some(url) = crate::components::join_url(response) {
+                <section class="join" part="join">
+                    <p>{m.join_prompt}</p>
+                    <a class="join-link" part="join-link" href={url.to_owned()}>{m.join_link}</a>
+                </section>
+            }
+            {ways_to_earn(m, &response.ways_to_earn)}
+            if ui.ended && ui.answered.is_none() {
+                if let Some(farewell) = &response.feedback.farewell {
+                    <p class="farewell">{farewell}</p>
+                }
+            }
+            if response.feedback.enabled {
+                <FeedbackQuestion />
+            }
+        </section>
+    }
+}
