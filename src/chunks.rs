@@ -1,84 +1,92 @@
-//! The parts of the widget the first badge does not need (`crate::later`: the panel, the
-//! end-of-visit question, gifts) come in a chunk of their own in the release build, fetched
-//! after the first badge: when the browser is idle, or at once on the first sign of intent.
-//! One load per page, shared by its widgets. A failed load is tried again at the next intent:
-//! at once for a tap, after a backoff for anything the visitor did not ask for outright.
+//! The later parts of the widget (`crate::later`: the panel, the end-of-visit question, gifts;
+//! a Yew app) come in a chunk of their own in the release build, fetched after the first badge:
+//! when the browser is idle, or at once on the first sign of intent. One load per page, shared
+//! by its widgets. A failed load is tried again at the next intent: at once for a tap, after a
+//! backoff for anything the visitor did not ask for outright.
+//!
+//! This module is the whole interface between the first download (`crate::launcher`) and the
+//! later parts: what the launcher hands them ([`LaterView`]) and what they call back ([`First`]).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use moments_protocol::wire::SessionResponse;
+use moments_protocol::wire::{MemberSummary, SessionResponse};
 use web_sys::{AbortSignal, Element};
-use yew::prelude::*;
 
 use crate::config::WidgetConfig;
 use crate::context::HostContext;
 use crate::session_end::EndSignal;
-use crate::state::{Session, UiState};
+use crate::state::Session;
 use crate::{browser, retry};
 
-/// What the first module's view hands the later parts: the session, its own state (the
-/// panel, the bubble, the standing) and the badge, and the host's signals.
-#[derive(Clone, PartialEq)]
-pub struct Shared {
+/// What the later parts ask of the launcher, which owns the badge, the bubble and whether the
+/// panel is open.
+pub trait First {
+    /// Closes the panel; `focus_badge` puts the focus back on the badge (after a close button
+    /// or Escape, so keyboard users are not dropped to the page top).
+    fn close_panel(&self, focus_badge: bool);
+    /// The question at the end of the visit takes the bubble's place.
+    fn dismiss_greeting(&self);
+    /// A claim or a redemption changed the member's standing: the badge shows it, and the next
+    /// page view starts from it.
+    fn set_standing(&self, member: MemberSummary);
+    fn focus_badge(&self);
+    /// What Escape closes before the panel: the later parts' opened gift or question. The
+    /// handler says whether it closed something.
+    fn on_escape(&self, handler: Option<Rc<dyn Fn() -> bool>>);
+}
+
+/// What the launcher hands the later parts each time they are drawn.
+#[derive(Clone)]
+pub struct LaterView {
     pub session: Rc<Session>,
     /// The session's answer with the member's standing as it is now (after claims, redemptions).
     pub response: Rc<SessionResponse>,
     pub config: Rc<WidgetConfig>,
     pub host: Element,
     pub context: Rc<HostContext>,
-    /// Aborted when the widget goes: a claim or redemption under way outlives a closed panel,
-    /// not the widget.
-    pub stop: AbortSignal,
-    /// The first module's state; the later parts open and close the panel and the bubble too,
-    /// and change the standing after a claim or a redemption.
-    pub first: UseReducerHandle<UiState>,
-    /// Where the focus goes back when what the badge opened closes.
-    pub badge: NodeRef,
     /// The element's `endSession()`.
     pub end: Rc<EndSignal>,
-    pub escape: Rc<Escape>,
+    /// Aborted when the widget goes: a claim or a redemption under way outlives a closed
+    /// panel, not the widget.
+    pub stop: AbortSignal,
+    pub panel_open: bool,
+    pub first: Rc<dyn First>,
 }
 
-/// Escape pressed anywhere in the widget. The later parts close what they drew on top (the
-/// opened gift, then the question) and say whether they did; if not, the first module closes
-/// the panel.
-#[derive(Default)]
-pub struct Escape(RefCell<Option<Callback<(), bool>>>);
-
-impl Escape {
-    pub fn handle(&self, handler: Option<Callback<(), bool>>) {
-        *self.0.borrow_mut() = handler;
-    }
-
-    /// Whether the later parts closed something.
-    pub fn press(&self) -> bool {
-        let handler = self.0.borrow().clone();
-        handler.is_some_and(|h| h.emit(()))
-    }
-}
-
-impl PartialEq for Escape {
+impl PartialEq for LaterView {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
+        Rc::ptr_eq(&self.session, &other.session)
+            && Rc::ptr_eq(&self.response, &other.response)
+            && Rc::ptr_eq(&self.config, &other.config)
+            && self.panel_open == other.panel_open
+            && self.host == other.host
+            && Rc::ptr_eq(&self.context, &other.context)
+            && Rc::ptr_eq(&self.end, &other.end)
+            && Rc::ptr_eq(&self.first, &other.first)
     }
 }
 
-/// Draws the later parts.
-pub type View = fn(&Shared) -> Html;
+/// The later parts drawn in one widget: given each new view; taken away when dropped.
+pub trait Drawn {
+    fn update(&mut self, view: LaterView);
+}
+
+/// Draws the later parts of one widget into `slot`.
+pub type Draw = fn(Element, LaterView) -> Box<dyn Drawn>;
 
 /// The later parts as a widget sees them.
 #[derive(Clone, Copy)]
 pub enum Later {
-    /// Not asked for yet, or on its way.
+    /// Not asked for yet, or on their way.
     Waiting,
-    Ready(View),
+    Ready(Draw),
     /// The last attempt failed; the next intent tries again.
     Failed,
 }
 
 impl PartialEq for Later {
-    // There is one view: which state, not which function, is what changes.
+    // There is one way to draw them: which state, not which function, is what changes.
     fn eq(&self, other: &Self) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(other)
     }
@@ -87,19 +95,21 @@ impl PartialEq for Later {
 enum Load {
     NotAsked,
     Loading,
-    Ready(View),
+    Ready(Draw),
     Failed { attempts: u32, not_before: f64 },
 }
 
+type Listener = Rc<dyn Fn(Later)>;
+
 thread_local! {
     static LOAD: RefCell<Load> = const { RefCell::new(Load::NotAsked) };
-    static LISTENERS: RefCell<Vec<(u32, Callback<Later>)>> = const { RefCell::new(Vec::new()) };
+    static LISTENERS: RefCell<Vec<(u32, Listener)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
-fn current() -> Later {
+pub fn current() -> Later {
     LOAD.with_borrow(|load| match load {
-        Load::Ready(view) => Later::Ready(*view),
+        Load::Ready(draw) => Later::Ready(*draw),
         Load::Failed { .. } => Later::Failed,
         Load::NotAsked | Load::Loading => Later::Waiting,
     })
@@ -113,55 +123,55 @@ pub fn backoff_left_ms() -> u32 {
     })
 }
 
+/// Tells every listener what the later parts are now, in a task of its own: never in the
+/// middle of whatever asked for them.
+fn announce() {
+    wasm_bindgen_futures::spawn_local(async {
+        let later = current();
+        let listeners: Vec<Listener> = LISTENERS.with_borrow(|all| all.iter().map(|(_, l)| l.clone()).collect());
+        for listener in listeners {
+            listener(later);
+        }
+    });
+}
+
 /// Starts loading the later parts, unless they are loaded or on their way. After a failure an
 /// `urgent` want (the visitor tapped) tries at once; any other waits out the backoff.
 pub fn want(urgent: bool) {
     let attempts = LOAD.with_borrow_mut(|load| {
         let attempts = match load {
             Load::NotAsked => 0,
-            Load::Failed {
-                attempts,
-                not_before,
-            } if urgent || browser::now_ms() >= *not_before => *attempts,
+            Load::Failed { attempts, not_before } if urgent || browser::now_ms() >= *not_before => *attempts,
             _ => return None,
         };
         *load = Load::Loading;
         Some(attempts)
     });
     let Some(attempts) = attempts else { return };
+    announce();
     wasm_bindgen_futures::spawn_local(async move {
         let next = match crate::later::load().await {
-            Ok(view) => Load::Ready(view),
-            Err(_) => Load::Failed {
-                attempts: attempts + 1,
-                not_before: browser::now_ms()
-                    + f64::from(retry::delay_ms(attempts, browser::random(), None)),
-            },
+            Ok(draw) => Load::Ready(draw),
+            Err(_) => Load::Failed { attempts: attempts + 1, not_before: browser::now_ms() + f64::from(retry::delay_ms(attempts, browser::random(), None)) },
         };
         LOAD.set(next);
-        let later = current();
-        let listeners: Vec<_> =
-            LISTENERS.with_borrow(|all| all.iter().map(|(_, l)| l.clone()).collect());
-        for listener in listeners {
-            listener.emit(later);
-        }
+        announce();
     });
 }
 
-/// The later parts for this widget, re-rendering it when a load ends.
-#[hook]
-pub fn use_later() -> Later {
-    let later = use_state(current);
-    {
-        let later = later.clone();
-        use_effect_with((), move |_| {
-            let id = NEXT_ID.get();
-            NEXT_ID.set(id.wrapping_add(1));
-            // A load that ended between the first render and this effect.
-            later.set(current());
-            LISTENERS.with_borrow_mut(|all| all.push((id, Callback::from(move |l| later.set(l)))));
-            move || LISTENERS.with_borrow_mut(|all| all.retain(|(other, _)| *other != id))
-        });
+/// Hears every change of the later parts' state until dropped.
+pub struct Listening(u32);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let id = self.0;
+        LISTENERS.with_borrow_mut(|all| all.retain(|(other, _)| *other != id));
     }
-    *later
+}
+
+pub fn listen(listener: impl Fn(Later) + 'static) -> Listening {
+    let id = NEXT_ID.get();
+    NEXT_ID.set(id.wrapping_add(1));
+    LISTENERS.with_borrow_mut(|all| all.push((id, Rc::new(listener))));
+    Listening(id)
 }

@@ -4,9 +4,11 @@
 //! lists the gifts anyway).
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use moments_protocol::wire::SurpriseOffer;
-use yew::Callback;
+
+type Listener = Rc<dyn Fn(Answered)>;
 
 /// An event the server refused on its own (the rest of its batch was stored).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +25,7 @@ pub struct Answered {
 }
 
 thread_local! {
-    static LISTENERS: RefCell<Vec<(u32, String, Callback<Answered>)>> = const { RefCell::new(Vec::new()) };
+    static LISTENERS: RefCell<Vec<(u32, String, Listener)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -37,7 +39,7 @@ impl Drop for Listening {
     }
 }
 
-pub fn listen(session_id: &str, listener: Callback<Answered>) -> Listening {
+pub fn listen(session_id: &str, listener: Listener) -> Listening {
     let id = NEXT_ID.get();
     NEXT_ID.set(id.wrapping_add(1));
     LISTENERS.with_borrow_mut(|all| all.push((id, session_id.to_owned(), listener)));
@@ -47,6 +49,6 @@ pub fn listen(session_id: &str, listener: Callback<Answered>) -> Listening {
 pub fn deliver(session_id: &str, answered: Answered) {
     let listeners: Vec<_> = LISTENERS.with_borrow(|all| all.iter().filter(|(_, s, _)| s == session_id).map(|(_, _, l)| l.clone()).collect());
     for listener in listeners {
-        listener.emit(answered.clone());
+        listener(answered.clone());
     }
 }

@@ -4,18 +4,16 @@
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
-use yew::AppHandle;
+use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
-use crate::components::{App, AppProps};
 use crate::config::WidgetConfig;
 use crate::context::HostContext;
-use crate::hooks::PendingSession;
+use crate::launcher::{Launcher, Start};
 use crate::session_end::EndSignal;
-use crate::track::TrackSignal;
+use crate::state::Session;
 
-/// src/style.css, minified by build.rs.
+/// src/style.css, minified by build.rs: what the first badge needs (the later parts bring theirs).
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 thread_local! {
@@ -25,40 +23,30 @@ thread_local! {
 
 const SET_ATTRIBUTES: &str = "set the backend and site attributes";
 
-/// A widget rendered into its element; `unmount` takes it away again.
+/// A widget drawn in its element; `unmount` takes it away again.
 #[wasm_bindgen]
 pub struct MountedWidget {
-    app: Option<AppHandle<App>>,
+    launcher: Option<Rc<Launcher>>,
     host: HtmlElement,
-    end: Rc<EndSignal>,
-    track: Rc<TrackSignal>,
-    context: Rc<HostContext>,
 }
 
 #[wasm_bindgen]
 impl MountedWidget {
     /// Everything the widget started stops: its requests are aborted, its timers cleared and
-    /// its listeners removed (each hook's cleanup).
+    /// its listeners removed.
     pub fn unmount(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
+        if let Some(launcher) = self.launcher.take() {
+            launcher.unmount();
         }
     }
 
     /// The element's attributes changed: the widget takes the new ones in place. A new member
     /// token starts a new session; an open panel, an open question and a draft comment stay.
     pub fn update(&mut self) {
-        let Some(app) = &mut self.app else { return };
-        read_context_attribute(&self.host, &self.context);
+        let Some(launcher) = &self.launcher else { return };
+        read_context_attribute(&self.host, launcher.context());
         match WidgetConfig::from_attributes(|name| self.host.get_attribute(name)) {
-            Ok(config) => app.update(AppProps {
-                config: Rc::new(config),
-                host: self.host.clone().into(),
-                end: self.end.clone(),
-                track: self.track.clone(),
-                context: self.context.clone(),
-                pending: PendingSession::default(),
-            }),
+            Ok(config) => launcher.update(config),
             Err(error) => browser::emit(&self.host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)),
         }
     }
@@ -66,14 +54,20 @@ impl MountedWidget {
     /// `element.endSession()`: the host says the visit is over (checkout done, chat closed).
     #[wasm_bindgen(js_name = endSession)]
     pub fn end_session(&self) {
-        self.end.send(());
+        if let Some(launcher) = &self.launcher {
+            launcher.end_session();
+        }
     }
 
     /// `element.track(name, { value })`: counts something the host cares about (a purchase);
     /// a surprise it earns is revealed at once.
     pub fn track(&self, name: String, properties: JsValue) {
         match crate::track::event(&name, &properties) {
-            Ok(event) => self.track.send(event),
+            Ok(event) => {
+                if let Some(launcher) = &self.launcher {
+                    launcher.track(event);
+                }
+            }
             Err((code, message)) => browser::emit(&self.host, "moments:error", &browser::error_detail(code, message)),
         }
     }
@@ -82,7 +76,8 @@ impl MountedWidget {
     /// answer given after it; `null` goes back to the `context` attribute's.
     #[wasm_bindgen(js_name = setContext)]
     pub fn set_context(&self, value: JsValue) {
-        if let Err((code, message)) = self.context.set(&value) {
+        let Some(launcher) = &self.launcher else { return };
+        if let Err((code, message)) = launcher.context().set(&value) {
             browser::emit(&self.host, "moments:error", &browser::error_detail(code, &message));
         }
     }
@@ -95,34 +90,41 @@ fn read_context_attribute(host: &HtmlElement, context: &HostContext) {
     }
 }
 
-/// Renders the widget into `host`'s open shadow root, where the page's CSS cannot reach it
-/// and from where its own CSS cannot leak. Problems are reported as `moments:error` events.
+/// Draws the widget into `host`'s open shadow root, where the page's CSS cannot reach it and
+/// from where its own CSS cannot leak. Problems are reported as `moments:error` events.
 /// `session` is the loader's session request (`{url, body, response, controller}`), if any.
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
-    let pending = PendingSession::new(crate::backend::Prefetched::from_js(&session));
-    let nothing = MountedWidget { app: None, host: host.clone(), end: Rc::default(), track: Rc::default(), context: Rc::default() };
-    let config = match WidgetConfig::from_attributes(|name| host.get_attribute(name)) {
-        Ok(config) => config,
-        Err(error) => {
-            browser::emit(&host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES));
-            return nothing;
-        }
-    };
-    let Some(root) = shadow_root(&host) else {
-        browser::emit(&host, "moments:error", &browser::error_detail("no_shadow_root", "this element cannot host a shadow root"));
-        return nothing;
-    };
-    let Some(container) = root.owner_document().and_then(|d| d.create_element("div").ok()) else { return nothing };
-    container.set_class_name("moments-host");
-    if root.append_child(&container).is_err() {
-        return nothing;
+    let prefetched = crate::backend::Prefetched::from_js(&session);
+    let launcher = WidgetConfig::from_attributes(|name| host.get_attribute(name))
+        .map_err(|error| browser::emit(&host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)))
+        .ok()
+        .and_then(|config| start(&host, config, Rc::default(), Start::Request(prefetched)));
+    if launcher.is_some() {
+        crate::outbox::flush_when_leaving();
     }
-    let (end, track, context) = (Rc::new(EndSignal::default()), Rc::new(TrackSignal::default()), Rc::new(HostContext::default()));
-    read_context_attribute(&host, &context);
-    let props = AppProps { config: Rc::new(config), host: host.clone().into(), end: end.clone(), track: track.clone(), context: context.clone(), pending };
-    crate::outbox::flush_when_leaving();
-    MountedWidget { app: Some(yew::Renderer::<App>::with_root_and_props(container, props).render()), host, end, track, context }
+    MountedWidget { launcher, host }
+}
+
+/// A widget for a session already started, with the host's `endSession()` as `end`: the
+/// widget's own browser tests draw a page view without a backend.
+#[doc(hidden)]
+pub fn mount_started(host: HtmlElement, config: WidgetConfig, session: Session, end: Rc<EndSignal>) -> MountedWidget {
+    let launcher = start(&host, config, end, Start::Started(Box::new(session)));
+    MountedWidget { launcher, host }
+}
+
+fn start(host: &HtmlElement, config: WidgetConfig, end: Rc<EndSignal>, start: Start) -> Option<Rc<Launcher>> {
+    let Some(root) = shadow_root(host) else {
+        browser::emit(host, "moments:error", &browser::error_detail("no_shadow_root", "this element cannot host a shadow root"));
+        return None;
+    };
+    let container: Element = root.owner_document()?.create_element("div").ok()?;
+    container.set_class_name("moments-host");
+    root.append_child(&container).ok()?;
+    let context = Rc::new(HostContext::default());
+    read_context_attribute(host, &context);
+    Launcher::mount(host.clone(), container, config, context, end, start)
 }
 
 /// The element's shadow root, emptied, with our stylesheet adopted (no `<style>` element,

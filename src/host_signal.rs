@@ -3,11 +3,13 @@
 //! is still starting): calls made before anyone listens are kept and handed over in order.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use yew::Callback;
+/// Who hears a signal: the rendered widget.
+pub type Listener<T> = Rc<dyn Fn(T)>;
 
 pub struct HostSignal<T> {
-    listener: RefCell<Option<Callback<T>>>,
+    listener: RefCell<Option<Listener<T>>>,
     pending: RefCell<Vec<T>>,
 }
 
@@ -27,16 +29,16 @@ impl<T: 'static> HostSignal<T> {
     pub fn send(&self, value: T) {
         let listener = self.listener.borrow().clone();
         match listener {
-            Some(listener) => listener.emit(value),
+            Some(listener) => listener(value),
             None => self.pending.borrow_mut().push(value),
         }
     }
 
-    pub fn listen(&self, listener: Callback<T>) {
+    pub fn listen(&self, listener: Listener<T>) {
         *self.listener.borrow_mut() = Some(listener.clone());
         let waiting = std::mem::take(&mut *self.pending.borrow_mut());
         for value in waiting {
-            listener.emit(value);
+            listener(value);
         }
     }
 

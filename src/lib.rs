@@ -6,17 +6,18 @@
 pub mod backend;
 pub mod browser;
 pub mod chunks;
-pub mod components;
 pub mod config;
 pub mod context;
 pub mod crash;
 pub mod decode;
 pub mod earned;
 pub mod encode;
-pub mod hooks;
+pub mod exposures;
 pub mod host;
 pub mod host_signal;
 pub mod i18n;
+pub mod icons;
+pub mod launcher;
 pub mod later;
 pub mod listener;
 pub mod outbox;
@@ -24,6 +25,7 @@ pub mod retry;
 pub mod session_end;
 pub mod standing;
 pub mod state;
+pub mod tier_progress;
 pub mod track;
 
 pub use host::{MountedWidget, mount};

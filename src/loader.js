@@ -28,8 +28,10 @@ if (!customElements.get(TAG)) {
   // may call into wasm: every widget is taken off the page, each says so with moments:error,
   // and the traps of leftover callbacks are ours to swallow, not the page's to see.
   let crashed = false;
-  const wasmFile = wasmUrl.pathname.split("/").pop();
-  const ours = (error) => error instanceof WebAssembly.RuntimeError && String(error.stack).includes(wasmFile);
+  // The main module (`moments-HASH_bg.wasm`) and its chunks (`moments-HASH-later.wasm`) share
+  // the build's name.
+  const build = wasmUrl.pathname.split("/").pop().replace(/_bg\.wasm$/, "");
+  const ours = (error) => error instanceof WebAssembly.RuntimeError && String(error.stack).includes(build);
   const crash = () => {
     if (crashed) return;
     crashed = true;

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use moments::components::{WidgetView, WidgetViewProps};
 use moments::config::WidgetConfig;
 use moments::outbox;
 use moments::session_end::EndSignal;
@@ -14,7 +13,7 @@ use moments_protocol::wire::{
 use moments_protocol::Locale;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -73,7 +72,8 @@ fn with_response(response: SessionResponse) -> Rc<Session> {
     Rc::new(Session { visitor_id: "visitor-browser-test".into(), response })
 }
 
-/// Renders the view for `session` into a fresh shadow root and returns that root's container.
+/// Draws the widget for `session` (started: no backend is asked) into a fresh element and
+/// returns the container in its shadow root.
 async fn render(session: Rc<Session>) -> Element {
     render_with(session, Rc::default(), 0).await
 }
@@ -86,22 +86,22 @@ async fn render_with(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs
 
 /// Another widget on the same page view.
 async fn render_beside(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_secs: u32) -> Element {
-    let host = document().create_element("div").unwrap();
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
-    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
-    let container = document().create_element("div").unwrap();
-    root.append_child(&container).unwrap();
-    let config = Rc::new(WidgetConfig {
+    let config = WidgetConfig {
         backend: UNREACHABLE.into(),
         site: "demo".into(),
         member_token: None,
         locale: None,
         inline: false,
         idle_timeout_secs,
-    });
-    yew::Renderer::<WidgetView>::with_root_and_props(container.clone(), WidgetViewProps { session, config, host, end, track: Rc::default(), context: Rc::default(), open_panel: false })
-        .render();
+    };
+    // Lives as long as the test's page.
+    Box::leak(Box::new(moments::host::mount_started(host.clone(), config, Rc::unwrap_or_clone(session), end)));
+    let container = host.shadow_root().unwrap().query_selector(".moments-host").unwrap().expect("the widget draws into its shadow root");
     until_present(&container, ".moments").await;
+    // Drawn whole: the later parts (fetched when the browser is idle) too.
+    until_present(&container, ".later .live").await;
     container
 }
 

@@ -10,13 +10,13 @@ pub fn EndPrompt() -> Html {
     let Some(parts) = use_context::<Parts>() else {
         return Html::default();
     };
-    let response = &parts.shared.response;
+    let response = &parts.view.response;
     let m = crate::i18n::messages(response.locale);
     html! {
         <section class="prompt" part="prompt" aria-label={m.panel_title}>
             <div class="panel-header">
                 <p class="farewell">{response.feedback.farewell.clone().unwrap_or_default()}</p>
-                {crate::components::icons::close_button(m.prompt_close, parts.close_prompt.reform(|_: MouseEvent| ()))}
+                {super::icons::close_button(m.prompt_close, parts.close_prompt.reform(|_: MouseEvent| ()))}
             </div>
             <FeedbackQuestion />
         </section>

@@ -65,8 +65,8 @@ pub fn FeedbackQuestion() -> Html {
     let thanks_ref = use_node_ref();
     use_focus_on_change(parts.as_ref().and_then(|p| p.state.answered.as_ref().map(|_| ())), thanks_ref.clone());
     let Some(parts) = parts else { return Html::default() };
-    let m = crate::i18n::messages(parts.shared.response.locale);
-    let (on, settings) = (feedback_handlers(&parts), &parts.shared.response.feedback);
+    let m = crate::i18n::messages(parts.view.response.locale);
+    let (on, settings) = (feedback_handlers(&parts), &parts.view.response.feedback);
     match &parts.state.answered {
         Some(answer) => after_answer(m, settings, answer, &on, thanks_ref),
         None => question(m, settings, &parts.state, &on),

@@ -6,14 +6,13 @@ use super::Parts;
 use super::state::{Action, GiftState};
 use crate::backend::{self, BackendError};
 use crate::browser;
-use crate::chunks::Shared;
-use crate::state::Action as FirstAction;
+use crate::chunks::LaterView;
 
 /// Opening gifts: a claim on the server (which alone decides what is inside), told to the host
 /// with `moments:surprise`; a gift of points changes the standing the badge shows. Returns
 /// the callbacks that open the next gift and copy a revealed code.
 pub fn gift_handlers(parts: &Parts) -> (Callback<()>, Callback<String>) {
-    let Shared { session, config, host, stop, first, .. } = parts.shared.clone();
+    let LaterView { session, config, host, stop, first, .. } = parts.view.clone();
     let ui = parts.state.clone();
     let open = {
         let ui = ui.clone();
@@ -42,7 +41,7 @@ pub fn gift_handlers(parts: &Parts) -> (Callback<()>, Callback<String>) {
                     Ok(claimed) => {
                         browser::emit(&host, "moments:surprise", &detail(&claimed));
                         if let Some(member) = claimed.member.clone() {
-                            first.dispatch(FirstAction::Standing(member));
+                            first.set_standing(member);
                         }
                         ui.dispatch(Action::Opened(claimed));
                     }

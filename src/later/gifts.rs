@@ -5,7 +5,7 @@ use super::Parts;
 use super::gift_handlers::gift_handlers;
 use super::state::{GiftState, LaterState};
 use super::use_focus::use_focus_on_change;
-use crate::components::icons;
+use super::icons;
 use crate::i18n::{Messages, fill};
 
 /// Gifts: the button by the badge while one is waiting, and the opened gift, which takes the
@@ -16,7 +16,7 @@ pub fn Gifts() -> Html {
     let reveal_ref = use_node_ref();
     use_focus_on_change(parts.as_ref().and_then(|p| p.state.revealed.as_ref().map(|r| r.id.clone())), reveal_ref.clone());
     let Some(parts) = parts else { return Html::default() };
-    let (ui, m) = (&parts.state, crate::i18n::messages(parts.shared.response.locale));
+    let (ui, m) = (&parts.state, crate::i18n::messages(parts.view.response.locale));
     let (open, copy) = gift_handlers(&parts);
     html! {
         <>

@@ -2,7 +2,7 @@ use moments_protocol::wire::{LedgerEntry, MemberSummary, Redemption};
 use moments_protocol::Locale;
 use yew::prelude::*;
 
-use crate::components::tier_progress::percent;
+use crate::tier_progress::percent;
 use crate::browser::format_date;
 use crate::i18n::{Messages, fill};
 use moments_protocol::text::cat;

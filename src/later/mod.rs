@@ -1,9 +1,10 @@
-//! What the first badge does not need: the panel (standing, history, codes, rewards, ways to
-//! earn), the end of the visit and its question with the comment box, gifts (the button, the
-//! claim, the reveal), sending the outbox, and their styles. The release build (`--features
-//! split`) makes this a chunk of its own, which `crate::chunks` fetches after the first badge;
-//! every other build keeps it in the one module. Nothing outside this module may call into it
-//! but [`load`]: whatever the first module reaches is in the first download.
+//! What the first badge does not need, as a Yew app drawn beside the launcher's badge: the
+//! panel (standing, history, codes, rewards, ways to earn), the end of the visit and its
+//! question with the comment box, gifts (the button, the claim, the reveal), sending the
+//! outbox, and their styles. The release build (`--features split`) makes this a chunk of its
+//! own, which `crate::chunks` fetches after the first badge; every other build keeps it in the
+//! one module. Nothing outside this module may call into it but [`load`]: whatever the first
+//! download reaches is in the first download.
 
 mod comment_box;
 mod end_prompt;
@@ -11,6 +12,7 @@ mod feedback_handlers;
 mod feedback_prompt;
 mod gift_handlers;
 mod gifts;
+mod icons;
 mod member_standing;
 mod panel;
 mod reward_handlers;
@@ -19,23 +21,25 @@ pub mod sending;
 pub mod state;
 mod style;
 mod use_earned;
+mod use_exposures;
 mod use_focus;
 mod use_session_end;
 
-use moments_protocol::wire::Slot;
-use web_sys::HtmlElement;
+use std::rc::Rc;
+
+use moments_protocol::wire::{Event, Slot};
+use web_sys::Element;
+use yew::AppHandle;
 use yew::prelude::*;
 
-use crate::chunks::{Shared, View};
-use crate::hooks::use_exposures;
-use crate::outbox;
-use crate::session_end;
-use crate::state::Action as FirstAction;
+use crate::chunks::{Draw, Drawn, LaterView};
+use crate::{browser, outbox, session_end};
 use end_prompt::EndPrompt;
 use gifts::{Gifts, gift_problem};
 use panel::Panel;
 use state::{Action, LaterState};
 use use_earned::use_earned;
+use use_exposures::use_exposures;
 use use_session_end::use_session_end;
 
 /// The chunk did not arrive (offline, a CDN hiccup, a 503); the next try fetches it again.
@@ -52,28 +56,47 @@ impl From<wasm_split_helpers::SplitLoaderError> for LoadFailed {
 /// The split point: what only this function reaches is the chunk. `fallible`: a chunk that
 /// fails to arrive is an `Err`, where it would otherwise abort the whole widget.
 #[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(later, fallible))]
-fn later_view() -> Result<View, LoadFailed> {
-    Ok(view)
+fn later_draw() -> Result<Draw, LoadFailed> {
+    Ok(draw)
 }
 
 /// Fetches and instantiates the chunk (once it has succeeded, at no cost) and hands back what
 /// draws the later parts.
-pub async fn load() -> Result<View, LoadFailed> {
+pub async fn load() -> Result<Draw, LoadFailed> {
     #[cfg(feature = "split")]
-    return later_view().await;
+    return later_draw().await;
     #[cfg(not(feature = "split"))]
-    later_view()
+    later_draw()
 }
 
-fn view(shared: &Shared) -> Html {
-    html! { <Later shared={shared.clone()} /> }
+/// The Yew app of one widget's later parts, taken away when dropped.
+struct App(Option<AppHandle<Later>>);
+
+impl Drawn for App {
+    fn update(&mut self, view: LaterView) {
+        if let Some(app) = &mut self.0 {
+            app.update(LaterProps { view });
+        }
+    }
 }
 
-/// What every later part reads from its context: what the first module shares, the later
-/// parts' own state, and the ways to close what they draw.
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(app) = self.0.take() {
+            app.destroy();
+        }
+    }
+}
+
+fn draw(slot: Element, view: LaterView) -> Box<dyn Drawn> {
+    Box::new(App(Some(yew::Renderer::<Later>::with_root_and_props(slot, LaterProps { view }).render())))
+}
+
+/// What every later part reads from its context: what the launcher hands them, their own
+/// state, and the ways to close what they draw.
 #[derive(Clone, PartialEq)]
 pub struct Parts {
-    pub shared: Shared,
+    pub view: LaterView,
     pub state: UseReducerHandle<LaterState>,
     /// `None` for inline widgets, whose panel stays open.
     pub close_panel: Option<Callback<()>>,
@@ -84,48 +107,34 @@ pub struct Parts {
 
 #[derive(Properties, PartialEq)]
 struct LaterProps {
-    shared: Shared,
+    view: LaterView,
 }
 
 /// The later parts of one widget, after its badge: a live region of their own, the question
 /// at the end of the visit, gifts, and the panel when it is open.
 #[component]
 fn Later(props: &LaterProps) -> Html {
-    let shared = &props.shared;
-    let (session, config, first, response) = (
-        &shared.session,
-        &shared.config,
-        &shared.first,
-        &shared.response,
-    );
+    let view = &props.view;
+    let (session, config, first, response) = (&view.session, &view.config, &view.first, &view.response);
     let state = {
         let (inline, scale) = (config.inline, session.response.feedback.scale);
-        let (waiting, question) = (
-            session.response.surprises.clone(),
-            session_end::question(&config.site),
-        );
-        use_reducer(move || {
-            LaterState::new(inline, scale)
-                .with_surprises(waiting)
-                .with_question(question)
-        })
+        let (waiting, question) = (session.response.surprises.clone(), session_end::question(&config.site));
+        use_reducer(move || LaterState::new(inline, scale).with_surprises(waiting).with_question(question))
     };
-    style::use_style(&shared.host);
+    style::use_style(&view.host);
     use_effect_with((), |_| outbox::send_with(sending::send));
     {
         // Another session (the host changed the member token): the new member's gifts replace
         // the old one's; an open question and a draft comment stay.
         let state = state.clone();
         let waiting = session.response.surprises.clone();
-        use_effect_with(session.response.session_id.clone(), move |_| {
-            state.dispatch(Action::SessionChanged(waiting))
-        });
+        use_effect_with(session.response.session_id.clone(), move |_| state.dispatch(Action::SessionChanged(waiting)));
     }
     {
         // One question on screen: the panel asks it too, so the prompt goes when the panel
         // opens, and the panel and the bubble go when the prompt opens.
         let later = state.clone();
-        use_effect_with(first.panel_open, move |&open| {
+        use_effect_with(view.panel_open, move |&open| {
             if open {
                 later.dispatch(Action::PanelOpened);
             }
@@ -133,109 +142,66 @@ fn Later(props: &LaterProps) -> Html {
         let first = first.clone();
         use_effect_with(state.prompt_open, move |&open| {
             if open {
-                first.dispatch(FirstAction::ClosePanel);
-                first.dispatch(FirstAction::DismissGreeting);
+                first.close_panel(false);
+                first.dismiss_greeting();
             }
         });
     }
-    use_earned(
-        session.response.session_id.clone(),
-        shared.host.clone(),
-        state.clone(),
-    );
-    let prompt_on_screen = state.prompt_open && !first.panel_open;
+    use_earned(session.response.session_id.clone(), view.host.clone(), state.clone());
+    let prompt_on_screen = state.prompt_open && !view.panel_open;
     let unanswered = state.answered.is_none();
-    let farewell_seen = response.feedback.farewell.is_some()
-        && unanswered
-        && (prompt_on_screen || (first.panel_open && state.ended));
-    use_exposures(
-        session.clone(),
-        config.clone(),
-        Slot::Farewell,
-        farewell_seen,
-    );
+    let farewell_seen = response.feedback.farewell.is_some() && unanswered && (prompt_on_screen || (view.panel_open && state.ended));
+    use_exposures(session.clone(), config.clone(), Slot::Farewell, farewell_seen);
     let ask = response.feedback.enabled && response.feedback.ask;
     let on_end = {
         let state = state.clone();
         Callback::from(move |_: ()| state.dispatch(Action::EndSession { ask }))
     };
-    use_session_end(
-        shared.end.clone(),
-        config.site.clone(),
-        ask,
-        config.idle_timeout_secs,
-        on_end,
-    );
+    use_session_end(view.end.clone(), config.site.clone(), ask, config.idle_timeout_secs, on_end);
     {
         // No longer owed to the next page view once answered, closed, or on screen for a
         // moment; a page left sooner owes it still.
         let site = config.site.clone();
-        use_effect_with(
-            (prompt_on_screen, !unanswered, state.ended),
-            move |&(open, answered, ended)| {
-                let timer = if ended && (answered || !open) {
-                    session_end::settle(&site);
-                    None
-                } else if open {
-                    Some(gloo_timers::callback::Timeout::new(
-                        session_end::SEEN_AFTER_MS,
-                        move || session_end::settle(&site),
-                    ))
-                } else {
-                    None
-                };
-                move || drop(timer)
-            },
-        );
+        use_effect_with((prompt_on_screen, !unanswered, state.ended), move |&(open, answered, ended)| {
+            let timer = if ended && (answered || !open) {
+                session_end::settle(&site);
+                None
+            } else if open {
+                Some(gloo_timers::callback::Timeout::new(session_end::SEEN_AFTER_MS, move || session_end::settle(&site)))
+            } else {
+                None
+            };
+            move || drop(timer)
+        });
     }
 
-    let focus_badge = {
-        let badge = shared.badge.clone();
-        move || {
-            if let Some(badge) = badge.cast::<HtmlElement>() {
-                let _ = badge.focus();
-            }
-        }
-    };
     // Closing puts focus back on the badge, so keyboard users are not dropped to the page top.
     let close_panel = (!config.inline).then(|| {
-        let (first, focus_badge) = (first.clone(), focus_badge.clone());
-        Callback::from(move |_: ()| {
-            first.dispatch(FirstAction::ClosePanel);
-            focus_badge();
-        })
+        let first = first.clone();
+        Callback::from(move |_: ()| first.close_panel(true))
     });
     let close_reveal = {
-        let state = state.clone();
+        let (state, first) = (state.clone(), first.clone());
         Callback::from(move |_: ()| {
             state.dispatch(Action::CloseReveal);
-            focus_badge();
+            first.focus_badge();
         })
     };
     let close_prompt = {
         let (state, session, config) = (state.clone(), session.clone(), config.clone());
         Callback::from(move |_: ()| {
             if state.prompt_open && state.answered.is_none() {
-                let event = moments_protocol::wire::Event::Dismiss {
-                    id: crate::browser::new_uuid(),
-                    at: crate::browser::now_ms(),
-                };
-                outbox::record(&config, &session, &event);
+                outbox::record(&config, &session, &Event::Dismiss { id: browser::new_uuid(), at: browser::now_ms() });
             }
             state.dispatch(Action::ClosePrompt);
         })
     };
     {
-        // Escape closes what is on top: the opened gift, then the question (the first module
+        // Escape closes what is on top: the opened gift, then the question (the launcher
         // closes the panel when nothing here was open).
-        let (escape, state, close_reveal, close_prompt) = (
-            shared.escape.clone(),
-            state.clone(),
-            close_reveal.clone(),
-            close_prompt.clone(),
-        );
+        let (first, state, close_reveal, close_prompt) = (first.clone(), state.clone(), close_reveal.clone(), close_prompt.clone());
         use_effect(move || {
-            let on_escape = Callback::from(move |_: ()| {
+            let on_escape = move || {
                 if state.revealed.is_some() {
                     close_reveal.emit(());
                 } else if state.prompt_open {
@@ -244,9 +210,9 @@ fn Later(props: &LaterProps) -> Html {
                     return false;
                 }
                 true
-            });
-            escape.handle(Some(on_escape));
-            move || escape.handle(None)
+            };
+            first.on_escape(Some(Rc::new(on_escape)));
+            move || first.on_escape(None)
         });
     }
     // What this live region says is put in a moment after it is on the page: screen readers
@@ -261,13 +227,7 @@ fn Later(props: &LaterProps) -> Html {
     }
 
     let m = crate::i18n::messages(response.locale);
-    let parts = Parts {
-        shared: shared.clone(),
-        state: state.clone(),
-        close_panel,
-        close_prompt,
-        close_reveal,
-    };
+    let parts = Parts { view: view.clone(), state: state.clone(), close_panel, close_prompt, close_reveal };
     html! {
         <ContextProvider<Parts> context={parts}>
             <div class="live" role="status" aria-live="polite">
@@ -286,7 +246,7 @@ fn Later(props: &LaterProps) -> Html {
                 <EndPrompt />
             }
             <Gifts />
-            if first.panel_open {
+            if view.panel_open {
                 <Panel />
             }
         </ContextProvider<Parts>>

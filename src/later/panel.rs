@@ -25,7 +25,7 @@ pub fn Panel() -> Html {
     let Some(parts) = parts else {
         return Html::default();
     };
-    let (response, ui) = (&parts.shared.response, &parts.state);
+    let (response, ui) = (&parts.view.response, &parts.state);
     let m = crate::i18n::messages(response.locale);
     let on_reward = reward_handlers(&parts);
     html! {
@@ -33,7 +33,7 @@ pub fn Panel() -> Html {
             <header class="panel-header">
                 <h2 id="moments-panel-title" class="panel-title">{m.panel_title}</h2>
                 if let Some(close) = &parts.close_panel {
-                    {crate::components::icons::close_button(m.close, close.reform(|_: MouseEvent| ()))}
+                    {super::icons::close_button(m.close, close.reform(|_: MouseEvent| ()))}
                 }
             </header>
             if let Some(greeting) = &response.greeting {
@@ -42,7 +42,7 @@ pub fn Panel() -> Html {
             if let Some(member) = &response.member {
                 {member_standing(m, member)}
                 {rewards(m, &response.rewards, member, ui, &on_reward, redeem_focus)}
-            } else if let Some(url) = crate::components::join_url(response) {
+            } else if let Some(url) = crate::launcher::join_url(response) {
                 <section class="join" part="join">
                     <p>{m.join_prompt}</p>
                     <a class="join-link" part="join-link" href={url.to_owned()}>{m.join_link}</a>

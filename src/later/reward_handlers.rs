@@ -6,8 +6,7 @@ use super::Parts;
 use super::state::{Action, Redeeming};
 use crate::backend;
 use crate::browser;
-use crate::chunks::Shared;
-use crate::state::Action as FirstAction;
+use crate::chunks::LaterView;
 use moments_protocol::text::cat;
 
 /// What the rewards list can do: ask to redeem a reward (by key), confirm, cancel, and copy
@@ -25,7 +24,7 @@ pub struct RewardHandlers {
 /// The host hears `moments:redeem` with `{ reward, points }` (never the code), and the badge
 /// shows the new balance at once.
 pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
-    let Shared { session, config, host, stop, first, .. } = parts.shared.clone();
+    let LaterView { session, config, host, stop, first, .. } = parts.view.clone();
     let ui = parts.state.clone();
     let ask = {
         let ui = ui.clone();
@@ -67,7 +66,7 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
                         let detail = browser::detail(&[("reward", &redeemed.redemption.reward)]);
                         let _ = js_sys::Reflect::set(&detail, &"points".into(), &JsValue::from_f64(redeemed.redemption.points as f64));
                         browser::emit(&host, "moments:redeem", &detail);
-                        first.dispatch(FirstAction::Standing(redeemed.member.clone()));
+                        first.set_standing(redeemed.member.clone());
                         ui.dispatch(Action::Redeemed(redeemed));
                     }
                     Err(error) => {

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -12,13 +14,9 @@ pub fn use_earned(session_id: String, host: Element, ui: UseReducerHandle<LaterS
     use_effect_with(session_id, move |session_id| {
         let listening = earned::listen(
             session_id,
-            Callback::from(move |answered: earned::Answered| {
+            Rc::new(move |answered: earned::Answered| {
                 for refusal in &answered.refused {
-                    browser::emit(
-                        &host,
-                        "moments:error",
-                        &browser::error_detail(&refusal.code, &refusal.message),
-                    );
+                    browser::emit(&host, "moments:error", &browser::error_detail(&refusal.code, &refusal.message));
                 }
                 if !answered.offers.is_empty() {
                     ui.dispatch(Action::Earned(answered.offers));

@@ -34,7 +34,10 @@ pub fn use_session_end(signal: Rc<EndSignal>, site: String, ask: bool, idle_time
         if session_end::owed(&site) {
             if ask { end.emit(()) } else { session_end::settle(&site) }
         }
-        signal.listen(end.clone());
+        {
+            let end = end.clone();
+            signal.listen(Rc::new(move |()| end.emit(())));
+        }
         let mut listeners = Vec::new();
         let mut idle = None;
         if let Some(document) = browser::window().and_then(|w| w.document()) {

@@ -1,9 +1,7 @@
-use std::cell::RefCell;
-use std::rc::Rc;
+//! The page view's session: the visitor id this browser keeps, and the request that starts it.
 
 use moments_protocol::wire::SessionRequest;
-use web_sys::{AbortController, AbortSignal, Element};
-use yew::prelude::*;
+use web_sys::{AbortSignal, Element};
 
 use crate::backend::{self, BackendError};
 use crate::config::WidgetConfig;
@@ -23,59 +21,10 @@ pub fn visitor_id() -> String {
     })
 }
 
-/// The loader's session request, handed over once to the first start.
-#[derive(Clone, Default)]
-pub struct PendingSession(Rc<RefCell<Option<backend::Prefetched>>>);
-
-impl PendingSession {
-    pub fn new(prefetched: Option<backend::Prefetched>) -> Self {
-        Self(Rc::new(RefCell::new(prefetched)))
-    }
-    fn take(&self) -> Option<backend::Prefetched> {
-        self.0.borrow_mut().take()
-    }
-}
-
-impl PartialEq for PendingSession {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// Starts the page view's session (one `/v1/session` call when all goes well, the one the
-/// loader sent) and keeps trying quietly while the backend is down, slow or talking nonsense.
-/// A new config (another member token, say) starts another; the old one's request and
-/// timers stop, as they do when the widget goes.
-#[hook]
-pub fn use_session(config: Rc<WidgetConfig>, host: Element, pending: PendingSession) -> Option<Rc<Session>> {
-    let session = use_state(|| None::<Rc<Session>>);
-    {
-        let session = session.clone();
-        use_effect_with(config, move |config| {
-            let controller = AbortController::new().ok();
-            let stop = controller.as_ref().map(AbortController::signal);
-            let prefetched = pending.take();
-            let config = config.clone();
-            if let Some(stop) = stop {
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Some(started) = start(&config, &host, &stop, prefetched).await {
-                        browser::sleep(0, &stop).await;
-                        session.set(Some(Rc::new(started)));
-                        browser::emit(&host, "moments:ready", &wasm_bindgen::JsValue::UNDEFINED);
-                    }
-                });
-            }
-            move || {
-                if let Some(controller) = controller {
-                    controller.abort();
-                }
-            }
-        });
-    }
-    (*session).clone()
-}
-
-async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut prefetched: Option<backend::Prefetched>) -> Option<Session> {
+/// Starts the page view's session (one `/v1/session` call when all goes well: the one the
+/// loader sent, `prefetched`) and keeps trying quietly while the backend is down, slow or
+/// talking nonsense; `None` once it gives up, or when `stop` is aborted.
+pub async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut prefetched: Option<backend::Prefetched>) -> Option<Session> {
     let visitor_id = visitor_id();
     let mut request = SessionRequest {
         site: config.site.clone(),
