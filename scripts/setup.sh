@@ -5,10 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-TRUNK_VERSION=0.21.14
+# The splitter that makes the release widget's chunks (scripts/build-widget.mjs).
+WASM_SPLIT_VERSION=0.2.4
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
-# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, and Trunk.toml must agree.
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, and Trunk.toml (the
+# development server's settings) must agree.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! grep -q "^wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
   echo "setup: Trunk.toml [tools] wasm_bindgen must be \"$WASM_BINDGEN_VERSION\" (the version in Cargo.lock)" >&2
@@ -56,10 +58,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
-  # --locked is required: without it trunk 0.21.14 does not compile.
-  say "cargo install trunk $TRUNK_VERSION (about 9 minutes)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked --force
+if ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "cargo install wasm_split_cli_support $WASM_SPLIT_VERSION (wasm-split-cli, about 1 minute)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --force
 fi
 
 # Schemathesis (the API fuzzer the tests run against /openapi.json), in a venv of the repo.
@@ -75,8 +76,8 @@ if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# Trunk builds offline, so every crate must already be here: ours, and those of the nightly's
-# std, which the release widget rebuilds (-Zbuild-std).
+# The release widget builds offline, so every crate must already be here: ours, and those of
+# the nightly's std, which it rebuilds (-Zbuild-std).
 cargo fetch --locked --quiet
 cargo +"$WIDGET_TOOLCHAIN" fetch --quiet --manifest-path "$(rustc +"$WIDGET_TOOLCHAIN" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 say "ready"
