@@ -101,12 +101,11 @@ pub fn error_detail(code: &str, message: &str) -> JsValue {
     detail(&[("code", code), ("message", message)])
 }
 
-/// A date written the way `locale` writes dates (`Nov 23, 2026`, `2026年11月23日`).
-pub fn format_date(at_ms: i64, locale: &str) -> String {
+/// The day of `at_ms` in the visitor's time zone, written the way `locale` writes dates
+/// (`Nov 23, 2026`, `2026年11月23日`).
+pub fn format_date(at_ms: i64, locale: moments_protocol::Locale) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    date.to_locale_date_string(locale, &options).into()
+    crate::i18n::date(i64::from(date.get_full_year()), date.get_month() + 1, date.get_date(), locale)
 }
 
 /// Characters as the visitor sees them (grapheme clusters, through `Intl.Segmenter`);

@@ -114,6 +114,7 @@ if (!customElements.get(TAG)) {
 
     #mounted = null;
     #session = null;
+    #starting = null;
     #scheduled = false;
     #ended = false;
     #tracked = [];
@@ -151,7 +152,12 @@ if (!customElements.get(TAG)) {
     }
 
     connectedCallback() {
-      if (!this.#mounted && !this.#session && !crashed) this.#session = startSession(this);
+      // In a task of its own: starting the wasm's download and the session request together
+      // was one task of up to 100 ms on a slow phone. The wasm takes longer to arrive anyway.
+      this.#starting ??= setTimeout(() => {
+        this.#starting = null;
+        if (this.isConnected && !this.#mounted && !this.#session && !crashed) this.#session = startSession(this);
+      }, 0);
       this.#schedule();
     }
 

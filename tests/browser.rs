@@ -130,7 +130,7 @@ async fn a_member_badge_shows_points_tier_and_progress() {
     until_present(&root, ".badge").await;
     assert_eq!(text(&root, ".badge-points"), "1,240 pts");
     assert_eq!(text(&root, ".badge-tier"), "Silver");
-    assert!(root.query_selector(".panel").unwrap().is_none());
+    assert!(root.query_selector(".panel:not([hidden])").unwrap().is_none());
     // The live region is there first; the greeting fills it a moment later, to be announced.
     assert!(root.query_selector("[role=status][aria-live=polite]").unwrap().is_some());
     until_present(&root, ".greeting-text").await;
@@ -141,7 +141,7 @@ async fn a_member_badge_shows_points_tier_and_progress() {
     assert_eq!(attribute(&root, ".badge-progress", "aria-hidden"), "true");
 
     click(&root, ".badge");
-    until_present(&root, ".panel").await;
+    until_present(&root, ".panel:not([hidden])").await;
     assert_eq!(text(&root, ".member-progress"), "200 points to Gold");
     assert_eq!(text(&root, ".member-tier"), "Silver member");
     assert_eq!(attribute(&root, ".member-progress-bar", "value"), "80");
@@ -781,6 +781,20 @@ async fn two_widgets_of_a_site_ask_one_question_between_them() {
 
 /// The widget writes numbers itself (no locale data to load on a first render); what it writes
 /// must be what the browser's Intl writes for each language it speaks.
+#[wasm_bindgen_test]
+fn dates_are_written_as_intl_writes_them() {
+    for locale in Locale::ALL {
+        // The first of each month of 2026, the last days of some, and the era's first day.
+        let days = (0..12).map(|m| js_sys::Date::new_with_year_month_day(2026, m, 1)).chain([31, 30, 28].map(|d| js_sys::Date::new_with_year_month_day(2026, 0, d)));
+        for day in days.chain([js_sys::Date::new(&0.into())]) {
+            let options = js_sys::Object::new();
+            js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into()).unwrap();
+            let intl = day.to_locale_date_string(locale.tag(), &options).as_string().unwrap();
+            assert_eq!(moments::browser::format_date(day.get_time() as i64, locale), intl, "{intl} in {}", locale.tag());
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 fn numbers_are_written_as_intl_writes_them() {
     for locale in Locale::ALL {

@@ -3,7 +3,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::Parts;
+use super::PartsProps;
 use super::comment_box::CommentBox;
 use super::feedback_handlers::{FeedbackHandlers, feedback_handlers};
 use super::state::{Answered, LaterState};
@@ -60,13 +60,12 @@ fn choice(m: &'static Messages, scale: Scale, score: u8) -> (Html, String) {
 /// Space or a tap answers. After the answer: thanks (which takes the focus from the face that
 /// had it), an apology after a low one, and an optional comment.
 #[component]
-pub fn FeedbackQuestion() -> Html {
-    let parts = use_context::<Parts>();
+pub fn FeedbackQuestion(props: &PartsProps) -> Html {
+    let parts = &props.parts;
     let thanks_ref = use_node_ref();
-    use_focus_on_change(parts.as_ref().and_then(|p| p.state.answered.as_ref().map(|_| ())), thanks_ref.clone());
-    let Some(parts) = parts else { return Html::default() };
+    use_focus_on_change(parts.state.answered.as_ref().map(|_| ()), thanks_ref.clone());
     let m = crate::i18n::messages(parts.view.response.locale);
-    let (on, settings) = (feedback_handlers(&parts), &parts.view.response.feedback);
+    let (on, settings) = (feedback_handlers(parts), &parts.view.response.feedback);
     match &parts.state.answered {
         Some(answer) => after_answer(m, settings, answer, &on, thanks_ref),
         None => question(m, settings, &parts.state, &on),

@@ -1,7 +1,7 @@
 use moments_protocol::wire::{ClaimedSurprise, Reward};
 use yew::prelude::*;
 
-use super::Parts;
+use super::PartsProps;
 use super::gift_handlers::gift_handlers;
 use super::state::{GiftState, LaterState};
 use super::use_focus::use_focus_on_change;
@@ -11,13 +11,12 @@ use crate::i18n::{Messages, fill};
 /// Gifts: the button by the badge while one is waiting, and the opened gift, which takes the
 /// focus from the button it replaces.
 #[component]
-pub fn Gifts() -> Html {
-    let parts = use_context::<Parts>();
+pub fn Gifts(props: &PartsProps) -> Html {
+    let parts = &props.parts;
     let reveal_ref = use_node_ref();
-    use_focus_on_change(parts.as_ref().and_then(|p| p.state.revealed.as_ref().map(|r| r.id.clone())), reveal_ref.clone());
-    let Some(parts) = parts else { return Html::default() };
+    use_focus_on_change(parts.state.revealed.as_ref().map(|r| r.id.clone()), reveal_ref.clone());
     let (ui, m) = (&parts.state, crate::i18n::messages(parts.view.response.locale));
-    let (open, copy) = gift_handlers(&parts);
+    let (open, copy) = gift_handlers(parts);
     html! {
         <>
             if let Some(claimed) = &ui.revealed {

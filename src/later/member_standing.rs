@@ -9,7 +9,6 @@ use moments_protocol::text::cat;
 
 /// A member's points, tier, the way to the next tier, and their latest ledger entries.
 pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
-    let locale = m.locale.tag();
     html! {
         <section class="member" part="member">
             if let Some(tier) = member.tier.as_ref().filter(|_| member.tier_up) {
@@ -21,7 +20,7 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
             </p>
             if let Some(expiring) = &member.expiring {
                 <p class="member-expiring" part="expiring">
-                    {fill(m.points_expire, &[("n", &crate::i18n::number(expiring.points, m.locale)), ("date", &format_date(expiring.on, locale))])}
+                    {fill(m.points_expire, &[("n", &crate::i18n::number(expiring.points, m.locale)), ("date", &format_date(expiring.on, m.locale))])}
                 </p>
             }
             if let Some(tier) = &member.tier {
@@ -47,7 +46,7 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
             if !member.redeemed.is_empty() {
                 <h3 id="moments-codes" class="activity-title">{m.your_codes}</h3>
                 <ul class="activity" part="codes" aria-labelledby="moments-codes">
-                    {for member.redeemed.iter().map(|r| redeemed_code(r, locale))}
+                    {for member.redeemed.iter().map(|r| redeemed_code(r, m.locale))}
                 </ul>
             }
         </section>
@@ -61,12 +60,12 @@ fn activity(entry: &LedgerEntry, locale: Locale) -> Html {
         <li class="activity-entry">
             <span class="activity-reason">{&entry.reason}</span>
             <span {class}>{amount}</span>
-            <span class="activity-date">{format_date(entry.at, locale.tag())}</span>
+            <span class="activity-date">{format_date(entry.at, locale)}</span>
         </li>
     }
 }
 
-fn redeemed_code(redemption: &Redemption, locale: &str) -> Html {
+fn redeemed_code(redemption: &Redemption, locale: Locale) -> Html {
     html! {
         <li class="activity-entry">
             <span class="activity-reason">{&redemption.title}</span>

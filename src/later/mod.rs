@@ -36,11 +36,17 @@ use crate::chunks::{Draw, Drawn, LaterView};
 use crate::{browser, outbox, session_end};
 use end_prompt::EndPrompt;
 use gifts::{Gifts, gift_problem};
-use panel::Panel;
+use panel::{Ahead, Panel};
 use state::{Action, LaterState};
 use use_earned::use_earned;
 use use_exposures::use_exposures;
 use use_session_end::use_session_end;
+
+/// At most this long after the later parts arrive (and after each stage), the panel is drawn
+/// further ahead of a tap.
+const IDLE_TIMEOUT_MS: u32 = 1_000;
+/// Where the browser cannot say when it is idle (Safari), this long after they arrive.
+const NO_IDLE_CALLBACK_MS: u32 = 200;
 
 /// The chunk did not arrive (offline, a CDN hiccup, a 503); the next try fetches it again.
 #[derive(Debug)]
@@ -92,8 +98,8 @@ fn draw(slot: Element, view: LaterView) -> Box<dyn Drawn> {
     Box::new(App(Some(yew::Renderer::<Later>::with_root_and_props(slot, LaterProps { view }).render())))
 }
 
-/// What every later part reads from its context: what the launcher hands them, their own
-/// state, and the ways to close what they draw.
+/// What every later part is given: what the launcher hands them, their own state, and the
+/// ways to close what they draw. (Passed as props: a context cost the chunk 2.2 KiB brotli.)
 #[derive(Clone, PartialEq)]
 pub struct Parts {
     pub view: LaterView,
@@ -103,6 +109,12 @@ pub struct Parts {
     /// Closing the question unanswered is an answer too ("not now").
     pub close_prompt: Callback<()>,
     pub close_reveal: Callback<()>,
+}
+
+/// The props of a later part that needs nothing else.
+#[derive(Properties, PartialEq)]
+pub struct PartsProps {
+    pub parts: Parts,
 }
 
 #[derive(Properties, PartialEq)]
@@ -130,13 +142,33 @@ fn Later(props: &LaterProps) -> Html {
         let waiting = session.response.surprises.clone();
         use_effect_with(session.response.session_id.clone(), move |_| state.dispatch(Action::SessionChanged(waiting)));
     }
+    // The panel is drawn, hidden, while the browser is idle after the later parts arrive, a
+    // stage at a time: a tap then only shows it (drawing it on the tap took about 110 ms on a
+    // throttled phone, drawing it at once while idle 57 ms).
+    let ahead = use_state(|| None::<Ahead>);
+    {
+        let ahead = ahead.clone();
+        use_effect_with(*ahead, move |&drawn| {
+            let next = match drawn {
+                None => Some(Ahead::Frame),
+                Some(Ahead::Frame) => Some(Ahead::Standing),
+                Some(Ahead::Standing) => Some(Ahead::Whole),
+                Some(Ahead::Whole) => None,
+            };
+            let idle = next.and_then(|next| browser::when_idle(IDLE_TIMEOUT_MS, NO_IDLE_CALLBACK_MS, move || ahead.set(Some(next))));
+            move || drop(idle)
+        });
+    }
     {
         // One question on screen: the panel asks it too, so the prompt goes when the panel
         // opens, and the panel and the bubble go when the prompt opens.
-        let later = state.clone();
+        let (later, ahead) = (state.clone(), ahead.clone());
         use_effect_with(view.panel_open, move |&open| {
             if open {
                 later.dispatch(Action::PanelOpened);
+                // Drawn whole now, and kept when it closes: once on the page, the panel stays
+                // (hidden), so it is never taken out in the same render as the prompt comes in.
+                ahead.set(Some(Ahead::Whole));
             }
         });
         let first = first.clone();
@@ -226,10 +258,12 @@ fn Later(props: &LaterProps) -> Html {
         });
     }
 
+    // Open, or drawn ahead while hidden.
+    let panel = if view.panel_open { Some(Ahead::Whole) } else { *ahead };
     let m = crate::i18n::messages(response.locale);
     let parts = Parts { view: view.clone(), state: state.clone(), close_panel, close_prompt, close_reveal };
     html! {
-        <ContextProvider<Parts> context={parts}>
+        <>
             <div class="live" role="status" aria-live="polite">
                 if *announce && prompt_on_screen && unanswered {
                     // The prompt appears without taking focus; this says it is there.
@@ -243,12 +277,14 @@ fn Later(props: &LaterProps) -> Html {
                 }
             </div>
             if prompt_on_screen {
-                <EndPrompt />
+                <EndPrompt parts={parts.clone()} />
             }
-            <Gifts />
-            if view.panel_open {
-                <Panel />
+            <Gifts parts={parts.clone()} />
+            if let Some(ahead) = panel {
+                // Its question is left out while the prompt asks it (the same question, with the
+                // same ids).
+                <Panel open={view.panel_open} {ahead} question={!prompt_on_screen} parts={parts.clone()} />
             }
-        </ContextProvider<Parts>>
+        </>
     }
 }

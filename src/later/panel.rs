@@ -7,29 +7,46 @@ use super::reward_handlers::reward_handlers;
 use super::rewards::{rewards, ways_to_earn};
 use super::use_focus::use_focus_on_change;
 
+/// How much of the panel is drawn while it is hidden, ahead of a tap: a stage more in each idle
+/// moment, so that none of them is a long task. An open panel is drawn whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ahead {
+    /// The title and the greeting.
+    Frame,
+    /// And the member's standing and history, or the invitation to join.
+    Standing,
+    /// And the rewards, the ways to earn and the question.
+    Whole,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PanelProps {
+    /// Shown, or drawn ahead of a tap and hidden (out of sight, of the tab order and of what
+    /// assistive technology reads).
+    pub open: bool,
+    /// How much of it is drawn (all of it when open).
+    pub ahead: Ahead,
+    /// Whether it asks the feedback question.
+    pub question: bool,
+    pub parts: Parts,
+}
+
 /// What the badge opens: the greeting, the member's standing and rewards, the ways to earn,
 /// and the feedback question. A labelled region the badge discloses (not a dialog: it does
 /// not trap focus); inline widgets keep it open, with no close button.
 #[component]
-pub fn Panel() -> Html {
-    let parts = use_context::<Parts>();
+pub fn Panel(props: &PanelProps) -> Html {
+    let parts = &props.parts;
     // Each step of a redemption replaces the button that had the focus: the focus moves on.
     let redeem_focus = use_node_ref();
-    let step = parts.as_ref().and_then(|p| {
-        p.state
-            .redeeming
-            .as_ref()
-            .map(|r| (std::mem::discriminant(r), r.reward().to_owned()))
-    });
+    let step = parts.state.redeeming.as_ref().map(|r| (std::mem::discriminant(r), r.reward().to_owned()));
     use_focus_on_change(step, redeem_focus.clone());
-    let Some(parts) = parts else {
-        return Html::default();
-    };
     let (response, ui) = (&parts.view.response, &parts.state);
     let m = crate::i18n::messages(response.locale);
-    let on_reward = reward_handlers(&parts);
+    let on_reward = reward_handlers(parts);
+    let drawn = props.ahead;
     html! {
-        <section id="moments-panel" class="panel" part="panel" aria-labelledby="moments-panel-title">
+        <section id="moments-panel" class="panel" part="panel" aria-labelledby="moments-panel-title" hidden={!props.open}>
             <header class="panel-header">
                 <h2 id="moments-panel-title" class="panel-title">{m.panel_title}</h2>
                 if let Some(close) = &parts.close_panel {
@@ -39,23 +56,29 @@ pub fn Panel() -> Html {
             if let Some(greeting) = &response.greeting {
                 <p class="panel-greeting">{greeting}</p>
             }
-            if let Some(member) = &response.member {
-                {member_standing(m, member)}
-                {rewards(m, &response.rewards, member, ui, &on_reward, redeem_focus)}
-            } else if let Some(url) = crate::launcher::join_url(response) {
-                <section class="join" part="join">
-                    <p>{m.join_prompt}</p>
-                    <a class="join-link" part="join-link" href={url.to_owned()}>{m.join_link}</a>
-                </section>
-            }
-            {ways_to_earn(m, &response.ways_to_earn)}
-            if ui.ended && ui.answered.is_none() {
-                if let Some(farewell) = &response.feedback.farewell {
-                    <p class="farewell">{farewell}</p>
+            if drawn >= Ahead::Standing {
+                if let Some(member) = &response.member {
+                    {member_standing(m, member)}
+                } else if let Some(url) = crate::launcher::join_url(response) {
+                    <section class="join" part="join">
+                        <p>{m.join_prompt}</p>
+                        <a class="join-link" part="join-link" href={url.to_owned()}>{m.join_link}</a>
+                    </section>
                 }
             }
-            if response.feedback.enabled {
-                <FeedbackQuestion />
+            if drawn == Ahead::Whole {
+                if let Some(member) = &response.member {
+                    {rewards(m, &response.rewards, member, ui, &on_reward, redeem_focus)}
+                }
+                {ways_to_earn(m, &response.ways_to_earn)}
+                if ui.ended && ui.answered.is_none() {
+                    if let Some(farewell) = &response.feedback.farewell {
+                        <p class="farewell">{farewell}</p>
+                    }
+                }
+                if response.feedback.enabled && props.question {
+                    <FeedbackQuestion parts={parts.clone()} />
+                }
             }
         </section>
     }

@@ -217,6 +217,9 @@ impl Launcher {
         }
         let (config, host, me) = (self.state.borrow().config.clone(), self.host.clone(), self.me.clone());
         wasm_bindgen_futures::spawn_local(async move {
+            // In a task of its own: the kept standing drawn by the mount is painted first (the
+            // loader's request is already on its way).
+            browser::sleep(0, &stop).await;
             let Some(session) = session::start(&config, &host, &stop, prefetched).await else { return };
             // Decoding the answer and drawing it are separate tasks, none long on a slow phone.
             browser::sleep(0, &stop).await;

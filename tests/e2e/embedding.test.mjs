@@ -53,8 +53,8 @@ test("keyboard only: Tab to the badge, open, move along the faces, answer, Escap
   assert.ok(await eventually(async () => (await focusedInWidget(page)) === "thanks"), "focus moves to the thank-you");
   assert.ok(await eventually(() => env.server.query("SELECT COUNT(*) FROM events WHERE score = 4") === "1"));
   await page.keyboard.press("Escape");
-  await eventually(async () => (await widget(page).locator(".panel").count()) === 0);
-  assert.equal(await widget(page).locator(".panel").count(), 0);
+  await eventually(async () => (await widget(page).locator(".panel:not([hidden])").count()) === 0);
+  assert.equal(await widget(page).locator(".panel:not([hidden])").count(), 0);
   assert.equal(await focusedInWidget(page), "badge");
   // The focus ring is visible.
   const outline = await widget(page).locator(".badge").evaluate((b) => getComputedStyle(b).outlineStyle);

@@ -73,11 +73,11 @@ async function switchMember(token) {
   const widget = document.querySelector("moments-widget");
   const root = () => widget.shadowRoot;
   (await until(() => root()?.querySelector(".moments:not([aria-busy]) .badge"))).click();
-  await until(() => root().querySelector(".panel"));
+  await until(() => root().querySelector(".panel:not([hidden])"));
   const before = root().querySelector(".badge-points").textContent;
   widget.setAttribute("member-token", token);
   await until(() => root().querySelector(".badge-points")?.textContent !== before);
-  return { before, after: root().querySelector(".badge-points").textContent, panel: root().querySelectorAll(".panel").length, problems: window.problems };
+  return { before, after: root().querySelector(".badge-points").textContent, panel: root().querySelectorAll(".panel:not([hidden])").length, problems: window.problems };
 }
 
 for (const [name, launch] of [
