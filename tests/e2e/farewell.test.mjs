@@ -55,6 +55,31 @@ test("the host's endSession() shows the farewell without taking focus; a tap and
   await context.close();
 });
 
+test("the question takes the open panel's place, and the panel puts it away again: one on screen, nothing errors", async () => {
+  const { page, context, problems } = await openPage(env.browser);
+  await support(page);
+  const shownPanel = widget(page).locator(".panel:not([hidden])");
+  // At once, and again once the panel has been drawn ahead of a tap.
+  for (const wait of [0, 3_000]) {
+    await page.reload();
+    await widget(page).locator(".badge").waitFor();
+    await page.waitForTimeout(wait);
+    await widget(page).locator(".badge").click();
+    await shownPanel.locator(".faces").waitFor();
+    await endSession(page);
+    await prompt(page).locator(".faces").waitFor();
+    assert.equal(await shownPanel.count(), 0, "the prompt replaces the panel");
+    assert.equal(await widget(page).locator(".badge").getAttribute("aria-expanded"), "false");
+    assert.equal(await widget(page).locator("[role=radiogroup]").count(), 1, "one question in the widget, with one set of ids");
+    await widget(page).locator(".badge").click();
+    await shownPanel.locator(".faces").waitFor();
+    assert.equal(await prompt(page).count(), 0, "the panel puts the prompt's question away");
+    await page.evaluate(() => localStorage.clear());
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("exit intent: the pointer leaving through the top of the window ends the session", async () => {
   const { page, context } = await openPage(env.browser);
   await support(page);
