@@ -1,7 +1,8 @@
 // The widget in every current engine: the same visits run in Firefox and in WebKit (Safari's
 // engine) as in Chromium: the badge, a one-tap answer that reaches the database, a member's
 // standing kept for the next page view, a new member token taken in place, the end-of-visit
-// question, and a removal, with no error in the host page.
+// question, and a removal, with no error in the host page. The panel and the question come
+// from the chunk loaded after the first badge (src/later/), which each visit checks arrived.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { embed, eventually, now, sign, startServer } from "./harness.mjs";
@@ -38,7 +39,7 @@ async function answerInPanel() {
   const faces = await until(() => root().querySelectorAll('[role="radio"]').length === 5 && root().querySelectorAll('[role="radio"]'));
   faces[3].click();
   await until(() => root().querySelector(".thanks"));
-  return { badge: text, problems: window.problems };
+  return { badge: text, problems: window.problems, chunks: performance.getEntriesByType("resource").filter((e) => /-later\.wasm$/.test(e.name)).length };
 }
 
 async function badgeText() {
@@ -63,9 +64,11 @@ async function endOfVisit() {
   const question = prompt.textContent;
   (await until(() => prompt.querySelectorAll('[role="radio"]').length && prompt.querySelectorAll('[role="radio"]')))[0].click();
   await until(() => widget.shadowRoot.querySelector(".thanks"));
+  // The later parts come in `moments-HASH-later.wasm`.
+  const chunks = performance.getEntriesByType("resource").filter((e) => /-later\.wasm$/.test(e.name)).length;
   widget.remove();
   await new Promise((r) => setTimeout(r, 500));
-  return { question, problems: window.problems, left: document.querySelectorAll("moments-widget").length };
+  return { question, problems: window.problems, left: document.querySelectorAll("moments-widget").length, chunks };
 }
 
 async function switchMember(token) {
@@ -105,6 +108,7 @@ for (const [name, launch] of [
       await visit("anonymous.html");
       const result = await browser.run(answerInPanel);
       assert.match(result.badge, /feedback|Feedback|Join|join/);
+      assert.equal(result.chunks, 1, "the panel came from the chunk");
       assert.ok(await eventually(() => server.query("SELECT COUNT(*) FROM events WHERE type = 'feedback'") === "1"), "the answer did not arrive");
       assert.deepEqual(result.problems, []);
     });
@@ -137,6 +141,7 @@ for (const [name, launch] of [
       await visit("end.html");
       const result = await browser.run(endOfVisit);
       assert.ok(result.question.length > 0);
+      assert.equal(result.chunks, 1, "the question came from the chunk");
       assert.equal(result.left, 0);
       assert.deepEqual(result.problems, []);
     });
