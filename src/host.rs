@@ -134,7 +134,10 @@ fn shadow_root(host: &HtmlElement) -> Option<ShadowRoot> {
         Some(root) => root,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).ok()?,
     };
-    root.set_inner_html("");
+    // Not `innerHTML = ""`, which a page enforcing Trusted Types refuses.
+    while let Some(child) = root.first_child() {
+        let _ = root.remove_child(&child);
+    }
     SHEET.with(|sheet| {
         if let Some(sheet) = sheet {
             root.set_adopted_style_sheets(&js_sys::Array::of1(sheet));

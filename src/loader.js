@@ -36,7 +36,7 @@ if (!customElements.get(TAG)) {
     if (crashed) return;
     crashed = true;
     for (const widget of document.querySelectorAll(TAG)) {
-      if (widget.shadowRoot) widget.shadowRoot.innerHTML = "";
+      widget.shadowRoot?.replaceChildren();
       widget.dispatchEvent(
         new CustomEvent("moments:error", { bubbles: true, detail: { code: "widget_crashed", message: "the widget stopped" } }),
       );

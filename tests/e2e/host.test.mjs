@@ -108,9 +108,11 @@ test("elements added and removed by a single-page app mount and unmount cleanly"
   await context.close();
 });
 
-test("a page with a strict Content-Security-Policy sees no violation", async () => {
+test("a page with a strict Content-Security-Policy, Trusted Types included, sees no violation", async () => {
   const { page, context, problems } = await openPage(env.browser);
-  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+  // Trusted Types: the widget never writes HTML from a string (no innerHTML), which such a
+  // page would refuse.
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; require-trusted-types-for 'script'";
   // The policy arrives as a response header, on a page of the backend's own origin (as
   // connect-src 'self' demands).
   const url = `${env.server.url}/strict-csp-fixture.html`;
