@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 // The demo history's generator: the same shop from the same seed.
-use moments_server::demo::history::Rng;
+use moments_server::features::demo::history::Rng;
 use sqlx::AnyConnection;
 
 const DAY: i64 = 86_400_000;
@@ -118,8 +118,8 @@ async fn main() -> anyhow::Result<()> {
     let target_events: i64 = args.next().map_or(Ok(1_000_000), |n| n.parse())?;
     let anonymous = 2 * members;
     let started = Instant::now();
-    let pool = moments_server::db::connect(&url).await?;
-    moments_server::demo::seed_mode(&pool, moments_server::demo::Mode::Site).await?;
+    let pool = moments_server::platform::db::connect(&url).await?;
+    moments_server::features::demo::seed_mode(&pool, moments_server::features::demo::Mode::Site).await?;
     // One connection writes it all, without waiting for the disk after each statement: a
     // fixture, rebuilt if lost. The file is checkpointed and closed properly at the end.
     let mut connection = pool.acquire().await?;
@@ -127,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
     let sqlite = url.starts_with("sqlite:");
     sqlx::query(if sqlite { "PRAGMA synchronous = OFF" } else { "SET synchronous_commit = off" }).execute(&mut *db).await?;
 
-    let now = moments_server::db::now_ms();
+    let now = moments_server::platform::clock::now_ms();
     let origin = (now / DAY - 90) * DAY;
     // The two experiments the exposures below are of: one finished, one running.
     let variants = r#"[{"key":"a","weight":0.5,"text":{"en":"Hello"}},{"key":"b","weight":0.5,"text":{"en":"Hello again!"}}]"#;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use moments_server::configuration::Settings;
+use moments_server::config::Settings;
 use moments_server::startup::Application;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         "[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nadmin_key = \"{ADMIN_KEY}\"\n\
          [server.rate_limit]\nenabled = false\n[server.webhooks]\nallow_private_networks = true\n"
     );
-    let app = Application::build(Settings::from_toml(&config)?, moments_server::demo::Mode::Site).await?;
+    let app = Application::build(Settings::from_toml(&config)?, moments_server::features::demo::Mode::Site).await?;
     let base = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();

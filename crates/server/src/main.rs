@@ -1,10 +1,10 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use moments_server::configuration::Settings;
-use moments_server::demo;
+use moments_server::config::Settings;
+use moments_server::features::demo;
 use moments_server::startup::Application;
-use moments_server::telemetry;
+use moments_server::platform::telemetry;
 
 /// The Moments reference backend.
 #[derive(Parser)]
@@ -32,7 +32,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.new_webhook_secret {
-        println!("{}", moments_server::webhooks::signature::Secret::generate().to_whsec());
+        println!("{}", moments_server::features::webhooks::signature::Secret::generate().to_whsec());
         return Ok(());
     }
     if args.hash_password {

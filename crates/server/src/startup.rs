@@ -17,18 +17,20 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::admin_auth::AdminKey;
-use crate::configuration::{RetentionSettings, ServerSettings, Settings};
-use crate::dashboard::auth::SignInGuard;
-use crate::rate_limit::{BucketKey, Cidr};
-use crate::session_key::SessionKey;
-use crate::error::{self, ApiError};
-use crate::routes::pages::{Pages, serve_page};
-use crate::routes::{admin, events, health, metrics, openapi, rewards, session, surprises};
-use crate::sites::Sites;
-use crate::surprises::chance::Chance;
-use crate::state::{AppState, ClientAddress, Limits};
-use crate::{db, demo, observe, retention};
+use crate::web::admin_auth::AdminKey;
+use crate::config::{RetentionSettings, ServerSettings, Settings};
+use crate::web::dashboard::auth::SignInGuard;
+use crate::platform::rate_limit::{BucketKey, Cidr};
+use crate::platform::session_key::SessionKey;
+use crate::web::error::{self, ApiError};
+use crate::web::routes::pages::{Pages, serve_page};
+use crate::web::routes::{admin, health, metrics, openapi, rewards, session, surprises, visitor_events};
+use crate::features::sites::Sites;
+use crate::features::surprises::chance::Chance;
+use crate::web::state::{AppState, ClientAddress, Limits};
+use crate::features::{demo, retention};
+use crate::platform::db;
+use crate::web::observe;
 
 pub struct Application {
     listener: TcpListener,
@@ -38,7 +40,7 @@ pub struct Application {
     writer: Arc<db::Writer>,
     sites: Arc<Sites>,
     retention: RetentionSettings,
-    webhook_worker: crate::webhooks::worker::Worker,
+    webhook_worker: crate::features::webhooks::worker::Worker,
 }
 
 impl Application {
@@ -52,6 +54,8 @@ impl Application {
             demo::add_site(&mut settings);
         }
         settings.check()?;
+        // Every site's rules, catalog and webhooks are checked here, once, before the database opens.
+        let sites = Arc::new(Sites::new(&settings.sites)?);
         let db = db::connect(&settings.server.database_url).await?;
         db::retrying(|| demo::seed_mode(&db, demo_mode)).await?;
         let listener = TcpListener::bind(settings.server.addr).await?;
@@ -66,7 +70,6 @@ impl Application {
             buckets: Default::default(),
         };
         let writer = Arc::new(db::Writer::open(&db).await?);
-        let sites = Arc::new(Sites::new(&settings.sites)?);
         let state = AppState {
             session_key: db::retrying(async || Ok(SessionKey::load(&db).await?)).await?,
             db: db.clone(),
@@ -83,8 +86,8 @@ impl Application {
             metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
             webhooks: server.webhooks,
         };
-        db::retrying(|| crate::webhooks::sync_config(&db, &sites, db::now_ms())).await?;
-        let webhook_worker = crate::webhooks::worker::Worker::new(db.clone(), sites.clone(), &public_url, server.webhooks)?;
+        db::retrying(|| crate::features::webhooks::sync_config(&db, &sites, crate::platform::clock::now_ms())).await?;
+        let webhook_worker = crate::features::webhooks::worker::Worker::new(db.clone(), sites.clone(), &public_url, server.webhooks)?;
         Ok(Self {
             router: app_with(state, server, extra),
             listener,
@@ -112,8 +115,8 @@ impl Application {
         let housekeeping = tokio::spawn(retention::run(self.db.clone(), self.retention));
         let (stop_delivering, delivering_stopped) = tokio::sync::watch::channel(false);
         let mut delivering = tokio::spawn(self.webhook_worker.run(delivering_stopped));
-        let expiring = tokio::spawn(crate::expiry::run(self.db.clone(), self.sites.clone()));
-        let reports = tokio::spawn(crate::insights::keep_fresh(self.db.clone(), self.sites.clone()));
+        let expiring = tokio::spawn(crate::features::expiry::run(self.db.clone(), self.sites.clone()));
+        let reports = tokio::spawn(crate::features::insights::keep_fresh(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
@@ -166,7 +169,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
 
     let api = Router::new()
         .route("/v1/session", post(session::start_session))
-        .route("/v1/events", post(events::record_events))
+        .route("/v1/events", post(visitor_events::record_events))
         .route("/v1/surprises/{id}/claim", post(surprises::claim_surprise))
         .route("/v1/rewards/{key}/redeem", post(rewards::redeem_reward))
         // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
@@ -179,7 +182,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member).delete(admin::privacy::erase_member))
         .route("/v1/admin/sites/{site}/members/{member}/export", get(admin::privacy::export_member))
         .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points))
-        .route("/v1/admin/sites/{site}/members/{member}/events", post(admin::events::report_event))
+        .route("/v1/admin/sites/{site}/members/{member}/events", post(admin::verified_events::report_event))
         .route("/v1/admin/sites/{site}/visitors/{visitor}", delete(admin::privacy::erase_visitor))
         .route("/v1/admin/sites/{site}/visitors/{visitor}/export", get(admin::privacy::export_visitor))
         .route("/v1/admin/sites/{site}/feedback", get(admin::feedback::list_feedback))
@@ -212,7 +215,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/openapi.json", get(openapi::openapi))
         .merge(api)
         .merge(admin)
-        .merge(crate::dashboard::router())
+        .merge(crate::web::dashboard::router())
         .merge(extra);
 
     if let Some(dir) = &server.widget_dir {
@@ -223,11 +226,11 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         None => router.fallback(error::not_found),
     };
     if state.demo {
-        router = router.route("/demo/orders", post(demo::place_order));
+        router = router.route("/demo/orders", post(crate::web::routes::pages::demo_order));
     }
 
     if db::Backend::of_pool(&state.db) == db::Backend::Postgres {
-        router = router.layer(axum::middleware::from_fn(crate::conflict_retry::layer));
+        router = router.layer(axum::middleware::from_fn(crate::web::conflict_retry::layer));
     }
     let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(
         ServiceBuilder::new()

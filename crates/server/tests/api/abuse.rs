@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
-use moments_server::member_token;
+use moments_server::features::member_token;
 
 fn event_id() -> String {
     Uuid::new_v4().to_string()

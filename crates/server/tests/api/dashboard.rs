@@ -54,13 +54,13 @@ async fn staff_sign_in_with_their_password_or_the_admin_key() {
 async fn the_cookie_is_secure_when_the_dashboard_is_served_over_https() {
     // Behind a TLS proxy: the public URL is https, the socket plain http on loopback.
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = moments_server::configuration::Settings::from_toml(&format!(
+    let mut settings = moments_server::config::Settings::from_toml(&format!(
         "[server]\naddr = \"127.0.0.1:0\"\npublic_url = \"https://moments.example\"\nadmin_key = \"{ADMIN_KEY}\"\ndatabase_url = \"{}\"",
         crate::helpers::fresh_database_url(dir.path()).await
     ))
     .unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    let app = moments_server::startup::Application::build(settings, moments_server::demo::Mode::Site).await.unwrap();
+    let app = moments_server::startup::Application::build(settings, moments_server::features::demo::Mode::Site).await.unwrap();
     let socket = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let signed_in = no_redirects()

@@ -1,8 +1,8 @@
 //! `--demo`'s generated history: written once, the same from the same seed, and enough of a
 //! shop that every figure of the Loyalty page and the experiments has something in it.
 
-use moments_server::demo::{self, history};
-use moments_server::sites::Sites;
+use moments_server::features::demo::{self, history};
+use moments_server::features::sites::Sites;
 use sqlx::AnyPool;
 
 use crate::helpers::{WITH_ADMIN_KEY, fresh_database_url, spawn_app_with};
@@ -42,8 +42,8 @@ async fn fingerprint(db: &AnyPool) -> Vec<(String, i64)> {
 #[tokio::test]
 async fn the_history_is_written_once_and_is_the_same_from_the_same_seed() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = moments_server::db::connect(&fresh_database_url(dir_a.path()).await).await.unwrap();
-    let b = moments_server::db::connect(&fresh_database_url(dir_b.path()).await).await.unwrap();
+    let a = moments_server::platform::db::connect(&fresh_database_url(dir_a.path()).await).await.unwrap();
+    let b = moments_server::platform::db::connect(&fresh_database_url(dir_b.path()).await).await.unwrap();
 
     let made = generate(&a).await.expect("the first start generates it");
     assert!(made.members == 320 && made.page_views > 5000 && made.answers > 300 && made.cases > 30 && made.orders > 200, "{made:?}");
@@ -61,7 +61,7 @@ async fn the_history_is_written_once_and_is_the_same_from_the_same_seed() {
 async fn the_history_fills_every_figure_of_the_loyalty_page() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     generate(&app.db).await.unwrap();
-    let from = NOW - 84 * moments_server::db::DAY_MS;
+    let from = NOW - 84 * moments_server::platform::clock::DAY_MS;
     let insights: serde_json::Value = app.admin(reqwest::Method::GET, &format!("demo/insights?from={from}&to={NOW}")).send().await.unwrap().json().await.unwrap();
     let tiers = insights["members_per_tier"].as_array().unwrap();
     assert!(tiers.iter().all(|t| t["members"].as_i64().unwrap() > 20), "every tier has members: {tiers:?}");
@@ -88,7 +88,7 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     assert_eq!(status("greeting-warmth"), (serde_json::json!("stopped"), serde_json::json!("warm")));
     assert_eq!(status("farewell-ask").0, "running");
     // The support portal's answers, per agent: enough of each to compare, and sam's lower.
-    let report = moments_server::support::report(&app.db, demo::SITE, from, NOW).await.unwrap();
+    let report = moments_server::features::support::report(&app.db, demo::SITE, from, NOW).await.unwrap();
     let agents = &report.iter().find(|k| k.key == "agent").unwrap().values;
     assert_eq!(agents.len(), 4);
     assert!(agents.iter().all(|a| a.csat_answers >= 30), "{agents:?}");

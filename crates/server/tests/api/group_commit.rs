@@ -2,7 +2,7 @@
 //! one request's failure spoils no other, and nothing is answered before it is committed.
 
 use futures_util::future::join_all;
-use moments_server::db::{self, Writer};
+use moments_server::platform::db::{self, Writer};
 
 use crate::helpers::*;
 

@@ -1,5 +1,5 @@
-use moments_server::configuration::{Settings, TokenSecret};
-use moments_server::member_token::{self, MemberClaims};
+use moments_server::config::{Settings, TokenSecret};
+use moments_server::features::member_token::{self, MemberClaims};
 use moments_server::startup::Application;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
@@ -63,7 +63,7 @@ pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
     settings.server.database_url = database_url.to_owned();
     // Tests send many requests from one address and visitor; the rate limit tests opt in.
     settings.server.rate_limit.enabled = extra_toml.contains("[server.rate_limit]");
-    let app = Application::build(settings, moments_server::demo::Mode::Site).await.unwrap();
+    let app = Application::build(settings, moments_server::features::demo::Mode::Site).await.unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let db = AnyPool::connect(database_url).await.unwrap();

@@ -1,6 +1,6 @@
 //! Member tokens: each bad one refused with its own code, good ones (rotated keys included) accepted.
 
-use moments_server::member_token::{self, MemberClaims};
+use moments_server::features::member_token::{self, MemberClaims};
 use serde_json::json;
 
 use crate::helpers::*;

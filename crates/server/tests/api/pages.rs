@@ -15,7 +15,7 @@ async fn pages_are_served_with_the_backend_url_and_a_demo_token() {
     assert!(html.contains(&format!(r#"backend="{}""#, app.url)), "{html}");
     let token = html.split("member-token=\"").nth(1).unwrap().split('"').next().unwrap();
     let secrets = [demo_secret()];
-    let member = moments_server::member_token::verify(token, SITE, &secrets, now()).unwrap();
+    let member = moments_server::features::member_token::verify(token, SITE, &secrets, now()).unwrap();
     assert_eq!(member.sub, "alice");
 
     let css = app.client.get(format!("{}/shop.css", app.url)).send().await.unwrap();

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
-use moments_server::configuration::Settings;
+use moments_server::config::Settings;
 use moments_server::startup::Application;
 
 #[tokio::test]
@@ -22,7 +22,7 @@ async fn a_panicking_handler_fails_its_request_and_the_server_carries_on() {
         panic!("a bug in a handler")
     }
     let boom = Router::new().route("/boom", get(buggy));
-    let app = Application::build_with(settings, moments_server::demo::Mode::Site, boom).await.unwrap();
+    let app = Application::build_with(settings, moments_server::features::demo::Mode::Site, boom).await.unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
 
@@ -101,7 +101,7 @@ async fn every_answer_says_nosniff_and_https_deployments_say_hsts() {
     let mut settings = Settings::from_toml("[server]\npublic_url = \"https://moments.example\"").unwrap();
     settings.server.addr = "127.0.0.1:0".parse().unwrap();
     settings.server.database_url = fresh_database_url(dir.path()).await;
-    let behind_tls = Application::build(settings, moments_server::demo::Mode::Site).await.unwrap();
+    let behind_tls = Application::build(settings, moments_server::features::demo::Mode::Site).await.unwrap();
     let socket = format!("http://127.0.0.1:{}", behind_tls.port());
     tokio::spawn(behind_tls.run_until_stopped());
     let answer = client.get(format!("{socket}/healthz")).send().await.unwrap();

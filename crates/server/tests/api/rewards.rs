@@ -2,7 +2,7 @@
 //! idempotency key, never overdrawn, stock and limits held across server processes.
 
 use futures_util::future::join_all;
-use moments_server::member_token::{self, MemberClaims};
+use moments_server::features::member_token::{self, MemberClaims};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -69,10 +69,10 @@ async fn locale_comes_from_attribute_then_token_then_browser_then_site() {
     let by_attribute: Value = app.start_session(json!({ "locale": "zh-CN", "languages": ["zh-HK"] })).await.json().await.unwrap();
     assert_eq!(greeting(by_attribute).0, "zh-CN");
 
-    let claims = moments_server::member_token::MemberClaims {
+    let claims = moments_server::features::member_token::MemberClaims {
         sub: "alice".into(), name: Some("Alice".into()), locale: Some("zh-Hant".into()), birthday: None,
     };
-    let token = moments_server::member_token::mint(&claims, SITE, &demo_secret(), now(), now() + 60);
+    let token = moments_server::features::member_token::mint(&claims, SITE, &demo_secret(), now(), now() + 60);
     let by_token: Value = app.start_session(json!({ "member_token": token, "languages": ["en"] })).await.json().await.unwrap();
     assert_eq!(greeting(by_token), ("zh-TW".into(), "歡迎回來，Alice！".into()));
 

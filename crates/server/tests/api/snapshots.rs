@@ -47,7 +47,7 @@ async fn a_range_being_computed_says_so_and_the_page_reloads_itself() {
     // Another server claimed this range's first computation a moment ago (a big shop's take
     // seconds): the page says so, reloads itself, and the CSV asks to be retried.
     let key = "1791158400000-1792368000000";
-    let now = moments_server::db::now_ms();
+    let now = moments_server::platform::clock::now_ms();
     sqlx::query("INSERT INTO report_snapshots (site, report, range_key, computed_at, body, refreshing_until) VALUES ('demo', 'loyalty', $1, $2, '', $3)")
         .bind(key)
         .bind(now)
@@ -78,7 +78,7 @@ async fn a_page_waits_for_a_computation_another_server_finishes_meanwhile() {
     // Another server claimed the week of Oct 12 and finishes it 300 ms later.
     let (start, end) = (1_791_763_200_000_i64, 1_792_368_000_000_i64);
     let key = format!("{start}-{end}");
-    let now = moments_server::db::now_ms();
+    let now = moments_server::platform::clock::now_ms();
     sqlx::query("INSERT INTO report_snapshots (site, report, range_key, computed_at, body, refreshing_until) VALUES ('demo', 'loyalty', $1, $2, '', $3)")
         .bind(&key)
         .bind(now)
@@ -89,11 +89,11 @@ async fn a_page_waits_for_a_computation_another_server_finishes_meanwhile() {
     let db = app.db.clone();
     let other_server = tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let sites = moments_server::sites::Sites::new(&[moments_server::demo::site()]).unwrap();
-        let figures = moments_server::insights::loyalty(&db, sites.get("demo").unwrap(), start, end).await.unwrap();
+        let sites = moments_server::features::sites::Sites::new(&[moments_server::features::demo::site()]).unwrap();
+        let figures = moments_server::features::insights::loyalty(&db, sites.get("demo").unwrap(), start, end).await.unwrap();
         sqlx::query("UPDATE report_snapshots SET body = $1, computed_at = $2, refreshing_until = NULL WHERE range_key = $3")
             .bind(serde_json::to_string(&figures).unwrap())
-            .bind(moments_server::db::now_ms())
+            .bind(moments_server::platform::clock::now_ms())
             .bind(&key)
             .execute(&db)
             .await

@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, spawn_process_on};
-use moments_server::member_token::{self, MemberClaims};
+use moments_server::features::member_token::{self, MemberClaims};
 
 const SITE: &str = "gifts";
 
@@ -56,7 +56,7 @@ async fn claim(app: &TestApp, id: &str, visitor_id: &str, member_token: Option<S
 /// What the host's backend signs to vouch for `member`'s event (`order`: its own id for it).
 fn proof(member: &str, name: &str, value: Option<f64>, order: &str) -> String {
     let claims = json!({ "aud": SITE, "sub": member, "event": name, "value": value, "jti": order, "exp": now() + 600 });
-    moments_server::signed_token::sign(&claims, &demo_secret())
+    moments_server::platform::signed_token::sign(&claims, &demo_secret())
 }
 
 /// An event of `member` the host vouches for (its order id: the event id), in a new session;
@@ -224,7 +224,7 @@ async fn claims_are_refused_to_everyone_but_the_member_and_credit_once() {
     let forged = member_token::mint(
         &MemberClaims { sub: "ann".into(), name: None, locale: None, birthday: None },
         SITE,
-        &moments_server::configuration::TokenSecret { kid: "demo".into(), secret: "not-the-secret-but-just-as-long-as-it".into() },
+        &moments_server::platform::signed_token::TokenSecret { kid: "demo".into(), secret: "not-the-secret-but-just-as-long-as-it".into() },
         now(),
         now() + 600,
     );

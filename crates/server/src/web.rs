@@ -1,0 +1,11 @@
+//! Everything that knows HTTP: the shared state, the error shape, extractors, middleware, the
+//! JSON routes, the dashboard and the OpenAPI document.
+
+pub mod admin_auth;
+pub mod conflict_retry;
+pub mod dashboard;
+pub mod error;
+pub mod extract;
+pub mod observe;
+pub mod routes;
+pub mod state;

@@ -1,0 +1,120 @@
+//! The dashboard at `/dashboard`: what customers said and which message wins, for a site's
+//! staff. Pages are HTML made here (no script at all, so a strict CSP covers them); charts
+//! are SVG drawn here.
+
+pub mod auth;
+pub mod charts;
+pub mod html;
+pub mod i18n;
+pub mod pages;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use self::auth::Staff;
+use self::html::Frame;
+use crate::features::sites::Site;
+use crate::web::state::AppState;
+
+const STYLESHEET: &str = include_str!("dashboard/dashboard.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(first_site))
+        .route("/dashboard/", get(first_site))
+        .route("/dashboard/login", get(auth::login_form).post(auth::login))
+        .route("/dashboard/logout", post(auth::logout))
+        .route("/dashboard/assets/dashboard.css", get(stylesheet))
+        .route("/dashboard/{site}", get(pages::overview::overview))
+        .route("/dashboard/{site}/loyalty", get(pages::loyalty::loyalty))
+        .route("/dashboard/{site}/loyalty.csv", get(pages::loyalty::loyalty_csv))
+        .route("/dashboard/{site}/experiments", get(pages::experiments::list))
+        .route("/dashboard/{site}/experiments/{key}", get(pages::experiments::detail))
+        .route("/dashboard/{site}/experiments/{key}/start", post(pages::experiments::start))
+        .route("/dashboard/{site}/experiments/{key}/stop", post(pages::experiments::stop))
+        .route("/dashboard/{site}/feedback", get(pages::feedback::inbox))
+        .route("/dashboard/{site}/feedback.csv", get(pages::feedback::export))
+        .route("/dashboard/{site}/recovery", get(pages::recovery::cases))
+        .route("/dashboard/{site}/support", get(pages::support::support))
+        .route("/dashboard/{site}/support.csv", get(pages::support::support_csv))
+        .route("/dashboard/{site}/recovery/{id}/resolve", post(pages::recovery::resolve))
+        .route("/dashboard/{site}/webhooks", get(pages::webhooks::page))
+        .route("/dashboard/{site}/webhooks/{endpoint}/pause", post(pages::webhooks::pause))
+        .route("/dashboard/{site}/webhooks/{endpoint}/deliveries/{id}/resend", post(pages::webhooks::resend))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+}
+
+async fn first_site(state: axum::extract::State<AppState>, _: Staff) -> Response {
+    match state.sites.keys().first() {
+        Some(site) => Redirect::to(&format!("/dashboard/{}", html::urlencode(site))).into_response(),
+        None => (StatusCode::NOT_FOUND, "no site is configured").into_response(),
+    }
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], STYLESHEET).into_response()
+}
+
+/// Everything a page needs: the site, the staff member, the language, the frame.
+pub struct PageContext<'a> {
+    pub site: &'a Site,
+    pub frame: Frame<'a>,
+    set_language: Option<HeaderValue>,
+}
+
+impl<'a> PageContext<'a> {
+    pub fn new(state: &'a AppState, site: &str, staff: &'a Staff, headers: &HeaderMap, lang: Option<&str>, section: &'a str, here: &'a str) -> Result<Self, Response> {
+        let Some(site) = state.sites.get(site) else {
+            return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such site.</p>")).into_response());
+        };
+        let (locale, set_language) = auth::language(headers, lang);
+        let frame = Frame {
+            t: i18n::texts(locale),
+            locale,
+            site: &site.settings.key,
+            sites: state.sites.keys(),
+            csrf: &staff.csrf,
+            staff: &staff.name,
+            section,
+            here,
+        };
+        Ok(Self { site, frame, set_language })
+    }
+
+    /// 400: the page's dates are out of range, said in the staff member's language.
+    pub fn bad_range(self) -> Response {
+        let t = self.frame.t;
+        let mut response = self.render(t.bad_range, &format!("<p role=\"alert\">{}</p>", t.bad_range));
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        response
+    }
+
+    /// The figures are being computed for the first time (a big shop's take seconds): the page
+    /// says so and reloads itself (a `Refresh` header: no script, no meta element).
+    pub fn computing(self, heading: &str, before: &str) -> Response {
+        let t = self.frame.t;
+        let body = format!(r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>"#, html::escape(t.computing), html::escape(self.frame.here), html::escape(t.reload_now));
+        let mut response = self.render(heading, &body);
+        response.headers_mut().insert(axum::http::header::REFRESH, axum::http::HeaderValue::from_static("3"));
+        response
+    }
+
+    pub fn render(self, heading: &str, body: &str) -> Response {
+        auth::with_language(Html(html::page(&self.frame, heading, body)).into_response(), self.set_language)
+    }
+}
+
+/// This page's path and query without `lang=`, for the language links.
+pub fn here(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    let query: Vec<&str> = uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{}", query.join("&")) }
+}

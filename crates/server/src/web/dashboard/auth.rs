@@ -1,0 +1,334 @@
+//! Dashboard sign-in: the admin key or a staff password (argon2) gives a session cookie
+//! (`HttpOnly`, `SameSite=Strict`, `Secure` over https) whose token only the database knows,
+//! hashed. Every state-changing request must carry the session's CSRF token and must not
+//! come from another site.
+
+use axum::Form;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use moments_protocol::Locale;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::html::{escape, urlencode};
+use super::i18n::{Texts, texts};
+use crate::config::ADMIN_STAFF_NAME as ADMIN;
+use crate::features::staff_sessions;
+use crate::platform::clock::now_ms;
+use crate::web::state::{AppState, ClientAddress};
+
+const COOKIE: &str = "moments_staff";
+const LANGUAGE_COOKIE: &str = "moments_lang";
+const SESSION_MS: i64 = 12 * 3_600_000;
+
+/// Sign-ins hash passwords on a few threads at most (argon2 is slow by design, and a flood
+/// of sign-ins must not starve the server), and an unknown name is checked against a hash of
+/// nothing, so it costs what a known one costs.
+pub struct SignInGuard {
+    hashing: tokio::sync::Semaphore,
+    nobody: std::sync::OnceLock<String>,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SignInGuard {
+    pub fn new() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self { hashing: tokio::sync::Semaphore::new(threads), nobody: std::sync::OnceLock::new() }
+    }
+
+    /// Whether `password` matches `hash` (`None`: no such account, checked all the same).
+    async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Response> {
+        let permit = tokio::time::timeout(std::time::Duration::from_secs(10), self.hashing.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(crate::web::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "too many sign-ins at once; try again shortly").into_response());
+        };
+        let known = hash.is_some();
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self.nobody.get_or_init(hash_of_nobody).clone(),
+        };
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password)).await.unwrap_or(false);
+        Ok(known && matches)
+    }
+}
+
+/// A hash with the default parameters (those `--hash-password` uses) of a password no account has.
+fn hash_of_nobody() -> String {
+    use argon2::PasswordHasher;
+    Argon2::default()
+        .hash_password_with_salt(random_token().as_bytes(), &random_token().as_bytes()[..16])
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
+/// What a dashboard session was opened with. A session whose credential no longer matches
+/// the config (an account removed, a password or the admin key changed) is over.
+fn credential(state: &AppState, staff: &str) -> Option<String> {
+    let presented = if staff == ADMIN {
+        state.admin_key.as_ref().map(|key| format!("admin-key:{}", hash(&key.fingerprint())))
+    } else {
+        state.staff.iter().find(|s| s.name == staff).map(|s| format!("password:{}", hash(&s.password_hash)))
+    };
+    presented.map(|p| hash(&p))
+}
+
+
+/// A signed-in staff member.
+pub struct Staff {
+    pub name: String,
+    pub csrf: String,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let db_error = |e: sqlx::Error| crate::web::error::ApiError::from(e).into_response();
+        let found = match cookie(&parts.headers, COOKIE) {
+            Some(token) => staff_sessions::session(&state.db, &hash(token), now_ms()).await.map_err(db_error)?,
+            None => None,
+        };
+        let found = match found {
+            Some(session) if Some(&session.credential) == credential(state, &session.staff).as_ref() => Some(session),
+            Some(ended) => {
+                staff_sessions::end_session(&state.db, &ended.token_hash).await.map_err(db_error)?;
+                None
+            }
+            None => None,
+        };
+        match found {
+            Some(session) => Ok(Staff { name: session.staff, csrf: session.csrf }),
+            None if parts.method == Method::GET => {
+                let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());
+                Err(Redirect::to(&format!("/dashboard/login?next={}", urlencode(next))).into_response())
+            }
+            None => Err(refused(&parts.headers, StatusCode::FORBIDDEN)),
+        }
+    }
+}
+
+/// A request that is not the dashboard's own: another site's form, a missing or wrong token.
+pub fn refused(headers: &HeaderMap, status: StatusCode) -> Response {
+    let t = texts(language(headers, None).0);
+    (status, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head><body><p>{0}</p><p><a href="/dashboard">{1}</a></p></body></html>"#, t.refused, t.title))).into_response()
+}
+
+/// Same-site only: browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`).
+fn from_this_site(headers: &HeaderMap, state: &AppState) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin == state.public_url.as_ref() || fetch_site == Some("same-origin"),
+        None => true,
+    }
+}
+
+/// The CSRF check of every state-changing form.
+pub fn check_form(staff: &Staff, presented: &str, headers: &HeaderMap, state: &AppState) -> Result<(), Response> {
+    let token_ok: bool = staff.csrf.as_bytes().ct_eq(presented.as_bytes()).into();
+    if token_ok && from_this_site(headers, state) { Ok(()) } else { Err(refused(headers, StatusCode::FORBIDDEN)) }
+}
+
+/// The dashboard's language: `?lang=`, else the cookie it set, else the browser's
+/// `Accept-Language`. Returns the cookie to set when `?lang=` chose.
+pub fn language(headers: &HeaderMap, asked: Option<&str>) -> (Locale, Option<HeaderValue>) {
+    if let Some(locale) = asked.and_then(Locale::from_tag) {
+        let value = format!("{LANGUAGE_COOKIE}={}; Path=/dashboard; Max-Age=31536000; SameSite=Lax", locale.tag());
+        return (locale, HeaderValue::from_str(&value).ok());
+    }
+    if let Some(locale) = cookie(headers, LANGUAGE_COOKIE).and_then(Locale::from_tag) {
+        return (locale, None);
+    }
+    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let tags = accepted.split(',').map(|part| part.split(';').next().unwrap_or("").trim()).filter(|t| !t.is_empty());
+    (Locale::negotiate(tags, Locale::En), None)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LoginQuery {
+    pub next: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Only our own pages: never an open redirect to another site.
+fn safe_next(next: Option<&str>) -> &str {
+    next.filter(|n| n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/dashboard")
+}
+
+fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> String {
+    let error = error.map(|e| format!(r#"<p class="error" role="alert">{e}</p>"#)).unwrap_or_default();
+    format!(
+        r#"<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>{sign_in} · {title}</title>
+<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<body class="login"><main>
+<h1>{title}</h1>
+{error}
+<form method="post" action="/dashboard/login">
+<input type="hidden" name="next" value="{next}">
+<label for="name">{staff_name}</label>
+<input id="name" name="name" autocomplete="username">
+<label for="password">{password}</label>
+<input id="password" name="password" type="password" required autocomplete="current-password">
+<button type="submit">{sign_in}</button>
+</form>
+</main></body></html>"#,
+        lang = locale.tag(),
+        title = t.title,
+        sign_in = t.sign_in,
+        staff_name = t.staff_name,
+        password = t.password,
+        next = escape(next),
+    )
+}
+
+pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+    let (locale, set) = language(&headers, query.lang.as_deref());
+    with_language(Html(login_page(texts(locale), locale, safe_next(query.next.as_deref()), None)).into_response(), set)
+}
+
+pub fn with_language(mut response: Response, set: Option<HeaderValue>) -> Response {
+    if let Some(value) = set {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// Signs in, or answers 401 with the form and what went wrong; after ten failures in fifteen
+/// minutes from one address or for one name, 429 until the window has passed.
+pub async fn login(State(state): State<AppState>, client: ClientAddress, headers: HeaderMap, Form(credentials): Form<Credentials>) -> Response {
+    let (locale, _) = language(&headers, None);
+    let t = texts(locale);
+    if !from_this_site(&headers, &state) {
+        return refused(&headers, StatusCode::FORBIDDEN);
+    }
+    let name = credentials.name.trim();
+    let staff_name = if name.is_empty() { ADMIN } else { name };
+    let now = now_ms();
+    let keys = [format!("address:{}", client.0), format!("name:{staff_name}")];
+    let next = safe_next(credentials.next.as_deref());
+    let db_error = |e: sqlx::Error| crate::web::error::ApiError::from(e).into_response();
+    match staff_sessions::blocked_for(&state.db, &keys, now).await {
+        Ok(Some(wait_ms)) => {
+            let secs = (wait_ms + 999) / 1000;
+            let mut page = (StatusCode::TOO_MANY_REQUESTS, Html(login_page(t, locale, next, Some(t.too_many_attempts)))).into_response();
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return page;
+        }
+        Ok(None) => {}
+        Err(error) => return db_error(error),
+    }
+    let verified = if name.is_empty() {
+        state.admin_key.as_ref().is_some_and(|key| key.accepts(&credentials.password))
+    } else {
+        let account = state.staff.iter().find(|s| s.name == name);
+        match state.sign_in.verify(account.map(|a| a.password_hash.as_str()), &credentials.password).await {
+            Ok(verified) => verified,
+            Err(busy) => return busy,
+        }
+    };
+    let credential = verified.then(|| credential(&state, staff_name)).flatten();
+    let Some(credential) = credential else {
+        if let Err(error) = staff_sessions::record_failure(&state.db, &keys, now).await {
+            return db_error(error);
+        }
+        return (StatusCode::UNAUTHORIZED, Html(login_page(t, locale, next, Some(t.wrong_password)))).into_response();
+    };
+    let (token, csrf) = (random_token(), random_token());
+    let session = staff_sessions::NewSession { token_hash: &hash(&token), staff: staff_name, csrf: &csrf, credential: &credential, now, expires_at: now + SESSION_MS };
+    if let Err(error) = staff_sessions::start_session(&state.db, &session).await {
+        return db_error(error);
+    }
+    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_MS / 1000);
+    let mut response = Redirect::to(next).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn verify(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, staff: Staff, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
+        return refusal;
+    }
+    if let Some(token) = cookie(&headers, COOKIE) {
+        let _ = staff_sessions::end_session(&state.db, &hash(token)).await;
+    }
+    let mut response = Redirect::to("/dashboard/login").into_response();
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("moments_staff=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_dashboard_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/dashboard/demo/feedback?scale=nps")), "/dashboard/demo/feedback?scale=nps");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/dashboard");
+        assert_eq!(safe_next(Some("//evil.example/dashboard")), "/dashboard");
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    #[test]
+    fn the_language_follows_the_query_then_the_cookie_then_the_browser() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("zh-HK,zh;q=0.9,en;q=0.5"));
+        assert_eq!(language(&headers, None).0, Locale::ZhTw);
+        headers.insert(header::COOKIE, HeaderValue::from_static("other=1; moments_lang=zh-CN"));
+        assert_eq!(language(&headers, None).0, Locale::ZhCn);
+        let (locale, set) = language(&headers, Some("en"));
+        assert_eq!(locale, Locale::En);
+        assert!(set.is_some());
+    }
+}
