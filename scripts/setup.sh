@@ -47,9 +47,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if ! rustup component list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' \
+  || ! rustup component list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -q '^rustfmt' \
   || ! rustup target list --toolchain "$WIDGET_TOOLCHAIN" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  say "rustup toolchain install $WIDGET_TOOLCHAIN (the release widget's, with rust-src)"
-  rustup toolchain install "$WIDGET_TOOLCHAIN" --profile minimal --component rust-src --target wasm32-unknown-unknown
+  # rustfmt from the same nightly: rustfmt.toml groups imports, which stable rustfmt cannot.
+  say "rustup toolchain install $WIDGET_TOOLCHAIN (the release widget's, with rust-src and rustfmt)"
+  rustup toolchain install "$WIDGET_TOOLCHAIN" --profile minimal --component rust-src --component rustfmt --target wasm32-unknown-unknown
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then

@@ -9,6 +9,10 @@ source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+step "formatting and lints: rustfmt (the pinned nightly, for grouped imports) and clippy"
+cargo +"$WIDGET_TOOLCHAIN" fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 step "release widget build"
 scripts/build-widget.sh
 

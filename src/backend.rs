@@ -2,13 +2,16 @@
 //! errors that say whether trying again can help.
 
 use js_sys::{Promise, Reflect};
+use moments_protocol::text::{cat, decimal};
 use moments_protocol::wire::{ClaimRequest, ClaimedSurprise, RedeemRequest, Redeemed, SessionRequest, SessionResponse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, AddEventListenerOptions, Request, RequestCredentials, RequestInit, RequestMode, Response};
+use web_sys::{
+    AbortController, AbortSignal, AddEventListenerOptions, Request, RequestCredentials, RequestInit, RequestMode,
+    Response,
+};
 
 use crate::config::WidgetConfig;
-use moments_protocol::text::{cat, decimal};
 
 const TIMEOUT_MS: i32 = 10_000;
 
@@ -17,7 +20,11 @@ pub enum BackendError {
     /// No answer: offline, DNS, CORS refusal, or the timeout.
     Unreachable,
     /// The server answered with an error status and, usually, our error body.
-    Status { status: u16, code: String, retry_after_secs: Option<u32> },
+    Status {
+        status: u16,
+        code: String,
+        retry_after_secs: Option<u32>,
+    },
     /// A 2xx whose body is not what the protocol says.
     BadResponse,
 }
@@ -76,7 +83,11 @@ impl Answer {
             .and_then(|e| js_sys::Reflect::get(&e, &"code".into()).ok())
             .and_then(|c| c.as_string())
             .unwrap_or_else(|| cat(&["http_", &decimal(i64::from(self.status))]));
-        BackendError::Status { status: self.status, code, retry_after_secs: self.retry_after_secs }
+        BackendError::Status {
+            status: self.status,
+            code,
+            retry_after_secs: self.retry_after_secs,
+        }
     }
 }
 
@@ -108,15 +119,24 @@ impl Prefetched {
 /// Aborts `controller` when `stop` is aborted (the widget went away); the listener goes with
 /// the controller's own abort, which `receive` always ends with.
 fn abort_on(stop: Option<&AbortSignal>, controller: &AbortController) {
-    let (Some(stop), Some(abort)) = (stop, crate::browser::bound(controller, "abort", None)) else { return };
+    let (Some(stop), Some(abort)) = (stop, crate::browser::bound(controller, "abort", None)) else {
+        return;
+    };
     let options = AddEventListenerOptions::new();
     options.set_once(true);
     options.set_signal(&controller.signal());
     let _ = stop.add_event_listener_with_callback_and_add_event_listener_options("abort", &abort, &options);
 }
 
-async fn post(url: &str, body: &JsValue, stop: Option<&AbortSignal>, prefetched: Option<Prefetched>) -> Result<Answer, BackendError> {
-    let text: String = js_sys::JSON::stringify(body).map_err(|_| BackendError::BadResponse)?.into();
+async fn post(
+    url: &str,
+    body: &JsValue,
+    stop: Option<&AbortSignal>,
+    prefetched: Option<Prefetched>,
+) -> Result<Answer, BackendError> {
+    let text: String = js_sys::JSON::stringify(body)
+        .map_err(|_| BackendError::BadResponse)?
+        .into();
     let (response, controller) = match prefetched {
         Some(p) if p.url == url && p.body == text => (p.response, p.controller),
         other => {
@@ -152,7 +172,11 @@ fn send(url: &str, text: &str) -> Result<(Promise, AbortController), BackendErro
 /// times out like a stalled connection.
 async fn receive(response: Promise, controller: AbortController) -> Result<Answer, BackendError> {
     let window = crate::browser::window().ok_or(BackendError::Unreachable)?;
-    let timer = crate::browser::bound(&controller, "abort", None).and_then(|abort| window.set_timeout_with_callback_and_timeout_and_arguments_0(&abort, TIMEOUT_MS).ok());
+    let timer = crate::browser::bound(&controller, "abort", None).and_then(|abort| {
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&abort, TIMEOUT_MS)
+            .ok()
+    });
     let answer = read(response).await;
     if let Some(id) = timer {
         window.clear_timeout_with_handle(id);
@@ -163,17 +187,46 @@ async fn receive(response: Promise, controller: AbortController) -> Result<Answe
 }
 
 async fn read(response: Promise) -> Result<Answer, BackendError> {
-    let response: Response = JsFuture::from(response).await.map_err(|_| BackendError::Unreachable)?.dyn_into().map_err(|_| BackendError::BadResponse)?;
-    let body = JsFuture::from(response.text().map_err(|_| BackendError::Unreachable)?).await.map_err(|_| BackendError::Unreachable)?;
+    let response: Response = JsFuture::from(response)
+        .await
+        .map_err(|_| BackendError::Unreachable)?
+        .dyn_into()
+        .map_err(|_| BackendError::BadResponse)?;
+    let body = JsFuture::from(response.text().map_err(|_| BackendError::Unreachable)?)
+        .await
+        .map_err(|_| BackendError::Unreachable)?;
     let json = body.as_string().and_then(|text| js_sys::JSON::parse(&text).ok());
-    let retry_after_secs = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
-    Ok(Answer { ok: response.ok(), status: response.status(), json, retry_after_secs })
+    let retry_after_secs = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    Ok(Answer {
+        ok: response.ok(),
+        status: response.status(),
+        json,
+        retry_after_secs,
+    })
 }
 
 /// `POST /v1/session` for a widget: abandoned when `stop` is aborted, and answered by the
 /// loader's request when that one asked the same.
-pub async fn start_session(config: &WidgetConfig, request: &SessionRequest, stop: &AbortSignal, prefetched: Option<Prefetched>) -> Result<JsValue, BackendError> {
-    answer_json(post(&config.endpoint("/v1/session"), &crate::encode::session_request(request), Some(stop), prefetched).await?)
+pub async fn start_session(
+    config: &WidgetConfig,
+    request: &SessionRequest,
+    stop: &AbortSignal,
+    prefetched: Option<Prefetched>,
+) -> Result<JsValue, BackendError> {
+    answer_json(
+        post(
+            &config.endpoint("/v1/session"),
+            &crate::encode::session_request(request),
+            Some(stop),
+            prefetched,
+        )
+        .await?,
+    )
 }
 
 /// `POST /v1/session` to the backend at `base` (the outbox keeps it with each event).
@@ -184,19 +237,45 @@ pub async fn start_session_at(base: &str, request: &SessionRequest) -> Result<Se
 
 /// `POST /v1/surprises/{id}/claim`. A gift opened before (409 `already_claimed`) is the
 /// same gift: its answer carries it, and it is shown again.
-pub async fn claim_surprise(config: &WidgetConfig, id: &str, request: &ClaimRequest, stop: &AbortSignal) -> Result<ClaimedSurprise, BackendError> {
-    let answer = post(&config.endpoint(&cat(&["/v1/surprises/", id, "/claim"])), &crate::encode::claim_request(request), Some(stop), None).await?;
+pub async fn claim_surprise(
+    config: &WidgetConfig,
+    id: &str,
+    request: &ClaimRequest,
+    stop: &AbortSignal,
+) -> Result<ClaimedSurprise, BackendError> {
+    let answer = post(
+        &config.endpoint(&cat(&["/v1/surprises/", id, "/claim"])),
+        &crate::encode::claim_request(request),
+        Some(stop),
+        None,
+    )
+    .await?;
     let claimed = match (answer.ok, answer.status, &answer.json) {
         (true, _, Some(json)) => Some(json.clone()),
         (false, 409, Some(json)) => js_sys::Reflect::get(json, &"claimed".into()).ok(),
         (true, _, None) => return Err(BackendError::BadResponse),
         _ => return Err(answer.error()),
     };
-    claimed.and_then(|c| crate::decode::claimed_surprise(&c)).ok_or(BackendError::BadResponse)
+    claimed
+        .and_then(|c| crate::decode::claimed_surprise(&c))
+        .ok_or(BackendError::BadResponse)
 }
 
 /// `POST /v1/rewards/{key}/redeem`. The same idempotency key again answers the same code.
-pub async fn redeem(config: &WidgetConfig, key: &str, request: &RedeemRequest, stop: &AbortSignal) -> Result<Redeemed, BackendError> {
-    let answer = answer_json(post(&config.endpoint(&cat(&["/v1/rewards/", key, "/redeem"])), &crate::encode::redeem_request(request), Some(stop), None).await?)?;
+pub async fn redeem(
+    config: &WidgetConfig,
+    key: &str,
+    request: &RedeemRequest,
+    stop: &AbortSignal,
+) -> Result<Redeemed, BackendError> {
+    let answer = answer_json(
+        post(
+            &config.endpoint(&cat(&["/v1/rewards/", key, "/redeem"])),
+            &crate::encode::redeem_request(request),
+            Some(stop),
+            None,
+        )
+        .await?,
+    )?;
     crate::decode::redeemed(&answer).ok_or(BackendError::BadResponse)
 }

@@ -65,9 +65,15 @@ pub fn new_uuid() -> String {
 
 /// The browser's language preferences, most preferred first.
 pub fn languages() -> Vec<String> {
-    let Some(navigator) = window().map(|w| w.navigator()) else { return Vec::new() };
+    let Some(navigator) = window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
     let list: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
-    if list.is_empty() { navigator.language().into_iter().collect() } else { list }
+    if list.is_empty() {
+        navigator.language().into_iter().collect()
+    } else {
+        list
+    }
 }
 
 /// The page's origin and path: never its query string or fragment, which may hold e-mail
@@ -105,7 +111,12 @@ pub fn error_detail(code: &str, message: &str) -> JsValue {
 /// (`Nov 23, 2026`, `2026年11月23日`).
 pub fn format_date(at_ms: i64, locale: moments_protocol::Locale) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
-    crate::i18n::date(i64::from(date.get_full_year()), date.get_month() + 1, date.get_date(), locale)
+    crate::i18n::date(
+        i64::from(date.get_full_year()),
+        date.get_month() + 1,
+        date.get_date(),
+        locale,
+    )
 }
 
 /// Characters as the visitor sees them (grapheme clusters, through `Intl.Segmenter`);
@@ -143,10 +154,14 @@ pub fn bound(target: &JsValue, method: &str, arg: Option<&JsValue>) -> Option<js
 /// Waits `ms`, or less when `stop` is aborted first; then no timer of ours is left behind.
 pub async fn sleep(ms: u32, stop: &web_sys::AbortSignal) {
     // An aborted signal fires no more `abort` events: a timer set now would outlive the widget.
-    let Some(window) = window().filter(|_| !stop.aborted()) else { return };
+    let Some(window) = window().filter(|_| !stop.aborted()) else {
+        return;
+    };
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let resolve: &js_sys::Function = resolve.unchecked_ref();
-        let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms.min(i32::MAX as u32) as i32) else {
+        let Ok(id) =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms.min(i32::MAX as u32) as i32)
+        else {
             let _ = resolve.call0(&JsValue::UNDEFINED);
             return;
         };
@@ -185,7 +200,9 @@ pub fn when_idle(timeout_ms: u32, fallback_ms: u32, task: impl FnOnce() + 'stati
         }
     });
     let callback: &js_sys::Function = task.as_ref().unchecked_ref();
-    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let cancel = match idle {
         Some(request) => {
             let options = detail(&[]);
@@ -194,7 +211,12 @@ pub fn when_idle(timeout_ms: u32, fallback_ms: u32, task: impl FnOnce() + 'stati
             bound(&window, "cancelIdleCallback", Some(&id))
         }
         None => {
-            let id = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback, fallback_ms.min(i32::MAX as u32) as i32).ok()?;
+            let id = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    callback,
+                    fallback_ms.min(i32::MAX as u32) as i32,
+                )
+                .ok()?;
             bound(&window, "clearTimeout", Some(&id.into()))
         }
     };

@@ -152,7 +152,10 @@ pub fn want(urgent: bool) {
     wasm_bindgen_futures::spawn_local(async move {
         let next = match crate::later::load().await {
             Ok(draw) => Load::Ready(draw),
-            Err(_) => Load::Failed { attempts: attempts + 1, not_before: browser::now_ms() + f64::from(retry::delay_ms(attempts, browser::random(), None)) },
+            Err(_) => Load::Failed {
+                attempts: attempts + 1,
+                not_before: browser::now_ms() + f64::from(retry::delay_ms(attempts, browser::random(), None)),
+            },
         };
         LOAD.set(next);
         announce();

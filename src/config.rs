@@ -44,7 +44,9 @@ impl WidgetConfig {
             member_token: present("member-token"),
             locale: present("locale"),
             inline: present("mode").is_some_and(|m| m.eq_ignore_ascii_case("inline")),
-            idle_timeout_secs: present("idle-timeout").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
+            idle_timeout_secs: present("idle-timeout")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
         })
     }
 
@@ -64,7 +66,12 @@ mod tests {
 
     #[test]
     fn reads_attributes_and_trims() {
-        let config = parse(&[("backend", " https://m.example.com/ "), ("site", "shop"), ("member-token", ""), ("locale", "zh-HK")]);
+        let config = parse(&[
+            ("backend", " https://m.example.com/ "),
+            ("site", "shop"),
+            ("member-token", ""),
+            ("locale", "zh-HK"),
+        ]);
         let expected = WidgetConfig {
             backend: "https://m.example.com".into(),
             site: "shop".into(),
@@ -73,22 +80,35 @@ mod tests {
             inline: false,
             idle_timeout_secs: DEFAULT_IDLE_TIMEOUT_SECS,
         };
-        assert_eq!(config.as_ref().map(|c| c.endpoint("/v1/session")), Ok("https://m.example.com/v1/session".into()));
+        assert_eq!(
+            config.as_ref().map(|c| c.endpoint("/v1/session")),
+            Ok("https://m.example.com/v1/session".into())
+        );
         assert_eq!(config, Ok(expected));
     }
 
     #[test]
     fn idle_timeout_in_seconds_zero_for_never() {
-        let idle = |value: &str| parse(&[("backend", "http://x"), ("site", "s"), ("idle-timeout", value)]).map(|c| c.idle_timeout_secs);
+        let idle = |value: &str| {
+            parse(&[("backend", "http://x"), ("site", "s"), ("idle-timeout", value)]).map(|c| c.idle_timeout_secs)
+        };
         assert_eq!(
             [idle("5"), idle("0"), idle("soon"), idle("-3")],
-            [Ok(5), Ok(0), Ok(DEFAULT_IDLE_TIMEOUT_SECS), Ok(DEFAULT_IDLE_TIMEOUT_SECS)]
+            [
+                Ok(5),
+                Ok(0),
+                Ok(DEFAULT_IDLE_TIMEOUT_SECS),
+                Ok(DEFAULT_IDLE_TIMEOUT_SECS)
+            ]
         );
     }
 
     #[test]
     fn inline_mode() {
-        assert_eq!(parse(&[("backend", "http://x"), ("site", "s"), ("mode", "Inline")]).map(|c| c.inline), Ok(true));
+        assert_eq!(
+            parse(&[("backend", "http://x"), ("site", "s"), ("mode", "Inline")]).map(|c| c.inline),
+            Ok(true)
+        );
     }
 
     #[test]

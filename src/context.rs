@@ -27,12 +27,20 @@ pub type Refusal = (&'static str, String);
 impl HostContext {
     /// What an answer given now carries.
     pub fn current(&self) -> Option<Entries> {
-        self.set.borrow().clone().or_else(|| self.attribute.borrow().clone()).filter(|c| !c.0.is_empty())
+        self.set
+            .borrow()
+            .clone()
+            .or_else(|| self.attribute.borrow().clone())
+            .filter(|c| !c.0.is_empty())
     }
 
     /// `element.setContext(value)`; `null` goes back to the attribute's.
     pub fn set(&self, value: &JsValue) -> Result<(), Refusal> {
-        *self.set.borrow_mut() = if value.is_null() || value.is_undefined() { None } else { Some(entries(value)?) };
+        *self.set.borrow_mut() = if value.is_null() || value.is_undefined() {
+            None
+        } else {
+            Some(entries(value)?)
+        };
         Ok(())
     }
 
@@ -40,7 +48,16 @@ impl HostContext {
     pub fn set_attribute(&self, text: Option<String>) -> Result<(), Refusal> {
         let parsed = match text.filter(|t| !t.trim().is_empty()) {
             None => None,
-            Some(text) => Some(JSON::parse(&text).map_err(|_| ("context_not_json", "the context attribute must hold a JSON object".to_owned())).and_then(|v| entries(&v))?),
+            Some(text) => Some(
+                JSON::parse(&text)
+                    .map_err(|_| {
+                        (
+                            "context_not_json",
+                            "the context attribute must hold a JSON object".to_owned(),
+                        )
+                    })
+                    .and_then(|v| entries(&v))?,
+            ),
         };
         *self.attribute.borrow_mut() = parsed;
         Ok(())
@@ -49,7 +66,10 @@ impl HostContext {
 
 fn entries(value: &JsValue) -> Result<Entries, Refusal> {
     if !value.is_object() || Array::is_array(value) {
-        return Err(("context_not_object", "a context is an object such as { agent: \"may\", topic: \"returns\" }".to_owned()));
+        return Err((
+            "context_not_object",
+            "a context is an object such as { agent: \"may\", topic: \"returns\" }".to_owned(),
+        ));
     }
     let mut pairs = Vec::new();
     for pair in Object::entries(value.unchecked_ref()).iter() {

@@ -6,8 +6,8 @@
 use js_sys::Reflect;
 use moments_protocol::Locale;
 use moments_protocol::wire::{
-    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, PointsExpiring, Redeemed, Redemption, Reward, RewardOffer, Scale,
-    SessionResponse, Slot, SurpriseOffer, TierStatus,
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, PointsExpiring,
+    Redeemed, Redemption, Reward, RewardOffer, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
 };
 use wasm_bindgen::JsValue;
 
@@ -15,7 +15,9 @@ fn field(object: &JsValue, key: &str) -> Option<JsValue> {
     if !object.is_object() {
         return None;
     }
-    Reflect::get(object, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    Reflect::get(object, &key.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 pub fn string(object: &JsValue, key: &str) -> Option<String> {
@@ -94,7 +96,10 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
 
 /// A `POST /v1/rewards/{key}/redeem` answer.
 pub fn redeemed(v: &JsValue) -> Option<Redeemed> {
-    Some(Redeemed { redemption: redemption(&field(v, "redemption")?)?, member: member(&field(v, "member")?)? })
+    Some(Redeemed {
+        redemption: redemption(&field(v, "redemption")?)?,
+        member: member(&field(v, "member")?)?,
+    })
 }
 
 fn redemption(v: &JsValue) -> Option<Redemption> {
@@ -114,13 +119,19 @@ pub fn events_answer(v: &JsValue) -> Option<crate::earned::Answered> {
         offers: list(v, "surprises", surprise_offer)?,
         refused: list(v, "rejected", |r| {
             let error = field(r, "error")?;
-            Some(crate::earned::Refusal { code: string(&error, "code")?, message: string(&error, "message")? })
+            Some(crate::earned::Refusal {
+                code: string(&error, "code")?,
+                message: string(&error, "message")?,
+            })
         })?,
     })
 }
 
 fn surprise_offer(v: &JsValue) -> Option<SurpriseOffer> {
-    Some(SurpriseOffer { id: string(v, "id")?, expires_at: integer(v, "expires_at")? })
+    Some(SurpriseOffer {
+        id: string(v, "id")?,
+        expires_at: integer(v, "expires_at")?,
+    })
 }
 
 pub fn claimed_surprise(v: &JsValue) -> Option<ClaimedSurprise> {
@@ -128,8 +139,12 @@ pub fn claimed_surprise(v: &JsValue) -> Option<ClaimedSurprise> {
     Some(ClaimedSurprise {
         id: string(v, "id")?,
         reward: match string(&reward, "kind")?.as_str() {
-            "points" => Reward::Points { points: integer(&reward, "points")? },
-            "coupon" => Reward::Coupon { code: string(&reward, "code")? },
+            "points" => Reward::Points {
+                points: integer(&reward, "points")?,
+            },
+            "coupon" => Reward::Coupon {
+                code: string(&reward, "code")?,
+            },
             "message" => Reward::Message,
             _ => return None,
         },
@@ -146,10 +161,19 @@ pub fn member(v: &JsValue) -> Option<MemberSummary> {
         tier: optional(v, "tier", tier)?,
         tier_up: optional_bool(v, "tier_up")?,
         recent: list(v, "recent", |e| {
-            Some(LedgerEntry { delta: integer(e, "delta")?, reason: string(e, "reason")?, at: integer(e, "at")? })
+            Some(LedgerEntry {
+                delta: integer(e, "delta")?,
+                reason: string(e, "reason")?,
+                at: integer(e, "at")?,
+            })
         })?,
         redeemed: list(v, "redeemed", redemption)?,
-        expiring: optional(v, "expiring", |e| Some(PointsExpiring { points: integer(e, "points")?, on: integer(e, "on")? }))?,
+        expiring: optional(v, "expiring", |e| {
+            Some(PointsExpiring {
+                points: integer(e, "points")?,
+                on: integer(e, "on")?,
+            })
+        })?,
     })
 }
 
@@ -158,7 +182,11 @@ fn tier(v: &JsValue) -> Option<TierStatus> {
         name: string(v, "name")?,
         threshold: integer(v, "threshold")?,
         next: optional(v, "next", |n| {
-            Some(NextTier { name: string(n, "name")?, threshold: integer(n, "threshold")?, points_needed: integer(n, "points_needed")? })
+            Some(NextTier {
+                name: string(n, "name")?,
+                threshold: integer(n, "threshold")?,
+                points_needed: integer(n, "points_needed")?,
+            })
         })?,
     })
 }

@@ -47,7 +47,12 @@ pub fn listen(session_id: &str, listener: Listener) -> Listening {
 }
 
 pub fn deliver(session_id: &str, answered: Answered) {
-    let listeners: Vec<_> = LISTENERS.with_borrow(|all| all.iter().filter(|(_, s, _)| s == session_id).map(|(_, _, l)| l.clone()).collect());
+    let listeners: Vec<_> = LISTENERS.with_borrow(|all| {
+        all.iter()
+            .filter(|(_, s, _)| s == session_id)
+            .map(|(_, _, l)| l.clone())
+            .collect()
+    });
     for listener in listeners {
         listener(answered.clone());
     }

@@ -29,7 +29,8 @@ impl Writer {
 }
 
 pub fn session_request(r: &SessionRequest) -> JsValue {
-    let languages = (!r.languages.is_empty()).then(|| r.languages.iter().map(|l| JsValue::from(l.as_str())).collect::<Array>());
+    let languages =
+        (!r.languages.is_empty()).then(|| r.languages.iter().map(|l| JsValue::from(l.as_str())).collect::<Array>());
     Writer::new()
         .set("site", r.site.as_str())
         .set("visitor_id", r.visitor_id.as_str())
@@ -64,29 +65,57 @@ pub fn redeem_request(r: &RedeemRequest) -> JsValue {
 pub fn event(e: &Event) -> JsValue {
     let w = Writer::new();
     match e {
-        Event::Feedback { id, at, scale, score, comment, context } => w
+        Event::Feedback {
+            id,
+            at,
+            scale,
+            score,
+            comment,
+            context,
+        } => w
             .set("type", "feedback")
             .set("id", id.as_str())
             .set("at", *at)
             .set("scale", scale.name())
             .set("score", *score as f64)
             .maybe("comment", comment.as_deref())
-            .maybe("context", context.as_ref().map(|c| c.0.iter().fold(Writer::new(), |w, (k, v)| w.set(k, v.as_str())).done())),
-        Event::Comment { id, at, feedback_id, comment } => w
+            .maybe(
+                "context",
+                context
+                    .as_ref()
+                    .map(|c| c.0.iter().fold(Writer::new(), |w, (k, v)| w.set(k, v.as_str())).done()),
+            ),
+        Event::Comment {
+            id,
+            at,
+            feedback_id,
+            comment,
+        } => w
             .set("type", "comment")
             .set("id", id.as_str())
             .set("at", *at)
             .set("feedback_id", feedback_id.as_str())
             .set("comment", comment.as_str()),
         Event::Dismiss { id, at } => w.set("type", "dismiss").set("id", id.as_str()).set("at", *at),
-        Event::Track { id, at, name, value, proof } => w
+        Event::Track {
+            id,
+            at,
+            name,
+            value,
+            proof,
+        } => w
             .set("type", "track")
             .set("id", id.as_str())
             .set("at", *at)
             .set("name", name.as_str())
             .maybe("value", *value)
             .maybe("proof", proof.as_deref()),
-        Event::Exposure { id, at, experiment, variant } => w
+        Event::Exposure {
+            id,
+            at,
+            experiment,
+            variant,
+        } => w
             .set("type", "exposure")
             .set("id", id.as_str())
             .set("at", *at)
@@ -101,9 +130,21 @@ pub fn event(e: &Event) -> JsValue {
 pub fn standing(m: &MemberSummary) -> JsValue {
     let tier = m.tier.as_ref().map(|t| {
         let next = t.next.as_ref().map(|n| {
-            Writer::new().set("name", n.name.as_str()).set("threshold", n.threshold as f64).set("points_needed", n.points_needed as f64).done()
+            Writer::new()
+                .set("name", n.name.as_str())
+                .set("threshold", n.threshold as f64)
+                .set("points_needed", n.points_needed as f64)
+                .done()
         });
-        Writer::new().set("name", t.name.as_str()).set("threshold", t.threshold as f64).maybe("next", next).done()
+        Writer::new()
+            .set("name", t.name.as_str())
+            .set("threshold", t.threshold as f64)
+            .maybe("next", next)
+            .done()
     });
-    Writer::new().set("points", m.points as f64).set("lifetime_points", m.lifetime_points as f64).maybe("tier", tier).done()
+    Writer::new()
+        .set("points", m.points as f64)
+        .set("lifetime_points", m.lifetime_points as f64)
+        .maybe("tier", tier)
+        .done()
 }

@@ -14,7 +14,12 @@ pub fn report(session: &Session, config: &WidgetConfig, slot: Slot, reported: &m
     for assignment in session.response.experiments.iter().filter(|a| a.slot == slot) {
         if !reported.contains(&assignment.experiment) {
             reported.push(assignment.experiment.clone());
-            let event = Event::Exposure { id: browser::new_uuid(), at: browser::now_ms(), experiment: assignment.experiment.clone(), variant: assignment.variant.clone() };
+            let event = Event::Exposure {
+                id: browser::new_uuid(),
+                at: browser::now_ms(),
+                experiment: assignment.experiment.clone(),
+                variant: assignment.variant.clone(),
+            };
             outbox::record(config, session, &event);
         }
     }

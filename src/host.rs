@@ -47,7 +47,11 @@ impl MountedWidget {
         read_context_attribute(&self.host, launcher.context());
         match WidgetConfig::from_attributes(|name| self.host.get_attribute(name)) {
             Ok(config) => launcher.update(config),
-            Err(error) => browser::emit(&self.host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)),
+            Err(error) => browser::emit(
+                &self.host,
+                "moments:error",
+                &browser::error_detail(error.code(), SET_ATTRIBUTES),
+            ),
         }
     }
 
@@ -97,7 +101,13 @@ fn read_context_attribute(host: &HtmlElement, context: &HostContext) {
 pub fn mount(host: HtmlElement, session: JsValue) -> MountedWidget {
     let prefetched = crate::backend::Prefetched::from_js(&session);
     let launcher = WidgetConfig::from_attributes(|name| host.get_attribute(name))
-        .map_err(|error| browser::emit(&host, "moments:error", &browser::error_detail(error.code(), SET_ATTRIBUTES)))
+        .map_err(|error| {
+            browser::emit(
+                &host,
+                "moments:error",
+                &browser::error_detail(error.code(), SET_ATTRIBUTES),
+            )
+        })
         .ok()
         .and_then(|config| start(&host, config, Rc::default(), Start::Request(prefetched)));
     if launcher.is_some() {
@@ -116,7 +126,11 @@ pub fn mount_started(host: HtmlElement, config: WidgetConfig, session: Session, 
 
 fn start(host: &HtmlElement, config: WidgetConfig, end: Rc<EndSignal>, start: Start) -> Option<Rc<Launcher>> {
     let Some(root) = shadow_root(host) else {
-        browser::emit(host, "moments:error", &browser::error_detail("no_shadow_root", "this element cannot host a shadow root"));
+        browser::emit(
+            host,
+            "moments:error",
+            &browser::error_detail("no_shadow_root", "this element cannot host a shadow root"),
+        );
         return None;
     };
     let container: Element = root.owner_document()?.create_element("div").ok()?;

@@ -15,7 +15,10 @@ pub struct HostSignal<T> {
 
 impl<T> Default for HostSignal<T> {
     fn default() -> Self {
-        Self { listener: RefCell::new(None), pending: RefCell::new(Vec::new()) }
+        Self {
+            listener: RefCell::new(None),
+            pending: RefCell::new(Vec::new()),
+        }
     }
 }
 

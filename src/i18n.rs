@@ -134,7 +134,10 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        match after.find('}').and_then(|end| Some((end, values.iter().find(|(n, _)| *n == &after[..end])?))) {
+        match after
+            .find('}')
+            .and_then(|end| Some((end, values.iter().find(|(n, _)| *n == &after[..end])?)))
+        {
             Some((end, (_, value))) => {
                 out.push_str(value);
                 rest = &after[end + 1..];
@@ -148,7 +151,6 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out.push_str(rest);
     out
 }
-
 
 /// `n` the way `locale` writes it: English and both Chinese group thousands with a comma, as
 /// `Intl.NumberFormat` does for them (checked in tests/browser.rs). Done here because the
@@ -176,11 +178,23 @@ pub fn number(n: i64, locale: Locale) -> String {
 /// `2026年9月21日`), without `Intl`, whose first use loads the browser's locale data (about
 /// 100 ms on a slow phone, on the tap that opens the panel). `month` is 1 to 12.
 pub fn date(year: i64, month: u32, day: u32, locale: Locale) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (year, day) = (moments_protocol::text::decimal(year), moments_protocol::text::decimal(i64::from(day)));
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (year, day) = (
+        moments_protocol::text::decimal(year),
+        moments_protocol::text::decimal(i64::from(day)),
+    );
     match locale {
         Locale::En => cat(&[MONTHS[(month.clamp(1, 12) - 1) as usize], " ", &day, ", ", &year]),
-        Locale::ZhCn | Locale::ZhTw => cat(&[&year, "年", &moments_protocol::text::decimal(i64::from(month)), "月", &day, "日"]),
+        Locale::ZhCn | Locale::ZhTw => cat(&[
+            &year,
+            "年",
+            &moments_protocol::text::decimal(i64::from(month)),
+            "月",
+            &day,
+            "日",
+        ]),
     }
 }
 
@@ -189,8 +203,23 @@ mod tests {
 
     #[test]
     fn numbers_group_thousands() {
-        let written: Vec<String> = [0, 7, 999, 1_000, 1_240, -1_240, 12_345_678, i64::MIN].iter().map(|&n| number(n, Locale::En)).collect();
-        assert_eq!(written, ["0", "7", "999", "1,000", "1,240", "-1,240", "12,345,678", "-9,223,372,036,854,775,808"]);
+        let written: Vec<String> = [0, 7, 999, 1_000, 1_240, -1_240, 12_345_678, i64::MIN]
+            .iter()
+            .map(|&n| number(n, Locale::En))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "0",
+                "7",
+                "999",
+                "1,000",
+                "1,240",
+                "-1,240",
+                "12,345,678",
+                "-9,223,372,036,854,775,808"
+            ]
+        );
         assert_eq!(number(1_240, Locale::ZhTw), "1,240");
     }
 
@@ -198,23 +227,82 @@ mod tests {
 
     fn texts(m: &Messages) -> Vec<&'static str> {
         let mut all = vec![
-            m.badge_points, m.badge_anonymous, m.badge_label, m.panel_title, m.panel_loading, m.panel_failed, m.try_again, m.close, m.points_label, m.tier_label,
-            m.to_next_tier, m.top_tier, m.tier_up, m.recent_activity, m.no_activity, m.badge_join, m.join_prompt,
-            m.join_link, m.question, m.question_nps, m.question_thumbs, m.nps_low, m.nps_high, m.thumbs_down,
-            m.thumbs_up, m.thanks, m.apology, m.follow_up, m.goodwill, m.comment_label, m.comment_left,
-            m.comment_over, m.comment_send, m.comment_sent, m.prompt_close, m.dismiss_greeting, m.surprise_gift,
-            m.surprise_opening, m.surprise_title, m.surprise_points, m.surprise_coupon, m.surprise_copy, m.surprise_copied,
-            m.surprise_thanks, m.surprise_gone, m.surprise_failed, m.ways_to_earn, m.rewards_title, m.reward_cost,
-            m.reward_redeem, m.reward_more, m.reward_tier, m.reward_sold_out, m.reward_limit, m.redeem_confirm,
-            m.redeem_yes, m.redeem_cancel, m.redeem_sending, m.redeem_code, m.redeem_short, m.redeem_gone,
-            m.redeem_tier, m.redeem_failed, m.your_codes, m.points_expire,
+            m.badge_points,
+            m.badge_anonymous,
+            m.badge_label,
+            m.panel_title,
+            m.panel_loading,
+            m.panel_failed,
+            m.try_again,
+            m.close,
+            m.points_label,
+            m.tier_label,
+            m.to_next_tier,
+            m.top_tier,
+            m.tier_up,
+            m.recent_activity,
+            m.no_activity,
+            m.badge_join,
+            m.join_prompt,
+            m.join_link,
+            m.question,
+            m.question_nps,
+            m.question_thumbs,
+            m.nps_low,
+            m.nps_high,
+            m.thumbs_down,
+            m.thumbs_up,
+            m.thanks,
+            m.apology,
+            m.follow_up,
+            m.goodwill,
+            m.comment_label,
+            m.comment_left,
+            m.comment_over,
+            m.comment_send,
+            m.comment_sent,
+            m.prompt_close,
+            m.dismiss_greeting,
+            m.surprise_gift,
+            m.surprise_opening,
+            m.surprise_title,
+            m.surprise_points,
+            m.surprise_coupon,
+            m.surprise_copy,
+            m.surprise_copied,
+            m.surprise_thanks,
+            m.surprise_gone,
+            m.surprise_failed,
+            m.ways_to_earn,
+            m.rewards_title,
+            m.reward_cost,
+            m.reward_redeem,
+            m.reward_more,
+            m.reward_tier,
+            m.reward_sold_out,
+            m.reward_limit,
+            m.redeem_confirm,
+            m.redeem_yes,
+            m.redeem_cancel,
+            m.redeem_sending,
+            m.redeem_code,
+            m.redeem_short,
+            m.redeem_gone,
+            m.redeem_tier,
+            m.redeem_failed,
+            m.your_codes,
+            m.points_expire,
         ];
         all.extend(m.faces);
         all
     }
 
     fn placeholders(text: &str) -> Vec<&str> {
-        let mut found: Vec<&str> = text.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        let mut found: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
         found.sort_unstable();
         found
     }
@@ -245,8 +333,14 @@ mod tests {
 
     #[test]
     fn fill_replaces_every_placeholder() {
-        assert_eq!(fill("{n} points to {tier}", &[("n", "200"), ("tier", "Gold")]), "200 points to Gold");
-        assert_eq!(fill("再得 {n} 點升至{tier}", &[("n", "1,000"), ("tier", "金卡")]), "再得 1,000 點升至金卡");
+        assert_eq!(
+            fill("{n} points to {tier}", &[("n", "200"), ("tier", "Gold")]),
+            "200 points to Gold"
+        );
+        assert_eq!(
+            fill("再得 {n} 點升至{tier}", &[("n", "1,000"), ("tier", "金卡")]),
+            "再得 1,000 點升至金卡"
+        );
         assert_eq!(fill("{x} {n} {", &[("n", "1")]), "{x} 1 {");
     }
 }

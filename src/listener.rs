@@ -14,20 +14,38 @@ pub struct Listener {
 impl Listener {
     /// Passive: never delays the page's scrolling. `capture` also hears events that do not
     /// bubble (`scroll` on inner elements).
-    pub fn new(target: &EventTarget, kind: &'static str, capture: bool, handler: impl FnMut(Event) + 'static) -> Option<Self> {
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        handler: impl FnMut(Event) + 'static,
+    ) -> Option<Self> {
         let closure = Closure::<dyn FnMut(Event)>::new(handler);
         let options = AddEventListenerOptions::new();
         options.set_passive(true);
         options.set_capture(capture);
         target
-            .add_event_listener_with_callback_and_add_event_listener_options(kind, closure.as_ref().unchecked_ref(), &options)
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                kind,
+                closure.as_ref().unchecked_ref(),
+                &options,
+            )
             .ok()?;
-        Some(Self { target: target.clone(), kind, capture, closure })
+        Some(Self {
+            target: target.clone(),
+            kind,
+            capture,
+            closure,
+        })
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(self.kind, self.closure.as_ref().unchecked_ref(), self.capture);
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.closure.as_ref().unchecked_ref(),
+            self.capture,
+        );
     }
 }

@@ -7,12 +7,12 @@
 use std::cell::{Cell, RefCell};
 
 use moments_protocol::limits::{MAX_BATCH_EVENTS, MAX_BODY_BYTES};
+use moments_protocol::text::cat;
 use moments_protocol::wire::Event;
 use wasm_bindgen::JsValue;
 
 use crate::browser;
 use crate::decode::string;
-use moments_protocol::text::cat;
 
 const STORAGE_KEY: &str = "moments:outbox:v1";
 /// Past this many waiting events the oldest exposures and tracked events go (a host's storage
@@ -64,7 +64,9 @@ impl Envelope {
             visitor_id: string(v, "visitor_id")?,
             session_id: string(v, "session_id")?,
             id: string(v, "id")?,
-            event: js_sys::Reflect::get(v, &"event".into()).ok().filter(JsValue::is_object)?,
+            event: js_sys::Reflect::get(v, &"event".into())
+                .ok()
+                .filter(JsValue::is_object)?,
         })
     }
 
@@ -121,9 +123,22 @@ pub fn pending() -> Vec<Envelope> {
     let mut all: Vec<Envelope> = browser::storage_get(STORAGE_KEY)
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .filter(js_sys::Array::is_array)
-        .map(|list| js_sys::Array::from(&list).iter().filter_map(|e| Envelope::from_js(&e)).collect())
+        .map(|list| {
+            js_sys::Array::from(&list)
+                .iter()
+                .filter_map(|e| Envelope::from_js(&e))
+                .collect()
+        })
         .unwrap_or_default();
-    MEMORY.with_borrow(|memory| all.extend(memory.iter().filter(|m| !all.iter().any(|s| s.id == m.id)).cloned().collect::<Vec<_>>()));
+    MEMORY.with_borrow(|memory| {
+        all.extend(
+            memory
+                .iter()
+                .filter(|m| !all.iter().any(|s| s.id == m.id))
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    });
     all
 }
 
@@ -134,7 +149,12 @@ pub fn make_room(entries: &mut Vec<Envelope>, max: usize) -> bool {
     let full = entries.len() > max;
     for expendable in ["exposure", "track"] {
         while entries.len() > max {
-            let Some(oldest) = entries.iter().position(|e| string(&e.event, "type").as_deref() == Some(expendable)) else { break };
+            let Some(oldest) = entries
+                .iter()
+                .position(|e| string(&e.event, "type").as_deref() == Some(expendable))
+            else {
+                break;
+            };
             entries.remove(oldest);
         }
     }
@@ -145,8 +165,17 @@ pub fn save(mut entries: Vec<Envelope>) {
     if make_room(&mut entries, MAX_ENTRIES)
         && let Some(newest) = entries.last()
     {
-        let refusal = crate::earned::Refusal { code: "outbox_full".into(), message: "events are waiting to be sent; the oldest exposures and tracked events were dropped".into() };
-        crate::earned::deliver(&newest.session_id, crate::earned::Answered { offers: Vec::new(), refused: vec![refusal] });
+        let refusal = crate::earned::Refusal {
+            code: "outbox_full".into(),
+            message: "events are waiting to be sent; the oldest exposures and tracked events were dropped".into(),
+        };
+        crate::earned::deliver(
+            &newest.session_id,
+            crate::earned::Answered {
+                offers: Vec::new(),
+                refused: vec![refusal],
+            },
+        );
     }
     let list: js_sys::Array = entries.iter().map(Envelope::to_js).collect();
     let text = js_sys::JSON::stringify(&list).ok().and_then(|s| s.as_string());
@@ -161,7 +190,13 @@ pub fn started_for(envelope: &Envelope) -> Option<Started> {
 
 /// A widget's session has started: events refused for their own session go into this one.
 pub fn session_started(backend: &str, site: &str, visitor_id: &str, session_id: &str, member_token: Option<String>) {
-    let started = Started { backend: backend.into(), site: site.into(), visitor_id: visitor_id.into(), session_id: session_id.into(), member_token };
+    let started = Started {
+        backend: backend.into(),
+        site: site.into(),
+        visitor_id: visitor_id.into(),
+        session_id: session_id.into(),
+        member_token,
+    };
     STARTED.with_borrow_mut(|all| {
         all.retain(|s| !(s.backend == started.backend && s.site == started.site && s.visitor_id == started.visitor_id));
         all.push(started);
@@ -170,7 +205,13 @@ pub fn session_started(backend: &str, site: &str, visitor_id: &str, session_id: 
 
 /// Writes down an event of `session`'s page view, then tries to send everything waiting.
 pub fn record(config: &crate::config::WidgetConfig, session: &crate::state::Session, event: &Event) {
-    enqueue(Envelope::new(&config.backend, &config.site, &session.visitor_id, &session.response.session_id, event));
+    enqueue(Envelope::new(
+        &config.backend,
+        &config.site,
+        &session.visitor_id,
+        &session.response.session_id,
+        event,
+    ));
 }
 
 /// Writes the event down, then tries to send everything waiting.
@@ -188,7 +229,9 @@ pub fn enqueue(envelope: Envelope) {
 /// about arrival, so the events stay in the outbox until a later fetch is answered; the
 /// server stores each id once.
 pub fn flush_by_beacon() {
-    let Some(navigator) = browser::window().map(|w| w.navigator()) else { return };
+    let Some(navigator) = browser::window().map(|w| w.navigator()) else {
+        return;
+    };
     let all = pending();
     let mut rest: Vec<&Envelope> = all.iter().collect();
     while let Some(first) = rest.first().copied() {
@@ -202,7 +245,10 @@ pub fn flush_by_beacon() {
 
 /// Beacons are limited to 64 KiB: a chunk too big is halved until it fits.
 fn send_beacon_chunk(navigator: &web_sys::Navigator, first: &Envelope, chunk: &[&Envelope]) {
-    let text = js_sys::JSON::stringify(&batch_body(first, chunk)).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    let text = js_sys::JSON::stringify(&batch_body(first, chunk))
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
     if text.len() <= MAX_BODY_BYTES || chunk.len() == 1 {
         let _ = navigator.send_beacon_with_opt_str(&cat(&[&first.backend, "/v1/events"]), Some(&text));
     } else {
@@ -223,14 +269,21 @@ pub fn flush_when_leaving() {
             return;
         }
         let Some(window) = browser::window() else { return };
-        hooks.extend(crate::listener::Listener::new(&window, "pagehide", false, |_| flush_by_beacon()));
+        hooks.extend(crate::listener::Listener::new(&window, "pagehide", false, |_| {
+            flush_by_beacon()
+        }));
         if let Some(document) = window.document() {
             let watched = document.clone();
-            hooks.extend(crate::listener::Listener::new(&document, "visibilitychange", false, move |_| {
-                if watched.hidden() {
-                    flush_by_beacon();
-                }
-            }));
+            hooks.extend(crate::listener::Listener::new(
+                &document,
+                "visibilitychange",
+                false,
+                move |_| {
+                    if watched.hidden() {
+                        flush_by_beacon();
+                    }
+                },
+            ));
         }
     });
 }
@@ -243,6 +296,9 @@ pub fn batch_body(first: &Envelope, batch: &[&Envelope]) -> JsValue {
     set("site", &first.site.as_str().into());
     set("visitor_id", &first.visitor_id.as_str().into());
     set("session_id", &first.session_id.as_str().into());
-    set("events", &batch.iter().map(|e| e.event.clone()).collect::<js_sys::Array>().into());
+    set(
+        "events",
+        &batch.iter().map(|e| e.event.clone()).collect::<js_sys::Array>().into(),
+    );
     body.into()
 }

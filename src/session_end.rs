@@ -47,7 +47,10 @@ fn owed_key(site: &str) -> String {
 /// Records that the visitor is owed the prompt, until it has been shown.
 pub fn owe(site: &str) {
     // Whole milliseconds: formatting and parsing floats would cost the download ~10 KiB.
-    browser::storage_set(&owed_key(site), &moments_protocol::text::decimal(browser::now_ms() as i64));
+    browser::storage_set(
+        &owed_key(site),
+        &moments_protocol::text::decimal(browser::now_ms() as i64),
+    );
 }
 
 /// Whether a prompt is owed from a recent page view.

@@ -29,7 +29,14 @@ fn key(site: &str) -> String {
 /// is this browser's member's; the server checks the token itself.
 fn subject(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let mut base64: String = payload.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let mut base64: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     while !base64.len().is_multiple_of(4) {
         base64.push('=');
     }

@@ -31,7 +31,11 @@ pub struct FirstState {
 impl FirstState {
     /// Inline widgets (account pages) show their panel from the start and no bubble.
     pub fn new(inline: bool) -> Self {
-        let mut state = Self { panel_open: false, greeting: GreetingState::Pending, member: None };
+        let mut state = Self {
+            panel_open: false,
+            greeting: GreetingState::Pending,
+            member: None,
+        };
         if inline {
             state.open_panel();
         }
@@ -55,7 +59,11 @@ impl FirstState {
     }
 
     pub fn toggle_panel(&mut self) {
-        if self.panel_open { self.panel_open = false } else { self.open_panel() }
+        if self.panel_open {
+            self.panel_open = false
+        } else {
+            self.open_panel()
+        }
     }
 
     /// Another session (the host changed the member token): its standing is the session's.
@@ -66,7 +74,10 @@ impl FirstState {
     /// The session's answer with the member's standing as it is now.
     pub fn response(&self, session: &Session) -> SessionResponse {
         match &self.member {
-            Some(member) => SessionResponse { member: Some(member.clone()), ..session.response.clone() },
+            Some(member) => SessionResponse {
+                member: Some(member.clone()),
+                ..session.response.clone()
+            },
             None => session.response.clone(),
         }
     }
@@ -107,7 +118,16 @@ mod tests {
 
     #[test]
     fn a_changed_standing_lasts_until_another_session() {
-        let member = MemberSummary { name: None, points: 740, lifetime_points: 1300, tier: None, tier_up: false, recent: Vec::new(), redeemed: Vec::new(), expiring: None };
+        let member = MemberSummary {
+            name: None,
+            points: 740,
+            lifetime_points: 1300,
+            tier: None,
+            tier_up: false,
+            recent: Vec::new(),
+            redeemed: Vec::new(),
+            expiring: None,
+        };
         let mut s = FirstState::new(false);
         s.member = Some(member);
         assert_eq!(s.member.as_ref().map(|m| m.points), Some(740));

@@ -1,4 +1,7 @@
 //! The widget's own tests, in headless Chromium (wasm-bindgen-test).
+//!
+//! Over 500 lines on purpose: wasm-bindgen-test builds one wasm binary per test file, so the
+//! widget's browser tests share this one rather than pay that build several times.
 #![cfg(target_arch = "wasm32")]
 
 use std::rc::Rc;
@@ -7,10 +10,11 @@ use moments::config::WidgetConfig;
 use moments::outbox;
 use moments::session_end::EndSignal;
 use moments::state::Session;
-use moments_protocol::wire::{
-    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
-};
 use moments_protocol::Locale;
+use moments_protocol::wire::{
+    ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, Scale,
+    SessionResponse, Slot, SurpriseOffer, TierStatus,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
@@ -35,12 +39,24 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
             tier: Some(TierStatus {
                 name: "Silver".into(),
                 threshold: 500,
-                next: Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 200 }),
+                next: Some(NextTier {
+                    name: "Gold".into(),
+                    threshold: 1500,
+                    points_needed: 200,
+                }),
             }),
             tier_up: false,
             recent: vec![
-                LedgerEntry { delta: -60, reason: "Redeemed: free shipping".into(), at: 1_790_000_000_000 },
-                LedgerEntry { delta: 300, reason: "Order #1042".into(), at: 1_789_000_000_000 },
+                LedgerEntry {
+                    delta: -60,
+                    reason: "Redeemed: free shipping".into(),
+                    at: 1_790_000_000_000,
+                },
+                LedgerEntry {
+                    delta: 300,
+                    reason: "Order #1042".into(),
+                    at: 1_789_000_000_000,
+                },
             ],
             redeemed: Vec::new(),
             expiring: None,
@@ -69,7 +85,10 @@ fn session(locale: Locale, member: bool) -> Rc<Session> {
 }
 
 fn with_response(response: SessionResponse) -> Rc<Session> {
-    Rc::new(Session { visitor_id: "visitor-browser-test".into(), response })
+    Rc::new(Session {
+        visitor_id: "visitor-browser-test".into(),
+        response,
+    })
 }
 
 /// Draws the widget for `session` (started: no backend is asked) into a fresh element and
@@ -97,8 +116,18 @@ async fn render_beside(session: Rc<Session>, end: Rc<EndSignal>, idle_timeout_se
         idle_timeout_secs,
     };
     // Lives as long as the test's page.
-    Box::leak(Box::new(moments::host::mount_started(host.clone(), config, Rc::unwrap_or_clone(session), end)));
-    let container = host.shadow_root().unwrap().query_selector(".moments-host").unwrap().expect("the widget draws into its shadow root");
+    Box::leak(Box::new(moments::host::mount_started(
+        host.clone(),
+        config,
+        Rc::unwrap_or_clone(session),
+        end,
+    )));
+    let container = host
+        .shadow_root()
+        .unwrap()
+        .query_selector(".moments-host")
+        .unwrap()
+        .expect("the widget draws into its shadow root");
     until_present(&container, ".moments").await;
     // Drawn whole: the later parts (fetched when the browser is idle) too.
     until_present(&container, ".later .live").await;
@@ -117,11 +146,18 @@ async fn until_present(root: &Element, selector: &str) {
 }
 
 fn text(root: &Element, selector: &str) -> String {
-    root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+    root.query_selector(selector)
+        .unwrap()
+        .map(|e| e.text_content().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn click(root: &Element, selector: &str) {
-    root.query_selector(selector).unwrap().expect(selector).unchecked_into::<HtmlElement>().click();
+    root.query_selector(selector)
+        .unwrap()
+        .expect(selector)
+        .unchecked_into::<HtmlElement>()
+        .click();
 }
 
 #[wasm_bindgen_test]
@@ -132,7 +168,11 @@ async fn a_member_badge_shows_points_tier_and_progress() {
     assert_eq!(text(&root, ".badge-tier"), "Silver");
     assert!(root.query_selector(".panel:not([hidden])").unwrap().is_none());
     // The live region is there first; the greeting fills it a moment later, to be announced.
-    assert!(root.query_selector("[role=status][aria-live=polite]").unwrap().is_some());
+    assert!(
+        root.query_selector("[role=status][aria-live=polite]")
+            .unwrap()
+            .is_some()
+    );
     until_present(&root, ".greeting-text").await;
     assert_eq!(text(&root, ".greeting-text"), "Welcome back, Alice!");
 
@@ -147,7 +187,14 @@ async fn a_member_badge_shows_points_tier_and_progress() {
     assert_eq!(attribute(&root, ".member-progress-bar", "value"), "80");
     let label = attribute(&root, ".member-progress-bar", "aria-labelledby");
     assert_eq!(text(&root, &format!("#{label}")), "200 points to Gold");
-    assert_eq!(root.query_selector(".badge").unwrap().unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(
+        root.query_selector(".badge")
+            .unwrap()
+            .unwrap()
+            .get_attribute("aria-expanded")
+            .as_deref(),
+        Some("true")
+    );
     assert!(root.query_selector(".tier-up").unwrap().is_none());
 }
 
@@ -164,7 +211,11 @@ async fn the_panel_lists_the_latest_ledger_entries_with_dates() {
     assert_eq!(text(&line(0), ".activity-delta"), "-60");
     assert_eq!(text(&line(1), ".activity-delta"), "+300");
     // 1,790,000,000,000 ms is 21 September 2026 (UTC); the browser's Intl writes it.
-    assert!(text(&line(0), ".activity-date").contains("2026"), "{}", text(&line(0), ".activity-date"));
+    assert!(
+        text(&line(0), ".activity-date").contains("2026"),
+        "{}",
+        text(&line(0), ".activity-date")
+    );
 
     let mut empty = response(Locale::ZhCn, true);
     empty.member.as_mut().unwrap().recent.clear();
@@ -217,7 +268,11 @@ async fn anonymous_visitors_see_the_join_invitation_or_no_badge() {
 }
 
 fn attribute(root: &Element, selector: &str, name: &str) -> String {
-    root.query_selector(selector).unwrap().expect(selector).get_attribute(name).unwrap_or_default()
+    root.query_selector(selector)
+        .unwrap()
+        .expect(selector)
+        .get_attribute(name)
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -243,7 +298,13 @@ async fn each_locale_renders_its_own_catalog() {
 
 #[wasm_bindgen_test]
 async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
     let root = render(session(Locale::En, false)).await;
     until_present(&root, ".badge").await;
     click(&root, ".badge");
@@ -260,7 +321,14 @@ async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
     let event = &waiting[0];
     assert_eq!(event.session_id, "11111111-2222-4333-8444-555555555555");
     assert!(moments_protocol::uuid::is_canonical(&event.id));
-    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("moments:outbox:v1").unwrap().unwrap();
+    let stored = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("moments:outbox:v1")
+        .unwrap()
+        .unwrap();
     let json: serde_json::Value = serde_json::from_str(&stored).unwrap();
     assert_eq!(json[0]["event"]["type"], "feedback");
     assert_eq!(json[0]["event"]["score"], 2);
@@ -271,10 +339,23 @@ async fn a_tap_is_written_to_the_outbox_before_it_is_sent() {
 /// the greeting once its bubble shows, the farewell once the prompt opens.
 #[wasm_bindgen_test]
 async fn exposures_are_reported_when_the_message_is_shown() {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
     let mut answer = response(Locale::En, false);
-    let assignment = |experiment: &str, variant: &str, slot| ExperimentAssignment { experiment: experiment.into(), variant: variant.into(), slot };
-    answer.experiments = vec![assignment("hello", "b", Slot::Greeting), assignment("bye", "a", Slot::Farewell)];
+    let assignment = |experiment: &str, variant: &str, slot| ExperimentAssignment {
+        experiment: experiment.into(),
+        variant: variant.into(),
+        slot,
+    };
+    answer.experiments = vec![
+        assignment("hello", "b", Slot::Greeting),
+        assignment("bye", "a", Slot::Farewell),
+    ];
     let end: Rc<EndSignal> = Rc::default();
     let root = render_with(with_response(answer), end.clone(), 0).await;
     until_present(&root, ".greeting-text").await;
@@ -283,14 +364,26 @@ async fn exposures_are_reported_when_the_message_is_shown() {
             .iter()
             .map(|e| json_of(&e.event))
             .filter(|e| e["type"] == "exposure")
-            .map(|e| (e["experiment"].as_str().unwrap().to_owned(), e["variant"].as_str().unwrap().to_owned()))
+            .map(|e| {
+                (
+                    e["experiment"].as_str().unwrap().to_owned(),
+                    e["variant"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     };
-    assert_eq!(exposures(), [("hello".to_owned(), "b".to_owned())], "the farewell is not on screen yet");
+    assert_eq!(
+        exposures(),
+        [("hello".to_owned(), "b".to_owned())],
+        "the farewell is not on screen yet"
+    );
     end.send(());
     until_present(&root, ".prompt").await;
     gloo_timers::future::TimeoutFuture::new(20).await;
-    assert_eq!(exposures(), [("hello".to_owned(), "b".to_owned()), ("bye".to_owned(), "a".to_owned())]);
+    assert_eq!(
+        exposures(),
+        [("hello".to_owned(), "b".to_owned()), ("bye".to_owned(), "a".to_owned())]
+    );
     click(&root, ".badge");
     gloo_timers::future::TimeoutFuture::new(20).await;
     assert_eq!(exposures().len(), 2, "once per page view");
@@ -321,7 +414,9 @@ fn gloo_events_listener(
     f: impl Fn(web_sys::CustomEvent) + 'static,
 ) -> wasm_bindgen::closure::Closure<dyn Fn(web_sys::CustomEvent)> {
     let closure = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(f);
-    target.add_event_listener_with_callback("moments:error", closure.as_ref().unchecked_ref()).unwrap();
+    target
+        .add_event_listener_with_callback("moments:error", closure.as_ref().unchecked_ref())
+        .unwrap();
     closure
 }
 
@@ -334,7 +429,11 @@ fn locale_negotiation_matches_the_shared_fixture() {
         let tags: Vec<String> = serde_json::from_value(case["tags"].clone()).unwrap();
         let fallback: Locale = serde_json::from_value(case["fallback"].clone()).unwrap();
         let expected: Locale = serde_json::from_value(case["expected"].clone()).unwrap();
-        assert_eq!(Locale::negotiate(tags.iter().map(String::as_str), fallback), expected, "{tags:?}");
+        assert_eq!(
+            Locale::negotiate(tags.iter().map(String::as_str), fallback),
+            expected,
+            "{tags:?}"
+        );
     }
 }
 
@@ -344,25 +443,44 @@ fn locale_negotiation_matches_the_shared_fixture() {
 #[wasm_bindgen_test]
 fn host_contexts_follow_the_shared_fixture() {
     use moments::context::HostContext;
-    let cases: Vec<serde_json::Value> = serde_json::from_str(include_str!("../crates/protocol/fixtures/contexts.json")).unwrap();
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../crates/protocol/fixtures/contexts.json")).unwrap();
     for case in &cases {
         let context = HostContext::default();
         let value = js_sys::JSON::parse(&case["context"].to_string()).unwrap();
         let code = context.set(&value).err().map(|(code, _)| code);
         assert_eq!(code, case["code"].as_str(), "{}", case["why"]);
-        let attribute = context.set_attribute(Some(case["context"].to_string())).err().map(|(code, _)| code);
+        let attribute = context
+            .set_attribute(Some(case["context"].to_string()))
+            .err()
+            .map(|(code, _)| code);
         assert_eq!(attribute, case["code"].as_str(), "{} (attribute)", case["why"]);
     }
     let context = HostContext::default();
     context.set_attribute(Some(r#"{"topic": "returns"}"#.into())).unwrap();
-    context.set(&js_sys::JSON::parse(r#"{"agent": "may"}"#).unwrap()).unwrap();
+    context
+        .set(&js_sys::JSON::parse(r#"{"agent": "may"}"#).unwrap())
+        .unwrap();
     let pairs = |c: &HostContext| c.current().map(|e| e.0);
     assert_eq!(pairs(&context), Some(vec![("agent".to_owned(), "may".to_owned())]));
-    assert_eq!(context.set(&js_sys::JSON::parse(r#"{"agent": 7}"#).unwrap()).unwrap_err().0, "context_value_not_text");
-    assert_eq!(pairs(&context), Some(vec![("agent".to_owned(), "may".to_owned())]), "a refusal changes nothing");
+    assert_eq!(
+        context
+            .set(&js_sys::JSON::parse(r#"{"agent": 7}"#).unwrap())
+            .unwrap_err()
+            .0,
+        "context_value_not_text"
+    );
+    assert_eq!(
+        pairs(&context),
+        Some(vec![("agent".to_owned(), "may".to_owned())]),
+        "a refusal changes nothing"
+    );
     context.set(&wasm_bindgen::JsValue::NULL).unwrap();
     assert_eq!(pairs(&context), Some(vec![("topic".to_owned(), "returns".to_owned())]));
-    assert_eq!(context.set_attribute(Some("{not json".into())).unwrap_err().0, "context_not_json");
+    assert_eq!(
+        context.set_attribute(Some("{not json".into())).unwrap_err().0,
+        "context_not_json"
+    );
 }
 
 /// The widget's hand-written reader and the protocol's serde definition agree on every
@@ -402,12 +520,23 @@ fn claim_answers_decode_as_the_protocol_defines_them() {
 #[wasm_bindgen_test]
 async fn a_waiting_gift_shows_and_a_failed_opening_keeps_it() {
     let mut answer = response(Locale::ZhTw, true);
-    answer.surprises = vec![SurpriseOffer { id: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".into(), expires_at: 1_790_000_000_000 }];
+    answer.surprises = vec![SurpriseOffer {
+        id: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".into(),
+        expires_at: 1_790_000_000_000,
+    }];
     let focused_before = document().active_element();
     let root = render(with_response(answer)).await;
     until_present(&root, ".gift").await;
-    assert_eq!(text(&root, ".gift"), "有一份驚喜給你！", "the icon is a picture, not a character a font may lack");
-    assert!(root.query_selector(".gift svg.gift-icon[aria-hidden=true]").unwrap().is_some());
+    assert_eq!(
+        text(&root, ".gift"),
+        "有一份驚喜給你！",
+        "the icon is a picture, not a character a font may lack"
+    );
+    assert!(
+        root.query_selector(".gift svg.gift-icon[aria-hidden=true]")
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(document().active_element(), focused_before, "appearing takes no focus");
     click(&root, ".gift");
     until_present(&root, ".gift-problem").await;
@@ -436,7 +565,14 @@ fn numbers_as_f64(value: serde_json::Value) -> serde_json::Value {
 fn requests_and_events_encode_as_the_protocol_defines_them() {
     use moments_protocol::wire::{Event, SessionRequest};
     let requests = [
-        SessionRequest { site: "demo".into(), visitor_id: "v-12345678".into(), member_token: None, locale: None, languages: vec![], page_url: None },
+        SessionRequest {
+            site: "demo".into(),
+            visitor_id: "v-12345678".into(),
+            member_token: None,
+            locale: None,
+            languages: vec![],
+            page_url: None,
+        },
         SessionRequest {
             site: "demo".into(),
             visitor_id: "v-12345678".into(),
@@ -447,26 +583,65 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
         },
     ];
     for request in requests {
-        assert_eq!(json_of(&moments::encode::session_request(&request)), numbers_as_f64(serde_json::to_value(&request).unwrap()));
+        assert_eq!(
+            json_of(&moments::encode::session_request(&request)),
+            numbers_as_f64(serde_json::to_value(&request).unwrap())
+        );
     }
     let id = "11111111-2222-4333-8444-555555555555".to_string();
     let events = [
-        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Nps, score: 9, comment: None, context: None },
-        Event::Feedback { id: id.clone(), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: Some("slow «delivery» 🚚".into()), context: None },
+        Event::Feedback {
+            id: id.clone(),
+            at: 1.79e12,
+            scale: Scale::Nps,
+            score: 9,
+            comment: None,
+            context: None,
+        },
+        Event::Feedback {
+            id: id.clone(),
+            at: 1.79e12,
+            scale: Scale::Csat5,
+            score: 2,
+            comment: Some("slow «delivery» 🚚".into()),
+            context: None,
+        },
         Event::Feedback {
             id: id.clone(),
             at: 1.79e12,
             scale: Scale::Csat5,
             score: 1,
             comment: None,
-            context: Some(moments_protocol::context::Entries(vec![("agent".to_owned(), "may".to_owned()), ("topic".to_owned(), "退货".to_owned())])),
+            context: Some(moments_protocol::context::Entries(vec![
+                ("agent".to_owned(), "may".to_owned()),
+                ("topic".to_owned(), "退货".to_owned()),
+            ])),
         },
-        Event::Dismiss { id: id.clone(), at: 1.79e12 },
-        Event::Track { id: id.clone(), at: 1.79e12, name: "purchase".into(), value: Some(80.5), proof: Some("h.p.s".into()) },
-        Event::Track { id, at: 1.79e12, name: "signup".into(), value: None, proof: None },
+        Event::Dismiss {
+            id: id.clone(),
+            at: 1.79e12,
+        },
+        Event::Track {
+            id: id.clone(),
+            at: 1.79e12,
+            name: "purchase".into(),
+            value: Some(80.5),
+            proof: Some("h.p.s".into()),
+        },
+        Event::Track {
+            id,
+            at: 1.79e12,
+            name: "signup".into(),
+            value: None,
+            proof: None,
+        },
     ];
     for event in events {
-        assert_eq!(json_of(&moments::encode::event(&event)), numbers_as_f64(serde_json::to_value(&event).unwrap()), "{event:?}");
+        assert_eq!(
+            json_of(&moments::encode::event(&event)),
+            numbers_as_f64(serde_json::to_value(&event).unwrap()),
+            "{event:?}"
+        );
     }
     let claim = moments_protocol::wire::ClaimRequest {
         site: "demo".into(),
@@ -475,7 +650,10 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
         member_token: Some("a.b.c".into()),
         locale: Some("en".into()),
     };
-    assert_eq!(json_of(&moments::encode::claim_request(&claim)), serde_json::to_value(&claim).unwrap());
+    assert_eq!(
+        json_of(&moments::encode::claim_request(&claim)),
+        serde_json::to_value(&claim).unwrap()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -483,24 +661,55 @@ fn track_takes_a_name_a_value_and_the_proof_the_host_signed() {
     let properties = |text: &str| js_sys::JSON::parse(text).unwrap();
     match moments::track::event("purchase", &properties(r#"{"value": 79, "proof": "h.p.s"}"#)) {
         Ok(moments_protocol::wire::Event::Track { name, value, proof, .. }) => {
-            assert_eq!((name.as_str(), value, proof.as_deref()), ("purchase", Some(79.0), Some("h.p.s")));
+            assert_eq!(
+                (name.as_str(), value, proof.as_deref()),
+                ("purchase", Some(79.0), Some("h.p.s"))
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(moments::track::event("signup", &wasm_bindgen::JsValue::NULL), Ok(moments_protocol::wire::Event::Track { proof: None, .. })));
-    assert_eq!(moments::track::event("purchase", &properties(r#"{"proof": 42}"#)).unwrap_err().0, "invalid_track_proof");
-    assert_eq!(moments::track::event("purchase", &properties(r#"{"value": "a lot"}"#)).unwrap_err().0, "invalid_track_value");
-    assert_eq!(moments::track::event("", &properties("{}")).unwrap_err().0, "invalid_track_name");
+    assert!(matches!(
+        moments::track::event("signup", &wasm_bindgen::JsValue::NULL),
+        Ok(moments_protocol::wire::Event::Track { proof: None, .. })
+    ));
+    assert_eq!(
+        moments::track::event("purchase", &properties(r#"{"proof": 42}"#))
+            .unwrap_err()
+            .0,
+        "invalid_track_proof"
+    );
+    assert_eq!(
+        moments::track::event("purchase", &properties(r#"{"value": "a lot"}"#))
+            .unwrap_err()
+            .0,
+        "invalid_track_value"
+    );
+    assert_eq!(
+        moments::track::event("", &properties("{}")).unwrap_err().0,
+        "invalid_track_name"
+    );
     // The protocol's one rule, which the server applies too: trimmed, no control characters.
     for refused in ["   ", "sign\u{7}up", &"x".repeat(65)] {
-        assert_eq!(moments::track::event(refused, &properties("{}")).unwrap_err().0, "invalid_track_name", "{refused:?}");
+        assert_eq!(
+            moments::track::event(refused, &properties("{}")).unwrap_err().0,
+            "invalid_track_name",
+            "{refused:?}"
+        );
         assert!(moments_protocol::domain::track_name(refused).is_err());
     }
-    assert!(matches!(moments::track::event(" signup ", &properties("{}")), Ok(moments_protocol::wire::Event::Track { name, .. }) if name == "signup"));
+    assert!(
+        matches!(moments::track::event(" signup ", &properties("{}")), Ok(moments_protocol::wire::Event::Track { name, .. }) if name == "signup")
+    );
 }
 
 fn clear_storage() {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
 }
 
 fn outbox_events() -> Vec<serde_json::Value> {
@@ -519,19 +728,28 @@ async fn end_session_shows_the_farewell_prompt_without_taking_focus() {
     until_present(&root, ".prompt").await;
     assert_eq!(text(&root, ".farewell"), "Thanks for visiting!");
     assert_eq!(root.query_selector_all(".prompt [role=radio]").unwrap().length(), 5);
-    assert_eq!(document().active_element().map(|e| e.tag_name()), focused_before, "appearing steals no focus");
+    assert_eq!(
+        document().active_element().map(|e| e.tag_name()),
+        focused_before,
+        "appearing steals no focus"
+    );
 
     // Closing it unanswered records a dismissal, and it does not come back this session.
     click(&root, ".prompt .icon-button");
     for _ in 0..50 {
-        if root.query_selector(".prompt").unwrap().is_none() { break }
+        if root.query_selector(".prompt").unwrap().is_none() {
+            break;
+        }
         gloo_timers::future::TimeoutFuture::new(10).await;
     }
     assert!(root.query_selector(".prompt").unwrap().is_none());
     assert_eq!(outbox_events().iter().filter(|e| e["type"] == "dismiss").count(), 1);
     end.send(());
     gloo_timers::future::TimeoutFuture::new(50).await;
-    assert!(root.query_selector(".prompt").unwrap().is_none(), "at most once per session");
+    assert!(
+        root.query_selector(".prompt").unwrap().is_none(),
+        "at most once per session"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -571,12 +789,16 @@ async fn a_low_answer_gets_an_apology_then_a_comment_joins_it() {
     until_present(&root, ".apology").await;
     assert_eq!(text(&root, ".apology"), "So sorry about that.");
     assert_eq!(text(&root, ".follow-up"), "Your feedback goes straight to our team.");
-    assert_eq!(text(&root, ".goodwill"), "We've added 50 points to your account as an apology.");
+    assert_eq!(
+        text(&root, ".goodwill"),
+        "We've added 50 points to your account as an apology."
+    );
     assert_eq!(text(&root, ".comment-count"), "1,000 characters left");
 
     let area: web_sys::HtmlTextAreaElement = root.query_selector(".comment-input").unwrap().unwrap().unchecked_into();
     area.set_value("The parcel was late 👨‍👩‍👧");
-    area.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
+    area.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
     // 20 letters and spaces, and one family emoji made of five code points.
     until_text(&root, ".comment-count", "979 characters left").await;
     click(&root, ".comment-send");
@@ -602,7 +824,12 @@ async fn nps_and_thumbs_sites_ask_on_their_own_scales() {
         until_present(&root, ".badge").await;
         click(&root, ".badge");
         until_present(&root, ".faces").await;
-        assert_eq!(root.query_selector_all("[role=radiogroup] [role=radio]").unwrap().length(), count);
+        assert_eq!(
+            root.query_selector_all("[role=radiogroup] [role=radio]")
+                .unwrap()
+                .length(),
+            count
+        );
         assert_eq!(text(&root, ".question"), question);
         click(&root, &format!("[data-score='{low}']"));
         until_present(&root, ".apology").await;
@@ -624,7 +851,8 @@ async fn until_text(root: &Element, selector: &str, expected: &str) {
 
 #[wasm_bindgen_test]
 fn redemption_answers_decode_as_the_protocol_defines_them() {
-    let fixture: serde_json::Value = serde_json::from_str(include_str!("../crates/protocol/fixtures/redeemed.json")).unwrap();
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../crates/protocol/fixtures/redeemed.json")).unwrap();
     for doc in fixture["valid"].as_array().unwrap() {
         let by_serde: moments_protocol::wire::Redeemed = serde_json::from_value(doc.clone()).unwrap();
         let js = js_sys::JSON::parse(&doc.to_string()).unwrap();
@@ -642,7 +870,10 @@ fn redemption_answers_decode_as_the_protocol_defines_them() {
         idempotency_key: "22222222-2222-4333-8444-555555555555".into(),
         locale: Some("zh-TW".into()),
     };
-    assert_eq!(json_of(&moments::encode::redeem_request(&request)), serde_json::to_value(&request).unwrap());
+    assert_eq!(
+        json_of(&moments::encode::redeem_request(&request)),
+        serde_json::to_value(&request).unwrap()
+    );
 }
 
 fn with_catalog(locale: Locale) -> Rc<Session> {
@@ -658,7 +889,11 @@ fn with_catalog(locale: Locale) -> Rc<Session> {
         min_tier: unavailable.map(|_| "Gold".into()),
         unavailable: unavailable.map(Into::into),
     };
-    answer.rewards = vec![offer("five-off", 500, None), offer("big", 2000, None), offer("tote", 1500, Some("tier_too_low"))];
+    answer.rewards = vec![
+        offer("five-off", 500, None),
+        offer("big", 2000, None),
+        offer("tote", 1500, Some("tier_too_low")),
+    ];
     with_response(answer)
 }
 
@@ -675,20 +910,33 @@ async fn the_rewards_list_explains_what_cannot_be_redeemed_and_asks_before_spend
     assert_eq!(rewards.length(), 3);
     let reward = |n: u32| rewards.get(n).unwrap().unchecked_into::<Element>();
     assert_eq!(text(&reward(0), ".reward-cost"), "500 points");
-    assert!(reward(0).query_selector(".reward-note").unwrap().is_none(), "affordable: nothing to explain");
+    assert!(
+        reward(0).query_selector(".reward-note").unwrap().is_none(),
+        "affordable: nothing to explain"
+    );
     assert_eq!(text(&reward(1), ".reward-note"), "760 more points");
     assert_eq!(text(&reward(2), ".reward-note"), "For Gold members");
     for n in [1, 2] {
         let button = reward(n).query_selector(".redeem").unwrap().unwrap();
         assert!(button.has_attribute("disabled"), "reward {n} cannot be redeemed yet");
         let note = button.get_attribute("aria-describedby").unwrap();
-        assert!(reward(n).query_selector(&format!("#{note}")).unwrap().is_some(), "the button is described by its reason");
+        assert!(
+            reward(n).query_selector(&format!("#{note}")).unwrap().is_some(),
+            "the button is described by its reason"
+        );
     }
-    assert_eq!(text(&reward(0), ".redeem"), "Redeem Reward five-off", "the button's name says which reward");
+    assert_eq!(
+        text(&reward(0), ".redeem"),
+        "Redeem Reward five-off",
+        "the button's name says which reward"
+    );
 
     click(&reward(0), ".redeem");
     until_present(&root, ".redeem-confirm").await;
-    assert_eq!(text(&root, ".redeem-confirm p"), "Spend 500 points for Reward five-off?");
+    assert_eq!(
+        text(&root, ".redeem-confirm p"),
+        "Spend 500 points for Reward five-off?"
+    );
     until_focused(&root, ".redeem-yes").await;
     click(&root, ".redeem-no");
     until_focused(&root, ".reward .redeem").await;
@@ -700,8 +948,15 @@ async fn the_rewards_list_explains_what_cannot_be_redeemed_and_asks_before_spend
     until_present(&root, ".redeem-yes").await;
     click(&root, ".redeem-yes");
     until_present(&root, ".reward-problem").await;
-    assert_eq!(text(&root, ".reward-problem"), "We couldn't redeem this reward. Please try again.");
-    assert!(root.query_selector(".reward .redeem:not([disabled])").unwrap().is_some());
+    assert_eq!(
+        text(&root, ".reward-problem"),
+        "We couldn't redeem this reward. Please try again."
+    );
+    assert!(
+        root.query_selector(".reward .redeem:not([disabled])")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -733,13 +988,19 @@ async fn until_focused(root: &Element, selector: &str) {
 async fn the_panel_warns_of_points_about_to_expire() {
     let mut answer = response(Locale::ZhCn, true);
     if let Some(member) = answer.member.as_mut() {
-        member.expiring = Some(moments_protocol::wire::PointsExpiring { points: 420, on: 1_801_353_600_000 });
+        member.expiring = Some(moments_protocol::wire::PointsExpiring {
+            points: 420,
+            on: 1_801_353_600_000,
+        });
     }
     let root = render(with_response(answer)).await;
     click(&root, ".badge");
     until_present(&root, ".member-expiring").await;
     let warning = text(&root, ".member-expiring");
-    assert!(warning.starts_with("420 积分将于 ") && warning.ends_with(" 过期") && warning.contains("2027"), "{warning}");
+    assert!(
+        warning.starts_with("420 积分将于 ") && warning.ends_with(" 过期") && warning.contains("2027"),
+        "{warning}"
+    );
 }
 
 /// A full outbox drops exposures and tracked events, oldest first, and never an answer.
@@ -748,9 +1009,33 @@ fn a_full_outbox_keeps_every_answer() {
     use moments_protocol::wire::Event;
     let envelope = |event: Event| outbox::Envelope::new(UNREACHABLE, "demo", "visitor-browser-test", "s-1", &event);
     let id = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
-    let feedback = |n| envelope(Event::Feedback { id: id(n), at: 1.79e12, scale: Scale::Csat5, score: 2, comment: None, context: None });
-    let track = |n| envelope(Event::Track { id: id(n), at: 1.79e12, name: "step".into(), value: None, proof: None });
-    let exposure = |n| envelope(Event::Exposure { id: id(n), at: 1.79e12, experiment: "e".into(), variant: "a".into() });
+    let feedback = |n| {
+        envelope(Event::Feedback {
+            id: id(n),
+            at: 1.79e12,
+            scale: Scale::Csat5,
+            score: 2,
+            comment: None,
+            context: None,
+        })
+    };
+    let track = |n| {
+        envelope(Event::Track {
+            id: id(n),
+            at: 1.79e12,
+            name: "step".into(),
+            value: None,
+            proof: None,
+        })
+    };
+    let exposure = |n| {
+        envelope(Event::Exposure {
+            id: id(n),
+            at: 1.79e12,
+            experiment: "e".into(),
+            variant: "a".into(),
+        })
+    };
     let ids = |entries: &[outbox::Envelope]| entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
 
     let mut entries = vec![track(1), feedback(2), exposure(3), track(4), feedback(5)];
@@ -776,7 +1061,10 @@ async fn two_widgets_of_a_site_ask_one_question_between_them() {
     second_end.send(());
     until_present(&first, ".prompt").await;
     gloo_timers::future::TimeoutFuture::new(100).await;
-    assert!(second.query_selector(".prompt").unwrap().is_none(), "the question is already on screen");
+    assert!(
+        second.query_selector(".prompt").unwrap().is_none(),
+        "the question is already on screen"
+    );
 }
 
 /// The widget writes numbers itself (no locale data to load on a first render); what it writes
@@ -785,12 +1073,19 @@ async fn two_widgets_of_a_site_ask_one_question_between_them() {
 fn dates_are_written_as_intl_writes_them() {
     for locale in Locale::ALL {
         // The first of each month of 2026, the last days of some, and the era's first day.
-        let days = (0..12).map(|m| js_sys::Date::new_with_year_month_day(2026, m, 1)).chain([31, 30, 28].map(|d| js_sys::Date::new_with_year_month_day(2026, 0, d)));
+        let days = (0..12)
+            .map(|m| js_sys::Date::new_with_year_month_day(2026, m, 1))
+            .chain([31, 30, 28].map(|d| js_sys::Date::new_with_year_month_day(2026, 0, d)));
         for day in days.chain([js_sys::Date::new(&0.into())]) {
             let options = js_sys::Object::new();
             js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into()).unwrap();
             let intl = day.to_locale_date_string(locale.tag(), &options).as_string().unwrap();
-            assert_eq!(moments::browser::format_date(day.get_time() as i64, locale), intl, "{intl} in {}", locale.tag());
+            assert_eq!(
+                moments::browser::format_date(day.get_time() as i64, locale),
+                intl,
+                "{intl} in {}",
+                locale.tag()
+            );
         }
     }
 }
@@ -799,7 +1094,10 @@ fn dates_are_written_as_intl_writes_them() {
 fn numbers_are_written_as_intl_writes_them() {
     for locale in Locale::ALL {
         for n in [0_i64, 7, 999, 1_000, 1_240, -1_240, 12_345_678, 9_007_199_254_740_991] {
-            let intl = js_sys::Number::from(n as f64).to_locale_string(locale.tag()).as_string().unwrap();
+            let intl = js_sys::Number::from(n as f64)
+                .to_locale_string(locale.tag())
+                .as_string()
+                .unwrap();
             assert_eq!(moments::i18n::number(n, locale), intl, "{n} in {}", locale.tag());
         }
     }

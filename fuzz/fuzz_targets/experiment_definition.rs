@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use moments_protocol::Locale;
-use moments_server::experiments::definition::{Definition, Experiment};
+use moments_server::features::experiments::definition::{Definition, Experiment};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(definition) = serde_json::from_slice::<Definition>(data) else { return };

@@ -6,9 +6,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use moments_server::configuration::TokenSecret;
-use moments_server::member_token;
-use moments_server::signed_token::{self, LEEWAY_SECS, MAX_LIFETIME_SECS, Rules};
+use moments_server::platform::signed_token::TokenSecret;
+use moments_server::features::member_token;
+use moments_server::platform::signed_token::{self, LEEWAY_SECS, MAX_LIFETIME_SECS, Rules};
 
 const SECRET: &str = "fuzzing-secret-0123456789abcdef0123";
 const NOW: i64 = 1_790_000_000;

@@ -1,5 +1,6 @@
-use super::Messages;
 use moments_protocol::Locale;
+
+use super::Messages;
 
 pub static MESSAGES: Messages = Messages {
     locale: Locale::ZhCn,

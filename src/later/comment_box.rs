@@ -42,9 +42,21 @@ pub fn CommentBox(props: &CommentBoxProps) -> Html {
         })
     };
     let counter = if over {
-        fill(m.comment_over, &[("n", &crate::i18n::number((used - MAX_COMMENT_GRAPHEMES) as i64, m.locale))])
+        fill(
+            m.comment_over,
+            &[(
+                "n",
+                &crate::i18n::number((used - MAX_COMMENT_GRAPHEMES) as i64, m.locale),
+            )],
+        )
     } else {
-        fill(m.comment_left, &[("n", &crate::i18n::number((MAX_COMMENT_GRAPHEMES - used) as i64, m.locale))])
+        fill(
+            m.comment_left,
+            &[(
+                "n",
+                &crate::i18n::number((MAX_COMMENT_GRAPHEMES - used) as i64, m.locale),
+            )],
+        )
     };
     html! {
         <form class="comment" part="comment" {onsubmit}>

@@ -1,3 +1,4 @@
+use moments_protocol::text::{cat, decimal};
 use moments_protocol::wire::{FeedbackSettings, Scale};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
@@ -9,7 +10,6 @@ use super::feedback_handlers::{FeedbackHandlers, feedback_handlers};
 use super::state::{Answered, LaterState};
 use super::use_focus::use_focus_on_change;
 use crate::i18n::{Messages, fill};
-use moments_protocol::text::{cat, decimal};
 
 /// A face for `score` (1 to 5), drawn rather than an emoji so it looks the same on every
 /// system and takes the theme's colour. Only the mouth's curve changes.
@@ -46,11 +46,17 @@ fn choice(m: &'static Messages, scale: Scale, score: u8) -> (Html, String) {
                 10 => cat(&["10, ", m.nps_high]),
                 n => decimal(i64::from(n)),
             };
-            (html! { <span class="nps-number" aria-hidden="true">{score}</span> }, name)
+            (
+                html! { <span class="nps-number" aria-hidden="true">{score}</span> },
+                name,
+            )
         }
         Scale::Thumbs => {
             let name = if score == 1 { m.thumbs_up } else { m.thumbs_down };
-            (html! { <>{thumb_icon(score == 1)}<span class="thumb-label" aria-hidden="true">{name}</span></> }, name.to_owned())
+            (
+                html! { <>{thumb_icon(score == 1)}<span class="thumb-label" aria-hidden="true">{name}</span></> },
+                name.to_owned(),
+            )
         }
     }
 }
@@ -103,7 +109,13 @@ fn question(m: &'static Messages, settings: &FeedbackSettings, ui: &LaterState, 
     }
 }
 
-fn after_answer(m: &'static Messages, settings: &FeedbackSettings, answer: &Answered, on: &FeedbackHandlers, thanks_ref: NodeRef) -> Html {
+fn after_answer(
+    m: &'static Messages,
+    settings: &FeedbackSettings,
+    answer: &Answered,
+    on: &FeedbackHandlers,
+    thanks_ref: NodeRef,
+) -> Html {
     html! {
         <section class="feedback" part="feedback">
             // Focusable, because it replaces the button that had the focus.
@@ -130,8 +142,20 @@ fn after_answer(m: &'static Messages, settings: &FeedbackSettings, answer: &Answ
 fn arrow_keys(current: u8, (low, high): (u8, u8), on_focus: Callback<u8>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
         let next = match e.key().as_str() {
-            "ArrowRight" | "ArrowDown" => if current >= high { low } else { current + 1 },
-            "ArrowLeft" | "ArrowUp" => if current <= low { high } else { current - 1 },
+            "ArrowRight" | "ArrowDown" => {
+                if current >= high {
+                    low
+                } else {
+                    current + 1
+                }
+            }
+            "ArrowLeft" | "ArrowUp" => {
+                if current <= low {
+                    high
+                } else {
+                    current - 1
+                }
+            }
             "Home" => low,
             "End" => high,
             _ => return,
@@ -140,8 +164,13 @@ fn arrow_keys(current: u8, (low, high): (u8, u8), on_focus: Callback<u8>) -> Cal
         on_focus.emit(next);
         // Yew delegates listeners to its root, so `current_target` is not the group: the
         // focused button's parent is.
-        let group = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok()).and_then(|b| b.parent_element());
-        let button = group.and_then(|g| g.children().item(u32::from(next - low))).and_then(|b| b.dyn_into::<HtmlElement>().ok());
+        let group = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+            .and_then(|b| b.parent_element());
+        let button = group
+            .and_then(|g| g.children().item(u32::from(next - low)))
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok());
         if let Some(button) = button {
             let _ = button.focus();
         }

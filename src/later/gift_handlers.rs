@@ -12,12 +12,21 @@ use crate::chunks::LaterView;
 /// with `moments:surprise`; a gift of points changes the standing the badge shows. Returns
 /// the callbacks that open the next gift and copy a revealed code.
 pub fn gift_handlers(parts: &Parts) -> (Callback<()>, Callback<String>) {
-    let LaterView { session, config, host, stop, first, .. } = parts.view.clone();
+    let LaterView {
+        session,
+        config,
+        host,
+        stop,
+        first,
+        ..
+    } = parts.view.clone();
     let ui = parts.state.clone();
     let open = {
         let ui = ui.clone();
         Callback::from(move |_: ()| {
-            let Some(offer) = ui.surprises.first().cloned() else { return };
+            let Some(offer) = ui.surprises.first().cloned() else {
+                return;
+            };
             if ui.gift == GiftState::Opening {
                 return;
             }
@@ -31,7 +40,8 @@ pub fn gift_handlers(parts: &Parts) -> (Callback<()>, Callback<String>) {
                 member_token: config.member_token.clone().filter(|_| response.member.is_some()),
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, first, config, host, stop) = (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
+            let (ui, first, config, host, stop) =
+                (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = backend::claim_surprise(&config, &offer.id, &request, &stop).await;
                 if stop.aborted() {

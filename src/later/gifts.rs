@@ -3,9 +3,9 @@ use yew::prelude::*;
 
 use super::PartsProps;
 use super::gift_handlers::gift_handlers;
+use super::icons;
 use super::state::{GiftState, LaterState};
 use super::use_focus::use_focus_on_change;
-use super::icons;
 use crate::i18n::{Messages, fill};
 
 /// Gifts: the button by the badge while one is waiting, and the opened gift, which takes the

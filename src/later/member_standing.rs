@@ -1,11 +1,11 @@
-use moments_protocol::wire::{LedgerEntry, MemberSummary, Redemption};
 use moments_protocol::Locale;
+use moments_protocol::text::cat;
+use moments_protocol::wire::{LedgerEntry, MemberSummary, Redemption};
 use yew::prelude::*;
 
-use crate::tier_progress::percent;
 use crate::browser::format_date;
 use crate::i18n::{Messages, fill};
-use moments_protocol::text::cat;
+use crate::tier_progress::percent;
 
 /// A member's points, tier, the way to the next tier, and their latest ledger entries.
 pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
@@ -55,7 +55,11 @@ pub fn member_standing(m: &'static Messages, member: &MemberSummary) -> Html {
 
 fn activity(entry: &LedgerEntry, locale: Locale) -> Html {
     let amount = crate::i18n::number(entry.delta, locale);
-    let (class, amount) = if entry.delta > 0 { ("activity-delta earned", cat(&["+", &amount])) } else { ("activity-delta", amount) };
+    let (class, amount) = if entry.delta > 0 {
+        ("activity-delta earned", cat(&["+", &amount]))
+    } else {
+        ("activity-delta", amount)
+    };
     html! {
         <li class="activity-entry">
             <span class="activity-reason">{&entry.reason}</span>

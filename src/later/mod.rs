@@ -27,20 +27,20 @@ mod use_session_end;
 
 use std::rc::Rc;
 
+use end_prompt::EndPrompt;
+use gifts::{Gifts, gift_problem};
 use moments_protocol::wire::{Event, Slot};
+use panel::{Ahead, Panel};
+use state::{Action, LaterState};
+use use_earned::use_earned;
+use use_exposures::use_exposures;
+use use_session_end::use_session_end;
 use web_sys::Element;
 use yew::AppHandle;
 use yew::prelude::*;
 
 use crate::chunks::{Draw, Drawn, LaterView};
 use crate::{browser, outbox, session_end};
-use end_prompt::EndPrompt;
-use gifts::{Gifts, gift_problem};
-use panel::{Ahead, Panel};
-use state::{Action, LaterState};
-use use_earned::use_earned;
-use use_exposures::use_exposures;
-use use_session_end::use_session_end;
 
 /// At most this long after the later parts arrive (and after each stage), the panel is drawn
 /// further ahead of a tap.
@@ -95,7 +95,9 @@ impl Drop for App {
 }
 
 fn draw(slot: Element, view: LaterView) -> Box<dyn Drawn> {
-    Box::new(App(Some(yew::Renderer::<Later>::with_root_and_props(slot, LaterProps { view }).render())))
+    Box::new(App(Some(
+        yew::Renderer::<Later>::with_root_and_props(slot, LaterProps { view }).render(),
+    )))
 }
 
 /// What every later part is given: what the launcher hands them, their own state, and the
@@ -131,7 +133,11 @@ fn Later(props: &LaterProps) -> Html {
     let state = {
         let (inline, scale) = (config.inline, session.response.feedback.scale);
         let (waiting, question) = (session.response.surprises.clone(), session_end::question(&config.site));
-        use_reducer(move || LaterState::new(inline, scale).with_surprises(waiting).with_question(question))
+        use_reducer(move || {
+            LaterState::new(inline, scale)
+                .with_surprises(waiting)
+                .with_question(question)
+        })
     };
     style::use_style(&view.host);
     use_effect_with((), |_| outbox::send_with(sending::send));
@@ -140,7 +146,9 @@ fn Later(props: &LaterProps) -> Html {
         // the old one's; an open question and a draft comment stay.
         let state = state.clone();
         let waiting = session.response.surprises.clone();
-        use_effect_with(session.response.session_id.clone(), move |_| state.dispatch(Action::SessionChanged(waiting)));
+        use_effect_with(session.response.session_id.clone(), move |_| {
+            state.dispatch(Action::SessionChanged(waiting))
+        });
     }
     // The panel is drawn, hidden, while the browser is idle after the later parts arrive, a
     // stage at a time: a tap then only shows it (drawing it on the tap took about 110 ms on a
@@ -155,7 +163,9 @@ fn Later(props: &LaterProps) -> Html {
                 Some(Ahead::Standing) => Some(Ahead::Whole),
                 Some(Ahead::Whole) => None,
             };
-            let idle = next.and_then(|next| browser::when_idle(IDLE_TIMEOUT_MS, NO_IDLE_CALLBACK_MS, move || ahead.set(Some(next))));
+            let idle = next.and_then(|next| {
+                browser::when_idle(IDLE_TIMEOUT_MS, NO_IDLE_CALLBACK_MS, move || ahead.set(Some(next)))
+            });
             move || drop(idle)
         });
     }
@@ -182,29 +192,42 @@ fn Later(props: &LaterProps) -> Html {
     use_earned(session.response.session_id.clone(), view.host.clone(), state.clone());
     let prompt_on_screen = state.prompt_open && !view.panel_open;
     let unanswered = state.answered.is_none();
-    let farewell_seen = response.feedback.farewell.is_some() && unanswered && (prompt_on_screen || (view.panel_open && state.ended));
+    let farewell_seen =
+        response.feedback.farewell.is_some() && unanswered && (prompt_on_screen || (view.panel_open && state.ended));
     use_exposures(session.clone(), config.clone(), Slot::Farewell, farewell_seen);
     let ask = response.feedback.enabled && response.feedback.ask;
     let on_end = {
         let state = state.clone();
         Callback::from(move |_: ()| state.dispatch(Action::EndSession { ask }))
     };
-    use_session_end(view.end.clone(), config.site.clone(), ask, config.idle_timeout_secs, on_end);
+    use_session_end(
+        view.end.clone(),
+        config.site.clone(),
+        ask,
+        config.idle_timeout_secs,
+        on_end,
+    );
     {
         // No longer owed to the next page view once answered, closed, or on screen for a
         // moment; a page left sooner owes it still.
         let site = config.site.clone();
-        use_effect_with((prompt_on_screen, !unanswered, state.ended), move |&(open, answered, ended)| {
-            let timer = if ended && (answered || !open) {
-                session_end::settle(&site);
-                None
-            } else if open {
-                Some(gloo_timers::callback::Timeout::new(session_end::SEEN_AFTER_MS, move || session_end::settle(&site)))
-            } else {
-                None
-            };
-            move || drop(timer)
-        });
+        use_effect_with(
+            (prompt_on_screen, !unanswered, state.ended),
+            move |&(open, answered, ended)| {
+                let timer = if ended && (answered || !open) {
+                    session_end::settle(&site);
+                    None
+                } else if open {
+                    Some(gloo_timers::callback::Timeout::new(
+                        session_end::SEEN_AFTER_MS,
+                        move || session_end::settle(&site),
+                    ))
+                } else {
+                    None
+                };
+                move || drop(timer)
+            },
+        );
     }
 
     // Closing puts focus back on the badge, so keyboard users are not dropped to the page top.
@@ -223,7 +246,14 @@ fn Later(props: &LaterProps) -> Html {
         let (state, session, config) = (state.clone(), session.clone(), config.clone());
         Callback::from(move |_: ()| {
             if state.prompt_open && state.answered.is_none() {
-                outbox::record(&config, &session, &Event::Dismiss { id: browser::new_uuid(), at: browser::now_ms() });
+                outbox::record(
+                    &config,
+                    &session,
+                    &Event::Dismiss {
+                        id: browser::new_uuid(),
+                        at: browser::now_ms(),
+                    },
+                );
             }
             state.dispatch(Action::ClosePrompt);
         })
@@ -231,7 +261,8 @@ fn Later(props: &LaterProps) -> Html {
     {
         // Escape closes what is on top: the opened gift, then the question (the launcher
         // closes the panel when nothing here was open).
-        let (first, state, close_reveal, close_prompt) = (first.clone(), state.clone(), close_reveal.clone(), close_prompt.clone());
+        let (first, state, close_reveal, close_prompt) =
+            (first.clone(), state.clone(), close_reveal.clone(), close_prompt.clone());
         use_effect(move || {
             let on_escape = move || {
                 if state.revealed.is_some() {
@@ -261,7 +292,13 @@ fn Later(props: &LaterProps) -> Html {
     // Open, or drawn ahead while hidden.
     let panel = if view.panel_open { Some(Ahead::Whole) } else { *ahead };
     let m = crate::i18n::messages(response.locale);
-    let parts = Parts { view: view.clone(), state: state.clone(), close_panel, close_prompt, close_reveal };
+    let parts = Parts {
+        view: view.clone(),
+        state: state.clone(),
+        close_panel,
+        close_prompt,
+        close_reveal,
+    };
     html! {
         <>
             <div class="live" role="status" aria-live="polite">

@@ -39,7 +39,11 @@ pub fn Panel(props: &PanelProps) -> Html {
     let parts = &props.parts;
     // Each step of a redemption replaces the button that had the focus: the focus moves on.
     let redeem_focus = use_node_ref();
-    let step = parts.state.redeeming.as_ref().map(|r| (std::mem::discriminant(r), r.reward().to_owned()));
+    let step = parts
+        .state
+        .redeeming
+        .as_ref()
+        .map(|r| (std::mem::discriminant(r), r.reward().to_owned()));
     use_focus_on_change(step, redeem_focus.clone());
     let (response, ui) = (&parts.view.response, &parts.state);
     let m = crate::i18n::messages(response.locale);

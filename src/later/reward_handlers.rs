@@ -1,3 +1,4 @@
+use moments_protocol::text::cat;
 use moments_protocol::wire::RedeemRequest;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
@@ -7,7 +8,6 @@ use super::state::{Action, Redeeming};
 use crate::backend;
 use crate::browser;
 use crate::chunks::LaterView;
-use moments_protocol::text::cat;
 
 /// What the rewards list can do: ask to redeem a reward (by key), confirm, cancel, and copy
 /// the code it gave.
@@ -24,7 +24,14 @@ pub struct RewardHandlers {
 /// The host hears `moments:redeem` with `{ reward, points }` (never the code), and the badge
 /// shows the new balance at once.
 pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
-    let LaterView { session, config, host, stop, first, .. } = parts.view.clone();
+    let LaterView {
+        session,
+        config,
+        host,
+        stop,
+        first,
+        ..
+    } = parts.view.clone();
     let ui = parts.state.clone();
     let ask = {
         let ui = ui.clone();
@@ -37,7 +44,9 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
     let confirm = {
         let ui = ui.clone();
         Callback::from(move |_: ()| {
-            let Some(Redeeming::Confirm { key }) = ui.redeeming.clone() else { return };
+            let Some(Redeeming::Confirm { key }) = ui.redeeming.clone() else {
+                return;
+            };
             ui.dispatch(Action::SendRedeem);
             let stored = cat(&["moments:redeem:", &config.site, ":", &key]);
             let idempotency_key = browser::storage_get(&stored).unwrap_or_else(|| {
@@ -54,7 +63,8 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
                 idempotency_key,
                 locale: Some(response.locale.tag().into()),
             };
-            let (ui, first, config, host, stop) = (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
+            let (ui, first, config, host, stop) =
+                (ui.clone(), first.clone(), config.clone(), host.clone(), stop.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = backend::redeem(&config, &key, &request, &stop).await;
                 if stop.aborted() {
@@ -64,7 +74,11 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
                     Ok(redeemed) => {
                         browser::storage_remove(&stored);
                         let detail = browser::detail(&[("reward", &redeemed.redemption.reward)]);
-                        let _ = js_sys::Reflect::set(&detail, &"points".into(), &JsValue::from_f64(redeemed.redemption.points as f64));
+                        let _ = js_sys::Reflect::set(
+                            &detail,
+                            &"points".into(),
+                            &JsValue::from_f64(redeemed.redemption.points as f64),
+                        );
                         browser::emit(&host, "moments:redeem", &detail);
                         first.set_standing(redeemed.member.clone());
                         ui.dispatch(Action::Redeemed(redeemed));
@@ -74,7 +88,10 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
                         if !error.is_transient() {
                             browser::storage_remove(&stored);
                         }
-                        ui.dispatch(Action::RedeemFailed { key, code: error.code().to_owned() });
+                        ui.dispatch(Action::RedeemFailed {
+                            key,
+                            code: error.code().to_owned(),
+                        });
                     }
                 }
             });
@@ -84,5 +101,10 @@ pub fn reward_handlers(parts: &Parts) -> RewardHandlers {
         let ui = ui.clone();
         browser::copy_text(&code, move || ui.dispatch(Action::RedeemedCodeCopied));
     });
-    RewardHandlers { ask, confirm, cancel, copy }
+    RewardHandlers {
+        ask,
+        confirm,
+        cancel,
+        copy,
+    }
 }

@@ -1,10 +1,10 @@
+use moments_protocol::text::cat;
 use moments_protocol::wire::{MemberSummary, Redemption, RewardOffer};
 use yew::prelude::*;
 
 use super::reward_handlers::RewardHandlers;
 use super::state::{LaterState, Redeeming};
 use crate::i18n::{Messages, fill};
-use moments_protocol::text::cat;
 
 /// The site's ways to earn, a line each (surprises are never among them).
 pub fn ways_to_earn(m: &'static Messages, lines: &[String]) -> Html {
@@ -22,7 +22,14 @@ pub fn ways_to_earn(m: &'static Messages, lines: &[String]) -> Html {
 /// The rewards catalog: each reward's cost and whether the member can redeem it now, and
 /// the one redemption under way (confirm, then its code). `focus` goes to whatever a step
 /// puts in place of the button that had the focus.
-pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSummary, ui: &LaterState, on: &RewardHandlers, focus: NodeRef) -> Html {
+pub fn rewards(
+    m: &'static Messages,
+    offers: &[RewardOffer],
+    member: &MemberSummary,
+    ui: &LaterState,
+    on: &RewardHandlers,
+    focus: NodeRef,
+) -> Html {
     if offers.is_empty() {
         return Html::default();
     }
@@ -39,14 +46,24 @@ pub fn rewards(m: &'static Messages, offers: &[RewardOffer], member: &MemberSumm
     }
 }
 
-fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<&Redeeming>, on: &RewardHandlers, focus: NodeRef) -> Html {
+fn reward(
+    m: &'static Messages,
+    offer: &RewardOffer,
+    balance: i64,
+    step: Option<&Redeeming>,
+    on: &RewardHandlers,
+    focus: NodeRef,
+) -> Html {
     let key = &offer.key;
     let title_id = cat(&["moments-reward-", key]);
     let note_id = cat(&["moments-reward-note-", key]);
     // The server decides; this is what to show until it has.
     let needed = (offer.cost - balance).max(0);
     let note = match offer.unavailable.as_deref() {
-        Some("tier_too_low") => Some(fill(m.reward_tier, &[("tier", offer.min_tier.as_deref().unwrap_or_default())])),
+        Some("tier_too_low") => Some(fill(
+            m.reward_tier,
+            &[("tier", offer.min_tier.as_deref().unwrap_or_default())],
+        )),
         Some("sold_out") => Some(m.reward_sold_out.to_owned()),
         Some(_) => Some(m.reward_limit.to_owned()),
         None if needed > 0 => Some(fill(m.reward_more, &[("n", &crate::i18n::number(needed, m.locale))])),
@@ -99,7 +116,13 @@ fn reward(m: &'static Messages, offer: &RewardOffer, balance: i64, step: Option<
 
 /// Redeem, named with the reward's title; disabled and described by `blocked_by` (the note
 /// saying why) when it cannot be redeemed now.
-fn redeem_button(m: &'static Messages, offer: &RewardOffer, blocked_by: Option<&String>, onclick: Callback<MouseEvent>, focus: NodeRef) -> Html {
+fn redeem_button(
+    m: &'static Messages,
+    offer: &RewardOffer,
+    blocked_by: Option<&String>,
+    onclick: Callback<MouseEvent>,
+    focus: NodeRef,
+) -> Html {
     html! {
         <button type="button" class="redeem" ref={focus} disabled={blocked_by.is_some()} aria-describedby={blocked_by.cloned()} {onclick}>
             {m.reward_redeem}<span class="visually-hidden">{cat(&[" ", &offer.title])}</span>

@@ -63,10 +63,7 @@ fn move_to_session(refused: &Envelope, session_id: &str) {
 /// Removes the events the server has answered for; reads storage again first, because
 /// another tab may have added events meanwhile.
 fn settle(ids: &[String]) {
-    let remaining = outbox::pending()
-        .into_iter()
-        .filter(|e| !ids.contains(&e.id))
-        .collect();
+    let remaining = outbox::pending().into_iter().filter(|e| !ids.contains(&e.id)).collect();
     outbox::save(remaining);
 }
 
@@ -112,8 +109,8 @@ async fn send_all() -> Result<(), BackendError> {
         match backend::post_json(&cat(&[&first.backend, "/v1/events"]), &body).await {
             Ok(answer) => {
                 settle(&ids);
-                if let Some(answered) = crate::decode::events_answer(&answer)
-                    .filter(|a| *a != crate::earned::Answered::default())
+                if let Some(answered) =
+                    crate::decode::events_answer(&answer).filter(|a| *a != crate::earned::Answered::default())
                 {
                     crate::earned::deliver(&first.session_id, answered);
                 }
@@ -127,10 +124,7 @@ async fn send_all() -> Result<(), BackendError> {
             }
             // Refused for good (the site is gone, the batch is invalid): resending cannot help.
             Err(error) if error.code() != "unknown_session" && !error.is_transient() => {
-                web_sys::console::warn_2(
-                    &"moments: events refused by the server:".into(),
-                    &error.code().into(),
-                );
+                web_sys::console::warn_2(&"moments: events refused by the server:".into(), &error.code().into());
                 settle(&ids);
             }
             Err(error) => return Err(error),

@@ -38,19 +38,34 @@ pub struct LaterState {
 /// A redemption's steps: confirm, send, then the code (or why not).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Redeeming {
-    Confirm { key: String },
+    Confirm {
+        key: String,
+    },
     /// Confirmation declined: the reward's Redeem button takes the focus back.
-    Cancelled { key: String },
-    Sending { key: String },
-    Done { redemption: Redemption, copied: bool },
+    Cancelled {
+        key: String,
+    },
+    Sending {
+        key: String,
+    },
+    Done {
+        redemption: Redemption,
+        copied: bool,
+    },
     /// `code` is the server's error code, or the widget's when no answer came.
-    Failed { key: String, code: String },
+    Failed {
+        key: String,
+        code: String,
+    },
 }
 
 impl Redeeming {
     pub fn reward(&self) -> &str {
         match self {
-            Redeeming::Confirm { key } | Redeeming::Cancelled { key } | Redeeming::Sending { key } | Redeeming::Failed { key, .. } => key,
+            Redeeming::Confirm { key }
+            | Redeeming::Cancelled { key }
+            | Redeeming::Sending { key }
+            | Redeeming::Failed { key, .. } => key,
             Redeeming::Done { redemption, .. } => &redemption.reward,
         }
     }
@@ -63,7 +78,9 @@ pub enum GiftState {
     /// The claim is under way.
     Opening,
     /// The claim failed: `gone` when the gift expired or is not this visitor's.
-    Failed { gone: bool },
+    Failed {
+        gone: bool,
+    },
 }
 
 /// A one-tap answer, and what followed it.
@@ -117,13 +134,18 @@ pub enum Action {
     Answer(Answered),
     CommentSent,
     /// The session ended; `ask` says whether this visitor is to be asked.
-    EndSession { ask: bool },
+    EndSession {
+        ask: bool,
+    },
     ClosePrompt,
     /// Gifts earned mid-session (an events answer).
     Earned(Vec<SurpriseOffer>),
     OpenGift,
     Opened(ClaimedSurprise),
-    OpenFailed { id: String, gone: bool },
+    OpenFailed {
+        id: String,
+        gone: bool,
+    },
     CodeCopied,
     CloseReveal,
     /// Redeem was tapped: ask to confirm.
@@ -132,7 +154,10 @@ pub enum Action {
     /// Confirmed: the request is on its way.
     SendRedeem,
     Redeemed(Redeemed),
-    RedeemFailed { key: String, code: String },
+    RedeemFailed {
+        key: String,
+        code: String,
+    },
     RedeemedCodeCopied,
 }
 
@@ -200,7 +225,9 @@ impl Reducible for LaterState {
                 next.gift = GiftState::Failed { gone };
             }
             Action::CodeCopied => next.copied = true,
-            Action::AskRedeem(key) if !matches!(next.redeeming, Some(Redeeming::Sending { .. })) => next.redeeming = Some(Redeeming::Confirm { key }),
+            Action::AskRedeem(key) if !matches!(next.redeeming, Some(Redeeming::Sending { .. })) => {
+                next.redeeming = Some(Redeeming::Confirm { key })
+            }
             Action::AskRedeem(_) => {}
             Action::CancelRedeem => {
                 if let Some(Redeeming::Confirm { key }) = &next.redeeming {
@@ -213,7 +240,10 @@ impl Reducible for LaterState {
                 }
             }
             Action::Redeemed(redeemed) => {
-                next.redeeming = Some(Redeeming::Done { redemption: redeemed.redemption, copied: false });
+                next.redeeming = Some(Redeeming::Done {
+                    redemption: redeemed.redemption,
+                    copied: false,
+                });
             }
             Action::RedeemFailed { key, code } => next.redeeming = Some(Redeeming::Failed { key, code }),
             Action::RedeemedCodeCopied => {
@@ -232,21 +262,37 @@ impl Reducible for LaterState {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use moments_protocol::wire::MemberSummary;
 
+    use super::*;
+
     fn apply(state: LaterState, actions: Vec<Action>) -> LaterState {
-        actions.into_iter().fold(Rc::new(state), |s, a| s.reduce(a)).as_ref().clone()
+        actions
+            .into_iter()
+            .fold(Rc::new(state), |s, a| s.reduce(a))
+            .as_ref()
+            .clone()
     }
 
     fn answer(score: u8) -> Answered {
-        Answered { score, event_id: format!("id-{score}"), low: score < 3, comment_sent: false }
+        Answered {
+            score,
+            event_id: format!("id-{score}"),
+            low: score < 3,
+            comment_sent: false,
+        }
     }
 
     #[test]
     fn focus_stays_on_the_scale() {
-        assert_eq!(apply(LaterState::new(false, Scale::Csat5), vec![Action::FocusScore(9)]).focused_score, 5);
-        assert_eq!(apply(LaterState::new(false, Scale::Csat5), vec![Action::FocusScore(0)]).focused_score, 1);
+        assert_eq!(
+            apply(LaterState::new(false, Scale::Csat5), vec![Action::FocusScore(9)]).focused_score,
+            5
+        );
+        assert_eq!(
+            apply(LaterState::new(false, Scale::Csat5), vec![Action::FocusScore(0)]).focused_score,
+            1
+        );
         let nps = LaterState::new(false, Scale::Nps);
         assert_eq!(nps.focused_score, 0);
         assert_eq!(apply(nps, vec![Action::FocusScore(10)]).focused_score, 10);
@@ -254,18 +300,29 @@ mod tests {
 
     #[test]
     fn the_first_answer_is_kept_and_its_comment_noted() {
-        let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::Answer(answer(4)), Action::Answer(answer(1))]);
+        let s = apply(
+            LaterState::new(false, Scale::Csat5),
+            vec![Action::Answer(answer(4)), Action::Answer(answer(1))],
+        );
         assert_eq!(s.answered.as_ref().map(|a| a.score), Some(4));
         let s = apply(s, vec![Action::CommentSent]);
         assert!(s.answered.is_some_and(|a| a.comment_sent));
     }
 
     fn offer(id: &str) -> SurpriseOffer {
-        SurpriseOffer { id: id.into(), expires_at: 0 }
+        SurpriseOffer {
+            id: id.into(),
+            expires_at: 0,
+        }
     }
 
     fn claimed(id: &str) -> ClaimedSurprise {
-        ClaimedSurprise { id: id.into(), reward: moments_protocol::wire::Reward::Message, message: None, member: None }
+        ClaimedSurprise {
+            id: id.into(),
+            reward: moments_protocol::wire::Reward::Message,
+            message: None,
+            member: None,
+        }
     }
 
     #[test]
@@ -278,24 +335,66 @@ mod tests {
         assert_eq!(s.surprises, vec![offer("b")], "the opened gift does not come back");
         assert_eq!(s.revealed.as_ref().map(|r| r.id.as_str()), Some("a"));
         let s = apply(s, vec![Action::CodeCopied, Action::OpenGift]);
-        assert!(s.revealed.is_none() && !s.copied, "opening the next gift replaces the reveal");
-        let s = apply(s, vec![Action::OpenFailed { id: "b".into(), gone: true }]);
+        assert!(
+            s.revealed.is_none() && !s.copied,
+            "opening the next gift replaces the reveal"
+        );
+        let s = apply(
+            s,
+            vec![Action::OpenFailed {
+                id: "b".into(),
+                gone: true,
+            }],
+        );
         assert!(s.surprises.is_empty());
         assert_eq!(s.gift, GiftState::Failed { gone: true });
-        assert_eq!(apply(s, vec![Action::OpenGift]).gift, GiftState::Failed { gone: true }, "nothing left to open");
+        assert_eq!(
+            apply(s, vec![Action::OpenGift]).gift,
+            GiftState::Failed { gone: true },
+            "nothing left to open"
+        );
     }
 
     #[test]
     fn a_failed_claim_that_may_succeed_keeps_the_gift() {
         let s = LaterState::new(false, Scale::Csat5).with_surprises(vec![offer("a")]);
-        let s = apply(s, vec![Action::OpenGift, Action::OpenFailed { id: "a".into(), gone: false }]);
+        let s = apply(
+            s,
+            vec![
+                Action::OpenGift,
+                Action::OpenFailed {
+                    id: "a".into(),
+                    gone: false,
+                },
+            ],
+        );
         assert_eq!((s.surprises.len(), s.gift), (1, GiftState::Failed { gone: false }));
-        assert_eq!(apply(s, vec![Action::OpenGift]).gift, GiftState::Opening, "tap again to retry");
+        assert_eq!(
+            apply(s, vec![Action::OpenGift]).gift,
+            GiftState::Opening,
+            "tap again to retry"
+        );
     }
 
     fn redeemed(points: i64) -> Redeemed {
-        let redemption = Redemption { reward: "five-off".into(), title: "€5 off".into(), code: "FIVE-0001".into(), how_to_use: None, points: 500, at: 0 };
-        let member = MemberSummary { name: None, points, lifetime_points: 1300, tier: None, tier_up: false, recent: Vec::new(), redeemed: vec![redemption.clone()], expiring: None };
+        let redemption = Redemption {
+            reward: "five-off".into(),
+            title: "€5 off".into(),
+            code: "FIVE-0001".into(),
+            how_to_use: None,
+            points: 500,
+            at: 0,
+        };
+        let member = MemberSummary {
+            name: None,
+            points,
+            lifetime_points: 1300,
+            tier: None,
+            tier_up: false,
+            recent: Vec::new(),
+            redeemed: vec![redemption.clone()],
+            expiring: None,
+        };
         Redeemed { redemption, member }
     }
 
@@ -303,34 +402,95 @@ mod tests {
     fn a_redemption_is_confirmed_sent_once_and_shows_its_code() {
         let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::SendRedeem]);
         assert_eq!(s.redeeming, None, "nothing is sent before a confirmation");
-        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::CancelRedeem, Action::SendRedeem]);
-        assert_eq!(s.redeeming, Some(Redeeming::Cancelled { key: "five-off".into() }), "declined: nothing sent");
-        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::SendRedeem, Action::AskRedeem("free-shipping".into())]);
-        assert_eq!(s.redeeming, Some(Redeeming::Sending { key: "five-off".into() }), "one redemption at a time");
+        let s = apply(
+            s,
+            vec![
+                Action::AskRedeem("five-off".into()),
+                Action::CancelRedeem,
+                Action::SendRedeem,
+            ],
+        );
+        assert_eq!(
+            s.redeeming,
+            Some(Redeeming::Cancelled { key: "five-off".into() }),
+            "declined: nothing sent"
+        );
+        let s = apply(
+            s,
+            vec![
+                Action::AskRedeem("five-off".into()),
+                Action::SendRedeem,
+                Action::AskRedeem("free-shipping".into()),
+            ],
+        );
+        assert_eq!(
+            s.redeeming,
+            Some(Redeeming::Sending { key: "five-off".into() }),
+            "one redemption at a time"
+        );
         let s = apply(s, vec![Action::Redeemed(redeemed(740)), Action::RedeemedCodeCopied]);
-        assert!(matches!(&s.redeeming, Some(Redeeming::Done { redemption, copied: true }) if redemption.code == "FIVE-0001"));
-        let s = apply(s, vec![Action::AskRedeem("five-off".into()), Action::SendRedeem, Action::RedeemFailed { key: "five-off".into(), code: "sold_out".into() }]);
+        assert!(
+            matches!(&s.redeeming, Some(Redeeming::Done { redemption, copied: true }) if redemption.code == "FIVE-0001")
+        );
+        let s = apply(
+            s,
+            vec![
+                Action::AskRedeem("five-off".into()),
+                Action::SendRedeem,
+                Action::RedeemFailed {
+                    key: "five-off".into(),
+                    code: "sold_out".into(),
+                },
+            ],
+        );
         assert_eq!(s.redeeming.as_ref().map(Redeeming::reward), Some("five-off"));
         assert!(matches!(s.redeeming, Some(Redeeming::Failed { .. })));
     }
 
     #[test]
     fn a_session_ends_once_and_asks_only_those_to_be_asked() {
-        let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::EndSession { ask: true }]);
+        let s = apply(
+            LaterState::new(false, Scale::Csat5),
+            vec![Action::EndSession { ask: true }],
+        );
         assert!(s.ended && s.prompt_open);
         let s = apply(s, vec![Action::ClosePrompt, Action::EndSession { ask: true }]);
         assert!(!s.prompt_open, "at most once per session");
-        let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::EndSession { ask: false }]);
+        let s = apply(
+            LaterState::new(false, Scale::Csat5),
+            vec![Action::EndSession { ask: false }],
+        );
         assert!(s.ended && !s.prompt_open);
-        let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::Answer(answer(5)), Action::EndSession { ask: true }]);
+        let s = apply(
+            LaterState::new(false, Scale::Csat5),
+            vec![Action::Answer(answer(5)), Action::EndSession { ask: true }],
+        );
         assert!(!s.prompt_open, "answered in the panel already");
-        let s = apply(LaterState::new(true, Scale::Csat5), vec![Action::EndSession { ask: true }]);
+        let s = apply(
+            LaterState::new(true, Scale::Csat5),
+            vec![Action::EndSession { ask: true }],
+        );
         assert!(s.ended && !s.prompt_open, "inline widgets ask in their panel");
         let shared = Rc::new(Cell::new(true));
-        let first = apply(LaterState::new(false, Scale::Csat5).with_question(shared.clone()), vec![Action::EndSession { ask: true }]);
-        let second = apply(LaterState::new(false, Scale::Csat5).with_question(shared), vec![Action::EndSession { ask: true }]);
-        assert!(first.prompt_open && !second.prompt_open, "two widgets of a site, one question");
-        let s = apply(LaterState::new(false, Scale::Csat5), vec![Action::EndSession { ask: true }, Action::PanelOpened]);
-        assert!(!s.prompt_open, "opening the panel puts the prompt's question away: never both");
+        let first = apply(
+            LaterState::new(false, Scale::Csat5).with_question(shared.clone()),
+            vec![Action::EndSession { ask: true }],
+        );
+        let second = apply(
+            LaterState::new(false, Scale::Csat5).with_question(shared),
+            vec![Action::EndSession { ask: true }],
+        );
+        assert!(
+            first.prompt_open && !second.prompt_open,
+            "two widgets of a site, one question"
+        );
+        let s = apply(
+            LaterState::new(false, Scale::Csat5),
+            vec![Action::EndSession { ask: true }, Action::PanelOpened],
+        );
+        assert!(
+            !s.prompt_open,
+            "opening the panel puts the prompt's question away: never both"
+        );
     }
 }

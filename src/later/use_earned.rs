@@ -16,7 +16,11 @@ pub fn use_earned(session_id: String, host: Element, ui: UseReducerHandle<LaterS
             session_id,
             Rc::new(move |answered: earned::Answered| {
                 for refusal in &answered.refused {
-                    browser::emit(&host, "moments:error", &browser::error_detail(&refusal.code, &refusal.message));
+                    browser::emit(
+                        &host,
+                        "moments:error",
+                        &browser::error_detail(&refusal.code, &refusal.message),
+                    );
                 }
                 if !answered.offers.is_empty() {
                     ui.dispatch(Action::Earned(answered.offers));

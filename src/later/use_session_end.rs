@@ -86,6 +86,9 @@ impl IdleWatch {
                 end.emit(());
             }
         });
-        Self { _listeners: listeners, _check: check }
+        Self {
+            _listeners: listeners,
+            _check: check,
+        }
     }
 }

@@ -40,7 +40,17 @@ pub fn icon(class: &str, path: &str) -> Option<Element> {
     const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
     let document = document()?;
     let svg = document.create_element_ns(SVG, "svg").ok()?;
-    set(&svg, &[("class", class), ("viewBox", "0 0 24 24"), ("width", "1em"), ("height", "1em"), ("aria-hidden", "true"), ("focusable", "false")]);
+    set(
+        &svg,
+        &[
+            ("class", class),
+            ("viewBox", "0 0 24 24"),
+            ("width", "1em"),
+            ("height", "1em"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+    );
     let shape = document.create_element_ns(SVG, "path").ok()?;
     set(&shape, &[("d", path), ("fill", "currentColor")]);
     svg.append_child(&shape).ok()?;
@@ -48,7 +58,10 @@ pub fn icon(class: &str, path: &str) -> Option<Element> {
 }
 
 /// A `<button type="button">` with `attributes`, and `on_click` listening to it.
-pub fn button(attributes: &[(&str, &str)], on_click: impl FnMut(web_sys::Event) + 'static) -> Option<(Element, Listener)> {
+pub fn button(
+    attributes: &[(&str, &str)],
+    on_click: impl FnMut(web_sys::Event) + 'static,
+) -> Option<(Element, Listener)> {
     let button = element("button", attributes)?;
     set(&button, &[("type", "button")]);
     let listener = Listener::new(&button, "click", false, on_click)?;

@@ -5,19 +5,22 @@
 //! the question at the end of the visit and gifts) when the browser is idle or at the first sign
 //! of intent, then draws them beside the badge. Written with web-sys alone: the Yew runtime by
 //! itself outweighs what a page view may wait for (the README's Size section has the figures).
+//!
+//! Over 500 lines: the launcher's one state machine; split, its transitions would be read
+//! across files.
 
 mod dom;
 mod session;
 mod view;
-
-pub use session::visitor_id;
-pub use view::join_url;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use moments_protocol::wire::{Event, MemberSummary, SessionResponse, Slot};
+pub use session::visitor_id;
+use view::BadgeContent;
+pub use view::join_url;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, Element, HtmlElement, KeyboardEvent};
 
@@ -32,7 +35,6 @@ use crate::session_end::{self, EndSignal};
 use crate::standing::{self, Standing};
 use crate::state::{FirstState, GreetingState, Session};
 use crate::{exposures, outbox};
-use view::BadgeContent;
 
 /// How long the greeting bubble stays before it steps aside by itself.
 const GREETING_VISIBLE_MS: u32 = 8_000;
@@ -133,7 +135,14 @@ struct Tasks {
 
 impl Launcher {
     /// Draws the widget for `host` into `container` (in its shadow root) and starts it.
-    pub fn mount(host: HtmlElement, container: Element, config: WidgetConfig, context: Rc<HostContext>, end: Rc<EndSignal>, start: Start) -> Option<Rc<Self>> {
+    pub fn mount(
+        host: HtmlElement,
+        container: Element,
+        config: WidgetConfig,
+        context: Rc<HostContext>,
+        end: Rc<EndSignal>,
+        start: Start,
+    ) -> Option<Rc<Self>> {
         let root = dom::element("div", &[("part", "root")])?;
         let live = dom::element("div", &[("class", "live"), ("role", "status"), ("aria-live", "polite")])?;
         let slot = dom::element("div", &[("class", "later")])?;
@@ -192,12 +201,18 @@ impl Launcher {
             }
         };
         let mut pieces = self.pieces.borrow_mut();
-        pieces.listeners.extend(Listener::new(&self.badge, "click", false, on(|me, _| me.tap_badge())));
+        pieces
+            .listeners
+            .extend(Listener::new(&self.badge, "click", false, on(|me, _| me.tap_badge())));
         // The first signs that the visitor may open the panel: it is fetched now.
         for kind in ["pointerenter", "focus"] {
-            pieces.listeners.extend(Listener::new(&self.badge, kind, false, |_| chunks::want(false)));
+            pieces
+                .listeners
+                .extend(Listener::new(&self.badge, kind, false, |_| chunks::want(false)));
         }
-        pieces.listeners.extend(Listener::new(&self.root, "keydown", false, on(Launcher::key)));
+        pieces
+            .listeners
+            .extend(Listener::new(&self.root, "keydown", false, on(Launcher::key)));
         let me = self.me.clone();
         self.tasks.borrow_mut().later = Some(chunks::listen(move |later| {
             if let Some(me) = me.upgrade() {
@@ -220,7 +235,9 @@ impl Launcher {
             // In a task of its own: the kept standing drawn by the mount is painted first (the
             // loader's request is already on its way).
             browser::sleep(0, &stop).await;
-            let Some(session) = session::start(&config, &host, &stop, prefetched).await else { return };
+            let Some(session) = session::start(&config, &host, &stop, prefetched).await else {
+                return;
+            };
             // Decoding the answer and drawing it are separate tasks, none long on a slow phone.
             browser::sleep(0, &stop).await;
             if let Some(me) = me.upgrade().filter(|_| !stop.aborted()) {
@@ -243,7 +260,13 @@ impl Launcher {
             s.response = Some(Rc::new(s.first.response(&session)));
             s.session = Some(session.clone());
             s.kept = None;
-            let tier_up = session.response.member.as_ref().filter(|m| m.tier_up).and_then(|m| m.tier.as_ref()).map(|t| t.name.clone());
+            let tier_up = session
+                .response
+                .member
+                .as_ref()
+                .filter(|m| m.tier_up)
+                .and_then(|m| m.tier.as_ref())
+                .map(|t| t.name.clone());
             (s.config.clone(), std::mem::take(&mut s.tracked), first, tier_up)
         };
         for event in &tracked {
@@ -271,14 +294,21 @@ impl Launcher {
                 }
             })
         };
-        self.tasks.borrow_mut().greeting = vec![change(50, FirstState::show_greeting), change(GREETING_VISIBLE_MS, FirstState::dismiss_greeting)];
+        self.tasks.borrow_mut().greeting = vec![
+            change(50, FirstState::show_greeting),
+            change(GREETING_VISIBLE_MS, FirstState::dismiss_greeting),
+        ];
     }
 
     /// Brings what is on the page up to date with the state.
     fn draw(&self) {
         let (m, visible, inline, badge, greeting, shell, view, busy, lang) = {
             let s = self.state.borrow();
-            let locale = s.response.as_ref().map(|r| r.locale).or(s.kept.as_ref().map(|k| k.locale));
+            let locale = s
+                .response
+                .as_ref()
+                .map(|r| r.locale)
+                .or(s.kept.as_ref().map(|k| k.locale));
             let Some(locale) = locale else { return };
             let m = i18n::messages(locale);
             let inline = s.config.inline;
@@ -292,16 +322,38 @@ impl Launcher {
                 (None, Some(kept)) => Some(BadgeContent::Member(kept.member.clone())),
                 (None, None) => None,
             };
-            let greeting = s.response.as_ref().filter(|_| s.first.greeting == GreetingState::Shown).and_then(|r| bubble_text(m, r));
+            let greeting = s
+                .response
+                .as_ref()
+                .filter(|_| s.first.greeting == GreetingState::Shown)
+                .and_then(|r| bubble_text(m, r));
             let shell = (s.session.is_some() && s.first.panel_open && !ready).then_some(s.later == Later::Failed);
             let view = match (s.later, &s.session, &s.response) {
-                (Later::Ready(draw), Some(session), Some(response)) if visible => Some((draw, self.view(session, response, &s))),
+                (Later::Ready(draw), Some(session), Some(response)) if visible => {
+                    Some((draw, self.view(session, response, &s)))
+                }
                 _ => None,
             };
-            (m, visible, inline, badge, greeting, shell, view, s.session.is_none(), locale.tag())
+            (
+                m,
+                visible,
+                inline,
+                badge,
+                greeting,
+                shell,
+                view,
+                s.session.is_none(),
+                locale.tag(),
+            )
         };
         dom::place(&self.container, &self.root, None, visible);
-        dom::set(&self.root, &[("class", if inline { "moments inline" } else { "moments" }), ("lang", lang)]);
+        dom::set(
+            &self.root,
+            &[
+                ("class", if inline { "moments inline" } else { "moments" }),
+                ("lang", lang),
+            ],
+        );
         if busy {
             // What it shows is about to be replaced by the backend's answer.
             dom::set(&self.root, &[("aria-busy", "true")]);
@@ -326,7 +378,11 @@ impl Launcher {
             if let Some(content) = &content {
                 view::fill_badge(&self.badge, m, content);
             }
-            let before = pieces.shell.as_ref().map(|(_, shell, _)| shell.clone()).unwrap_or_else(|| self.slot.clone());
+            let before = pieces
+                .shell
+                .as_ref()
+                .map(|(_, shell, _)| shell.clone())
+                .unwrap_or_else(|| self.slot.clone());
             dom::place(&self.root, &self.badge, Some(&before), content.is_some());
             pieces.badge = content;
         }
@@ -408,10 +464,13 @@ impl Launcher {
     /// The greeting counts as seen in its bubble, or in the panel once the panel is drawn.
     fn report_greeting(&self) {
         let mut s = self.state.borrow_mut();
-        let (Some(session), Some(response)) = (s.session.clone(), s.response.clone()) else { return };
+        let (Some(session), Some(response)) = (s.session.clone(), s.response.clone()) else {
+            return;
+        };
         let tier_up_in_bubble = response.member.as_ref().is_some_and(|m| m.tier_up && m.tier.is_some());
         let in_panel = s.first.panel_open && matches!(s.later, Later::Ready(_));
-        if response.greeting.is_some() && ((s.first.greeting == GreetingState::Shown && !tier_up_in_bubble) || in_panel) {
+        if response.greeting.is_some() && ((s.first.greeting == GreetingState::Shown && !tier_up_in_bubble) || in_panel)
+        {
             let config = s.config.clone();
             let mut reported = std::mem::take(&mut s.reported);
             drop(s);
@@ -425,7 +484,10 @@ impl Launcher {
     fn want_later(&self) {
         let (later, need) = {
             let s = self.state.borrow();
-            let waiting = s.session.as_ref().is_some_and(|session| !session.response.surprises.is_empty() || session_end::owed(&s.config.site));
+            let waiting = s
+                .session
+                .as_ref()
+                .is_some_and(|session| !session.response.surprises.is_empty() || session_end::owed(&s.config.site));
             let need = if s.config.inline || (s.session.is_some() && (s.first.panel_open || s.ended)) {
                 Need::Now
             } else if waiting {
@@ -509,7 +571,8 @@ impl Launcher {
                 return;
             }
             let old = &s.config;
-            let restart = (&old.backend, &old.site, &old.member_token, &old.locale) != (&config.backend, &config.site, &config.member_token, &config.locale);
+            let restart = (&old.backend, &old.site, &old.member_token, &old.locale)
+                != (&config.backend, &config.site, &config.member_token, &config.locale);
             s.config = Rc::new(config);
             restart
         };
@@ -564,7 +627,11 @@ impl Launcher {
 
 /// A tier-up is celebrated in the bubble, in place of the greeting (which the panel still shows).
 fn bubble_text(m: &'static Messages, response: &SessionResponse) -> Option<String> {
-    let celebrated = response.member.as_ref().filter(|member| member.tier_up).and_then(|member| member.tier.as_ref());
+    let celebrated = response
+        .member
+        .as_ref()
+        .filter(|member| member.tier_up)
+        .and_then(|member| member.tier.as_ref());
     match celebrated {
         Some(tier) => Some(i18n::fill(m.tier_up, &[("tier", &tier.name)])),
         None => response.greeting.clone(),

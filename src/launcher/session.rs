@@ -14,17 +14,24 @@ const MAX_ATTEMPTS: u32 = 8;
 
 /// The visitor id this browser keeps, made on first use.
 pub fn visitor_id() -> String {
-    browser::storage_get(VISITOR_KEY).filter(|id| moments_protocol::domain::VisitorId::parse(id).is_ok()).unwrap_or_else(|| {
-        let id = browser::new_uuid();
-        browser::storage_set(VISITOR_KEY, &id);
-        id
-    })
+    browser::storage_get(VISITOR_KEY)
+        .filter(|id| moments_protocol::domain::VisitorId::parse(id).is_ok())
+        .unwrap_or_else(|| {
+            let id = browser::new_uuid();
+            browser::storage_set(VISITOR_KEY, &id);
+            id
+        })
 }
 
 /// Starts the page view's session (one `/v1/session` call when all goes well: the one the
 /// loader sent, `prefetched`) and keeps trying quietly while the backend is down, slow or
 /// talking nonsense; `None` once it gives up, or when `stop` is aborted.
-pub async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mut prefetched: Option<backend::Prefetched>) -> Option<Session> {
+pub async fn start(
+    config: &WidgetConfig,
+    host: &Element,
+    stop: &AbortSignal,
+    mut prefetched: Option<backend::Prefetched>,
+) -> Option<Session> {
     let visitor_id = visitor_id();
     let mut request = SessionRequest {
         site: config.site.clone(),
@@ -44,15 +51,31 @@ pub async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mu
         }
         let error = match answer.and_then(|json| decode::session_response(&json).ok_or(BackendError::BadResponse)) {
             Ok(response) => {
-                standing::save(&config.site, request.member_token.as_deref(), response.locale, response.member.as_ref());
-                crate::outbox::session_started(&config.backend, &config.site, &visitor_id, &response.session_id, request.member_token.clone());
+                standing::save(
+                    &config.site,
+                    request.member_token.as_deref(),
+                    response.locale,
+                    response.member.as_ref(),
+                );
+                crate::outbox::session_started(
+                    &config.backend,
+                    &config.site,
+                    &visitor_id,
+                    &response.session_id,
+                    request.member_token.clone(),
+                );
                 return Some(Session { response, visitor_id });
             }
             Err(error) => error,
         };
-        let rejected_token = matches!(&error, BackendError::Status { status: 401, .. }) && request.member_token.is_some();
+        let rejected_token =
+            matches!(&error, BackendError::Status { status: 401, .. }) && request.member_token.is_some();
         if rejected_token || !error.is_transient() || attempt + 1 >= MAX_ATTEMPTS {
-            browser::emit(host, "moments:error", &browser::error_detail(error.code(), "the Moments session could not start"));
+            browser::emit(
+                host,
+                "moments:error",
+                &browser::error_detail(error.code(), "the Moments session could not start"),
+            );
         }
         if rejected_token {
             // A bad token must not cost the visitor their greeting: carry on anonymously.
@@ -62,7 +85,11 @@ pub async fn start(config: &WidgetConfig, host: &Element, stop: &AbortSignal, mu
         if !error.is_transient() || attempt + 1 >= MAX_ATTEMPTS {
             return None;
         }
-        browser::sleep(retry::delay_ms(attempt, browser::random(), error.retry_after_secs()), stop).await;
+        browser::sleep(
+            retry::delay_ms(attempt, browser::random(), error.retry_after_secs()),
+            stop,
+        )
+        .await;
         if stop.aborted() {
             return None;
         }

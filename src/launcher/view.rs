@@ -41,7 +41,16 @@ pub fn join_url(response: &SessionResponse) -> Option<&str> {
 /// The floating button, to be filled by [`fill_badge`]. The visible text is the button's name
 /// (WCAG 2.5.3); its purpose follows, unseen.
 pub fn badge() -> Option<Element> {
-    element("button", &[("type", "button"), ("class", "badge"), ("part", "badge"), ("aria-controls", "moments-panel"), ("aria-expanded", "false")])
+    element(
+        "button",
+        &[
+            ("type", "button"),
+            ("class", "badge"),
+            ("part", "badge"),
+            ("aria-controls", "moments-panel"),
+            ("aria-expanded", "false"),
+        ],
+    )
 }
 
 /// Draws `content` into the badge, in place of what it showed.
@@ -58,7 +67,15 @@ pub fn fill_badge(badge: &Element, m: &'static Messages, content: &BadgeContent)
                 if tier.next.is_some() {
                     // Decoration: the panel's progress bar says the same in words.
                     let value = crate::tier_progress::percent(tier, member.lifetime_points);
-                    let progress = element("progress", &[("class", "badge-progress"), ("part", "badge-progress"), ("aria-hidden", "true"), ("max", "100")]);
+                    let progress = element(
+                        "progress",
+                        &[
+                            ("class", "badge-progress"),
+                            ("part", "badge-progress"),
+                            ("aria-hidden", "true"),
+                            ("max", "100"),
+                        ],
+                    );
                     if let Some(progress) = &progress {
                         set(progress, &[("value", &value)]);
                     }
@@ -73,10 +90,23 @@ pub fn fill_badge(badge: &Element, m: &'static Messages, content: &BadgeContent)
 }
 
 /// The first moment of the visit: a short bubble by the badge that never takes focus.
-pub fn greeting(m: &'static Messages, text: &str, on_dismiss: impl FnMut(web_sys::Event) + 'static) -> Option<(Element, Listener)> {
+pub fn greeting(
+    m: &'static Messages,
+    text: &str,
+    on_dismiss: impl FnMut(web_sys::Event) + 'static,
+) -> Option<(Element, Listener)> {
     let bubble = element("div", &[("class", "greeting"), ("part", "greeting")])?;
-    let (close, listener) = dom::button(&[("class", "icon-button"), ("aria-label", m.dismiss_greeting)], on_dismiss)?;
-    append(&bubble, [element("p", &[("class", "greeting-text")]).map(|p| with_text(p, text)), Some(with_text(close, icons::CLOSE))]);
+    let (close, listener) = dom::button(
+        &[("class", "icon-button"), ("aria-label", m.dismiss_greeting)],
+        on_dismiss,
+    )?;
+    append(
+        &bubble,
+        [
+            element("p", &[("class", "greeting-text")]).map(|p| with_text(p, text)),
+            Some(with_text(close, icons::CLOSE)),
+        ],
+    );
     Some((bubble, listener))
 }
 
@@ -89,24 +119,46 @@ pub fn shell(
     on_retry: impl FnMut(web_sys::Event) + 'static,
     on_close: Option<impl FnMut(web_sys::Event) + 'static>,
 ) -> Option<(Element, Vec<Listener>)> {
-    let shell = element("section", &[("id", "moments-panel"), ("class", "panel"), ("part", "panel"), ("aria-labelledby", "moments-panel-title")])?;
+    let shell = element(
+        "section",
+        &[
+            ("id", "moments-panel"),
+            ("class", "panel"),
+            ("part", "panel"),
+            ("aria-labelledby", "moments-panel-title"),
+        ],
+    )?;
     let header = element("header", &[("class", "panel-header")])?;
-    append(&header, [element("h2", &[("id", "moments-panel-title"), ("class", "panel-title")]).map(|h| with_text(h, m.panel_title))]);
+    append(
+        &header,
+        [
+            element("h2", &[("id", "moments-panel-title"), ("class", "panel-title")])
+                .map(|h| with_text(h, m.panel_title)),
+        ],
+    );
     let mut listeners = Vec::new();
-    if let Some((close, listener)) = on_close.and_then(|on_close| dom::button(&[("class", "icon-button"), ("aria-label", m.close)], on_close)) {
+    if let Some((close, listener)) =
+        on_close.and_then(|on_close| dom::button(&[("class", "icon-button"), ("aria-label", m.close)], on_close))
+    {
         append(&header, [Some(with_text(close, icons::CLOSE))]);
         listeners.push(listener);
     }
     append(&shell, [Some(header)]);
     if failed {
-        append(&shell, [element("p", &[("class", "panel-problem"), ("role", "alert")]).map(|p| with_text(p, m.panel_failed))]);
+        append(
+            &shell,
+            [element("p", &[("class", "panel-problem"), ("role", "alert")]).map(|p| with_text(p, m.panel_failed))],
+        );
         if let Some((retry, listener)) = dom::button(&[("class", "retry")], on_retry) {
             append(&shell, [Some(with_text(retry, m.try_again))]);
             listeners.push(listener);
         }
     } else {
         set(&shell, &[("aria-busy", "true")]);
-        append(&shell, [element("p", &[("class", "panel-loading")]).map(|p| with_text(p, m.panel_loading))]);
+        append(
+            &shell,
+            [element("p", &[("class", "panel-loading")]).map(|p| with_text(p, m.panel_loading))],
+        );
     }
     Some((shell, listeners))
 }

@@ -83,7 +83,7 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
   await page.getByRole("link", { name: "Loyalty" }).click();
   const tiers = page.locator("table", { has: page.locator("caption", { hasText: "Members per tier today" }) });
   assert.deepEqual(await tiers.locator("tbody tr").allInnerTexts(), ["Bronze\t1\t50%", "Silver\t1\t50%", "Gold\t0\t0%"]);
-  assert.equal(await cards.filter({ hasText: "Points outstanding" }).locator(".card-value").innerText(), "1320");
+  assert.equal(await cards.filter({ hasText: "Points outstanding" }).locator(".card-value").innerText(), "1,320", "thousands grouped as the locale does");
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-loyalty.png"), fullPage: true });
   assert.deepEqual(await pageAxeViolations(page), [], "loyalty, light");
   await page.emulateMedia({ colorScheme: "dark" });

@@ -10,7 +10,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::InvalidInput;
-use crate::limits::{MAX_CONTEXT_KEYS, MAX_CONTEXT_KEY_LEN, MAX_CONTEXT_VALUE_LEN};
+use crate::limits::{MAX_CONTEXT_KEY_LEN, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUE_LEN};
 use crate::text::{cat, decimal};
 
 /// A context as sent: a JSON object of text values, kept as pairs in the order they came (a
@@ -54,27 +54,41 @@ pub struct Context(BTreeMap<String, String>);
 
 /// Whether `key` may name a context entry.
 pub fn is_valid_key(key: &str) -> bool {
-    (1..=MAX_CONTEXT_KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    (1..=MAX_CONTEXT_KEY_LEN).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// The rule, without building a map (the widget checks with it and sends the pairs).
 pub fn check(entries: &Entries) -> Result<(), InvalidInput> {
     let pairs = &entries.0;
     if pairs.len() > MAX_CONTEXT_KEYS {
-        return Err(InvalidInput::new("context_too_many_keys", cat(&["a context has at most ", &decimal(MAX_CONTEXT_KEYS as i64), " keys"])));
+        return Err(InvalidInput::new(
+            "context_too_many_keys",
+            cat(&["a context has at most ", &decimal(MAX_CONTEXT_KEYS as i64), " keys"]),
+        ));
     }
     for (n, (key, value)) in pairs.iter().enumerate() {
         if !is_valid_key(key) {
             return Err(InvalidInput::new(
                 "context_key_invalid",
-                cat(&["context keys are 1 to ", &decimal(MAX_CONTEXT_KEY_LEN as i64), " letters, digits, '_', '-' or '.'"]),
+                cat(&[
+                    "context keys are 1 to ",
+                    &decimal(MAX_CONTEXT_KEY_LEN as i64),
+                    " letters, digits, '_', '-' or '.'",
+                ]),
             ));
         }
         let length = value.chars().count();
         if length == 0 || length > MAX_CONTEXT_VALUE_LEN || value.chars().any(char::is_control) {
             return Err(InvalidInput::new(
                 "context_value_invalid",
-                cat(&["context values are text of 1 to ", &decimal(MAX_CONTEXT_VALUE_LEN as i64), " characters, without control characters"]),
+                cat(&[
+                    "context values are text of 1 to ",
+                    &decimal(MAX_CONTEXT_VALUE_LEN as i64),
+                    " characters, without control characters",
+                ]),
             ));
         }
         if pairs[..n].iter().any(|(earlier, _)| earlier == key) {
@@ -113,13 +127,18 @@ mod tests {
     fn contexts_follow_the_fixture() {
         let cases: Vec<serde_json::Value> = serde_json::from_str(include_str!("../fixtures/contexts.json")).unwrap();
         for case in cases {
-            let Ok(entries) = serde_json::from_value::<Entries>(case["context"].clone()) else { continue };
+            let Ok(entries) = serde_json::from_value::<Entries>(case["context"].clone()) else {
+                continue;
+            };
             let code: Option<&str> = Context::parse(entries).err().map(|e| e.code);
             assert_eq!(code, case["code"].as_str(), "{}", case["why"]);
         }
         let repeated = serde_json::from_str::<Entries>(r#"{"agent": "may", "agent": "lee"}"#).unwrap();
         assert_eq!(Context::parse(repeated).unwrap_err().code, "context_key_repeated");
         let pairs = Entries(vec![("topic".into(), "returns".into()), ("agent".into(), "may".into())]);
-        assert_eq!(serde_json::to_string(&pairs).unwrap(), r#"{"topic":"returns","agent":"may"}"#);
+        assert_eq!(
+            serde_json::to_string(&pairs).unwrap(),
+            r#"{"topic":"returns","agent":"may"}"#
+        );
     }
 }

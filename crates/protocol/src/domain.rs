@@ -1,12 +1,13 @@
 //! Parsed values: each constructor checks its input once, so code holding one of these
 //! never has to check again.
+//!
+//! Over 500 lines: every parsed value of the protocol in one place both sides read.
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::text::{cat, decimal};
-
 use crate::error::InvalidInput;
 use crate::limits::*;
+use crate::text::{cat, decimal};
 use crate::wire::{Event, Scale, SessionRequest};
 
 fn too_long(code: &'static str, what: &str, max: usize) -> InvalidInput {
@@ -21,7 +22,9 @@ impl SiteKey {
     pub fn parse(text: &str) -> Result<Self, InvalidInput> {
         let ok = !text.is_empty()
             && text.len() <= MAX_SITE_KEY_LEN
-            && text.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
+            && text
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
         if ok {
             Ok(Self(text.to_owned()))
         } else {
@@ -43,13 +46,21 @@ pub struct VisitorId(String);
 impl VisitorId {
     pub fn parse(text: &str) -> Result<Self, InvalidInput> {
         let ok = (MIN_VISITOR_ID_LEN..=MAX_VISITOR_ID_LEN).contains(&text.len())
-            && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+            && text
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
         if ok {
             Ok(Self(text.to_owned()))
         } else {
             Err(InvalidInput::new(
                 "invalid_visitor_id",
-                cat(&["visitor_id must be ", &decimal(MIN_VISITOR_ID_LEN as i64), " to ", &decimal(MAX_VISITOR_ID_LEN as i64), " of A-Z, a-z, 0-9, '-' and '_'"]),
+                cat(&[
+                    "visitor_id must be ",
+                    &decimal(MIN_VISITOR_ID_LEN as i64),
+                    " to ",
+                    &decimal(MAX_VISITOR_ID_LEN as i64),
+                    " of A-Z, a-z, 0-9, '-' and '_'",
+                ]),
             ))
         }
     }
@@ -75,7 +86,9 @@ impl MemberId {
         } else {
             Err(InvalidInput::new(
                 "invalid_member_id",
-                format!("a member id is 1 to {MAX_MEMBER_ID_LEN} characters, without surrounding spaces or control characters, not starting with {ERASED_PREFIX:?}"),
+                format!(
+                    "a member id is 1 to {MAX_MEMBER_ID_LEN} characters, without surrounding spaces or control characters, not starting with {ERASED_PREFIX:?}"
+                ),
             ))
         }
     }
@@ -102,7 +115,12 @@ impl PointsChange {
     /// `delta` is `None` when the request's delta was not a whole JSON number.
     pub fn parse(delta: Option<i64>, reason: &str, idempotency_key: &str) -> Result<Self, InvalidInput> {
         let delta = match delta {
-            None => return Err(InvalidInput::new("delta_not_integer", "delta must be a whole number of points")),
+            None => {
+                return Err(InvalidInput::new(
+                    "delta_not_integer",
+                    "delta must be a whole number of points",
+                ));
+            }
             Some(0) => return Err(InvalidInput::new("delta_zero", "delta must not be 0")),
             Some(d) if d.abs() > MAX_POINTS_DELTA => {
                 return Err(InvalidInput::new(
@@ -112,15 +130,29 @@ impl PointsChange {
             }
             Some(d) => d,
         };
-        let reason = parse_text(reason, MAX_POINTS_REASON_LEN, ("reason_empty", "reason_too_long"), "reason")?;
-        Ok(Self { delta, reason, idempotency_key: self::idempotency_key(idempotency_key)? })
+        let reason = parse_text(
+            reason,
+            MAX_POINTS_REASON_LEN,
+            ("reason_empty", "reason_too_long"),
+            "reason",
+        )?;
+        Ok(Self {
+            delta,
+            reason,
+            idempotency_key: self::idempotency_key(idempotency_key)?,
+        })
     }
 }
 
 /// The caller's id for a change or a fact (an order number): trimmed, 1 to
 /// `MAX_IDEMPOTENCY_KEY_LEN` characters, not one of the server's own keys.
 pub fn idempotency_key(text: &str) -> Result<String, InvalidInput> {
-    let key = parse_text(text, MAX_IDEMPOTENCY_KEY_LEN, ("idempotency_key_empty", "idempotency_key_too_long"), "idempotency_key")?;
+    let key = parse_text(
+        text,
+        MAX_IDEMPOTENCY_KEY_LEN,
+        ("idempotency_key_empty", "idempotency_key_too_long"),
+        "idempotency_key",
+    )?;
     if key.starts_with(SERVER_KEY_PREFIX) {
         return Err(InvalidInput::new(
             "idempotency_key_reserved",
@@ -144,13 +176,26 @@ pub fn track_value(value: Option<f64>) -> Result<Option<f64>, InvalidInput> {
 }
 
 /// Trimmed, non-empty, at most `max` characters; each failure with its own code.
-fn parse_text(text: &str, max: usize, (empty, long): (&'static str, &'static str), what: &str) -> Result<String, InvalidInput> {
+fn parse_text(
+    text: &str,
+    max: usize,
+    (empty, long): (&'static str, &'static str),
+    what: &str,
+) -> Result<String, InvalidInput> {
     let text = text.trim();
     if text.is_empty() {
         return Err(InvalidInput::new(empty, cat(&[what, " is empty"])));
     }
     if text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(InvalidInput::new(long, cat(&[what, " must be at most ", &decimal(max as i64), " characters, without control characters"])));
+        return Err(InvalidInput::new(
+            long,
+            cat(&[
+                what,
+                " must be at most ",
+                &decimal(max as i64),
+                " characters, without control characters",
+            ]),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -172,7 +217,11 @@ impl Birthday {
         }
         let number = |range: std::ops::Range<usize>| -> Result<u16, InvalidInput> {
             let part = &text[range];
-            if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().map_err(|_| invalid()) } else { Err(invalid()) }
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().map_err(|_| invalid())
+            } else {
+                Err(invalid())
+            }
         };
         let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
@@ -186,7 +235,11 @@ impl Birthday {
         if !(1900..=2100).contains(&year) || day == 0 || day > days {
             return Err(invalid());
         }
-        Ok(Self { year, month: month as u8, day: day as u8 })
+        Ok(Self {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 }
 
@@ -199,7 +252,10 @@ impl Uuid {
         if crate::uuid::is_canonical(text) {
             Ok(Self(text.to_owned()))
         } else {
-            Err(InvalidInput::new(code, format!("{what} must be a lowercase hyphenated UUID")))
+            Err(InvalidInput::new(
+                code,
+                format!("{what} must be a lowercase hyphenated UUID"),
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -217,7 +273,12 @@ impl SessionId {
         if (1..=MAX_SESSION_ID_LEN).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic()) {
             Ok(Self(text.to_owned()))
         } else {
-            Err(InvalidInput::new("invalid_session_id", format!("session_id is 1 to {MAX_SESSION_ID_LEN} printable ASCII characters, as the session answer gave it")))
+            Err(InvalidInput::new(
+                "invalid_session_id",
+                format!(
+                    "session_id is 1 to {MAX_SESSION_ID_LEN} printable ASCII characters, as the session answer gave it"
+                ),
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -267,7 +328,16 @@ impl Score {
             Ok(v) if range.contains(&v) => Ok(Self { scale, value: v }),
             _ => Err(InvalidInput::new(
                 "score_out_of_range",
-                cat(&["a ", scale.name(), " score is ", &decimal(i64::from(*range.start())), " to ", &decimal(i64::from(*range.end())), ", not ", &decimal(value)]),
+                cat(&[
+                    "a ",
+                    scale.name(),
+                    " score is ",
+                    &decimal(i64::from(*range.start())),
+                    " to ",
+                    &decimal(i64::from(*range.end())),
+                    ", not ",
+                    &decimal(value),
+                ]),
             )),
         }
     }
@@ -296,7 +366,10 @@ fn parse_timestamp(at: f64) -> Result<i64, InvalidInput> {
     if at.is_finite() && (MIN..=MAX).contains(&at) {
         Ok(at as i64)
     } else {
-        Err(InvalidInput::new("invalid_timestamp", "at must be milliseconds since 1970 (years 2000 to 2200)"))
+        Err(InvalidInput::new(
+            "invalid_timestamp",
+            "at must be milliseconds since 1970 (years 2000 to 2200)",
+        ))
     }
 }
 
@@ -321,7 +394,10 @@ pub fn page_location(url: &str) -> &str {
 pub fn page_url(url: &str) -> Result<Option<String>, InvalidInput> {
     let location = page_location(url);
     if location.chars().count() > MAX_PAGE_URL_LEN || location.chars().any(char::is_control) {
-        return Err(InvalidInput::new("invalid_page_url", format!("page_url: at most {MAX_PAGE_URL_LEN} characters before any '?' or '#', no control characters")));
+        return Err(InvalidInput::new(
+            "invalid_page_url",
+            format!("page_url: at most {MAX_PAGE_URL_LEN} characters before any '?' or '#', no control characters"),
+        ));
     }
     let location = location.trim();
     Ok((!location.is_empty()).then(|| location.to_owned()))
@@ -342,10 +418,19 @@ impl TryFrom<SessionRequest> for SessionStart {
     type Error = InvalidInput;
 
     fn try_from(req: SessionRequest) -> Result<Self, InvalidInput> {
-        if req.member_token.as_ref().is_some_and(|t| t.chars().count() > MAX_MEMBER_TOKEN_LEN) {
+        if req
+            .member_token
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_MEMBER_TOKEN_LEN)
+        {
             return Err(too_long("invalid_member_token", "member_token", MAX_MEMBER_TOKEN_LEN));
         }
-        let member_token = req.member_token.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        let member_token = req
+            .member_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
         let page_url = req.page_url.as_deref().map(page_url).transpose()?.flatten();
         let too_long_tag = |l: &String| l.chars().count() > MAX_LOCALE_TAG_LEN;
         if req.languages.len() > MAX_LANGUAGES || req.languages.iter().chain(&req.locale).any(too_long_tag) {
@@ -375,11 +460,25 @@ pub struct ValidEvent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEventKind {
-    Feedback { score: Score, comment: Option<Comment>, context: Option<crate::context::Context> },
-    Comment { feedback_id: Uuid, comment: Comment },
+    Feedback {
+        score: Score,
+        comment: Option<Comment>,
+        context: Option<crate::context::Context>,
+    },
+    Comment {
+        feedback_id: Uuid,
+        comment: Comment,
+    },
     Dismiss,
-    Track { name: String, value: Option<f64>, proof: Option<String> },
-    Exposure { experiment: String, variant: String },
+    Track {
+        name: String,
+        value: Option<f64>,
+        proof: Option<String>,
+    },
+    Exposure {
+        experiment: String,
+        variant: String,
+    },
 }
 
 impl TryFrom<Event> for ValidEvent {
@@ -388,34 +487,73 @@ impl TryFrom<Event> for ValidEvent {
     fn try_from(event: Event) -> Result<Self, InvalidInput> {
         let id = Uuid::parse(event.id(), "invalid_event_id", "event id")?;
         let (at, kind) = match event {
-            Event::Feedback { at, scale, score, comment, context, .. } => {
+            Event::Feedback {
+                at,
+                scale,
+                score,
+                comment,
+                context,
+                ..
+            } => {
                 let comment = comment.as_deref().map(Comment::parse).transpose()?.flatten();
-                let context = context.map(crate::context::Context::parse).transpose()?.filter(|c| !c.is_empty());
-                (at, ValidEventKind::Feedback { score: Score::parse(scale, score)?, comment, context })
+                let context = context
+                    .map(crate::context::Context::parse)
+                    .transpose()?
+                    .filter(|c| !c.is_empty());
+                (
+                    at,
+                    ValidEventKind::Feedback {
+                        score: Score::parse(scale, score)?,
+                        comment,
+                        context,
+                    },
+                )
             }
-            Event::Comment { at, feedback_id, comment, .. } => {
+            Event::Comment {
+                at,
+                feedback_id,
+                comment,
+                ..
+            } => {
                 let feedback_id = Uuid::parse(&feedback_id, "invalid_feedback_id", "feedback_id")?;
                 let comment = Comment::parse(&comment)?
                     .ok_or_else(|| InvalidInput::new("comment_empty", "a comment event needs a comment"))?;
                 (at, ValidEventKind::Comment { feedback_id, comment })
             }
             Event::Dismiss { at, .. } => (at, ValidEventKind::Dismiss),
-            Event::Track { at, name, value, proof, .. } => {
+            Event::Track {
+                at, name, value, proof, ..
+            } => {
                 let value = track_value(value)?;
                 let name = track_name(&name)?;
                 if proof.as_ref().is_some_and(|p| p.is_empty() || p.len() > MAX_PROOF_LEN) {
-                    return Err(InvalidInput::new("proof_malformed", format!("a proof is a signed token of 1 to {MAX_PROOF_LEN} characters")));
+                    return Err(InvalidInput::new(
+                        "proof_malformed",
+                        format!("a proof is a signed token of 1 to {MAX_PROOF_LEN} characters"),
+                    ));
                 }
                 (at, ValidEventKind::Track { name, value, proof })
             }
-            Event::Exposure { at, experiment, variant, .. } => {
+            Event::Exposure {
+                at,
+                experiment,
+                variant,
+                ..
+            } => {
                 if !is_valid_key(&experiment) || !is_valid_key(&variant) {
-                    return Err(InvalidInput::new("invalid_exposure", "experiment and variant are keys of 1 to 64 letters, digits, '-' or '_'"));
+                    return Err(InvalidInput::new(
+                        "invalid_exposure",
+                        "experiment and variant are keys of 1 to 64 letters, digits, '-' or '_'",
+                    ));
                 }
                 (at, ValidEventKind::Exposure { experiment, variant })
             }
         };
-        Ok(Self { id, at_ms: parse_timestamp(at)?, kind })
+        Ok(Self {
+            id,
+            at_ms: parse_timestamp(at)?,
+            kind,
+        })
     }
 }
 

@@ -4,7 +4,9 @@
 /// 32-bit FNV-1a over the UTF-16 code units of `text`, as JavaScript's `charCodeAt` sees
 /// them (GrowthBook's `fnv32a`). Not the UTF-8 bytes: "josé" would hash differently.
 pub fn fnv32a(text: &str) -> u32 {
-    text.encode_utf16().fold(0x811c_9dc5, |hash, unit| (hash ^ u32::from(unit)).wrapping_mul(0x0100_0193))
+    text.encode_utf16().fold(0x811c_9dc5, |hash, unit| {
+        (hash ^ u32::from(unit)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// GrowthBook's hashing versions.

@@ -41,7 +41,11 @@ impl Locale {
             "zh" => {
                 let traditional = parts.any(|p| matches!(p, "hant" | "tw" | "hk" | "mo"));
                 let simplified_script = tag.split('-').any(|p| p == "hans");
-                Some(if traditional && !simplified_script { Locale::ZhTw } else { Locale::ZhCn })
+                Some(if traditional && !simplified_script {
+                    Locale::ZhTw
+                } else {
+                    Locale::ZhCn
+                })
             }
             _ => None,
         }
@@ -67,8 +71,7 @@ mod tests {
     /// Shared with the widget's browser tests: both sides must pick the same locale.
     #[test]
     fn negotiation_matches_fixture() {
-        let cases: Vec<Case> =
-            serde_json::from_str(include_str!("../fixtures/locale_negotiation.json")).unwrap();
+        let cases: Vec<Case> = serde_json::from_str(include_str!("../fixtures/locale_negotiation.json")).unwrap();
         assert!(cases.len() > 10);
         for case in cases {
             let got = Locale::negotiate(case.tags.iter().map(String::as_str), case.fallback);

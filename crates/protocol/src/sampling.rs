@@ -3,7 +3,9 @@
 
 /// 32-bit FNV-1a, as GrowthBook's SDKs hash for bucketing.
 pub fn fnv1a32(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// The visitor's place in [0, 1) for `site`, in steps of 1/10,000.
@@ -27,7 +29,11 @@ mod tests {
         let fixture: serde_json::Value = serde_json::from_str(include_str!("../fixtures/sampling.json")).unwrap();
         for case in fixture["cases"].as_array().unwrap() {
             let (site, visitor) = (case["site"].as_str().unwrap(), case["visitor_id"].as_str().unwrap());
-            assert_eq!(fnv1a32(&format!("{site}:{visitor}")), case["fnv1a32"].as_u64().unwrap() as u32, "{case}");
+            assert_eq!(
+                fnv1a32(&format!("{site}:{visitor}")),
+                case["fnv1a32"].as_u64().unwrap() as u32,
+                "{case}"
+            );
             assert_eq!(bucket(site, visitor), case["bucket"].as_f64().unwrap(), "{case}");
         }
     }
@@ -35,7 +41,11 @@ mod tests {
     #[test]
     fn rates_zero_and_one_are_absolute_and_the_middle_is_fair() {
         let visitors: Vec<String> = (0..10_000).map(|i| format!("visitor-{i:05}")).collect();
-        assert!(visitors.iter().all(|v| !in_sample("s", v, 0.0) && in_sample("s", v, 1.0)));
+        assert!(
+            visitors
+                .iter()
+                .all(|v| !in_sample("s", v, 0.0) && in_sample("s", v, 1.0))
+        );
         let asked = visitors.iter().filter(|v| in_sample("s", v, 0.3)).count();
         assert!((2_800..3_200).contains(&asked), "{asked} of 10,000 at 30%");
     }

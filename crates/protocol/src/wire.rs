@@ -1,12 +1,13 @@
 //! JSON shapes of the HTTP protocol, exactly as they travel. Parse them with `domain`
 //! before trusting any field.
+//!
+//! Over 500 lines: the whole wire format in one place both sides read.
 
 use serde::{Deserialize, Serialize};
-
-use crate::Locale;
-
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
+
+use crate::Locale;
 
 /// `POST /v1/session`: the one bootstrap call of a page view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,7 +246,8 @@ pub struct MemberSummary {
     /// The newest rewards redeemed and their codes, newest first (at most
     /// `limits::RECENT_LEDGER_ENTRIES`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub redeemed: Vec<Redemption>,    /// Points that expire soon (shown from 30 days before), unless the member earns or
+    pub redeemed: Vec<Redemption>,
+    /// Points that expire soon (shown from 30 days before), unless the member earns or
     /// spends before then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiring: Option<PointsExpiring>,
@@ -423,7 +425,12 @@ pub enum Event {
         proof: Option<String>,
     },
     /// An experiment's message was really shown to the visitor (counted once per visitor).
-    Exposure { id: String, at: f64, experiment: String, variant: String },
+    Exposure {
+        id: String,
+        at: f64,
+        experiment: String,
+        variant: String,
+    },
 }
 
 impl Event {
@@ -485,13 +492,17 @@ mod tests {
     /// Claim answers, decoded by the widget's reader too (tests/browser.rs).
     #[test]
     fn claimed_surprise_fixture() {
-        let fixture: serde_json::Value = serde_json::from_str(include_str!("../fixtures/claimed_surprises.json")).unwrap();
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/claimed_surprises.json")).unwrap();
         for doc in fixture["valid"].as_array().unwrap() {
             let parsed: ClaimedSurprise = serde_json::from_value(doc.clone()).unwrap();
             assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
         }
         for doc in fixture["invalid"].as_array().unwrap() {
-            assert!(serde_json::from_value::<ClaimedSurprise>(doc.clone()).is_err(), "accepted {doc}");
+            assert!(
+                serde_json::from_value::<ClaimedSurprise>(doc.clone()).is_err(),
+                "accepted {doc}"
+            );
         }
     }
 
@@ -506,7 +517,10 @@ mod tests {
             assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
         }
         for doc in fixture["invalid"].as_array().unwrap() {
-            assert!(serde_json::from_value::<SessionResponse>(doc.clone()).is_err(), "accepted {doc}");
+            assert!(
+                serde_json::from_value::<SessionResponse>(doc.clone()).is_err(),
+                "accepted {doc}"
+            );
         }
     }
 
@@ -519,7 +533,10 @@ mod tests {
             assert_eq!(&serde_json::to_value(&parsed).unwrap(), doc);
         }
         for doc in fixture["invalid"].as_array().unwrap() {
-            assert!(serde_json::from_value::<Redeemed>(doc.clone()).is_err(), "accepted {doc}");
+            assert!(
+                serde_json::from_value::<Redeemed>(doc.clone()).is_err(),
+                "accepted {doc}"
+            );
         }
     }
 
@@ -528,7 +545,11 @@ mod tests {
         let silver = TierStatus {
             name: "Silver".into(),
             threshold: 500,
-            next: Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 200 }),
+            next: Some(NextTier {
+                name: "Gold".into(),
+                threshold: 1500,
+                points_needed: 200,
+            }),
         };
         assert_eq!(silver.progress(500), 0.0);
         assert_eq!(silver.progress(1300), 0.8);

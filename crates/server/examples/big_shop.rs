@@ -4,6 +4,8 @@
 //! exposures and contexts that go with them. Rows are written in large multi-row INSERTs,
 //! straight into the tables: a benchmark fixture, not a path the product takes.
 //! `cargo run -p moments-server --profile server --example big_shop -- sqlite:///tmp/big.db [members] [events]`
+//!
+//! Over 500 lines: a fixture that writes every table the dashboard reads.
 
 use std::time::Instant;
 
@@ -60,7 +62,12 @@ struct Table {
 
 impl Table {
     fn new(name: &'static str, columns: &'static [&'static str]) -> Self {
-        Self { name, columns, rows: Vec::new(), written: 0 }
+        Self {
+            name,
+            columns,
+            rows: Vec::new(),
+            written: 0,
+        }
     }
 
     async fn push(&mut self, db: &mut AnyConnection, row: Vec<Value>) -> anyhow::Result<()> {
@@ -95,7 +102,12 @@ impl Table {
                 format!("({})", cells.join(", "))
             })
             .collect();
-        let sql = format!("INSERT INTO {} ({}) VALUES {}", self.name, self.columns.join(", "), tuples.join(", "));
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.name,
+            self.columns.join(", "),
+            tuples.join(", ")
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for value in self.rows.drain(..).flatten() {
             query = match value {
@@ -113,7 +125,9 @@ impl Table {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().unwrap_or_else(|| "sqlite:///tmp/moments-big-shop.db".into());
+    let url = args
+        .next()
+        .unwrap_or_else(|| "sqlite:///tmp/moments-big-shop.db".into());
     let members: i64 = args.next().map_or(Ok(100_000), |n| n.parse())?;
     let target_events: i64 = args.next().map_or(Ok(1_000_000), |n| n.parse())?;
     let anonymous = 2 * members;
@@ -125,15 +139,30 @@ async fn main() -> anyhow::Result<()> {
     let mut connection = pool.acquire().await?;
     let db: &mut AnyConnection = &mut connection;
     let sqlite = url.starts_with("sqlite:");
-    sqlx::query(if sqlite { "PRAGMA synchronous = OFF" } else { "SET synchronous_commit = off" }).execute(&mut *db).await?;
+    sqlx::query(if sqlite {
+        "PRAGMA synchronous = OFF"
+    } else {
+        "SET synchronous_commit = off"
+    })
+    .execute(&mut *db)
+    .await?;
 
     let now = moments_server::platform::clock::now_ms();
     let origin = (now / DAY - 90) * DAY;
     // The two experiments the exposures below are of: one finished, one running.
-    let variants = r#"[{"key":"a","weight":0.5,"text":{"en":"Hello"}},{"key":"b","weight":0.5,"text":{"en":"Hello again!"}}]"#;
-    for (key, slot, status, shipped, started, stopped) in
-        [("greeting-warmth", "greeting", "stopped", Some("b"), origin + 5 * DAY, Some(origin + 47 * DAY)), ("farewell-ask", "farewell", "running", None, origin + 68 * DAY, None)]
-    {
+    let variants =
+        r#"[{"key":"a","weight":0.5,"text":{"en":"Hello"}},{"key":"b","weight":0.5,"text":{"en":"Hello again!"}}]"#;
+    for (key, slot, status, shipped, started, stopped) in [
+        (
+            "greeting-warmth",
+            "greeting",
+            "stopped",
+            Some("b"),
+            origin + 5 * DAY,
+            Some(origin + 47 * DAY),
+        ),
+        ("farewell-ask", "farewell", "running", None, origin + 68 * DAY, None),
+    ] {
         sqlx::query(
             "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, status, shipped, created_at, started_at, stopped_at)
              VALUES ($1, $2, $3, $2, 1.0, 'a', $4, 'purchase', $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
@@ -163,22 +192,73 @@ async fn main() -> anyhow::Result<()> {
     for person in 0..members + anonymous {
         let member = (person < members).then(|| format!("member-{person:06}"));
         let visitor = format!("visitor-{person:07}");
-        let joined = if member.is_some() { rng.between(origin - 180 * DAY, now) } else { rng.between(origin, now) };
-        let views = if member.is_some() { rng.between(1, 20) } else { rng.between(1, 5) };
+        let joined = if member.is_some() {
+            rng.between(origin - 180 * DAY, now)
+        } else {
+            rng.between(origin, now)
+        };
+        let views = if member.is_some() {
+            rng.between(1, 20)
+        } else {
+            rng.between(1, 5)
+        };
         let mut balance = 0_i64;
         if let Some(member) = &member {
-            t.members.push(&mut *db, vec![SITE.into(), member.clone().into(), format!("Member {person}").into(), joined.into(), now.into()]).await?;
+            t.members
+                .push(
+                    &mut *db,
+                    vec![
+                        SITE.into(),
+                        member.clone().into(),
+                        format!("Member {person}").into(),
+                        joined.into(),
+                        now.into(),
+                    ],
+                )
+                .await?;
         }
         let mut exposed = [false; 2];
         for _ in 0..views {
             let at = rng.between(joined.max(origin), now);
             let session = next_id("session");
-            t.sessions.push(&mut *db, vec![session.clone().into(), SITE.into(), visitor.clone().into(), member.clone().into(), "en".into(), "https://shop.example/".into(), at.into()]).await?;
-            for (i, (experiment, from, to)) in [("greeting-warmth", origin + 5 * DAY, origin + 47 * DAY), ("farewell-ask", origin + 68 * DAY, now)].into_iter().enumerate() {
+            t.sessions
+                .push(
+                    &mut *db,
+                    vec![
+                        session.clone().into(),
+                        SITE.into(),
+                        visitor.clone().into(),
+                        member.clone().into(),
+                        "en".into(),
+                        "https://shop.example/".into(),
+                        at.into(),
+                    ],
+                )
+                .await?;
+            for (i, (experiment, from, to)) in [
+                ("greeting-warmth", origin + 5 * DAY, origin + 47 * DAY),
+                ("farewell-ask", origin + 68 * DAY, now),
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 if (from..to).contains(&at) && !exposed[i] && rng.chance(0.5) {
                     exposed[i] = true;
                     let variant = if rng.chance(0.5) { "a" } else { "b" };
-                    t.exposures.push(&mut *db, vec![SITE.into(), experiment.into(), visitor.clone().into(), variant.into(), member.clone().into(), session.clone().into(), at.into()]).await?;
+                    t.exposures
+                        .push(
+                            &mut *db,
+                            vec![
+                                SITE.into(),
+                                experiment.into(),
+                                visitor.clone().into(),
+                                variant.into(),
+                                member.clone().into(),
+                                session.clone().into(),
+                                at.into(),
+                            ],
+                        )
+                        .await?;
                 }
             }
             if !rng.chance(events_per_view.min(1.0)) {
@@ -195,41 +275,191 @@ async fn main() -> anyhow::Result<()> {
                 });
                 let context_json = context.map(|(a, topic)| format!(r#"{{"agent":"{a}","topic":"{topic}"}}"#));
                 let comment = rng.chance(0.2).then_some("Thanks, it was fine");
-                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "feedback", Some(score), comment, None, None, None, context_json, at)).await?;
+                t.events
+                    .push(
+                        &mut *db,
+                        event_row(
+                            &event,
+                            &session,
+                            &visitor,
+                            &member,
+                            "feedback",
+                            Some(score),
+                            comment,
+                            None,
+                            None,
+                            None,
+                            context_json,
+                            at,
+                        ),
+                    )
+                    .await?;
                 if let Some((agent, topic)) = context {
                     for (key, value) in [("agent", agent), ("topic", topic)] {
-                        t.answer_context.push(&mut *db, vec![SITE.into(), event.clone().into(), key.into(), value.into(), at.into()]).await?;
+                        t.answer_context
+                            .push(
+                                &mut *db,
+                                vec![SITE.into(), event.clone().into(), key.into(), value.into(), at.into()],
+                            )
+                            .await?;
                     }
                 }
                 if score <= 2 {
                     let status = if rng.chance(0.65) { "resolved" } else { "open" };
-                    t.recovery.push(&mut *db, vec![SITE.into(), event.clone().into(), visitor.clone().into(), member.clone().into(), "csat5".into(), score.into(), status.into(), at.into()]).await?;
+                    t.recovery
+                        .push(
+                            &mut *db,
+                            vec![
+                                SITE.into(),
+                                event.clone().into(),
+                                visitor.clone().into(),
+                                member.clone().into(),
+                                "csat5".into(),
+                                score.into(),
+                                status.into(),
+                                at.into(),
+                            ],
+                        )
+                        .await?;
                 }
             } else if kind < 0.45 {
-                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "dismiss", None, None, None, None, None, None, at)).await?;
+                t.events
+                    .push(
+                        &mut *db,
+                        event_row(
+                            &event, &session, &visitor, &member, "dismiss", None, None, None, None, None, None, at,
+                        ),
+                    )
+                    .await?;
             } else {
                 let value = (10.0 + 150.0 * rng.unit()).round();
                 let vouched = member.as_ref().map(|_| next_id("order"));
-                t.events.push(&mut *db, event_row(&event, &session, &visitor, &member, "track", None, None, Some("purchase"), Some(value), vouched.clone(), None, at)).await?;
-                let (Some(member), Some(order)) = (&member, vouched) else { continue };
-                t.verified.push(&mut *db, vec![SITE.into(), order.clone().into(), member.clone().into(), "purchase".into(), value.into(), "proof".into(), event.clone().into(), at.into()]).await?;
+                t.events
+                    .push(
+                        &mut *db,
+                        event_row(
+                            &event,
+                            &session,
+                            &visitor,
+                            &member,
+                            "track",
+                            None,
+                            None,
+                            Some("purchase"),
+                            Some(value),
+                            vouched.clone(),
+                            None,
+                            at,
+                        ),
+                    )
+                    .await?;
+                let (Some(member), Some(order)) = (&member, vouched) else {
+                    continue;
+                };
+                t.verified
+                    .push(
+                        &mut *db,
+                        vec![
+                            SITE.into(),
+                            order.clone().into(),
+                            member.clone().into(),
+                            "purchase".into(),
+                            value.into(),
+                            "proof".into(),
+                            event.clone().into(),
+                            at.into(),
+                        ],
+                    )
+                    .await?;
                 let points = (value * 5.0) as i64;
                 balance += points;
-                t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), points.into(), "Order".into(), order.clone().into(), at.into(), balance.into()]).await?;
+                t.ledger
+                    .push(
+                        &mut *db,
+                        vec![
+                            SITE.into(),
+                            member.clone().into(),
+                            points.into(),
+                            "Order".into(),
+                            order.clone().into(),
+                            at.into(),
+                            balance.into(),
+                        ],
+                    )
+                    .await?;
                 if value >= 50.0 && rng.chance(0.3) {
                     let gift = next_id("gift");
                     let claimed = rng.chance(0.8).then_some(at + 60_000);
-                    t.surprises.push(&mut *db, vec![gift.clone().into(), SITE.into(), "big-order".into(), format!("m:{member}").into(), member.clone().into(), visitor.clone().into(), format!("fact:{order}").into(), "points".into(), 100_i64.into(), (at / DAY).into(), at.into(), (at + 30 * DAY).into(), claimed.into()]).await?;
+                    t.surprises
+                        .push(
+                            &mut *db,
+                            vec![
+                                gift.clone().into(),
+                                SITE.into(),
+                                "big-order".into(),
+                                format!("m:{member}").into(),
+                                member.clone().into(),
+                                visitor.clone().into(),
+                                format!("fact:{order}").into(),
+                                "points".into(),
+                                100_i64.into(),
+                                (at / DAY).into(),
+                                at.into(),
+                                (at + 30 * DAY).into(),
+                                claimed.into(),
+                            ],
+                        )
+                        .await?;
                     if let Some(claimed) = claimed {
                         balance += 100;
-                        t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), 100_i64.into(), "Surprise".into(), format!("moments:surprise:{gift}").into(), claimed.into(), balance.into()]).await?;
+                        t.ledger
+                            .push(
+                                &mut *db,
+                                vec![
+                                    SITE.into(),
+                                    member.clone().into(),
+                                    100_i64.into(),
+                                    "Surprise".into(),
+                                    format!("moments:surprise:{gift}").into(),
+                                    claimed.into(),
+                                    balance.into(),
+                                ],
+                            )
+                            .await?;
                     }
                 }
                 if balance >= 300 && rng.chance(0.15) {
                     balance -= 300;
                     let key = next_id("redeem");
-                    t.ledger.push(&mut *db, vec![SITE.into(), member.clone().into(), (-300_i64).into(), "Redeemed: Free shipping".into(), format!("moments:redeem:free-shipping:{key}").into(), (at + 1000).into(), balance.into()]).await?;
-                    t.redemptions.push(&mut *db, vec![SITE.into(), member.clone().into(), "free-shipping".into(), 300_i64.into(), Value::Null, format!("FREESHIP-{key}").into(), key.into(), (at + 1000).into()]).await?;
+                    t.ledger
+                        .push(
+                            &mut *db,
+                            vec![
+                                SITE.into(),
+                                member.clone().into(),
+                                (-300_i64).into(),
+                                "Redeemed: Free shipping".into(),
+                                format!("moments:redeem:free-shipping:{key}").into(),
+                                (at + 1000).into(),
+                                balance.into(),
+                            ],
+                        )
+                        .await?;
+                    t.redemptions
+                        .push(
+                            &mut *db,
+                            vec![
+                                SITE.into(),
+                                member.clone().into(),
+                                "free-shipping".into(),
+                                300_i64.into(),
+                                Value::Null,
+                                format!("FREESHIP-{key}").into(),
+                                key.into(),
+                                (at + 1000).into(),
+                            ],
+                        )
+                        .await?;
                 }
             }
         }
@@ -241,7 +471,10 @@ async fn main() -> anyhow::Result<()> {
     }
     drop(connection);
     pool.close().await;
-    println!("{url}: {members} members, {anonymous} anonymous browsers; {written} in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{url}: {members} members, {anonymous} anonymous browsers; {written} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -296,22 +529,124 @@ struct Tables {
 impl Tables {
     fn new() -> Self {
         Self {
-            members: Table::new("members", &["site", "member_id", "name", "first_seen_at", "last_seen_at"]),
-            sessions: Table::new("sessions", &["id", "site", "visitor_id", "member_id", "locale", "page_url", "started_at"]),
+            members: Table::new(
+                "members",
+                &["site", "member_id", "name", "first_seen_at", "last_seen_at"],
+            ),
+            sessions: Table::new(
+                "sessions",
+                &[
+                    "id",
+                    "site",
+                    "visitor_id",
+                    "member_id",
+                    "locale",
+                    "page_url",
+                    "started_at",
+                ],
+            ),
             events: Table::new(
                 "events",
-                &["site", "id", "session_id", "visitor_id", "member_id", "type", "scale", "score", "comment", "name", "value", "verified_key", "context", "occurred_at", "received_at"],
+                &[
+                    "site",
+                    "id",
+                    "session_id",
+                    "visitor_id",
+                    "member_id",
+                    "type",
+                    "scale",
+                    "score",
+                    "comment",
+                    "name",
+                    "value",
+                    "verified_key",
+                    "context",
+                    "occurred_at",
+                    "received_at",
+                ],
             ),
             answer_context: Table::new("answer_context", &["site", "event_id", "key", "value", "received_at"]),
-            recovery: Table::new("recovery_cases", &["site", "event_id", "visitor_id", "member_id", "scale", "score", "status", "created_at"]),
-            verified: Table::new("verified_events", &["site", "key", "member_id", "name", "value", "source", "event_id", "created_at"]),
-            ledger: Table::new("points_ledger", &["site", "member_id", "delta", "reason", "idempotency_key", "created_at", "balance_after"]),
+            recovery: Table::new(
+                "recovery_cases",
+                &[
+                    "site",
+                    "event_id",
+                    "visitor_id",
+                    "member_id",
+                    "scale",
+                    "score",
+                    "status",
+                    "created_at",
+                ],
+            ),
+            verified: Table::new(
+                "verified_events",
+                &[
+                    "site",
+                    "key",
+                    "member_id",
+                    "name",
+                    "value",
+                    "source",
+                    "event_id",
+                    "created_at",
+                ],
+            ),
+            ledger: Table::new(
+                "points_ledger",
+                &[
+                    "site",
+                    "member_id",
+                    "delta",
+                    "reason",
+                    "idempotency_key",
+                    "created_at",
+                    "balance_after",
+                ],
+            ),
             surprises: Table::new(
                 "surprises",
-                &["id", "site", "rule", "recipient", "member_id", "visitor_id", "occasion", "kind", "points", "day", "created_at", "expires_at", "claimed_at"],
+                &[
+                    "id",
+                    "site",
+                    "rule",
+                    "recipient",
+                    "member_id",
+                    "visitor_id",
+                    "occasion",
+                    "kind",
+                    "points",
+                    "day",
+                    "created_at",
+                    "expires_at",
+                    "claimed_at",
+                ],
             ),
-            redemptions: Table::new("redemptions", &["site", "member_id", "reward", "points", "coupon_pool", "code", "idempotency_key", "created_at"]),
-            exposures: Table::new("exposures", &["site", "experiment", "visitor_id", "variant", "member_id", "session_id", "exposed_at"]),
+            redemptions: Table::new(
+                "redemptions",
+                &[
+                    "site",
+                    "member_id",
+                    "reward",
+                    "points",
+                    "coupon_pool",
+                    "code",
+                    "idempotency_key",
+                    "created_at",
+                ],
+            ),
+            exposures: Table::new(
+                "exposures",
+                &[
+                    "site",
+                    "experiment",
+                    "visitor_id",
+                    "variant",
+                    "member_id",
+                    "session_id",
+                    "exposed_at",
+                ],
+            ),
         }
     }
 

@@ -35,36 +35,86 @@ async fn main() -> anyhow::Result<()> {
     let received = Arc::new(AtomicU64::new(0));
     let receiver = receiver(received.clone()).await?;
     let dir = tempfile::tempdir()?;
-    let database_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
-    let store = if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let database_url =
+        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
+    let store = if database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let config = format!(
         "[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nadmin_key = \"{ADMIN_KEY}\"\n\
          [server.rate_limit]\nenabled = false\n[server.webhooks]\nallow_private_networks = true\n"
     );
-    let app = Application::build(Settings::from_toml(&config)?, moments_server::features::demo::Mode::Site).await?;
+    let app = Application::build(
+        Settings::from_toml(&config)?,
+        moments_server::features::demo::Mode::Site,
+    )
+    .await?;
     let base = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
 
     // The write path first, with no endpoint, then with one (paused: it queues, sends nothing).
     let without = answers_per_second(&client, &base, n, "a").await?;
-    let made: Value = admin(&client, &base, reqwest::Method::POST, "webhooks", json!({ "url": receiver, "events": ["feedback.received"] })).await?;
+    let made: Value = admin(
+        &client,
+        &base,
+        reqwest::Method::POST,
+        "webhooks",
+        json!({ "url": receiver, "events": ["feedback.received"] }),
+    )
+    .await?;
     let endpoint = made["endpoint"]["id"].as_str().unwrap_or_default().to_owned();
-    admin(&client, &base, reqwest::Method::PATCH, &format!("webhooks/{endpoint}"), json!({ "paused": true })).await?;
+    admin(
+        &client,
+        &base,
+        reqwest::Method::PATCH,
+        &format!("webhooks/{endpoint}"),
+        json!({ "paused": true }),
+    )
+    .await?;
     let with = answers_per_second(&client, &base, n, "b").await?;
     if std::env::var("BENCH_DRIFT").is_ok() {
-        admin(&client, &base, reqwest::Method::PATCH, &format!("webhooks/{endpoint}"), json!({ "enabled": false })).await?;
-        println!("without again: {:.0}", answers_per_second(&client, &base, n, "c").await?);
-        admin(&client, &base, reqwest::Method::PATCH, &format!("webhooks/{endpoint}"), json!({ "enabled": true })).await?;
+        admin(
+            &client,
+            &base,
+            reqwest::Method::PATCH,
+            &format!("webhooks/{endpoint}"),
+            json!({ "enabled": false }),
+        )
+        .await?;
+        println!(
+            "without again: {:.0}",
+            answers_per_second(&client, &base, n, "c").await?
+        );
+        admin(
+            &client,
+            &base,
+            reqwest::Method::PATCH,
+            &format!("webhooks/{endpoint}"),
+            json!({ "enabled": true }),
+        )
+        .await?;
     }
 
     // Delivery: the n answers just queued, sent once the endpoint resumes.
     let body_len = delivery_body_len();
     let started = Instant::now();
-    admin(&client, &base, reqwest::Method::PATCH, &format!("webhooks/{endpoint}"), json!({ "paused": false })).await?;
+    admin(
+        &client,
+        &base,
+        reqwest::Method::PATCH,
+        &format!("webhooks/{endpoint}"),
+        json!({ "paused": false }),
+    )
+    .await?;
     while received.load(Ordering::Relaxed) < n as u64 {
         if started.elapsed() > Duration::from_secs(300) {
-            anyhow::bail!("only {} of {n} delivered in 5 minutes", received.load(Ordering::Relaxed));
+            anyhow::bail!(
+                "only {} of {n} delivered in 5 minutes",
+                received.load(Ordering::Relaxed)
+            );
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -75,8 +125,14 @@ async fn main() -> anyhow::Result<()> {
     println!("{n} deliveries and answers, {store}, {CONCURRENCY} deliveries in flight, {WRITERS} writers");
     println!("| measure | Moments | floor | ratio |");
     println!("| --- | --- | --- | --- |");
-    println!("| deliveries/s (signed, claimed and recorded in the database) | {delivered:.0} | {floor:.0} (plain POSTs, {body_len} bytes) | {:.2} |", delivered / floor);
-    println!("| answers stored/s, with an endpoint wanting each | {with:.0} | {without:.0} (no endpoint) | {:.2} |", with / without);
+    println!(
+        "| deliveries/s (signed, claimed and recorded in the database) | {delivered:.0} | {floor:.0} (plain POSTs, {body_len} bytes) | {:.2} |",
+        delivered / floor
+    );
+    println!(
+        "| answers stored/s, with an endpoint wanting each | {with:.0} | {without:.0} (no endpoint) | {:.2} |",
+        with / without
+    );
     Ok(())
 }
 
@@ -92,8 +148,19 @@ async fn receiver(count: Arc<AtomicU64>) -> anyhow::Result<String> {
     Ok(url)
 }
 
-async fn admin(client: &reqwest::Client, base: &str, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
-    let response = client.request(method, format!("{base}/v1/admin/sites/demo/{path}")).bearer_auth(ADMIN_KEY).json(&body).send().await?;
+async fn admin(
+    client: &reqwest::Client,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let response = client
+        .request(method, format!("{base}/v1/admin/sites/demo/{path}"))
+        .bearer_auth(ADMIN_KEY)
+        .json(&body)
+        .send()
+        .await?;
     anyhow::ensure!(response.status().is_success(), "{path}: {}", response.status());
     Ok(response.json().await?)
 }
@@ -103,15 +170,32 @@ async fn answers_per_second(client: &reqwest::Client, base: &str, n: usize, run:
     let mut sessions = Vec::with_capacity(n);
     for i in 0..n {
         let visitor = format!("bench-{run}-{i}");
-        let started: Value = client.post(format!("{base}/v1/session")).json(&json!({ "site": "demo", "visitor_id": visitor })).send().await?.json().await?;
+        let started: Value = client
+            .post(format!("{base}/v1/session"))
+            .json(&json!({ "site": "demo", "visitor_id": visitor }))
+            .send()
+            .await?
+            .json()
+            .await?;
         sessions.push((visitor, started["session_id"].as_str().unwrap_or_default().to_owned()));
     }
     let slots = Arc::new(Semaphore::new(WRITERS));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for (i, (visitor, session)) in sessions.into_iter().enumerate() {
-        let (client, url, slot) = (client.clone(), format!("{base}/v1/events"), slots.clone().acquire_owned().await?);
-        let id = format!("00000000-0000-4000-800{}-{i:012}", match run { "a" => 0, "b" => 1, _ => 2 });
+        let (client, url, slot) = (
+            client.clone(),
+            format!("{base}/v1/events"),
+            slots.clone().acquire_owned().await?,
+        );
+        let id = format!(
+            "00000000-0000-4000-800{}-{i:012}",
+            match run {
+                "a" => 0,
+                "b" => 1,
+                _ => 2,
+            }
+        );
         tasks.push(tokio::spawn(async move {
             let event = json!({ "type": "feedback", "id": id, "at": 1.79e12, "scale": "csat5", "score": 4, "comment": "Fine, thanks" });
             let batch = json!({ "site": "demo", "visitor_id": visitor, "session_id": session, "events": [event] });
@@ -143,9 +227,19 @@ async fn floor_per_second(client: &reqwest::Client, url: &str, n: usize, body_le
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for _ in 0..n {
-        let (client, url, body, slot) = (client.clone(), url.to_owned(), body.clone(), slots.clone().acquire_owned().await?);
+        let (client, url, body, slot) = (
+            client.clone(),
+            url.to_owned(),
+            body.clone(),
+            slots.clone().acquire_owned().await?,
+        );
         tasks.push(tokio::spawn(async move {
-            let ok = client.post(url).body(body).send().await.is_ok_and(|r| r.status().is_success());
+            let ok = client
+                .post(url)
+                .body(body)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
             drop(slot);
             ok
         }));

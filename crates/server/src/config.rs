@@ -1,13 +1,16 @@
 //! Settings: a TOML file, then environment overrides for the essentials.
+//!
+//! Over 500 lines: every setting with its documentation and its check, in the order
+//! `moments.example.toml` explains them.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use moments_protocol::Locale;
 use moments_protocol::domain::SiteKey;
 use moments_protocol::wire::Scale;
-use moments_protocol::Locale;
 use serde::Deserialize;
 
 use crate::platform::origin::OriginPattern;
@@ -106,8 +109,14 @@ impl Default for RateLimitSettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            per_address: Rate { burst: 200, per_second: 20.0 },
-            per_visitor: Rate { burst: 30, per_second: 1.0 },
+            per_address: Rate {
+                burst: 200,
+                per_second: 20.0,
+            },
+            per_visitor: Rate {
+                burst: 30,
+                per_second: 1.0,
+            },
         }
     }
 }
@@ -134,7 +143,11 @@ pub struct RetentionSettings {
 
 impl Default for RetentionSettings {
     fn default() -> Self {
-        Self { sessions_days: 180, events_days: 730, webhooks_days: 30 }
+        Self {
+            sessions_days: 180,
+            events_days: 730,
+            webhooks_days: 30,
+        }
     }
 }
 
@@ -286,7 +299,12 @@ pub struct FeedbackConfig {
 
 impl Default for FeedbackConfig {
     fn default() -> Self {
-        Self { enabled: true, scale: Scale::Csat5, sample_rate: 1.0, cooldown_days: 30 }
+        Self {
+            enabled: true,
+            scale: Scale::Csat5,
+            sample_rate: 1.0,
+            cooldown_days: 30,
+        }
     }
 }
 
@@ -307,7 +325,12 @@ pub struct RecoveryConfig {
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
-        Self { goodwill_points: 0, cooldown_days: 30, reason: "With our apologies".into(), max_cases_per_visitor_per_day: 3 }
+        Self {
+            goodwill_points: 0,
+            cooldown_days: 30,
+            reason: "With our apologies".into(),
+            max_cases_per_visitor_per_day: 3,
+        }
     }
 }
 
@@ -438,7 +461,9 @@ impl Settings {
             None => Self::from_toml("")?,
         };
         if let Some(addr) = env("MOMENTS_ADDR") {
-            settings.server.addr = addr.parse().with_context(|| format!("MOMENTS_ADDR={addr:?} is not host:port"))?;
+            settings.server.addr = addr
+                .parse()
+                .with_context(|| format!("MOMENTS_ADDR={addr:?} is not host:port"))?;
         }
         if let Some(url) = env("MOMENTS_DATABASE_URL") {
             settings.server.database_url = url;
@@ -464,27 +489,54 @@ impl Settings {
         if let Some(key) = &self.server.admin_key
             && key.len() < MIN_SECRET_BYTES
         {
-            bail!("admin_key must be at least {MIN_SECRET_BYTES} bytes (it is {}): use a long random string, for example `openssl rand -hex 32`", key.len());
+            bail!(
+                "admin_key must be at least {MIN_SECRET_BYTES} bytes (it is {}): use a long random string, for example `openssl rand -hex 32`",
+                key.len()
+            );
         }
-        if self.server.metrics_token.as_ref().is_some_and(|t| t.len() < MIN_SECRET_BYTES) {
+        if self
+            .server
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.len() < MIN_SECRET_BYTES)
+        {
             bail!("metrics_token must be at least {MIN_SECRET_BYTES} bytes");
         }
         crate::platform::db::check_url(&self.server.database_url)?;
         for proxy in &self.server.trusted_proxies {
             Cidr::parse(proxy).context("server.trusted_proxies")?;
         }
-        self.server.rate_limit.per_address.check("server.rate_limit.per_address")?;
-        self.server.rate_limit.per_visitor.check("server.rate_limit.per_visitor")?;
+        self.server
+            .rate_limit
+            .per_address
+            .check("server.rate_limit.per_address")?;
+        self.server
+            .rate_limit
+            .per_visitor
+            .check("server.rate_limit.per_visitor")?;
         let hooks = &self.server.webhooks;
-        if hooks.timeout_secs == 0 || hooks.poll_ms == 0 || hooks.concurrency == 0 || hooks.first_retry_ms == 0 || hooks.max_retry_ms < hooks.first_retry_ms {
-            bail!("server.webhooks: timeout_secs, poll_ms, concurrency and first_retry_ms must be above 0, and max_retry_ms at least first_retry_ms");
+        if hooks.timeout_secs == 0
+            || hooks.poll_ms == 0
+            || hooks.concurrency == 0
+            || hooks.first_retry_ms == 0
+            || hooks.max_retry_ms < hooks.first_retry_ms
+        {
+            bail!(
+                "server.webhooks: timeout_secs, poll_ms, concurrency and first_retry_ms must be above 0, and max_retry_ms at least first_retry_ms"
+            );
         }
         for staff in &self.server.staff {
             if staff.name == ADMIN_STAFF_NAME {
-                bail!("server.staff: the name {:?} is the admin key's; choose another", staff.name);
+                bail!(
+                    "server.staff: the name {:?} is the admin key's; choose another",
+                    staff.name
+                );
             }
             if staff.name.trim().is_empty() || argon2::PasswordHash::new(&staff.password_hash).is_err() {
-                bail!("server.staff {:?}: a name and an argon2 password_hash (moments-server --hash-password)", staff.name);
+                bail!(
+                    "server.staff {:?}: a name and an argon2 password_hash (moments-server --hash-password)",
+                    staff.name
+                );
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -517,7 +569,11 @@ impl SiteSettings {
             (None, AnonymousBadge::Join) => bail!("loyalty.anonymous = \"join\" needs loyalty.join_url"),
             _ => {}
         }
-        if self.loyalty.points_expire_after_months.is_some_and(|m| !(1..=120).contains(&m)) {
+        if self
+            .loyalty
+            .points_expire_after_months
+            .is_some_and(|m| !(1..=120).contains(&m))
+        {
             bail!("loyalty.points_expire_after_months must be 1 to 120");
         }
         if !self.tiers.windows(2).all(|w| w[0].threshold < w[1].threshold) {
@@ -544,10 +600,21 @@ impl SiteSettings {
                 bail!("webhook {:?} is configured twice", endpoint.id);
             }
         }
-        if let Some(short) = self.member_token_secrets.iter().find(|s| s.secret.len() < MIN_SECRET_BYTES) {
-            bail!("member_token_secrets: the secret {:?} is {} bytes; each must be at least {MIN_SECRET_BYTES} (`openssl rand -hex 32`)", short.kid, short.secret.len());
+        if let Some(short) = self
+            .member_token_secrets
+            .iter()
+            .find(|s| s.secret.len() < MIN_SECRET_BYTES)
+        {
+            bail!(
+                "member_token_secrets: the secret {:?} is {} bytes; each must be at least {MIN_SECRET_BYTES} (`openssl rand -hex 32`)",
+                short.kid,
+                short.secret.len()
+            );
         }
-        for (rate, what) in [(self.rate_limit.per_address, "rate_limit.per_address"), (self.rate_limit.per_visitor, "rate_limit.per_visitor")] {
+        for (rate, what) in [
+            (self.rate_limit.per_address, "rate_limit.per_address"),
+            (self.rate_limit.per_visitor, "rate_limit.per_visitor"),
+        ] {
             if let Some(rate) = rate {
                 rate.check(what)?;
             }
@@ -574,7 +641,10 @@ mod tests {
 
     #[test]
     fn recovery_cooldown_takes_the_issue_name_too() {
-        let settings = Settings::from_toml("[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.recovery]\nrecovery_cooldown_days = 7").unwrap();
+        let settings = Settings::from_toml(
+            "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[sites.recovery]\nrecovery_cooldown_days = 7",
+        )
+        .unwrap();
         assert_eq!(settings.sites[0].recovery.cooldown_days, 7);
     }
 
@@ -589,16 +659,27 @@ mod tests {
         let settings = Settings::load(None, &env).unwrap();
         assert_eq!(settings.server.addr.port(), 9999);
         assert_eq!(settings.server.database_url, "sqlite://elsewhere.db");
-        assert_eq!(settings.server.admin_key.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+        assert_eq!(
+            settings.server.admin_key.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
         assert!(!settings.server.rate_limit.enabled);
-        assert!(Settings::load(None, &env_of(&[])).unwrap().server.rate_limit.enabled, "on unless turned off");
+        assert!(
+            Settings::load(None, &env_of(&[])).unwrap().server.rate_limit.enabled,
+            "on unless turned off"
+        );
         assert!(Settings::load(None, &env_of(&[("MOMENTS_RATE_LIMIT", "maybe")])).is_err());
     }
 
     #[test]
     fn bad_settings_are_refused_with_a_reason() {
         let env = env_of(&[("MOMENTS_ADDR", "nonsense")]);
-        assert!(Settings::load(None, &env).unwrap_err().to_string().contains("MOMENTS_ADDR"));
+        assert!(
+            Settings::load(None, &env)
+                .unwrap_err()
+                .to_string()
+                .contains("MOMENTS_ADDR")
+        );
         for bad in [
             "[[sites]]\nkey = \"Bad Key\"\nallowed_origins = []",
             "[[sites]]\nkey = \"a\"\nallowed_origins = [\"localhost\"]",
@@ -625,13 +706,22 @@ mod tests {
 
     #[test]
     fn secrets_shorter_than_32_bytes_refuse_to_start() {
-        let key = |k: &str| Settings::from_toml(&format!("[server]\nadmin_key = \"{k}\"")).unwrap().check();
+        let key = |k: &str| {
+            Settings::from_toml(&format!("[server]\nadmin_key = \"{k}\""))
+                .unwrap()
+                .check()
+        };
         let error = key("sixteen-chars-ok").unwrap_err().to_string();
         assert!(error.contains("admin_key") && error.contains("32"), "{error}");
         assert!(key(&"k".repeat(32)).is_ok());
         let secret = |s: &str| {
-            let site = format!("[[sites]]\nkey = \"a\"\nallowed_origins = []\nmember_token_secrets = [{{ kid = \"k1\", secret = \"{s}\" }}]");
-            Settings::from_toml(&site).unwrap().check().map_err(|e| format!("{e:#}"))
+            let site = format!(
+                "[[sites]]\nkey = \"a\"\nallowed_origins = []\nmember_token_secrets = [{{ kid = \"k1\", secret = \"{s}\" }}]"
+            );
+            Settings::from_toml(&site)
+                .unwrap()
+                .check()
+                .map_err(|e| format!("{e:#}"))
         };
         let error = secret("demo-secret").unwrap_err();
         assert!(error.contains("\"k1\"") && error.contains("32"), "{error}");

@@ -3,7 +3,9 @@
 //! Nothing lower names anything higher (`tests/layers.rs` keeps it so); `startup` wires.
 
 #[cfg(not(any(panic = "unwind", fuzzing)))]
-compile_error!("the server must unwind, so a panic fails one request and not the process: build it with `--profile server` (see Cargo.toml)");
+compile_error!(
+    "the server must unwind, so a panic fails one request and not the process: build it with `--profile server` (see Cargo.toml)"
+);
 
 pub mod config;
 pub mod features;

@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::Parser;
 use moments_server::config::Settings;
 use moments_server::features::demo;
-use moments_server::startup::Application;
 use moments_server::platform::telemetry;
+use moments_server::startup::Application;
 
 /// The Moments reference backend.
 #[derive(Parser)]
@@ -32,7 +32,10 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.new_webhook_secret {
-        println!("{}", moments_server::features::webhooks::signature::Secret::generate().to_whsec());
+        println!(
+            "{}",
+            moments_server::features::webhooks::signature::Secret::generate().to_whsec()
+        );
         return Ok(());
     }
     if args.hash_password {
@@ -40,8 +43,13 @@ async fn main() -> anyhow::Result<()> {
         let mut password = String::new();
         std::io::stdin().read_line(&mut password)?;
         let password = password.trim_end_matches(['\r', '\n']);
-        anyhow::ensure!(password.chars().count() >= 12, "use a password of at least 12 characters");
-        let hash = argon2::Argon2::default().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::ensure!(
+            password.chars().count() >= 12,
+            "use a password of at least 12 characters"
+        );
+        let hash = argon2::Argon2::default()
+            .hash_password(password.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("{hash}");
         return Ok(());
     }
@@ -61,7 +69,9 @@ async fn main() -> anyhow::Result<()> {
     if serves_pages {
         banner += &format!("  demo shop:      {url}/shop.html\n  support portal: {url}/support.html\n");
     }
-    banner += &format!("  dashboard:      {url}/dashboard\n  health:         {url}/healthz\n  protocol:       {url}/openapi.json\n");
+    banner += &format!(
+        "  dashboard:      {url}/dashboard\n  health:         {url}/healthz\n  protocol:       {url}/openapi.json\n"
+    );
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     app.run_until_stopped().await?;
     Ok(())

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod csv;
 pub mod db;
+pub mod numbers;
 pub mod origin;
 pub mod rate_limit;
 pub mod session_key;

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::{delete, get, post, put};
 use axum::{BoxError, Extension, Router};
 use moments_protocol::limits::MAX_BODY_BYTES;
@@ -17,20 +17,20 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::web::admin_auth::AdminKey;
 use crate::config::{RetentionSettings, ServerSettings, Settings};
-use crate::web::dashboard::auth::SignInGuard;
-use crate::platform::rate_limit::{BucketKey, Cidr};
-use crate::platform::session_key::SessionKey;
-use crate::web::error::{self, ApiError};
-use crate::web::routes::pages::{Pages, serve_page};
-use crate::web::routes::{admin, health, metrics, openapi, rewards, session, surprises, visitor_events};
 use crate::features::sites::Sites;
 use crate::features::surprises::chance::Chance;
-use crate::web::state::{AppState, ClientAddress, Limits};
 use crate::features::{demo, retention};
 use crate::platform::db;
+use crate::platform::rate_limit::{BucketKey, Cidr};
+use crate::platform::session_key::SessionKey;
+use crate::web::admin_auth::AdminKey;
+use crate::web::dashboard::auth::SignInGuard;
+use crate::web::error::{self, ApiError};
 use crate::web::observe;
+use crate::web::routes::pages::{Pages, serve_page};
+use crate::web::routes::{admin, health, metrics, openapi, rewards, session, surprises, visitor_events};
+use crate::web::state::{AppState, ClientAddress, Limits};
 
 pub struct Application {
     listener: TcpListener,
@@ -49,7 +49,11 @@ impl Application {
     }
 
     /// With `extra` routes served like the built-in ones (tests add misbehaving handlers).
-    pub async fn build_with(mut settings: Settings, demo_mode: demo::Mode, extra: Router<AppState>) -> anyhow::Result<Self> {
+    pub async fn build_with(
+        mut settings: Settings,
+        demo_mode: demo::Mode,
+        extra: Router<AppState>,
+    ) -> anyhow::Result<Self> {
         if demo_mode.is_on() {
             demo::add_site(&mut settings);
         }
@@ -66,7 +70,11 @@ impl Application {
         let server = &settings.server;
         let limits = Limits {
             settings: server.rate_limit,
-            trusted_proxies: server.trusted_proxies.iter().map(|p| Cidr::parse(p)).collect::<Result<_, _>>()?,
+            trusted_proxies: server
+                .trusted_proxies
+                .iter()
+                .map(|p| Cidr::parse(p))
+                .collect::<Result<_, _>>()?,
             buckets: Default::default(),
         };
         let writer = Arc::new(db::Writer::open(&db).await?);
@@ -87,7 +95,8 @@ impl Application {
             webhooks: server.webhooks,
         };
         db::retrying(|| crate::features::webhooks::sync_config(&db, &sites, crate::platform::clock::now_ms())).await?;
-        let webhook_worker = crate::features::webhooks::worker::Worker::new(db.clone(), sites.clone(), &public_url, server.webhooks)?;
+        let webhook_worker =
+            crate::features::webhooks::worker::Worker::new(db.clone(), sites.clone(), &public_url, server.webhooks)?;
         Ok(Self {
             router: app_with(state, server, extra),
             listener,
@@ -116,15 +125,21 @@ impl Application {
         let (stop_delivering, delivering_stopped) = tokio::sync::watch::channel(false);
         let mut delivering = tokio::spawn(self.webhook_worker.run(delivering_stopped));
         let expiring = tokio::spawn(crate::features::expiry::run(self.db.clone(), self.sites.clone()));
-        let reports = tokio::spawn(crate::features::insights::keep_fresh(self.db.clone(), self.sites.clone()));
+        let reports = tokio::spawn(crate::features::insights::keep_fresh(
+            self.db.clone(),
+            self.sites.clone(),
+        ));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
-        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                tracing::info!("stopping: no new connections; finishing requests in flight");
-                signalled.notify_one();
-            });
+        let serve = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections; finishing requests in flight");
+            signalled.notify_one();
+        });
         let served = tokio::select! {
             served = serve => served,
             () = async { stopping.notified().await; tokio::time::sleep(DRAIN).await } => {
@@ -134,7 +149,10 @@ impl Application {
         };
         let _ = stop_delivering.send(true);
         if tokio::time::timeout(DRAIN, &mut delivering).await.is_err() {
-            tracing::warn!("webhook deliveries still in flight after {} s; their leases will run out and another try sends them", DRAIN.as_secs());
+            tracing::warn!(
+                "webhook deliveries still in flight after {} s; their leases will run out and another try sends them",
+                DRAIN.as_secs()
+            );
         }
         housekeeping.abort();
         delivering.abort();
@@ -179,37 +197,102 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
 
     // Server-to-server: no CORS, so no browser page can call it with a visitor's cookies or not.
     let admin = Router::new()
-        .route("/v1/admin/sites/{site}/members/{member}", get(admin::members::get_member).delete(admin::privacy::erase_member))
-        .route("/v1/admin/sites/{site}/members/{member}/export", get(admin::privacy::export_member))
-        .route("/v1/admin/sites/{site}/members/{member}/points", post(admin::points::add_points))
-        .route("/v1/admin/sites/{site}/members/{member}/events", post(admin::verified_events::report_event))
-        .route("/v1/admin/sites/{site}/visitors/{visitor}", delete(admin::privacy::erase_visitor))
-        .route("/v1/admin/sites/{site}/visitors/{visitor}/export", get(admin::privacy::export_visitor))
+        .route(
+            "/v1/admin/sites/{site}/members/{member}",
+            get(admin::members::get_member).delete(admin::privacy::erase_member),
+        )
+        .route(
+            "/v1/admin/sites/{site}/members/{member}/export",
+            get(admin::privacy::export_member),
+        )
+        .route(
+            "/v1/admin/sites/{site}/members/{member}/points",
+            post(admin::points::add_points),
+        )
+        .route(
+            "/v1/admin/sites/{site}/members/{member}/events",
+            post(admin::verified_events::report_event),
+        )
+        .route(
+            "/v1/admin/sites/{site}/visitors/{visitor}",
+            delete(admin::privacy::erase_visitor),
+        )
+        .route(
+            "/v1/admin/sites/{site}/visitors/{visitor}/export",
+            get(admin::privacy::export_visitor),
+        )
         .route("/v1/admin/sites/{site}/feedback", get(admin::feedback::list_feedback))
         .route("/v1/admin/sites/{site}/recovery", get(admin::recovery::list_cases))
-        .route("/v1/admin/sites/{site}/recovery/{id}/resolve", post(admin::recovery::resolve_case))
-        .route("/v1/admin/sites/{site}/members/{member}/surprises", post(admin::surprises::grant_surprise))
-        .route("/v1/admin/sites/{site}/surprises", get(admin::surprises::list_surprises))
+        .route(
+            "/v1/admin/sites/{site}/recovery/{id}/resolve",
+            post(admin::recovery::resolve_case),
+        )
+        .route(
+            "/v1/admin/sites/{site}/members/{member}/surprises",
+            post(admin::surprises::grant_surprise),
+        )
+        .route(
+            "/v1/admin/sites/{site}/surprises",
+            get(admin::surprises::list_surprises),
+        )
         .route("/v1/admin/sites/{site}/rewards", get(admin::rewards::list_rewards))
         .route("/v1/admin/sites/{site}/expiring", get(admin::members::list_expiring))
-        .route("/v1/admin/sites/{site}/redemptions", get(admin::rewards::list_redemptions))
+        .route(
+            "/v1/admin/sites/{site}/redemptions",
+            get(admin::rewards::list_redemptions),
+        )
         .route("/v1/admin/sites/{site}/insights", get(admin::insights::insights))
         .route("/v1/admin/sites/{site}/context", get(admin::insights::context_report))
-        .route("/v1/admin/sites/{site}/coupon-pools/{pool}/codes", post(admin::coupons::upload_codes))
-        .route("/v1/admin/sites/{site}/experiments", post(admin::experiments::create_experiment).get(admin::experiments::list_experiments))
-        .route("/v1/admin/sites/{site}/experiments/{key}", put(admin::experiments::update_experiment))
-        .route("/v1/admin/sites/{site}/experiments/{key}/start", post(admin::experiments::start_experiment))
-        .route("/v1/admin/sites/{site}/experiments/{key}/stop", post(admin::experiments::stop_experiment))
-        .route("/v1/admin/sites/{site}/experiments/{key}/results", get(admin::experiments::experiment_results))
-        .route("/v1/admin/sites/{site}/webhooks", post(admin::webhooks::create_webhook).get(admin::webhooks::list_webhooks))
+        .route(
+            "/v1/admin/sites/{site}/coupon-pools/{pool}/codes",
+            post(admin::coupons::upload_codes),
+        )
+        .route(
+            "/v1/admin/sites/{site}/experiments",
+            post(admin::experiments::create_experiment).get(admin::experiments::list_experiments),
+        )
+        .route(
+            "/v1/admin/sites/{site}/experiments/{key}",
+            put(admin::experiments::update_experiment),
+        )
+        .route(
+            "/v1/admin/sites/{site}/experiments/{key}/start",
+            post(admin::experiments::start_experiment),
+        )
+        .route(
+            "/v1/admin/sites/{site}/experiments/{key}/stop",
+            post(admin::experiments::stop_experiment),
+        )
+        .route(
+            "/v1/admin/sites/{site}/experiments/{key}/results",
+            get(admin::experiments::experiment_results),
+        )
+        .route(
+            "/v1/admin/sites/{site}/webhooks",
+            post(admin::webhooks::create_webhook).get(admin::webhooks::list_webhooks),
+        )
         .route(
             "/v1/admin/sites/{site}/webhooks/{id}",
-            get(admin::webhooks::get_webhook).patch(admin::webhooks::update_webhook).delete(admin::webhooks::delete_webhook),
+            get(admin::webhooks::get_webhook)
+                .patch(admin::webhooks::update_webhook)
+                .delete(admin::webhooks::delete_webhook),
         )
-        .route("/v1/admin/sites/{site}/webhooks/{id}/rotate-secret", post(admin::webhooks::rotate_secret))
-        .route("/v1/admin/sites/{site}/webhooks/{id}/test", post(admin::webhooks::send_test))
-        .route("/v1/admin/sites/{site}/webhooks/{id}/deliveries", get(admin::webhooks::list_deliveries))
-        .route("/v1/admin/sites/{site}/webhooks/{id}/deliveries/{delivery}/resend", post(admin::webhooks::resend_delivery));
+        .route(
+            "/v1/admin/sites/{site}/webhooks/{id}/rotate-secret",
+            post(admin::webhooks::rotate_secret),
+        )
+        .route(
+            "/v1/admin/sites/{site}/webhooks/{id}/test",
+            post(admin::webhooks::send_test),
+        )
+        .route(
+            "/v1/admin/sites/{site}/webhooks/{id}/deliveries",
+            get(admin::webhooks::list_deliveries),
+        )
+        .route(
+            "/v1/admin/sites/{site}/webhooks/{id}/deliveries/{delivery}/resend",
+            post(admin::webhooks::resend_delivery),
+        );
 
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::openapi))
@@ -249,7 +332,10 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             https.then(|| HeaderValue::from_static("max-age=31536000")),
@@ -260,7 +346,11 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
 /// A bug in a handler fails its own request, in our error shape; the server carries on.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     observe::PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
     ApiError::internal(format!("a handler panicked: {message}")).into_response()
 }
 
@@ -269,7 +359,11 @@ async fn limit_by_address(State(state): State<AppState>, request: Request, next:
     let limits = &state.limits;
     if limits.settings.enabled && request.method() != Method::OPTIONS {
         let client = ClientAddress::of(request.headers(), request.extensions(), limits);
-        if let Err(limited) = limits.buckets.admit(BucketKey::Address(client.0), limits.settings.per_address, Instant::now()) {
+        if let Err(limited) = limits.buckets.admit(
+            BucketKey::Address(client.0),
+            limits.settings.per_address,
+            Instant::now(),
+        ) {
             return ApiError::from(limited).into_response();
         }
     }
@@ -282,7 +376,12 @@ async fn limit_by_address(State(state): State<AppState>, request: Request, next:
 /// `scripts/build-widget.sh` writes beside them (compressed once, at the highest quality).
 fn widget_files(dir: &std::path::Path) -> Router<AppState> {
     Router::new()
-        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(axum::routing::any(error::not_found).with_state(())))
+        .fallback_service(
+            ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(axum::routing::any(error::not_found).with_state(())),
+        )
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]))
         .layer(SetResponseHeaderLayer::overriding(
             header::HeaderName::from_static("cross-origin-resource-policy"),
@@ -292,17 +391,35 @@ fn widget_files(dir: &std::path::Path) -> Router<AppState> {
 }
 
 async fn cache_policy(uri: axum::http::Uri, mut response: axum::response::Response) -> axum::response::Response {
-    let immutable = uri.path().rsplit('/').next().is_some_and(|name| name != "moments.js" && name.contains('-'));
-    let policy = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=300, must-revalidate" };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    let immutable = uri
+        .path()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name != "moments.js" && name.contains('-'));
+    let policy = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300, must-revalidate"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }
 
 async fn overload_or_timeout(error: BoxError) -> ApiError {
     if error.is::<tower::timeout::error::Elapsed>() {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; try again",
+        )
     } else if error.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the server is busy; try again shortly")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy; try again shortly",
+        )
     } else {
         ApiError::internal(error)
     }

@@ -56,7 +56,11 @@ fn count_leading(text: &str, prefix: &str) -> usize {
 
 /// `web::x` → `[web]`; `{web, features::y}` → `[web, features]`.
 fn first_segments(path: &str) -> Vec<String> {
-    let ident = |s: &str| s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>();
+    let ident = |s: &str| {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<String>()
+    };
     let Some(group) = path.strip_prefix('{') else {
         return vec![ident(path)];
     };
@@ -117,15 +121,28 @@ fn ties_upward(src: &Path) -> Vec<String> {
 fn no_layer_names_one_above_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let ties = ties_upward(&src);
-    assert!(ties.is_empty(), "ties upward (web → features → config → platform):\n{}", ties.join("\n"));
+    assert!(
+        ties.is_empty(),
+        "ties upward (web → features → config → platform):\n{}",
+        ties.join("\n")
+    );
 }
 
 #[test]
 fn the_check_sees_every_way_of_naming_a_module() {
     assert_eq!(first_segments("web::state::AppState;"), ["web"]);
-    assert_eq!(first_segments("{features::sites, web::{error, state}};"), ["features", "web"]);
-    assert_eq!(named_modules("use crate::web::error::ApiError;", 2), [(1, "web".to_owned())]);
-    assert_eq!(named_modules("x\nuse super::super::web::state;", 2), [(2, "web".to_owned())]);
+    assert_eq!(
+        first_segments("{features::sites, web::{error, state}};"),
+        ["features", "web"]
+    );
+    assert_eq!(
+        named_modules("use crate::web::error::ApiError;", 2),
+        [(1, "web".to_owned())]
+    );
+    assert_eq!(
+        named_modules("x\nuse super::super::web::state;", 2),
+        [(2, "web".to_owned())]
+    );
     assert!(named_modules("use super::store;", 2).is_empty(), "a sibling is no tie");
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -134,10 +151,19 @@ fn the_check_sees_every_way_of_naming_a_module() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     };
-    write("platform/db.rs", "use crate::platform::csv;\nuse crate::features::ledger;\n");
+    write(
+        "platform/db.rs",
+        "use crate::platform::csv;\nuse crate::features::ledger;\n",
+    );
     write("config.rs", "use crate::{platform::db, web::state};\n");
-    write("features/ledger.rs", "use crate::config::Settings;\nuse super::super::web::error;\n");
-    write("web/routes.rs", "use crate::features::ledger;\nuse crate::startup::Application;\n");
+    write(
+        "features/ledger.rs",
+        "use crate::config::Settings;\nuse super::super::web::error;\n",
+    );
+    write(
+        "web/routes.rs",
+        "use crate::features::ledger;\nuse crate::startup::Application;\n",
+    );
     write("startup.rs", "use crate::web::state;\n");
     assert_eq!(
         ties_upward(dir.path()),

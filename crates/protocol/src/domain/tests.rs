@@ -5,7 +5,14 @@ const ID: &str = "0b9f6d0e-2c1a-4f3e-9d8c-7b6a5f4e3d2c";
 const AT: f64 = 1_790_000_000_000.0;
 
 fn feedback(scale: Scale, score: i64, comment: Option<&str>) -> Event {
-    Event::Feedback { id: ID.into(), at: AT, scale, score, comment: comment.map(Into::into), context: None }
+    Event::Feedback {
+        id: ID.into(),
+        at: AT,
+        scale,
+        score,
+        comment: comment.map(Into::into),
+        context: None,
+    }
 }
 
 #[test]
@@ -64,11 +71,41 @@ fn events_parse_or_say_why() {
     let cases = [
         (feedback(Scale::Csat5, 9, None), "score_out_of_range"),
         (feedback(Scale::Csat5, 3, Some(&"x".repeat(1001))), "comment_too_long"),
-        (Event::Dismiss { id: "not-a-uuid".into(), at: AT }, "invalid_event_id"),
-        (Event::Dismiss { id: ID.into(), at: f64::NAN }, "invalid_timestamp"),
+        (
+            Event::Dismiss {
+                id: "not-a-uuid".into(),
+                at: AT,
+            },
+            "invalid_event_id",
+        ),
+        (
+            Event::Dismiss {
+                id: ID.into(),
+                at: f64::NAN,
+            },
+            "invalid_timestamp",
+        ),
         (Event::Dismiss { id: ID.into(), at: 5.0 }, "invalid_timestamp"),
-        (Event::Track { id: ID.into(), at: AT, name: " ".into(), value: None, proof: None }, "invalid_event_name"),
-        (Event::Track { id: ID.into(), at: AT, name: "buy".into(), value: Some(f64::INFINITY), proof: None }, "invalid_value"),
+        (
+            Event::Track {
+                id: ID.into(),
+                at: AT,
+                name: " ".into(),
+                value: None,
+                proof: None,
+            },
+            "invalid_event_name",
+        ),
+        (
+            Event::Track {
+                id: ID.into(),
+                at: AT,
+                name: "buy".into(),
+                value: Some(f64::INFINITY),
+                proof: None,
+            },
+            "invalid_value",
+        ),
     ];
     for (event, code) in cases {
         assert_eq!(ValidEvent::try_from(event.clone()).unwrap_err().code, code, "{event:?}");
@@ -99,15 +136,34 @@ fn session_requests() {
     let start = SessionStart::try_from(req.clone()).unwrap();
     assert_eq!(start.member_token, None);
     assert_eq!(start.page_url.as_deref(), Some("https://shop.example/cart"));
-    let private = SessionRequest { page_url: Some("https://shop.example/thanks?email=a%40b.example&order=9#token".into()), ..req.clone() };
-    assert_eq!(SessionStart::try_from(private).unwrap().page_url.as_deref(), Some("https://shop.example/thanks"), "origin and path only");
-    let only_query = SessionRequest { page_url: Some("?secret=1".into()), ..req.clone() };
+    let private = SessionRequest {
+        page_url: Some("https://shop.example/thanks?email=a%40b.example&order=9#token".into()),
+        ..req.clone()
+    };
+    assert_eq!(
+        SessionStart::try_from(private).unwrap().page_url.as_deref(),
+        Some("https://shop.example/thanks"),
+        "origin and path only"
+    );
+    let only_query = SessionRequest {
+        page_url: Some("?secret=1".into()),
+        ..req.clone()
+    };
     assert_eq!(SessionStart::try_from(only_query).unwrap().page_url, None);
-    let long_url = SessionRequest { page_url: Some("h".repeat(MAX_PAGE_URL_LEN + 1)), ..req.clone() };
+    let long_url = SessionRequest {
+        page_url: Some("h".repeat(MAX_PAGE_URL_LEN + 1)),
+        ..req.clone()
+    };
     assert_eq!(SessionStart::try_from(long_url).unwrap_err().code, "invalid_page_url");
-    let many = SessionRequest { languages: vec!["en".into(); 17], ..req.clone() };
+    let many = SessionRequest {
+        languages: vec!["en".into(); 17],
+        ..req.clone()
+    };
     assert_eq!(SessionStart::try_from(many).unwrap_err().code, "invalid_locale");
-    let long_tag = SessionRequest { locale: Some("x".repeat(MAX_LOCALE_TAG_LEN + 1)), ..req };
+    let long_tag = SessionRequest {
+        locale: Some("x".repeat(MAX_LOCALE_TAG_LEN + 1)),
+        ..req
+    };
     assert_eq!(SessionStart::try_from(long_tag).unwrap_err().code, "invalid_locale");
 }
 
@@ -143,14 +199,35 @@ fn points_changes_say_what_is_wrong() {
     for (delta, reason, key, code) in cases {
         assert_eq!(PointsChange::parse(delta, reason, key).unwrap_err().code, code);
     }
-    assert_eq!(PointsChange::parse(Some(5), "r", "moments:recovery:x").unwrap_err().code, "idempotency_key_reserved");
+    assert_eq!(
+        PointsChange::parse(Some(5), "r", "moments:recovery:x")
+            .unwrap_err()
+            .code,
+        "idempotency_key_reserved"
+    );
 }
 
 #[test]
 fn birthdays_are_real_dates() {
-    assert_eq!(Birthday::parse("1990-02-28").unwrap(), Birthday { year: 1990, month: 2, day: 28 });
+    assert_eq!(
+        Birthday::parse("1990-02-28").unwrap(),
+        Birthday {
+            year: 1990,
+            month: 2,
+            day: 28
+        }
+    );
     assert!(Birthday::parse("2000-02-29").is_ok());
-    for bad in ["1900-02-29", "1990-13-01", "1990-04-31", "1990-1-01", "19900101", "1990-01-00", "abcd-01-01", "+990-01-01"] {
+    for bad in [
+        "1900-02-29",
+        "1990-13-01",
+        "1990-04-31",
+        "1990-1-01",
+        "19900101",
+        "1990-01-00",
+        "abcd-01-01",
+        "+990-01-01",
+    ] {
         assert!(Birthday::parse(bad).is_err(), "{bad}");
     }
 }
@@ -166,12 +243,23 @@ fn low_answers_call_for_recovery() {
 #[test]
 fn comment_events_name_their_answer_and_say_something() {
     let comment = |feedback_id: &str, text: &str| {
-        ValidEvent::try_from(Event::Comment { id: ID.into(), at: AT, feedback_id: feedback_id.into(), comment: text.into() })
+        ValidEvent::try_from(Event::Comment {
+            id: ID.into(),
+            at: AT,
+            feedback_id: feedback_id.into(),
+            comment: text.into(),
+        })
     };
     let ok = comment("11111111-2222-4333-8444-555555555555", "  slow delivery ").unwrap();
     assert!(matches!(ok.kind, ValidEventKind::Comment { ref comment, .. } if comment.as_str() == "slow delivery"));
     assert_eq!(comment("nope", "x").unwrap_err().code, "invalid_feedback_id");
-    assert_eq!(comment("11111111-2222-4333-8444-555555555555", "  ").unwrap_err().code, "comment_empty");
+    assert_eq!(
+        comment("11111111-2222-4333-8444-555555555555", "  ").unwrap_err().code,
+        "comment_empty"
+    );
     let long = "é".repeat(MAX_COMMENT_GRAPHEMES + 1);
-    assert_eq!(comment("11111111-2222-4333-8444-555555555555", &long).unwrap_err().code, "comment_too_long");
+    assert_eq!(
+        comment("11111111-2222-4333-8444-555555555555", &long).unwrap_err().code,
+        "comment_too_long"
+    );
 }

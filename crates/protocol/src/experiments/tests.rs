@@ -9,12 +9,19 @@ fn fixture() -> serde_json::Value {
 #[test]
 fn hashes_match_the_known_answers() {
     for case in fixture()["hashes"].as_array().unwrap() {
-        let version = if case["version"] == 1 { HashVersion::V1 } else { HashVersion::V2 };
+        let version = if case["version"] == 1 {
+            HashVersion::V1
+        } else {
+            HashVersion::V2
+        };
         let (seed, value) = (case["seed"].as_str().unwrap(), case["value"].as_str().unwrap());
         assert_eq!(hash(seed, value, version), case["hash"].as_f64().unwrap(), "{case}");
     }
     assert_eq!(hash("exp", "josé", HashVersion::V2), 0.3584);
-    let utf8 = |text: &str| text.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let utf8 = |text: &str| {
+        text.bytes()
+            .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    };
     let wrong = f64::from(utf8(&utf8("expjosé").to_string()) % 10_000) / 10_000.0;
     assert_eq!(wrong, 0.5681, "hashing UTF-8 bytes gives the issue's wrong answer");
 }
@@ -25,7 +32,11 @@ fn bucket_ranges_and_choices_match_the_fixture() {
     for case in fixture["bucket_ranges"].as_array().unwrap() {
         let weights: Vec<f64> = serde_json::from_value(case["weights"].clone()).unwrap();
         let expected: Vec<(f64, f64)> = serde_json::from_value(case["ranges"].clone()).unwrap();
-        assert_eq!(bucket_ranges(&weights, case["coverage"].as_f64().unwrap()), expected, "{case}");
+        assert_eq!(
+            bucket_ranges(&weights, case["coverage"].as_f64().unwrap()),
+            expected,
+            "{case}"
+        );
     }
     assert_eq!(bucket_ranges(&[0.5, 0.5], 0.5), [(0.0, 0.25), (0.5, 0.75)]);
     for case in fixture["choices"].as_array().unwrap() {

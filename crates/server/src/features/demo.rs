@@ -6,11 +6,11 @@ use moments_protocol::domain::{MemberId, PointsChange};
 use sqlx::AnyPool;
 
 use crate::config::{Settings, SiteSettings};
-use crate::platform::clock::now_ms;
-use crate::features::members::{self, Profile};
 use crate::features::ledger;
 use crate::features::member_token::{self, MemberClaims};
+use crate::features::members::{self, Profile};
 use crate::features::sites::{Site, Sites};
+use crate::platform::clock::now_ms;
 
 pub mod history;
 pub mod store;
@@ -57,16 +57,38 @@ type SeedMember = (&'static str, &'static str, &'static [(i64, &'static str)]);
 pub async fn seed(db: &AnyPool, site: &Site) -> anyhow::Result<()> {
     let now = now_ms();
     let members: [SeedMember; 2] = [
-        (SHOP_MEMBER, "Alice", &[(1000, "Welcome bonus"), (300, "Order #1042"), (-60, "Redeemed: free shipping")]),
+        (
+            SHOP_MEMBER,
+            "Alice",
+            &[
+                (1000, "Welcome bonus"),
+                (300, "Order #1042"),
+                (-60, "Returned: enamel mug, order #1042"),
+            ],
+        ),
         ("bob", "Bob", &[(80, "Order #1043")]),
     ];
     let tiers = &site.settings.tiers;
     for (id, name, entries) in members {
         let member = MemberId::parse(id).context("demo member id")?;
-        members::upsert(db, SITE, id, Profile { name: Some(name), birthday: None }, now).await?;
+        members::upsert(
+            db,
+            SITE,
+            id,
+            Profile {
+                name: Some(name),
+                birthday: None,
+            },
+            now,
+        )
+        .await?;
         for (n, (delta, reason)) in entries.iter().enumerate() {
             let change = PointsChange::parse(Some(*delta), reason, &format!("demo-seed-{n}")).context("demo entry")?;
-            ledger::append(&mut *db.acquire().await?, site, &member, &change, now).await.context("seeding the demo ledger")?;
+            match ledger::append(&mut *db.acquire().await?, site, &member, &change, now).await {
+                // Seeded before, by a version whose entry read differently: what is there stays.
+                Ok(_) | Err(ledger::AppendError::KeyReused(_)) => {}
+                Err(error) => return Err(error).context("seeding the demo ledger"),
+            }
         }
         let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
         if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {
@@ -91,8 +113,17 @@ pub async fn seed_mode(db: &AnyPool, mode: Mode) -> anyhow::Result<()> {
     if mode == Mode::SiteWithHistory {
         let started = std::time::Instant::now();
         if let Some(made) = history::generate(db, site, now_ms()).await? {
-            tracing::info!(members = made.members, page_views = made.page_views, answers = made.answers, cases = made.cases, orders = made.orders,
-                ms = started.elapsed().as_millis() as u64, seed = history::SEED, "generated the demo site's {} days of history", history::DAYS);
+            tracing::info!(
+                members = made.members,
+                page_views = made.page_views,
+                answers = made.answers,
+                cases = made.cases,
+                orders = made.orders,
+                ms = started.elapsed().as_millis() as u64,
+                seed = history::SEED,
+                "generated the demo site's {} days of history",
+                history::DAYS
+            );
         }
     }
     Ok(())
@@ -123,6 +154,17 @@ pub fn member_token(sites: &Sites) -> Option<String> {
     let site = sites.get(SITE)?;
     let secret = site.settings.member_token_secrets.first()?;
     let now = now_ms() / 1000;
-    let claims = MemberClaims { sub: SHOP_MEMBER.into(), name: Some("Alice".into()), locale: None, birthday: None };
-    Some(member_token::mint(&claims, SITE, secret, now, now + member_token::MAX_LIFETIME_SECS))
+    let claims = MemberClaims {
+        sub: SHOP_MEMBER.into(),
+        name: Some("Alice".into()),
+        locale: None,
+        birthday: None,
+    };
+    Some(member_token::mint(
+        &claims,
+        SITE,
+        secret,
+        now,
+        now + member_token::MAX_LIFETIME_SECS,
+    ))
 }

@@ -9,9 +9,9 @@ pub mod store;
 use moments_protocol::Locale;
 use moments_protocol::wire::{ExperimentAssignment, Slot};
 use sqlx::AnyConnection;
+use store::Stored;
 
 use crate::features::sites::Site;
-use store::Stored;
 
 /// What fills a message's `{name}`, `{tier}` and `{points}`: always as plain text.
 #[derive(Debug, Default)]
@@ -96,8 +96,14 @@ pub async fn message(
     let Some(stored) = stored else { return Ok(None) };
     let e = stored.experiment();
     let (variant, assignment) = if stored.status == "running" {
-        let Some(variant) = assignment::assign(conn, key, &e, visitor, member, now).await? else { return Ok(None) };
-        let assignment = ExperimentAssignment { experiment: e.key.clone(), variant: variant.clone(), slot };
+        let Some(variant) = assignment::assign(conn, key, &e, visitor, member, now).await? else {
+            return Ok(None);
+        };
+        let assignment = ExperimentAssignment {
+            experiment: e.key.clone(),
+            variant: variant.clone(),
+            slot,
+        };
         (variant, Some(assignment))
     } else {
         match stored.shipped {
@@ -105,8 +111,13 @@ pub async fn message(
             None => return Ok(None),
         }
     };
-    let text = e.variant(&variant).and_then(|v| v.text_in(locale, site.settings.default_locale));
-    Ok(text.map(|text| Decided { text: placeholders.fill(text), assignment }))
+    let text = e
+        .variant(&variant)
+        .and_then(|v| v.text_in(locale, site.settings.default_locale));
+    Ok(text.map(|text| Decided {
+        text: placeholders.fill(text),
+        assignment,
+    }))
 }
 
 #[cfg(test)]
@@ -115,14 +126,28 @@ mod tests {
 
     #[test]
     fn placeholders_fill_as_text_and_missing_ones_go_quietly() {
-        let known = Placeholders { name: Some("<b>Ann</b>"), tier: Some("Gold"), points: Some("1,240".into()) };
-        assert_eq!(known.fill("Hi {name}, {tier} member with {points} pts"), "Hi <b>Ann</b>, Gold member with 1,240 pts");
+        let known = Placeholders {
+            name: Some("<b>Ann</b>"),
+            tier: Some("Gold"),
+            points: Some("1,240".into()),
+        };
+        assert_eq!(
+            known.fill("Hi {name}, {tier} member with {points} pts"),
+            "Hi <b>Ann</b>, Gold member with 1,240 pts"
+        );
         let anonymous = Placeholders::default();
         assert_eq!(anonymous.fill("Welcome back, {name}!"), "Welcome back!");
         assert_eq!(anonymous.fill("Hello {name}"), "Hello");
         assert_eq!(anonymous.fill("{name}欢迎"), "欢迎");
-        assert_eq!(anonymous.fill("Hi {name|friend}, {points|no} points"), "Hi friend, no points");
+        assert_eq!(
+            anonymous.fill("Hi {name|friend}, {points|no} points"),
+            "Hi friend, no points"
+        );
         assert_eq!(known.fill("Hi {name|friend}"), "Hi <b>Ann</b>");
-        assert_eq!(anonymous.fill("{unknown} {name"), "{unknown} {name", "other braces stay");
+        assert_eq!(
+            anonymous.fill("{unknown} {name"),
+            "{unknown} {name",
+            "other braces stay"
+        );
     }
 }

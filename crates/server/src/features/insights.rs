@@ -1,5 +1,8 @@
 //! Loyalty insights: what the program holds and what it moved, per site and date range.
 //! The queries are here; `dashboard/pages/loyalty.rs` draws them.
+//!
+//! Over 500 lines: every figure of the Loyalty page, each query beside the ones its totals must
+//! agree with.
 
 pub mod reports;
 
@@ -117,12 +120,17 @@ impl Loyalty {
     /// Gifted members' return rate against other active members', within tiers; `None` until
     /// each side has `MIN_GROUP` members.
     pub fn gift_comparison(&self) -> Option<Comparison> {
-        let total = |side: fn(&GiftStratum) -> CameBack| self.gift_effect.iter().map(side).map(|c| c.members).sum::<i64>();
+        let total =
+            |side: fn(&GiftStratum) -> CameBack| self.gift_effect.iter().map(side).map(|c| c.members).sum::<i64>();
         if total(|g| g.gifted) < MIN_GROUP || total(|g| g.others) < MIN_GROUP {
             return None;
         }
         let counts = |c: CameBack| (c.returned as u64, c.members as u64);
-        let strata: Vec<_> = self.gift_effect.iter().map(|g| (counts(g.others), counts(g.gifted))).collect();
+        let strata: Vec<_> = self
+            .gift_effect
+            .iter()
+            .map(|g| (counts(g.others), counts(g.gifted)))
+            .collect();
         stats::stratified_proportions(&strata)
     }
 }
@@ -170,11 +178,24 @@ where
 }
 
 /// Like `in_range`, with `$4` and `$5` the window of a return: 30 minutes to 30 days later.
-async fn with_return_window<T>(db: &AnyPool, sql: &'static str, site: &str, start: i64, end: i64) -> Result<Vec<T>, sqlx::Error>
+async fn with_return_window<T>(
+    db: &AnyPool,
+    sql: &'static str,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<T>, sqlx::Error>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    sqlx::query_as(sql).bind(site).bind(start).bind(end).bind(NEW_VISIT_MS).bind(RETURN_WITHIN_MS).fetch_all(db).await
+    sqlx::query_as(sql)
+        .bind(site)
+        .bind(start)
+        .bind(end)
+        .bind(NEW_VISIT_MS)
+        .bind(RETURN_WITHIN_MS)
+        .fetch_all(db)
+        .await
 }
 
 /// Lifetime points of every member of `site` (members without an entry have 0).
@@ -191,7 +212,12 @@ async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<(String, i64)>,
 
 /// Answers in the range per member (`None`: visitors who are not members) and scale: count,
 /// sum of scores, promoters (9 or 10) and detractors (0 to 6).
-async fn answers_by_member(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, String, i64, i64, i64, i64)>, sqlx::Error> {
+async fn answers_by_member(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(Option<String>, String, i64, i64, i64, i64)>, sqlx::Error> {
     in_range(
         db,
         "SELECT member_id, scale, COUNT(*), CAST(SUM(score) AS BIGINT), COUNT(CASE WHEN score >= 9 THEN 1 END), COUNT(CASE WHEN score <= 6 THEN 1 END)
@@ -206,11 +232,13 @@ async fn answers_by_member(db: &AnyPool, site: &str, start: i64, end: i64) -> Re
 
 /// Every balance added up before `at`.
 async fn outstanding_before(db: &AnyPool, site: &str, at: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = $1 AND created_at < $2")
-        .bind(site)
-        .bind(at)
-        .fetch_one(db)
-        .await?;
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = $1 AND created_at < $2",
+    )
+    .bind(site)
+    .bind(at)
+    .fetch_one(db)
+    .await?;
     Ok(n)
 }
 
@@ -234,7 +262,12 @@ const RETURN_WITHIN_MS: i64 = 30 * crate::platform::clock::DAY_MS;
 
 /// Per visitor with a page view in the range: their member id (if any), their visits in the
 /// range, and how many of those were returns.
-async fn visits_by_visitor(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(Option<String>, i64, i64)>, sqlx::Error> {
+async fn visits_by_visitor(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(Option<String>, i64, i64)>, sqlx::Error> {
     with_return_window(
         db,
         "SELECT MAX(member_id), COUNT(CASE WHEN gap IS NULL OR gap >= $4 THEN 1 END), COUNT(CASE WHEN gap >= $4 AND gap <= $5 THEN 1 END)
@@ -294,7 +327,12 @@ async fn churned(db: &AnyPool, site: &str, before: i64, start: i64, end: i64) ->
 
 /// Recovery cases opened in the range by status, and how many of their detractors came back
 /// (a page view 30 minutes to 30 days after the answer).
-async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+async fn recovery_returns(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     with_return_window(
         db,
         "SELECT c.status, COUNT(*), COUNT(CASE WHEN EXISTS (
@@ -310,7 +348,12 @@ async fn recovery_returns(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
 
 /// Per recovery case opened in the range: its status, and the scale and score of the
 /// detractor's next answer (from the same browser), if they answered again.
-async fn recovery_next_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, Option<String>, Option<i64>)>, sqlx::Error> {
+async fn recovery_next_answers(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(String, Option<String>, Option<i64>)>, sqlx::Error> {
     in_range(
         db,
         "SELECT c.status,
@@ -378,7 +421,12 @@ async fn cohort_visits(db: &AnyPool, site: &str, start: i64, end: i64) -> Result
 
 /// Per member and week of the range in which they were given a gift (week 0 starts at `start`):
 /// whether they had a page view 30 minutes to 30 days after their first gift of that week.
-async fn gifted_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+async fn gifted_came_back(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     with_return_window(
         db,
         "SELECT g.member_id, g.week, CASE WHEN EXISTS (
@@ -395,7 +443,12 @@ async fn gifted_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Res
 
 /// Per member and week of the range with a page view but no gift: whether they had a page
 /// view 30 minutes to 30 days after their first of that week.
-async fn others_came_back(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+async fn others_came_back(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     with_return_window(
         db,
         "SELECT a.member_id, a.week, CASE WHEN EXISTS (
@@ -447,7 +500,10 @@ impl Loyalty {
             }
         };
         self.tiers.iter_mut().for_each(|(n, _)| name(n));
-        self.satisfaction.iter_mut().filter_map(|g| g.tier.as_mut()).for_each(name);
+        self.satisfaction
+            .iter_mut()
+            .filter_map(|g| g.tier.as_mut())
+            .for_each(name);
         self.tier_moves.iter_mut().for_each(|(from, to, _)| {
             name(from);
             name(to);
@@ -460,23 +516,43 @@ impl Loyalty {
 
 /// The Loyalty page's figures for the range as a snapshot (see `snapshots`): a big shop's take
 /// seconds to compute.
-pub async fn loyalty_snapshot(db: &AnyPool, sites: std::sync::Arc<crate::features::sites::Sites>, site: &str, start: i64, end: i64) -> Result<crate::features::snapshots::Lookup<Loyalty>, sqlx::Error> {
+pub async fn loyalty_snapshot(
+    db: &AnyPool,
+    sites: std::sync::Arc<crate::features::sites::Sites>,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<crate::features::snapshots::Lookup<Loyalty>, sqlx::Error> {
     let (pool, key) = (db.clone(), site.to_owned());
     let compute = move || async move {
-        let site = sites.get(&key).ok_or_else(|| sqlx::Error::Protocol("no such site".into()))?;
+        let site = sites
+            .get(&key)
+            .ok_or_else(|| sqlx::Error::Protocol("no such site".into()))?;
         loyalty(&pool, site, start, end).await
     };
-    crate::features::snapshots::cached(db, site, "loyalty", &format!("{start}-{end}"), crate::features::snapshots::recent, compute).await
+    crate::features::snapshots::cached(
+        db,
+        site,
+        "loyalty",
+        &format!("{start}-{end}"),
+        crate::features::snapshots::recent,
+        compute,
+    )
+    .await
 }
 
 /// Keeps every site's default Loyalty page (twelve weeks to today) computed, so it opens from
 /// its snapshot even on the day's first view: at start, then every few minutes (a snapshot
 /// still fresh is left alone; a stale one is refreshed by the one server that claims it).
 pub async fn keep_fresh(db: AnyPool, sites: std::sync::Arc<crate::features::sites::Sites>) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(crate::features::snapshots::FRESH_MS as u64 / 2));
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(
+        crate::features::snapshots::FRESH_MS as u64 / 2,
+    ));
     loop {
         ticks.tick().await;
-        let Some((.., start, end)) = crate::platform::clock::report_range(None, None, DEFAULT_RANGE_DAYS) else { continue };
+        let Some((.., start, end)) = crate::platform::clock::report_range(None, None, DEFAULT_RANGE_DAYS) else {
+            continue;
+        };
         let keys: Vec<String> = sites.keys().into_iter().map(str::to_owned).collect();
         for key in keys {
             if let Err(error) = loyalty_snapshot(&db, sites.clone(), &key, start, end).await {
@@ -507,8 +583,17 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
     let tiers = names.iter().cloned().zip(counts).collect();
 
     // Slot 0: visitors who are not members (and members below the first tier); then the tiers.
-    let mut satisfaction: Vec<Satisfaction> = std::iter::once(None).chain(names.into_iter().map(Some)).map(|tier| Satisfaction { tier, ..Default::default() }).collect();
-    let member_tier: std::collections::HashMap<&str, usize> = lifetimes.iter().filter_map(|(id, l)| Some((id.as_str(), tier_of(*l)? + 1))).collect();
+    let mut satisfaction: Vec<Satisfaction> = std::iter::once(None)
+        .chain(names.into_iter().map(Some))
+        .map(|tier| Satisfaction {
+            tier,
+            ..Default::default()
+        })
+        .collect();
+    let member_tier: std::collections::HashMap<&str, usize> = lifetimes
+        .iter()
+        .filter_map(|(id, l)| Some((id.as_str(), tier_of(*l)? + 1)))
+        .collect();
     for (member, scale, answers, sum, promoters, detractors) in answers_by_member(db, key, start, end).await? {
         let slot = member.as_deref().and_then(|m| member_tier.get(m).copied()).unwrap_or(0);
         satisfaction[slot].add(&scale, answers, sum, promoters, detractors);
@@ -516,7 +601,9 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
 
     let mut tier_moves: Vec<(String, String, i64)> = Vec::new();
     for (before, after) in lifetime_at_both_ends(db, key, start, end).await? {
-        let name = |lifetime| tier_of(lifetime).map_or_else(String::new, |i| satisfaction[i + 1].tier.clone().unwrap_or_default());
+        let name = |lifetime| {
+            tier_of(lifetime).map_or_else(String::new, |i| satisfaction[i + 1].tier.clone().unwrap_or_default())
+        };
         let (from, to) = (tier_of(before), tier_of(after));
         if from != to {
             let (from, to) = (name(before), name(after));
@@ -544,7 +631,13 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
                 .iter()
                 .map(|k| {
                     let week = cohort + k;
-                    (start + week * WEEK_MS <= now).then(|| visits.iter().filter(|(c, w, _)| *c == cohort && *w == week).map(|(.., n)| n).sum())
+                    (start + week * WEEK_MS <= now).then(|| {
+                        visits
+                            .iter()
+                            .filter(|(c, w, _)| *c == cohort && *w == week)
+                            .map(|(.., n)| n)
+                            .sum()
+                    })
                 })
                 .collect(),
         })
@@ -553,18 +646,41 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
 
     let (mut recovery_resolved, mut recovery_open) = (Cases::default(), Cases::default());
     for (status, cases, returned) in recovery_returns(db, key, start, end).await? {
-        let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
-        *group = Cases { cases, returned, ..Cases::default() };
+        let group = if status == "resolved" {
+            &mut recovery_resolved
+        } else {
+            &mut recovery_open
+        };
+        *group = Cases {
+            cases,
+            returned,
+            ..Cases::default()
+        };
     }
     for (status, scale, score) in recovery_next_answers(db, key, start, end).await? {
-        let group = if status == "resolved" { &mut recovery_resolved } else { &mut recovery_open };
-        let Some((scale, score)) = scale.as_deref().and_then(moments_protocol::wire::Scale::from_name).zip(score) else { continue };
+        let group = if status == "resolved" {
+            &mut recovery_resolved
+        } else {
+            &mut recovery_open
+        };
+        let Some((scale, score)) = scale
+            .as_deref()
+            .and_then(moments_protocol::wire::Scale::from_name)
+            .zip(score)
+        else {
+            continue;
+        };
         group.answered_again += 1;
-        group.next_not_low += i64::from(moments_protocol::domain::Score::parse(scale, score).is_ok_and(|s| !s.is_low()));
+        group.next_not_low +=
+            i64::from(moments_protocol::domain::Score::parse(scale, score).is_ok_and(|s| !s.is_low()));
     }
 
     let (mut returns_not_members, mut returns_members) = (Returns::default(), Returns::default());
-    let mut returns_by_tier: Vec<(String, Returns)> = satisfaction.iter().skip(1).filter_map(|g| Some((g.tier.clone()?, Returns::default()))).collect();
+    let mut returns_by_tier: Vec<(String, Returns)> = satisfaction
+        .iter()
+        .skip(1)
+        .filter_map(|g| Some((g.tier.clone()?, Returns::default())))
+        .collect();
     for (member, visits, returns) in visits_by_visitor(db, key, start, end).await? {
         let Some(member) = member else {
             returns_not_members.add(visits, returns);
@@ -577,8 +693,16 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
     }
 
     // Strata by today's tier, in tier order ("" below the first tier, first).
-    let stratum_names: Vec<String> = std::iter::once(String::new()).chain(satisfaction.iter().skip(1).filter_map(|g| g.tier.clone())).collect();
-    let mut gift_effect: Vec<GiftStratum> = stratum_names.into_iter().map(|tier| GiftStratum { tier, ..Default::default() }).collect();
+    let stratum_names: Vec<String> = std::iter::once(String::new())
+        .chain(satisfaction.iter().skip(1).filter_map(|g| g.tier.clone()))
+        .collect();
+    let mut gift_effect: Vec<GiftStratum> = stratum_names
+        .into_iter()
+        .map(|tier| GiftStratum {
+            tier,
+            ..Default::default()
+        })
+        .collect();
     let stratum = |member: &str| member_tier.get(member).copied().unwrap_or(0);
     for (member, _, returned) in gifted_came_back(db, key, start, end).await? {
         gift_effect[stratum(&member)].gifted.add(returned == 1);
@@ -594,10 +718,22 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
     let mut outstanding = outstanding_before(db, key, start).await?;
     let mut weeks = Vec::new();
     for w in 0..weeks_in_range.max(0) {
-        let (issued, net) = ledger.iter().find(|(week, ..)| *week == w).map_or((0, 0), |&(_, issued, net)| (issued, net));
+        let (issued, net) = ledger
+            .iter()
+            .find(|(week, ..)| *week == w)
+            .map_or((0, 0), |&(_, issued, net)| (issued, net));
         outstanding += net;
-        let redeemed = spent.iter().filter(|(week, ..)| *week == w).map(|(.., points)| points).sum();
-        weeks.push(Week { start: start + w * WEEK_MS, issued, redeemed, outstanding });
+        let redeemed = spent
+            .iter()
+            .filter(|(week, ..)| *week == w)
+            .map(|(.., points)| points)
+            .sum();
+        weeks.push(Week {
+            start: start + w * WEEK_MS,
+            issued,
+            redeemed,
+            outstanding,
+        });
     }
     let issued: i64 = weeks.iter().map(|w| w.issued).sum();
     let redeemed: i64 = weeks.iter().map(|w| w.redeemed).sum();

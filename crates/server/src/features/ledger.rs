@@ -31,7 +31,11 @@ pub struct StoredEntry {
 
 impl From<StoredEntry> for LedgerEntry {
     fn from(e: StoredEntry) -> Self {
-        LedgerEntry { delta: e.delta, reason: e.reason, at: e.created_at }
+        LedgerEntry {
+            delta: e.delta,
+            reason: e.reason,
+            at: e.created_at,
+        }
     }
 }
 
@@ -131,7 +135,10 @@ pub async fn append(
         Some(entry) => Err(AppendError::KeyReused(entry)),
         None => {
             let balance = standing(db, site, member.as_str()).await?.balance;
-            Err(AppendError::InsufficientPoints { balance, delta: change.delta })
+            Err(AppendError::InsufficientPoints {
+                balance,
+                delta: change.delta,
+            })
         }
     }
 }

@@ -9,10 +9,10 @@ use moments_protocol::limits::MAX_MEMBER_NAME_LEN;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::features::sites::Site;
 use crate::platform::signed_token::TokenSecret;
 use crate::platform::signed_token::{self, Rules};
 pub use crate::platform::signed_token::{LEEWAY_SECS, MAX_LIFETIME_SECS, TokenError};
-use crate::features::sites::Site;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberClaims {
@@ -49,7 +49,16 @@ fn mac(secret: &str) -> Hmac<Sha256> {
 
 /// The member a request's optional token names on `site`, checked at `now_ms`.
 pub fn member_of(token: Option<&str>, site: &Site, now_ms: i64) -> Result<Option<MemberClaims>, TokenError> {
-    token.map(|t| verify(t, &site.settings.key, &site.settings.member_token_secrets, now_ms / 1000)).transpose()
+    token
+        .map(|t| {
+            verify(
+                t,
+                &site.settings.key,
+                &site.settings.member_token_secrets,
+                now_ms / 1000,
+            )
+        })
+        .transpose()
 }
 
 /// Checks signature, algorithm, audience and times; returns who the member is.
@@ -57,7 +66,9 @@ pub fn verify(token: &str, site: &str, secrets: &[TokenSecret], now: i64) -> Res
     let member: MemberClaims = signed_token::verify(token, site, secrets, now, Rules { require_iat: true })?;
     MemberId::parse(&member.sub).map_err(|_| TokenError::InvalidClaim)?;
     let bad_name = |n: &String| n.chars().count() > MAX_MEMBER_NAME_LEN || n.chars().any(char::is_control);
-    if member.birthday.as_deref().is_some_and(|b| Birthday::parse(b).is_err()) || member.name.as_ref().is_some_and(bad_name) {
+    if member.birthday.as_deref().is_some_and(|b| Birthday::parse(b).is_err())
+        || member.name.as_ref().is_some_and(bad_name)
+    {
         return Err(TokenError::InvalidClaim);
     }
     Ok(member)
@@ -75,7 +86,11 @@ pub fn mint(member: &MemberClaims, site: &str, secret: &TokenSecret, iat: i64, e
 
 /// Signs any header and claims; for tests that need tokens `mint` would never make.
 pub fn sign(header: &serde_json::Value, claims: &serde_json::Value, secret: &str) -> String {
-    let signed = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
     let mut mac = mac(secret);
     mac.update(signed.as_bytes());
     format!("{signed}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))

@@ -76,7 +76,12 @@ pub async fn claim_tier_up(
 
 /// Marks the member as congratulated on the tier at `threshold` unless they were on one
 /// already (demo data that opens on a greeting, not a tier-up).
-pub async fn mark_celebrated(db: impl AnyExecutor<'_>, site: &str, member: &str, threshold: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_celebrated(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    member: &str,
+    threshold: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE members SET celebrated_threshold = $1 WHERE site = $2 AND member_id = $3 AND celebrated_threshold IS NULL")
         .bind(threshold)
         .bind(site)
@@ -110,7 +115,8 @@ pub async fn summary(
     let redeemed = if site.catalog.rewards.is_empty() {
         Vec::new()
     } else {
-        crate::features::rewards::store::list(&mut *conn, key, Some(member), None, None, RECENT_LEDGER_ENTRIES as u32).await?
+        crate::features::rewards::store::list(&mut *conn, key, Some(member), None, None, RECENT_LEDGER_ENTRIES as u32)
+            .await?
     };
     // Entries come newest first: the first is the last activity.
     let expiring = match (recent.first(), standing.balance) {
@@ -126,7 +132,10 @@ pub async fn summary(
         tier,
         tier_up,
         recent: recent.into_iter().map(Into::into).collect(),
-        redeemed: redeemed.iter().map(|r| crate::features::rewards::shown(site, r, locale)).collect(),
+        redeemed: redeemed
+            .iter()
+            .map(|r| crate::features::rewards::shown(site, r, locale))
+            .collect(),
         expiring,
     })
 }

@@ -4,12 +4,11 @@
 //! a random `erased:` pseudonym in place of the member or visitor id; profiles, comments,
 //! page addresses and the links between a member and their browsers go.
 
+use moments_protocol::domain::ERASED_PREFIX;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::any::{AnyRow, AnyTypeInfoKind};
 use sqlx::{AnyConnection, Column, Row, ValueRef};
-
-use moments_protocol::domain::ERASED_PREFIX;
 
 /// Who an export or an erasure is about.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +67,11 @@ const VISITOR_SECTIONS: &[Section] = &[
 ];
 
 /// Everything stored about the subject, by section; `None` when there is nothing at all.
-pub async fn export(conn: &mut AnyConnection, site: &str, subject: Subject<'_>) -> Result<Option<Map<String, Value>>, sqlx::Error> {
+pub async fn export(
+    conn: &mut AnyConnection,
+    site: &str,
+    subject: Subject<'_>,
+) -> Result<Option<Map<String, Value>>, sqlx::Error> {
     let (sections, id) = match subject {
         Subject::Member(id) => (MEMBER_SECTIONS, id),
         Subject::Visitor(id) => (VISITOR_SECTIONS, id),
@@ -76,7 +79,11 @@ pub async fn export(conn: &mut AnyConnection, site: &str, subject: Subject<'_>) 
     let mut export = Map::new();
     let mut found = false;
     for (name, shape, query) in sections {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(*query)).bind(site).bind(id).fetch_all(&mut *conn).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(*query))
+            .bind(site)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
         found |= !rows.is_empty();
         let value = match shape {
             Shape::Object => rows.first().map_or(Ok(Value::Null), row_object)?,
@@ -103,7 +110,9 @@ fn column_value(row: &AnyRow, index: usize) -> Result<Value, sqlx::Error> {
         return Ok(Value::Null);
     }
     Ok(match raw.type_info().kind() {
-        AnyTypeInfoKind::SmallInt | AnyTypeInfoKind::Integer | AnyTypeInfoKind::BigInt => Value::from(row.try_get::<i64, _>(index)?),
+        AnyTypeInfoKind::SmallInt | AnyTypeInfoKind::Integer | AnyTypeInfoKind::BigInt => {
+            Value::from(row.try_get::<i64, _>(index)?)
+        }
         AnyTypeInfoKind::Real | AnyTypeInfoKind::Double => Value::from(row.try_get::<f64, _>(index)?),
         AnyTypeInfoKind::Bool => Value::from(row.try_get::<bool, _>(index)?),
         _ => Value::from(row.try_get::<String, _>(index)?),
@@ -130,7 +139,13 @@ fn pseudonym() -> String {
 }
 
 /// Runs `statement` for `$1` the site, `$2` the subject's id and, where it uses one, `$3` its pseudonym.
-async fn run(tx: &mut AnyConnection, statement: &'static str, site: &str, id: &str, pseudonym: Option<&str>) -> Result<u64, sqlx::Error> {
+async fn run(
+    tx: &mut AnyConnection,
+    statement: &'static str,
+    site: &str,
+    id: &str,
+    pseudonym: Option<&str>,
+) -> Result<u64, sqlx::Error> {
     let mut query = sqlx::query(statement).bind(site).bind(id);
     if let Some(pseudonym) = pseudonym {
         query = query.bind(pseudonym);
@@ -148,7 +163,10 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     .bind(member)
     .fetch_all(&mut *tx)
     .await?;
-    let mut erased = Erased { visitors: visitors.len() as u64, ..Erased::default() };
+    let mut erased = Erased {
+        visitors: visitors.len() as u64,
+        ..Erased::default()
+    };
     for visitor in &visitors {
         let by_visitor = erase_visitor(tx, site, visitor).await?;
         erased.sessions += by_visitor.sessions;
@@ -156,12 +174,34 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     }
     let alias = pseudonym();
     // The only change the ledger's trigger allows: the member id, to a pseudonym, once.
-    erased.ledger_entries = run(tx, "UPDATE points_ledger SET member_id = $3 WHERE site = $1 AND member_id = $2", site, member, Some(&alias)).await?;
-    erased.profile = run(tx, "DELETE FROM members WHERE site = $1 AND member_id = $2", site, member, None).await?;
-    crate::features::webhooks::store::erase(tx, site, crate::features::webhooks::store::Subject::Member, member).await?;
+    erased.ledger_entries = run(
+        tx,
+        "UPDATE points_ledger SET member_id = $3 WHERE site = $1 AND member_id = $2",
+        site,
+        member,
+        Some(&alias),
+    )
+    .await?;
+    erased.profile = run(
+        tx,
+        "DELETE FROM members WHERE site = $1 AND member_id = $2",
+        site,
+        member,
+        None,
+    )
+    .await?;
+    crate::features::webhooks::store::erase(tx, site, crate::features::webhooks::store::Subject::Member, member)
+        .await?;
     // A context may name the person (a ticket number): it goes with the comment.
     run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND member_id = $2)", site, member, None).await?;
-    erased.events += run(tx, "UPDATE events SET member_id = NULL, comment = NULL, context = NULL WHERE site = $1 AND member_id = $2", site, member, None).await?;
+    erased.events += run(
+        tx,
+        "UPDATE events SET member_id = NULL, comment = NULL, context = NULL WHERE site = $1 AND member_id = $2",
+        site,
+        member,
+        None,
+    )
+    .await?;
     for renamed in [
         "UPDATE verified_events SET member_id = $3 WHERE site = $1 AND member_id = $2",
         // Kept for the stock and the codes given out, under the pseudonym.
@@ -184,8 +224,16 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
 /// Erases one browser: its page views go; what it answered stays, anonymous and without comments.
 pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) -> Result<Erased, sqlx::Error> {
     let alias = pseudonym();
-    let sessions = run(tx, "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2", site, visitor, None).await?;
-    crate::features::webhooks::store::erase(tx, site, crate::features::webhooks::store::Subject::Visitor, visitor).await?;
+    let sessions = run(
+        tx,
+        "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2",
+        site,
+        visitor,
+        None,
+    )
+    .await?;
+    crate::features::webhooks::store::erase(tx, site, crate::features::webhooks::store::Subject::Visitor, visitor)
+        .await?;
     run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND visitor_id = $2)", site, visitor, None).await?;
     let events = run(
         tx,
@@ -203,5 +251,9 @@ pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) ->
     ] {
         run(tx, statement, site, visitor, Some(&alias)).await?;
     }
-    Ok(Erased { sessions, events, ..Erased::default() })
+    Ok(Erased {
+        sessions,
+        events,
+        ..Erased::default()
+    })
 }

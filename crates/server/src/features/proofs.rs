@@ -8,8 +8,8 @@ use moments_protocol::InvalidInput;
 use moments_protocol::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use serde::Deserialize;
 
-use crate::platform::signed_token::{self, Rules, TokenError};
 use crate::features::sites::Site;
+use crate::platform::signed_token::{self, Rules, TokenError};
 
 /// The claims a proof carries besides `aud` and `exp`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -41,14 +41,35 @@ fn code(error: TokenError) -> &'static str {
 
 /// Checks the proof's signature and times, then that it vouches for exactly this event of
 /// this member. `member`: the session's member, as the server knows it.
-pub fn verify(proof: &str, site: &Site, member: Option<&str>, name: &str, value: Option<f64>, now_ms: i64) -> Result<EventProof, InvalidInput> {
+pub fn verify(
+    proof: &str,
+    site: &Site,
+    member: Option<&str>,
+    name: &str,
+    value: Option<f64>,
+    now_ms: i64,
+) -> Result<EventProof, InvalidInput> {
     let settings = &site.settings;
-    let claims: EventProof = signed_token::verify(proof, &settings.key, &settings.member_token_secrets, now_ms / 1000, Rules { require_iat: false })
-        .map_err(|e| InvalidInput::new(code(e), format!("the proof {e}")))?;
+    let claims: EventProof = signed_token::verify(
+        proof,
+        &settings.key,
+        &settings.member_token_secrets,
+        now_ms / 1000,
+        Rules { require_iat: false },
+    )
+    .map_err(|e| InvalidInput::new(code(e), format!("the proof {e}")))?;
     if claims.jti.trim().is_empty() || claims.jti.chars().count() > MAX_IDEMPOTENCY_KEY_LEN {
-        return Err(InvalidInput::new("proof_invalid_claim", format!("the proof's jti must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters")));
+        return Err(InvalidInput::new(
+            "proof_invalid_claim",
+            format!("the proof's jti must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+        ));
     }
-    let mismatch = |what: &str| Err(InvalidInput::new("proof_mismatch", format!("the proof vouches for another {what}")));
+    let mismatch = |what: &str| {
+        Err(InvalidInput::new(
+            "proof_mismatch",
+            format!("the proof vouches for another {what}"),
+        ))
+    };
     if member != Some(claims.sub.as_str()) {
         return mismatch("member (sub) than this session's");
     }

@@ -6,9 +6,9 @@ use moments_protocol::domain::{SERVER_KEY_PREFIX, Score};
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 
-use crate::platform::clock::DAY_MS;
 use crate::features::ledger::StoredEntry;
 use crate::features::sites::Site;
+use crate::platform::clock::DAY_MS;
 
 /// Ledger keys of goodwill grants: `moments:recovery:<event id>`.
 fn goodwill_key(event_id: &str) -> String {
@@ -29,12 +29,19 @@ fn cooldown_start(site: &Site, now: i64) -> i64 {
 }
 
 /// The goodwill points the member would get after a low answer now, if any.
-pub async fn goodwill_available(db: impl AnyExecutor<'_>, site: &Site, member: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn goodwill_available(
+    db: impl AnyExecutor<'_>,
+    site: &Site,
+    member: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
     let points = site.settings.recovery.goodwill_points;
     if points <= 0 {
         return Ok(None);
     }
-    let granted_lately: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CASE WHEN {GRANTED_SINCE} THEN 1 ELSE 0 END")))
+    let granted_lately: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT CASE WHEN {GRANTED_SINCE} THEN 1 ELSE 0 END"
+    )))
     .bind(&site.settings.key)
     .bind(member)
     .bind(key_pattern())
@@ -56,7 +63,12 @@ pub struct Answer<'a> {
 /// `max_cases_per_visitor_per_day` cases a UTC day: one browser cannot bury the real cases
 /// (the answers themselves are all kept). Returns the case opened, if any, with the goodwill
 /// points given.
-pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>, now: i64) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+pub async fn open_case(
+    tx: &mut AnyConnection,
+    site: &Site,
+    answer: &Answer<'_>,
+    now: i64,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     if !answer.score.is_low() {
         return Ok(None);
     }
@@ -84,7 +96,11 @@ pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>,
     if let Some(member) = answer.member_id.filter(|_| site.settings.recovery.goodwill_points > 0)
         && let Some(entry) = grant_goodwill(tx, site, member, answer.event_id, now).await?
     {
-        sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2").bind(entry.delta).bind(case).execute(&mut *tx).await?;
+        sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2")
+            .bind(entry.delta)
+            .bind(case)
+            .execute(&mut *tx)
+            .await?;
         crate::features::webhooks::emit::ledger_entry(tx, site, member, &entry, now).await?;
         points = Some(entry.delta);
     }
@@ -93,7 +109,13 @@ pub async fn open_case(tx: &mut AnyConnection, site: &Site, answer: &Answer<'_>,
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this
 /// answer's grant exists already). Returns the entry made.
-async fn grant_goodwill(tx: &mut AnyConnection, site: &Site, member: &str, event_id: &str, now: i64) -> Result<Option<StoredEntry>, sqlx::Error> {
+async fn grant_goodwill(
+    tx: &mut AnyConnection,
+    site: &Site,
+    member: &str,
+    event_id: &str,
+    now: i64,
+) -> Result<Option<StoredEntry>, sqlx::Error> {
     let recovery = &site.settings.recovery;
     let granted: Option<StoredEntry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
@@ -165,17 +187,41 @@ const SELECT_CASE: &str = "SELECT c.id, c.event_id, c.visitor_id, c.member_id, c
      FROM recovery_cases c LEFT JOIN events e ON e.site = c.site AND e.id = c.event_id";
 
 /// Newest first below `before` (a case id), `status` `open`, `resolved` or both.
-pub async fn cases(db: &AnyPool, site: &str, status: Option<&str>, before: Option<i64>, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
-    let sql = format!("{SELECT_CASE} WHERE c.site = $1 AND c.id < $2 AND ($3 IS NULL OR c.status = $3) ORDER BY c.id DESC LIMIT $4");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(before.unwrap_or(i64::MAX)).bind(status).bind(i64::from(limit)).fetch_all(db).await
+pub async fn cases(
+    db: &AnyPool,
+    site: &str,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_CASE} WHERE c.site = $1 AND c.id < $2 AND ($3 IS NULL OR c.status = $3) ORDER BY c.id DESC LIMIT $4"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(site)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(status)
+        .bind(i64::from(limit))
+        .fetch_all(db)
+        .await
 }
 
 /// Open cases first, then the rest, newest first within each.
 pub async fn cases_open_first(db: &AnyPool, site: &str, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
     let sql = format!("{SELECT_CASE} WHERE c.site = $1 ORDER BY c.status = 'open' DESC, c.id DESC LIMIT $2");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site).bind(i64::from(limit)).fetch_all(db).await
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(site)
+        .bind(i64::from(limit))
+        .fetch_all(db)
+        .await
 }
 
 pub async fn find(db: &AnyPool, site: &str, id: i64) -> Result<Option<RecoveryCase>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_CASE} WHERE c.site = $1 AND c.id = $2"))).bind(site).bind(id).fetch_optional(db).await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_CASE} WHERE c.site = $1 AND c.id = $2"
+    )))
+    .bind(site)
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }

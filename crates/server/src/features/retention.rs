@@ -54,12 +54,23 @@ pub async fn run_once(db: &AnyPool, settings: RetentionSettings, now: i64) -> Re
 
 /// Deletes the rows of `table` whose `time` column is before `before`, a batch at a time so
 /// no transaction holds the database long.
-async fn delete_in_batches(db: &AnyPool, table: &'static str, time: &'static str, before: i64) -> Result<u64, sqlx::Error> {
+async fn delete_in_batches(
+    db: &AnyPool,
+    table: &'static str,
+    time: &'static str,
+    before: i64,
+) -> Result<u64, sqlx::Error> {
     let row = crate::platform::db::Backend::of_pool(db).row_locator();
-    let statement = format!("DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {time} < $1 LIMIT $2)");
+    let statement =
+        format!("DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {time} < $1 LIMIT $2)");
     let mut total = 0;
     loop {
-        let deleted = sqlx::query(sqlx::AssertSqlSafe(statement.as_str())).bind(before).bind(BATCH).execute(db).await?.rows_affected();
+        let deleted = sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+            .bind(before)
+            .bind(BATCH)
+            .execute(db)
+            .await?
+            .rows_affected();
         total += deleted;
         if deleted < BATCH as u64 {
             return Ok(total);

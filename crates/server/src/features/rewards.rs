@@ -5,36 +5,64 @@
 pub mod catalog;
 pub mod store;
 
+use catalog::Reward;
 use moments_protocol::Locale;
 use moments_protocol::wire::{Redemption, RewardOffer};
 use sqlx::AnyConnection;
+use store::StoredRedemption;
 
 use crate::features::sites::Site;
-use catalog::Reward;
-use store::StoredRedemption;
 
 /// The catalog as `member` sees it now: what each reward costs them, and why one cannot be
 /// redeemed besides points (tier, stock, their limit).
-pub async fn offers(conn: &mut AnyConnection, site: &Site, member: &str, balance: i64, lifetime: i64, locale: Locale, now: i64) -> Result<Vec<RewardOffer>, sqlx::Error> {
+pub async fn offers(
+    conn: &mut AnyConnection,
+    site: &Site,
+    member: &str,
+    balance: i64,
+    lifetime: i64,
+    locale: Locale,
+    now: i64,
+) -> Result<Vec<RewardOffer>, sqlx::Error> {
     let rewards = &site.catalog.rewards;
     if rewards.is_empty() {
         return Ok(Vec::new());
     }
     let key = site.settings.key.as_str();
     let redeemed = store::counts_by_reward(&mut *conn, key).await?;
-    let longest_window = rewards.iter().filter_map(|r| r.limit).map(|l| i64::from(l.days)).max().unwrap_or(0);
-    let mine = store::member_counts_since(&mut *conn, key, member, now - longest_window * crate::platform::clock::DAY_MS).await?;
+    let longest_window = rewards
+        .iter()
+        .filter_map(|r| r.limit)
+        .map(|l| i64::from(l.days))
+        .max()
+        .unwrap_or(0);
+    let mine = store::member_counts_since(
+        &mut *conn,
+        key,
+        member,
+        now - longest_window * crate::platform::clock::DAY_MS,
+    )
+    .await?;
     let default = site.settings.default_locale;
     Ok(rewards
         .iter()
         .map(|reward| {
-            let unavailable = if reward.min_tier.as_ref().is_some_and(|(_, threshold)| lifetime < *threshold) {
+            let unavailable = if reward
+                .min_tier
+                .as_ref()
+                .is_some_and(|(_, threshold)| lifetime < *threshold)
+            {
                 Some("tier_too_low")
-            } else if reward.stock.is_some_and(|stock| redeemed.get(&reward.key).copied().unwrap_or(0) >= stock) {
+            } else if reward
+                .stock
+                .is_some_and(|stock| redeemed.get(&reward.key).copied().unwrap_or(0) >= stock)
+            {
                 Some("sold_out")
             } else if reward.limit.is_some_and(|l| {
                 let since = now - i64::from(l.days) * crate::platform::clock::DAY_MS;
-                mine.get(&reward.key).map_or(0, |ats| ats.iter().filter(|at| **at > since).count()) >= l.count as usize
+                mine.get(&reward.key)
+                    .map_or(0, |ats| ats.iter().filter(|at| **at > since).count())
+                    >= l.count as usize
             }) {
                 Some("limit_reached")
             } else {
@@ -46,7 +74,10 @@ pub async fn offers(conn: &mut AnyConnection, site: &Site, member: &str, balance
                 description: reward.description(locale, default),
                 cost: reward.cost,
                 points_needed: (reward.cost - balance).max(0),
-                min_tier: reward.min_tier.as_ref().map(|(name, _)| site.tier_display_name(name, locale)),
+                min_tier: reward
+                    .min_tier
+                    .as_ref()
+                    .map(|(name, _)| site.tier_display_name(name, locale)),
                 unavailable: unavailable.map(str::to_owned),
             }
         })

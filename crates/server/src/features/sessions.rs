@@ -30,10 +30,11 @@ pub async fn insert(db: impl AnyExecutor<'_>, session: &NewSession<'_>) -> Resul
 /// The member a session was started for. `None` also for a session this database does not
 /// hold (issued before a restore from backup): its events are kept, anonymously.
 pub async fn member_of(db: impl AnyExecutor<'_>, site: &str, session_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let member: Option<Option<String>> = sqlx::query_scalar("SELECT member_id FROM sessions WHERE site = $1 AND id = $2")
-        .bind(site)
-        .bind(session_id)
-        .fetch_optional(db)
-        .await?;
+    let member: Option<Option<String>> =
+        sqlx::query_scalar("SELECT member_id FROM sessions WHERE site = $1 AND id = $2")
+            .bind(site)
+            .bind(session_id)
+            .fetch_optional(db)
+            .await?;
     Ok(member.flatten())
 }

@@ -3,15 +3,14 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-
-use moments_protocol::wire::{NextTier, TierStatus};
 use moments_protocol::Locale;
+use moments_protocol::wire::{NextTier, TierStatus};
 
 use crate::config::{SiteSettings, SiteTexts, TierSettings};
-use crate::platform::origin::OriginPattern;
 use crate::features::rewards::catalog::Catalog;
 use crate::features::surprises::rules::SurpriseRule;
 use crate::features::webhooks::ConfiguredEndpoint;
+use crate::platform::origin::OriginPattern;
 
 #[derive(Debug)]
 pub struct Site {
@@ -58,7 +57,11 @@ impl Sites {
 
 impl Site {
     fn new(settings: &SiteSettings) -> anyhow::Result<Self> {
-        let origins = settings.allowed_origins.iter().map(|o| OriginPattern::parse(o)).collect::<Result<_, _>>()?;
+        let origins = settings
+            .allowed_origins
+            .iter()
+            .map(|o| OriginPattern::parse(o))
+            .collect::<Result<_, _>>()?;
         let surprise_rules = settings
             .surprises
             .rules
@@ -71,7 +74,13 @@ impl Site {
             .iter()
             .map(|endpoint| ConfiguredEndpoint::parse(endpoint).with_context(|| format!("webhook {:?}", endpoint.id)))
             .collect::<Result<_, _>>()?;
-        Ok(Self { settings: settings.clone(), origins, surprise_rules, catalog, webhooks })
+        Ok(Self {
+            settings: settings.clone(),
+            origins,
+            surprise_rules,
+            catalog,
+            webhooks,
+        })
     }
 
     pub fn allows_origin(&self, origin: &str) -> bool {
@@ -97,7 +106,11 @@ impl Site {
             points_needed: t.threshold - lifetime_points,
         });
         let tier = &tiers[current];
-        Some(TierStatus { name: self.tier_name(tier, locale), threshold: tier.threshold, next })
+        Some(TierStatus {
+            name: self.tier_name(tier, locale),
+            threshold: tier.threshold,
+            next,
+        })
     }
 
     /// The threshold of the lowest tier: reaching it is no news, so it is never celebrated.
@@ -111,7 +124,11 @@ impl Site {
 
     /// A tier named by its configured name, as `locale` names it.
     pub fn tier_display_name(&self, name: &str, locale: Locale) -> String {
-        self.settings.tiers.iter().find(|t| t.name == name).map_or_else(|| name.to_owned(), |t| self.tier_name(t, locale))
+        self.settings
+            .tiers
+            .iter()
+            .find(|t| t.name == name)
+            .map_or_else(|| name.to_owned(), |t| self.tier_name(t, locale))
     }
 
     fn tier_name(&self, tier: &TierSettings, locale: Locale) -> String {
@@ -139,7 +156,14 @@ mod tests {
         );
         let silver = s.tier_status(1240, Locale::En).unwrap();
         assert_eq!((silver.name.as_str(), silver.threshold), ("Silver", 500));
-        assert_eq!(silver.next, Some(NextTier { name: "Gold".into(), threshold: 1500, points_needed: 260 }));
+        assert_eq!(
+            silver.next,
+            Some(NextTier {
+                name: "Gold".into(),
+                threshold: 1500,
+                points_needed: 260
+            })
+        );
         assert_eq!(s.tier_status(0, Locale::En).unwrap().name, "Bronze");
         assert_eq!(s.tier_status(500, Locale::En).unwrap().name, "Silver");
         let gold = s.tier_status(99_999, Locale::En).unwrap();
@@ -156,7 +180,10 @@ mod tests {
             tiers = [{ name = "Silver", threshold = 0, names = { zh-TW = "銀卡" } }, { name = "Gold", threshold = 9, names = { zh-CN = "金卡" } }]"#,
         );
         let tier = s.tier_status(0, Locale::ZhCn).unwrap();
-        assert_eq!((tier.name.as_str(), tier.next.unwrap().name.as_str()), ("Silver", "金卡"));
+        assert_eq!(
+            (tier.name.as_str(), tier.next.unwrap().name.as_str()),
+            ("Silver", "金卡")
+        );
         assert_eq!(s.tier_status(0, Locale::ZhTw).unwrap().name, "銀卡");
         assert_eq!(s.tier_status(0, Locale::En).unwrap().name, "Silver");
         assert_eq!(s.tier_status(9, Locale::En).unwrap().name, "Gold");
@@ -177,17 +204,26 @@ mod tests {
             "#,
         );
         assert_eq!(s.text(Locale::ZhTw, |t| t.greeting.as_ref()).as_deref(), Some("你好"));
-        assert_eq!(s.text(Locale::ZhTw, |t| t.question.as_ref()).as_deref(), Some("How was it?"));
+        assert_eq!(
+            s.text(Locale::ZhTw, |t| t.question.as_ref()).as_deref(),
+            Some("How was it?")
+        );
         assert_eq!(s.text(Locale::En, |t| t.greeting_member.as_ref()), None);
     }
 
     #[test]
     fn a_rule_giving_points_or_coupons_without_caps_refuses_to_start() {
         let site = |rule: &str| {
-            let text = format!("[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.surprises.rules]]\nkey = \"uncapped\"\n{rule}");
+            let text = format!(
+                "[[sites]]\nkey = \"a\"\nallowed_origins = []\n[[sites.surprises.rules]]\nkey = \"uncapped\"\n{rule}"
+            );
             {
                 let settings = Settings::from_toml(&text).unwrap();
-                settings.check().and_then(|()| Sites::new(&settings.sites)).map(drop).map_err(|e| format!("{e:#}"))
+                settings
+                    .check()
+                    .and_then(|()| Sites::new(&settings.sites))
+                    .map(drop)
+                    .map_err(|e| format!("{e:#}"))
             }
         };
         for rule in [
@@ -196,11 +232,17 @@ mod tests {
             "trigger = \"after_event\"\nevent = \"purchase\"\nreward = \"coupon\"\ncoupon_pool = \"p\"\ncap_days = 7\ndaily_points = 50",
         ] {
             let error = site(rule).unwrap_err();
-            assert!(error.contains("uncapped") && (error.contains("cap_days") || error.contains("daily_limit")), "{error}");
+            assert!(
+                error.contains("uncapped") && (error.contains("cap_days") || error.contains("daily_limit")),
+                "{error}"
+            );
         }
         assert!(site("trigger = \"random\"\nprobability = 0.5\nreward = \"points\"\npoints = 10\ncap_days = 1\ndaily_points = 500").is_ok());
         assert!(site("trigger = \"after_event\"\nevent = \"purchase\"\nreward = \"coupon\"\ncoupon_pool = \"p\"\ncap_days = 7\ndaily_limit = 50").is_ok());
-        assert!(site("trigger = \"random\"\nprobability = 0.5\nreward = \"message\"").is_ok(), "a thank-you needs no caps");
+        assert!(
+            site("trigger = \"random\"\nprobability = 0.5\nreward = \"message\"").is_ok(),
+            "a thank-you needs no caps"
+        );
     }
 
     #[test]

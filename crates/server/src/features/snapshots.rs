@@ -35,7 +35,14 @@ async fn load(db: &AnyPool, site: &str, report: &str, key: &str) -> Result<Optio
 
 /// Keeps `body` unless a newer one was kept meanwhile (a placeholder is dated when its
 /// computation started); ends any claim on the refresh.
-async fn save(db: &AnyPool, site: &str, report: &str, key: &str, computed_at: i64, body: &str) -> Result<(), sqlx::Error> {
+async fn save(
+    db: &AnyPool,
+    site: &str,
+    report: &str,
+    key: &str,
+    computed_at: i64,
+    body: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO report_snapshots (site, report, range_key, computed_at, body) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (site, report, range_key) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body, refreshing_until = NULL
@@ -87,12 +94,14 @@ async fn claim_new(db: &AnyPool, site: &str, report: &str, key: &str, now: i64) 
 
 /// A computation that failed lets the next page view try again at once.
 async fn release(db: &AnyPool, site: &str, report: &str, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE report_snapshots SET refreshing_until = NULL WHERE site = $1 AND report = $2 AND range_key = $3")
-        .bind(site)
-        .bind(report)
-        .bind(key)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE report_snapshots SET refreshing_until = NULL WHERE site = $1 AND report = $2 AND range_key = $3",
+    )
+    .bind(site)
+    .bind(report)
+    .bind(key)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -108,7 +117,14 @@ pub enum Lookup<T> {
 
 /// Computes and keeps the snapshot, in a task of its own, so a request that stops waiting
 /// (its timeout, a closed tab) does not stop it.
-fn compute_in_background<T, F, Fut>(db: &AnyPool, site: &str, report: &str, key: &str, now: i64, compute: F) -> tokio::sync::oneshot::Receiver<Result<T, sqlx::Error>>
+fn compute_in_background<T, F, Fut>(
+    db: &AnyPool,
+    site: &str,
+    report: &str,
+    key: &str,
+    now: i64,
+    compute: F,
+) -> tokio::sync::oneshot::Receiver<Result<T, sqlx::Error>>
 where
     T: Serialize + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -136,7 +152,14 @@ where
 /// The snapshot of `report` for `key`: as kept, while `fresh(computed_at)` says so; as kept
 /// with a refresh started when it does not; and when there is none yet, computed by the one
 /// server that claims it, waited for a few seconds at most.
-pub async fn cached<T, F, Fut>(db: &AnyPool, site: &str, report: &str, key: &str, fresh: impl Fn(i64) -> bool, compute: F) -> Result<Lookup<T>, sqlx::Error>
+pub async fn cached<T, F, Fut>(
+    db: &AnyPool,
+    site: &str,
+    report: &str,
+    key: &str,
+    fresh: impl Fn(i64) -> bool,
+    compute: F,
+) -> Result<Lookup<T>, sqlx::Error>
 where
     T: Serialize + DeserializeOwned + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -167,8 +190,16 @@ where
         }
         return Ok(Lookup::Computing);
     }
-    match tokio::time::timeout(WAIT_FOR_FIRST, compute_in_background(db, site, report, key, now, compute)).await {
-        Ok(Ok(Ok(value))) => Ok(Lookup::Ready(Snapshot { value, computed_at: now })),
+    match tokio::time::timeout(
+        WAIT_FOR_FIRST,
+        compute_in_background(db, site, report, key, now, compute),
+    )
+    .await
+    {
+        Ok(Ok(Ok(value))) => Ok(Lookup::Ready(Snapshot {
+            value,
+            computed_at: now,
+        })),
         Ok(Ok(Err(error))) => Err(error),
         _ => Ok(Lookup::Computing),
     }
@@ -177,7 +208,10 @@ where
 /// The kept row's figures; none for a placeholder (its first computation is under way).
 fn figures<T: DeserializeOwned>(kept: &Option<(i64, String)>) -> Option<Snapshot<T>> {
     let (computed_at, body) = kept.as_ref()?;
-    Some(Snapshot { value: serde_json::from_str(body).ok()?, computed_at: *computed_at })
+    Some(Snapshot {
+        value: serde_json::from_str(body).ok()?,
+        computed_at: *computed_at,
+    })
 }
 
 /// Fresh while younger than `FRESH_MS`.

@@ -27,11 +27,13 @@ pub struct NewSession<'a> {
 }
 
 pub async fn session(db: &AnyPool, token_hash: &str, now: i64) -> Result<Option<StoredSession>, sqlx::Error> {
-    sqlx::query_as("SELECT token_hash, staff, csrf, credential FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(
+        "SELECT token_hash, staff, csrf, credential FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn start_session(db: &AnyPool, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
@@ -48,7 +50,10 @@ pub async fn start_session(db: &AnyPool, session: &NewSession<'_>) -> Result<(),
 }
 
 pub async fn end_session(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(db).await?;
+    sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -57,12 +62,14 @@ pub async fn end_session(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Err
 pub async fn blocked_for(db: &AnyPool, keys: &[String], now: i64) -> Result<Option<i64>, sqlx::Error> {
     let mut wait = None;
     for key in keys {
-        let tenth: Option<i64> = sqlx::query_scalar("SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3")
-            .bind(key)
-            .bind(now - LOGIN_FAILURE_WINDOW_MS)
-            .bind(MAX_FAILURES - 1)
-            .fetch_optional(db)
-            .await?;
+        let tenth: Option<i64> = sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3",
+        )
+        .bind(key)
+        .bind(now - LOGIN_FAILURE_WINDOW_MS)
+        .bind(MAX_FAILURES - 1)
+        .fetch_optional(db)
+        .await?;
         if let Some(at) = tenth {
             wait = wait.max(Some(at + LOGIN_FAILURE_WINDOW_MS - now));
         }
@@ -72,7 +79,11 @@ pub async fn blocked_for(db: &AnyPool, keys: &[String], now: i64) -> Result<Opti
 
 pub async fn record_failure(db: &AnyPool, keys: &[String], now: i64) -> Result<(), sqlx::Error> {
     for key in keys {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(db).await?;
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(now)
+            .execute(db)
+            .await?;
     }
     Ok(())
 }

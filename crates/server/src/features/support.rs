@@ -34,7 +34,8 @@ impl ContextGroup {
 
     /// Whether there are too few answers on each scale it has to compare it with others.
     pub fn too_few(&self) -> bool {
-        (self.csat_answers > 0 && self.csat_answers < MIN_ANSWERS) || (self.nps_answers > 0 && self.nps_answers < MIN_ANSWERS)
+        (self.csat_answers > 0 && self.csat_answers < MIN_ANSWERS)
+            || (self.nps_answers > 0 && self.nps_answers < MIN_ANSWERS)
     }
 }
 
@@ -79,7 +80,9 @@ pub async fn answers_with_context(db: &AnyPool, site: &str, start: i64, end: i64
 /// Every context key answered in the range, its values' CSAT and NPS with intervals.
 pub async fn report(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<ContextKey>, sqlx::Error> {
     let mut keys: Vec<(String, Vec<ContextGroup>)> = Vec::new();
-    for (key, value, scale, n, sum, squares, promoters, detractors, one_or_two) in by_context(db, site, start, end).await? {
+    for (key, value, scale, n, sum, squares, promoters, detractors, one_or_two) in
+        by_context(db, site, start, end).await?
+    {
         let index = match keys.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
@@ -91,7 +94,10 @@ pub async fn report(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Ve
         let group = match values.iter().position(|g| g.value == value) {
             Some(i) => &mut values[i],
             None => {
-                values.push(ContextGroup { value, ..Default::default() });
+                values.push(ContextGroup {
+                    value,
+                    ..Default::default()
+                });
                 values.last_mut().expect("just pushed")
             }
         };

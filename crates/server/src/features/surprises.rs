@@ -12,10 +12,10 @@ use self::chance::Chance;
 use self::rules::{SurpriseRule, Trigger, birthday_occasion};
 use self::store::Recipient;
 use crate::config::AnonymousSurprises;
-use crate::platform::clock::date_of_ms;
 use crate::features::ledger;
 use crate::features::member_token::MemberClaims;
 use crate::features::sites::Site;
+use crate::platform::clock::date_of_ms;
 
 /// Whether `rule` may give anything to this visitor: members get every kind of gift; anonymous
 /// visitors thank-you gifts, where the site allows them.
@@ -35,9 +35,16 @@ pub async fn give_at_session_start(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let key = site.settings.key.as_str();
-    let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
+    let to = Recipient {
+        member_id: member.map(|m| m.sub.as_str()),
+        visitor_id: Some(visitor_id),
+    };
     let mut lifetime = None;
-    for rule in site.surprise_rules.iter().filter(|r| may_give(site, r, member.is_some())) {
+    for rule in site
+        .surprise_rules
+        .iter()
+        .filter(|r| may_give(site, r, member.is_some()))
+    {
         let occasion = match &rule.trigger {
             Trigger::Random { probability } => chance.happens(*probability).then(|| format!("session:{session_id}")),
             Trigger::NthVisit { every } => {
@@ -69,11 +76,20 @@ pub async fn give_at_session_start(
 }
 
 /// Every gift waiting for this member or browser, oldest first.
-pub async fn waiting(db: impl sqlx::AnyExecutor<'_>, site: &Site, visitor_id: &str, member: Option<&MemberClaims>, now: i64) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+pub async fn waiting(
+    db: impl sqlx::AnyExecutor<'_>,
+    site: &Site,
+    visitor_id: &str,
+    member: Option<&MemberClaims>,
+    now: i64,
+) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
     if site.surprise_rules.is_empty() {
         return Ok(Vec::new());
     }
-    let to = Recipient { member_id: member.map(|m| m.sub.as_str()), visitor_id: Some(visitor_id) };
+    let to = Recipient {
+        member_id: member.map(|m| m.sub.as_str()),
+        visitor_id: Some(visitor_id),
+    };
     store::waiting(db, &site.settings.key, to, now).await
 }
 
@@ -101,7 +117,9 @@ pub async fn after_event(
         Grounds::BrowserSays { event_id } => (format!("event:{event_id}"), false),
         Grounds::HostVouches { key } => (crate::features::verified_events::occasion(key), true),
     };
-    let earns = |r: &&SurpriseRule| r.matches_event(name, value) && (vouched || !r.gives_value()) && may_give(site, r, to.member_id.is_some());
+    let earns = |r: &&SurpriseRule| {
+        r.matches_event(name, value) && (vouched || !r.gives_value()) && may_give(site, r, to.member_id.is_some())
+    };
     let mut given = Vec::new();
     for rule in site.surprise_rules.iter().filter(earns) {
         given.extend(store::give(&mut *tx, &site.settings.key, rule, to, &occasion, now).await?);
@@ -112,8 +130,12 @@ pub async fn after_event(
 /// Sessions of this member (or, for anonymous visitors, this browser), this one included.
 async fn visits(conn: &mut AnyConnection, site: &str, to: Recipient<'_>) -> Result<i64, sqlx::Error> {
     let query = match to.member_id {
-        Some(member) => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND member_id = $2").bind(site).bind(member),
-        None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND visitor_id = $2").bind(site).bind(to.visitor_id),
+        Some(member) => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND member_id = $2")
+            .bind(site)
+            .bind(member),
+        None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE site = $1 AND visitor_id = $2")
+            .bind(site)
+            .bind(to.visitor_id),
     };
     query.fetch_one(conn).await
 }

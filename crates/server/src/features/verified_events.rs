@@ -57,7 +57,12 @@ impl Fact<'_> {
 
 /// Stores the fact unless its key is taken. `Ok(None)`: stored now; `Ok(Some(earlier))`: the
 /// key was vouched for before, with what it said then.
-pub async fn record(tx: &mut AnyConnection, site: &str, fact: &Fact<'_>, now: i64) -> Result<Option<VerifiedEvent>, sqlx::Error> {
+pub async fn record(
+    tx: &mut AnyConnection,
+    site: &str,
+    fact: &Fact<'_>,
+    now: i64,
+) -> Result<Option<VerifiedEvent>, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO verified_events (site, key, member_id, name, value, source, event_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (site, key) DO NOTHING",

@@ -30,7 +30,15 @@ pub struct NewEvent<'a> {
 
 impl<'a> NewEvent<'a> {
     /// An event with nothing said yet of what kind it is; the caller fills that in.
-    pub fn new(site: &'a str, id: &'a str, session_id: &'a str, visitor_id: &'a str, member_id: Option<&'a str>, occurred_at: i64, received_at: i64) -> Self {
+    pub fn new(
+        site: &'a str,
+        id: &'a str,
+        session_id: &'a str,
+        visitor_id: &'a str,
+        member_id: Option<&'a str>,
+        occurred_at: i64,
+        received_at: i64,
+    ) -> Self {
         Self {
             site,
             id,
@@ -53,7 +61,11 @@ impl<'a> NewEvent<'a> {
 /// Stores the event unless its id is stored already (with its context, a row per key, in the
 /// same transaction). True: stored now.
 pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
-    let context = e.context.map(|c| serde_json::to_string(c.entries())).transpose().map_err(|error| sqlx::Error::Encode(error.into()))?;
+    let context = e
+        .context
+        .map(|c| serde_json::to_string(c.entries()))
+        .transpose()
+        .map_err(|error| sqlx::Error::Encode(error.into()))?;
     let inserted = sqlx::query(
         "INSERT INTO events (site, id, session_id, visitor_id, member_id, type, scale, score, comment, name, value, verified_key, occurred_at, received_at, context)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (site, id) DO NOTHING",
@@ -81,14 +93,16 @@ pub async fn insert(tx: &mut AnyConnection, e: &NewEvent<'_>) -> Result<bool, sq
         && let Some(context) = e.context
     {
         for (key, value) in context.entries() {
-            sqlx::query("INSERT INTO answer_context (site, event_id, key, value, received_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(e.site)
-                .bind(e.id)
-                .bind(key)
-                .bind(value)
-                .bind(e.received_at)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO answer_context (site, event_id, key, value, received_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(e.site)
+            .bind(e.id)
+            .bind(key)
+            .bind(value)
+            .bind(e.received_at)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     Ok(inserted == 1)
@@ -112,7 +126,10 @@ pub async fn add_comment(
     .fetch_optional(&mut *tx)
     .await?;
     Ok(match existing {
-        None => Err(InvalidInput::new("unknown_feedback", "feedback_id names no answer of this visitor; send the answer first")),
+        None => Err(InvalidInput::new(
+            "unknown_feedback",
+            "feedback_id names no answer of this visitor; send the answer first",
+        )),
         Some(Some(stored)) if stored == comment => Ok(false),
         Some(Some(_)) => Err(InvalidInput::new("comment_exists", "this answer has a comment already")),
         Some(None) => {
@@ -128,13 +145,20 @@ pub async fn add_comment(
 }
 
 /// Whether the visitor answered after `since` (the feedback cooldown).
-pub async fn answered_since(db: impl AnyExecutor<'_>, site: &str, visitor: &str, since: i64) -> Result<bool, sqlx::Error> {
-    let answered: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE site = $1 AND visitor_id = $2 AND type = 'feedback' AND received_at > $3 LIMIT 1")
-        .bind(site)
-        .bind(visitor)
-        .bind(since)
-        .fetch_optional(db)
-        .await?;
+pub async fn answered_since(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    visitor: &str,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let answered: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM events WHERE site = $1 AND visitor_id = $2 AND type = 'feedback' AND received_at > $3 LIMIT 1",
+    )
+    .bind(site)
+    .bind(visitor)
+    .bind(since)
+    .fetch_optional(db)
+    .await?;
     Ok(answered.is_some())
 }
 
@@ -225,21 +249,40 @@ fn parse_context(context: &str) -> std::collections::BTreeMap<String, String> {
 
 /// A stored context (JSON text) as `key=value; key=value`, for a table cell or a CSV column.
 pub fn context_text(context: Option<&str>) -> String {
-    context.map(parse_context).unwrap_or_default().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    context
+        .map(parse_context)
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The context keys answers of `site` carry, most used first (for the inbox's filter).
 pub async fn context_keys(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT key FROM answer_context WHERE site = $1 GROUP BY key ORDER BY COUNT(*) DESC, key LIMIT 50").bind(site).fetch_all(db).await
+    sqlx::query_scalar(
+        "SELECT key FROM answer_context WHERE site = $1 GROUP BY key ORDER BY COUNT(*) DESC, key LIMIT 50",
+    )
+    .bind(site)
+    .fetch_all(db)
+    .await
 }
 
 /// Answers newest first, below `before` (a row id), at most `limit`.
-pub async fn feedback_page(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<FeedbackItem>, sqlx::Error> {
+pub async fn feedback_page(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    f: &FeedbackQuery,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<FeedbackItem>, sqlx::Error> {
     let sql = format!(
         "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.context, e.occurred_at, e.received_at
          FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
-    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
+    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit)
+        .fetch_all(db)
+        .await
 }
 
 /// An answer as the dashboard's inbox shows it: with its page and the variants seen before it.
@@ -256,7 +299,13 @@ pub struct InboxAnswer {
     pub context: Option<String>,
 }
 
-pub async fn inbox(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, before: Option<i64>, limit: u32) -> Result<Vec<InboxAnswer>, sqlx::Error> {
+pub async fn inbox(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    f: &FeedbackQuery,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<InboxAnswer>, sqlx::Error> {
     let sql = format!(
         "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url, e.context,
                 (SELECT string_agg(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
@@ -264,5 +313,7 @@ pub async fn inbox(db: impl AnyExecutor<'_>, site: &str, f: &FeedbackQuery, befo
          FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
          WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
-    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit).fetch_all(db).await
+    filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit)
+        .fetch_all(db)
+        .await
 }

@@ -44,24 +44,36 @@ pub fn parse_spec(
 ) -> Result<(EndpointUrl, EndpointSpec), InvalidInput> {
     let url = EndpointUrl::parse(url)?;
     if events.is_empty() {
-        return Err(InvalidInput::new("events_empty", "name at least one event type the endpoint receives"));
+        return Err(InvalidInput::new(
+            "events_empty",
+            "name at least one event type the endpoint receives",
+        ));
     }
     let mut wanted: Vec<String> = Vec::new();
     for name in events {
         let Some(kind) = EventType::parse(name) else {
             let known: Vec<&str> = EventType::ALL.iter().map(|t| t.name()).collect();
-            return Err(InvalidInput::new("unknown_event_type", format!("{name:?} is not an event type; use {}", known.join(", "))));
+            return Err(InvalidInput::new(
+                "unknown_event_type",
+                format!("{name:?} is not an event type; use {}", known.join(", ")),
+            ));
         };
         if !wanted.iter().any(|w| w == kind.name()) {
             wanted.push(kind.name().to_owned());
         }
     }
     if !FORMATS.contains(&format) {
-        return Err(InvalidInput::new("invalid_format", "format is standard (Standard Webhooks JSON) or slack"));
+        return Err(InvalidInput::new(
+            "invalid_format",
+            "format is standard (Standard Webhooks JSON) or slack",
+        ));
     }
     let description = description.map(str::trim).filter(|d| !d.is_empty());
     if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN) {
-        return Err(InvalidInput::new("description_too_long", format!("a description is at most {MAX_DESCRIPTION_LEN} characters")));
+        return Err(InvalidInput::new(
+            "description_too_long",
+            format!("a description is at most {MAX_DESCRIPTION_LEN} characters"),
+        ));
     }
     let spec = EndpointSpec {
         url: url.as_str().to_owned(),
@@ -85,16 +97,34 @@ pub struct ConfiguredEndpoint {
 impl ConfiguredEndpoint {
     pub fn parse(endpoint: &WebhookEndpointSettings) -> anyhow::Result<Self> {
         let id = &endpoint.id;
-        if id.is_empty() || id.chars().count() > MAX_ENDPOINT_ID_LEN || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if id.is_empty()
+            || id.chars().count() > MAX_ENDPOINT_ID_LEN
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             anyhow::bail!("id: 1 to {MAX_ENDPOINT_ID_LEN} letters, digits, - and _");
         }
-        let (_, spec) = parse_spec(&endpoint.url, &endpoint.events, &endpoint.format, endpoint.description.as_deref(), endpoint.include_coupon_codes, endpoint.enabled)
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+        let (_, spec) = parse_spec(
+            &endpoint.url,
+            &endpoint.events,
+            &endpoint.format,
+            endpoint.description.as_deref(),
+            endpoint.include_coupon_codes,
+            endpoint.enabled,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
         if endpoint.secrets.is_empty() {
             anyhow::bail!("secrets: give at least one whsec_ secret (`moments-server --new-webhook-secret` makes one)");
         }
-        let secrets = endpoint.secrets.iter().map(|s| Secret::parse(s)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { id: id.clone(), spec, secrets })
+        let secrets = endpoint
+            .secrets
+            .iter()
+            .map(|s| Secret::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            id: id.clone(),
+            spec,
+            secrets,
+        })
     }
 }
 
@@ -124,13 +154,34 @@ mod tests {
 
     #[test]
     fn a_spec_names_known_events_once_and_a_known_format() {
-        let (_, spec) = parse_spec("https://h.example/x", &events(&["recovery.opened", "recovery.opened", "points.changed"]), "slack", Some("  "), false, true).unwrap();
+        let (_, spec) = parse_spec(
+            "https://h.example/x",
+            &events(&["recovery.opened", "recovery.opened", "points.changed"]),
+            "slack",
+            Some("  "),
+            false,
+            true,
+        )
+        .unwrap();
         assert_eq!(spec.events, events(&["recovery.opened", "points.changed"]));
         assert_eq!(spec.description, None);
-        let code = |url: &str, ev: &[&str], format: &str| parse_spec(url, &events(ev), format, None, false, true).map(drop).map_err(|e| e.code);
+        let code = |url: &str, ev: &[&str], format: &str| {
+            parse_spec(url, &events(ev), format, None, false, true)
+                .map(drop)
+                .map_err(|e| e.code)
+        };
         assert_eq!(code("https://h.example/x", &[], "standard"), Err("events_empty"));
-        assert_eq!(code("https://h.example/x", &["order.placed"], "standard"), Err("unknown_event_type"));
-        assert_eq!(code("https://h.example/x", &["points.changed"], "teams"), Err("invalid_format"));
-        assert_eq!(code("http://h.example/x", &["points.changed"], "standard"), Err("url_not_https"));
+        assert_eq!(
+            code("https://h.example/x", &["order.placed"], "standard"),
+            Err("unknown_event_type")
+        );
+        assert_eq!(
+            code("https://h.example/x", &["points.changed"], "teams"),
+            Err("invalid_format")
+        );
+        assert_eq!(
+            code("http://h.example/x", &["points.changed"], "standard"),
+            Err("url_not_https")
+        );
     }
 }

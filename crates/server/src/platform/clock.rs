@@ -29,19 +29,26 @@ pub fn day_text(date: Date) -> String {
 /// The widest range a page shows, in days (a year, leap day included).
 pub const MAX_RANGE_DAYS: i64 = 366;
 
+/// A range of days no page shows (see `date_range`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadRange;
+
 /// A range of days a page asks for: `YYYY-MM-DD` in the years 2000 to 2200, the first not
 /// after the last, at most `MAX_RANGE_DAYS` days. An empty or absent end stays open. `Err`:
 /// the page answers 400 with `Texts::bad_range`.
-pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<Date>, Option<Date>), ()> {
+pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<Date>, Option<Date>), BadRange> {
     let day = |text: Option<&str>| match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(text) => parse_day(Some(text)).filter(|d| (2000..=2200).contains(&d.year())).map(Some).ok_or(()),
+        Some(text) => parse_day(Some(text))
+            .filter(|d| (2000..=2200).contains(&d.year()))
+            .map(Some)
+            .ok_or(BadRange),
     };
     let (from, to) = (day(from)?, day(to)?);
     if let (Some(from), Some(to)) = (from, to)
         && (from > to || (to - from).whole_days() >= MAX_RANGE_DAYS)
     {
-        return Err(());
+        return Err(BadRange);
     }
     Ok((from, to))
 }

@@ -8,7 +8,11 @@ pub fn row(cells: &[&str]) -> String {
 }
 
 fn cell(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -23,7 +27,13 @@ mod tests {
     #[test]
     fn quotes_what_needs_quoting_and_defuses_formulas() {
         assert_eq!(row(&["a", "b c", "1"]), "a,b c,1\r\n");
-        assert_eq!(row(&["say \"hi\", ok", "two\nlines"]), "\"say \"\"hi\"\", ok\",\"two\nlines\"\r\n");
-        assert_eq!(row(&["=HYPERLINK(\"x\")", "-5", "@me"]), "\"'=HYPERLINK(\"\"x\"\")\",'-5,'@me\r\n");
+        assert_eq!(
+            row(&["say \"hi\", ok", "two\nlines"]),
+            "\"say \"\"hi\"\", ok\",\"two\nlines\"\r\n"
+        );
+        assert_eq!(
+            row(&["=HYPERLINK(\"x\")", "-5", "@me"]),
+            "\"'=HYPERLINK(\"\"x\"\")\",'-5,'@me\r\n"
+        );
     }
 }

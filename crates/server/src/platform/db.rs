@@ -24,7 +24,11 @@ impl Backend {
     /// `sqlite://PATH` (or `sqlite::memory:`), `postgres://…` or `postgresql://…`; any other
     /// scheme is refused by name rather than taken for a file path.
     pub fn of_url(database_url: &str) -> anyhow::Result<Self> {
-        match database_url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).as_deref() {
+        match database_url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase())
+            .as_deref()
+        {
             Some("sqlite") => Ok(Backend::Sqlite),
             Some("postgres" | "postgresql") => Ok(Backend::Postgres),
             _ => anyhow::bail!(
@@ -35,11 +39,19 @@ impl Backend {
     }
 
     pub fn of_pool(db: &AnyPool) -> Self {
-        if db.connect_options().database_url.scheme().starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres }
+        if db.connect_options().database_url.scheme().starts_with("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
     }
 
     pub fn of_connection(conn: &AnyConnection) -> Self {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") { Backend::Sqlite } else { Backend::Postgres }
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -94,7 +106,9 @@ pub async fn connect(database_url: &str) -> anyhow::Result<AnyPool> {
         Backend::Sqlite => sqlite_url(database_url)?,
         Backend::Postgres => database_url.to_owned(),
     };
-    let options: AnyConnectOptions = url.parse().with_context(|| format!("database_url {:?} does not parse", redacted(database_url)))?;
+    let options: AnyConnectOptions = url
+        .parse()
+        .with_context(|| format!("database_url {:?} does not parse", redacted(database_url)))?;
     let pool = AnyPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
@@ -125,7 +139,10 @@ async fn migrate(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {
         Backend::Sqlite => {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
             let applied = async |tx: &mut sqlx::AnyConnection| -> i64 {
-                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&mut *tx).await.unwrap_or(0)
+                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .unwrap_or(0)
             };
             let before = applied(&mut tx).await;
             backend.migrator().run(&mut *tx).await?;
@@ -173,7 +190,9 @@ pub const MAX_CONNECTIONS: u32 = 8;
 
 /// How many of this build's migrations have not run on this database (0: ready).
 pub async fn migrations_missing(db: &AnyPool) -> Result<i64, sqlx::Error> {
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(db).await?;
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(db)
+        .await?;
     Ok(Backend::of_pool(db).migrator().iter().count() as i64 - applied)
 }
 
@@ -297,7 +316,9 @@ where
 
 fn lost_a_conflict(error: &anyhow::Error) -> bool {
     // Errors that wrap the database's name it as their source, so the chain reaches it.
-    error.chain().any(|cause| cause.downcast_ref::<sqlx::Error>().is_some_and(is_conflict))
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<sqlx::Error>().is_some_and(is_conflict))
 }
 
 #[cfg(test)]
@@ -307,8 +328,14 @@ mod tests {
     #[test]
     fn urls_name_their_database_or_are_refused() {
         assert_eq!(Backend::of_url("sqlite://data/moments.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://moments@db/moments").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::of_url("PostgreSQL://moments@db/moments").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("postgres://moments@db/moments").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("PostgreSQL://moments@db/moments").unwrap(),
+            Backend::Postgres
+        );
         for refused in ["mysql://moments@db/moments", "data/moments.db", "postgres", ""] {
             let error = Backend::of_url(refused).unwrap_err().to_string();
             assert!(error.contains("sqlite://") && error.contains("postgres://"), "{error}");
@@ -317,10 +344,18 @@ mod tests {
 
     #[test]
     fn passwords_stay_out_of_messages() {
-        assert_eq!(redacted("postgres://moments:s3cret@db:5432/moments"), "postgres://moments:***@db:5432/moments");
-        assert_eq!(redacted("postgres://moments@db/moments"), "postgres://moments@db/moments");
+        assert_eq!(
+            redacted("postgres://moments:s3cret@db:5432/moments"),
+            "postgres://moments:***@db:5432/moments"
+        );
+        assert_eq!(
+            redacted("postgres://moments@db/moments"),
+            "postgres://moments@db/moments"
+        );
         assert_eq!(redacted("sqlite://data/moments.db"), "sqlite://data/moments.db");
-        let refused = Backend::of_url("mysql://moments:s3cret@db/moments").unwrap_err().to_string();
+        let refused = Backend::of_url("mysql://moments:s3cret@db/moments")
+            .unwrap_err()
+            .to_string();
         assert!(!refused.contains("s3cret"), "{refused}");
     }
 }

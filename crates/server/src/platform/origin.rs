@@ -26,7 +26,9 @@ impl OriginPattern {
             bail!("origin {text:?}: scheme must be http or https");
         }
         // A bracketed IPv6 host has colons of its own; only a colon after `]` starts a port.
-        let port_split = rest.rsplit_once(':').filter(|(host, _)| !host.contains('[') || host.ends_with(']'));
+        let port_split = rest
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.contains('[') || host.ends_with(']'));
         let (host, port) = match port_split {
             Some((host, "*")) => (host, Port::Any),
             Some((host, port)) => match port.parse() {
@@ -36,11 +38,17 @@ impl OriginPattern {
             None => (rest, Port::Default),
         };
         let host_ok = !host.is_empty()
-            && host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'[' | b']' | b':'));
+            && host
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'[' | b']' | b':'));
         if !host_ok {
             bail!("origin {text:?}: no path, query or wildcard host is allowed");
         }
-        Ok(Self { scheme: scheme.into(), host: host.to_ascii_lowercase(), port })
+        Ok(Self {
+            scheme: scheme.into(),
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 
     /// Whether a browser's `Origin` header value is one this pattern allows.
@@ -51,7 +59,9 @@ impl OriginPattern {
         }
         match self.port {
             Port::Any => true,
-            port => port == origin.port || (origin.port == Port::Exact(default_port(&self.scheme)) && port == Port::Default),
+            port => {
+                port == origin.port || (origin.port == Port::Exact(default_port(&self.scheme)) && port == Port::Default)
+            }
         }
     }
 }
@@ -91,7 +101,14 @@ mod tests {
 
     #[test]
     fn bad_patterns() {
-        for bad in ["localhost", "ftp://x", "https://*.example", "https://x/path", "https://x:port", "https://"] {
+        for bad in [
+            "localhost",
+            "ftp://x",
+            "https://*.example",
+            "https://x/path",
+            "https://x:port",
+            "https://",
+        ] {
             assert!(OriginPattern::parse(bad).is_err(), "{bad}");
         }
     }

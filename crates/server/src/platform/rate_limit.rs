@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-
 /// A bucket's shape: how many requests at once, and how many per second after that.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +24,10 @@ pub struct Rate {
 
 impl Rate {
     pub fn check(&self, what: &str) -> anyhow::Result<()> {
-        anyhow::ensure!(self.burst >= 1 && self.per_second > 0.0 && self.per_second.is_finite(), "{what}: burst of 1 or more, per_second above 0");
+        anyhow::ensure!(
+            self.burst >= 1 && self.per_second > 0.0 && self.per_second.is_finite(),
+            "{what}: burst of 1 or more, per_second above 0"
+        );
         Ok(())
     }
 }
@@ -61,11 +63,19 @@ pub struct Limited {
 impl RateLimiter {
     /// Takes one token from `key`'s bucket, or says how long until there is one.
     pub fn admit(&self, key: BucketKey, rate: Rate, now: Instant) -> Result<(), Limited> {
-        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
         if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(&key) {
             buckets.retain(|_, (bucket, rate)| refilled(*bucket, *rate, now) < f64::from(rate.burst));
         }
-        let (bucket, stored_rate) = buckets.entry(key).or_insert((Bucket { tokens: f64::from(rate.burst), updated: now }, rate));
+        let (bucket, stored_rate) = buckets.entry(key).or_insert((
+            Bucket {
+                tokens: f64::from(rate.burst),
+                updated: now,
+            },
+            rate,
+        ));
         *stored_rate = rate;
         bucket.tokens = refilled(*bucket, rate, now);
         bucket.updated = now;
@@ -73,7 +83,9 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Limited { retry_after: Duration::from_secs_f64((1.0 - bucket.tokens) / rate.per_second) })
+            Err(Limited {
+                retry_after: Duration::from_secs_f64((1.0 - bucket.tokens) / rate.per_second),
+            })
         }
     }
 }
@@ -93,9 +105,18 @@ pub struct Cidr {
 impl Cidr {
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let (address, prefix) = text.split_once('/').unwrap_or((text, ""));
-        let network: IpAddr = address.trim().parse().map_err(|_| anyhow::anyhow!("{text:?} is not an address or address/prefix"))?;
+        let network: IpAddr = address
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{text:?} is not an address or address/prefix"))?;
         let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = if prefix.is_empty() { max } else { prefix.parse().map_err(|_| anyhow::anyhow!("{text:?}: bad prefix length"))? };
+        let prefix = if prefix.is_empty() {
+            max
+        } else {
+            prefix
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{text:?}: bad prefix length"))?
+        };
         anyhow::ensure!(prefix <= max, "{text:?}: prefix longer than the address");
         Ok(Self { network, prefix })
     }
@@ -124,7 +145,12 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr
     if !is_trusted(peer) {
         return peer;
     }
-    let hops = forwarded_for.unwrap_or("").split(',').rev().map(str::trim).filter(|h| !h.is_empty());
+    let hops = forwarded_for
+        .unwrap_or("")
+        .split(',')
+        .rev()
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
     let mut client = peer;
     for hop in hops {
         match hop.parse::<IpAddr>() {
@@ -144,7 +170,10 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr
 mod tests {
     use super::*;
 
-    const RATE: Rate = Rate { burst: 3, per_second: 2.0 };
+    const RATE: Rate = Rate {
+        burst: 3,
+        per_second: 2.0,
+    };
 
     #[test]
     fn a_bucket_lets_a_burst_through_then_refills_at_its_rate() {
@@ -159,7 +188,10 @@ mod tests {
         assert_eq!(limiter.admit(key(), RATE, start + Duration::from_millis(500)), Ok(()));
         assert!(limiter.admit(key(), RATE, start + Duration::from_millis(600)).is_err());
         // Another client has its own bucket.
-        assert_eq!(limiter.admit(BucketKey::Address("192.0.2.2".parse().unwrap()), RATE, start), Ok(()));
+        assert_eq!(
+            limiter.admit(BucketKey::Address("192.0.2.2".parse().unwrap()), RATE, start),
+            Ok(())
+        );
         // Long idle: full again, never more than the burst.
         let later = start + Duration::from_secs(60);
         for _ in 0..3 {
@@ -173,9 +205,16 @@ mod tests {
         let lan = Cidr::parse("10.0.0.0/8").unwrap();
         assert!(lan.contains("10.200.3.4".parse().unwrap()));
         assert!(!lan.contains("11.0.0.1".parse().unwrap()));
-        assert!(lan.contains("::ffff:10.1.2.3".parse().unwrap()), "an IPv4 peer on a dual-stack socket");
+        assert!(
+            lan.contains("::ffff:10.1.2.3".parse().unwrap()),
+            "an IPv4 peer on a dual-stack socket"
+        );
         assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("203.0.113.9".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("203.0.113.9".parse().unwrap())
+        );
         for bad in ["10.0.0.0/33", "localhost", "10.0.0.0/x"] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
@@ -185,10 +224,24 @@ mod tests {
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         let proxies = [Cidr::parse("10.0.0.0/8").unwrap()];
         let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
-        assert_eq!(client_address(ip("203.0.113.9"), Some("198.51.100.1"), &proxies), ip("203.0.113.9"), "an untrusted peer's header is ignored");
-        assert_eq!(client_address(ip("10.0.0.2"), Some("198.51.100.1"), &proxies), ip("198.51.100.1"));
-        assert_eq!(client_address(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.1, 10.0.0.7"), &proxies), ip("198.51.100.1"), "the client may prepend anything");
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("198.51.100.1"), &proxies),
+            ip("203.0.113.9"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("198.51.100.1"), &proxies),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.1, 10.0.0.7"), &proxies),
+            ip("198.51.100.1"),
+            "the client may prepend anything"
+        );
         assert_eq!(client_address(ip("10.0.0.2"), None, &proxies), ip("10.0.0.2"));
-        assert_eq!(client_address(ip("10.0.0.2"), Some("garbage"), &proxies), ip("10.0.0.2"));
+        assert_eq!(
+            client_address(ip("10.0.0.2"), Some("garbage"), &proxies),
+            ip("10.0.0.2")
+        );
     }
 }

@@ -20,13 +20,20 @@ pub struct SessionKey(Hmac<Sha256>);
 impl SessionKey {
     /// The database's session secret, made by whichever server process starts first.
     pub async fn load(db: &AnyPool) -> Result<Self, sqlx::Error> {
-        let fresh: Vec<u8> = uuid::Uuid::new_v4().as_bytes().iter().chain(uuid::Uuid::new_v4().as_bytes()).copied().collect();
+        let fresh: Vec<u8> = uuid::Uuid::new_v4()
+            .as_bytes()
+            .iter()
+            .chain(uuid::Uuid::new_v4().as_bytes())
+            .copied()
+            .collect();
         sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ('session', $1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(&fresh)
             .bind(now_ms())
             .execute(db)
             .await?;
-        let secret: Vec<u8> = sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = 'session'").fetch_one(db).await?;
+        let secret: Vec<u8> = sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = 'session'")
+            .fetch_one(db)
+            .await?;
         Ok(Self::from_secret(&secret))
     }
 
@@ -53,9 +60,15 @@ impl SessionKey {
 
     /// Whether this server issued `session_id` to this visitor on this site.
     pub fn verify(&self, site: &str, visitor: &str, session_id: &str) -> bool {
-        let Some((id, tag)) = session_id.split_once('.') else { return false };
-        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else { return false };
-        tag.len() == TAG_BYTES && moments_protocol::uuid::is_canonical(id) && self.mac(site, visitor, id).verify_truncated_left(&tag).is_ok()
+        let Some((id, tag)) = session_id.split_once('.') else {
+            return false;
+        };
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        tag.len() == TAG_BYTES
+            && moments_protocol::uuid::is_canonical(id)
+            && self.mac(site, visitor, id).verify_truncated_left(&tag).is_ok()
     }
 }
 
@@ -75,7 +88,14 @@ mod tests {
         let mut forged = id.clone();
         forged.replace_range(0..1, if id.starts_with('a') { "b" } else { "a" });
         assert!(!key.verify("shop", "visitor-1", &forged));
-        for garbage in ["", ".", "not-a-session", &id[..36], &format!("{}.", &id[..36]), &format!("{id}A")] {
+        for garbage in [
+            "",
+            ".",
+            "not-a-session",
+            &id[..36],
+            &format!("{}.", &id[..36]),
+            &format!("{id}A"),
+        ] {
             assert!(!key.verify("shop", "visitor-1", garbage), "{garbage:?}");
         }
     }

@@ -10,7 +10,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSecret {
@@ -88,7 +87,13 @@ fn header(token: &str) -> Result<Header, TokenError> {
 
 /// Checks form, algorithm, key, signature, audience and times at `now` (seconds); returns the
 /// token's own claims (`C`: whatever besides `aud`, `exp`, `iat` and `nbf` it must carry).
-pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecret], now: i64, rules: Rules) -> Result<C, TokenError> {
+pub fn verify<C: DeserializeOwned>(
+    token: &str,
+    site: &str,
+    secrets: &[TokenSecret],
+    now: i64,
+    rules: Rules,
+) -> Result<C, TokenError> {
     if token.split('.').count() != 3 {
         return Err(TokenError::Malformed);
     }
@@ -101,7 +106,11 @@ pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecr
         None => secrets.iter().collect(),
     };
     if candidates.is_empty() {
-        return Err(if header.kid.is_some() { TokenError::UnknownKeyId } else { TokenError::BadSignature });
+        return Err(if header.kid.is_some() {
+            TokenError::UnknownKeyId
+        } else {
+            TokenError::BadSignature
+        });
     }
     // Times and audience are checked below, with the caller's clock and our own codes.
     let mut validation = Validation::new(Algorithm::HS256);
@@ -112,11 +121,13 @@ pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecr
     let mut outcome = Err(TokenError::BadSignature);
     for secret in candidates {
         let key = DecodingKey::from_secret(secret.secret.as_bytes()).map_err(|_| TokenError::BadSignature)?;
-        outcome = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).map(|data| data.claims).map_err(|e| match e.kind() {
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::InvalidAlgorithm | ErrorKind::UnsupportedAlgorithm => TokenError::UnsupportedAlgorithm,
-            _ => TokenError::Malformed,
-        });
+        outcome = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => TokenError::BadSignature,
+                ErrorKind::InvalidAlgorithm | ErrorKind::UnsupportedAlgorithm => TokenError::UnsupportedAlgorithm,
+                _ => TokenError::Malformed,
+            });
         if outcome != Err(TokenError::BadSignature) {
             break;
         }
@@ -128,7 +139,13 @@ pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecr
     if rules.require_iat && claims.iat.is_none() {
         return Err(TokenError::MissingClaim);
     }
-    let own: C = serde_json::from_value(claims.claims).map_err(|e| if e.to_string().starts_with("missing field") { TokenError::MissingClaim } else { TokenError::InvalidClaim })?;
+    let own: C = serde_json::from_value(claims.claims).map_err(|e| {
+        if e.to_string().starts_with("missing field") {
+            TokenError::MissingClaim
+        } else {
+            TokenError::InvalidClaim
+        }
+    })?;
     let for_site = match aud {
         Audience::One(a) => a == site,
         Audience::Many(all) => all.iter().any(|a| a == site),
@@ -142,7 +159,11 @@ pub fn verify<C: DeserializeOwned>(token: &str, site: &str, secrets: &[TokenSecr
     if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS) || claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
         return Err(TokenError::NotYetValid);
     }
-    if claims.iat.is_some_and(|iat| exp.saturating_sub(iat) > MAX_LIFETIME_SECS) || exp > now + MAX_LIFETIME_SECS + LEEWAY_SECS {
+    if claims
+        .iat
+        .is_some_and(|iat| exp.saturating_sub(iat) > MAX_LIFETIME_SECS)
+        || exp > now + MAX_LIFETIME_SECS + LEEWAY_SECS
+    {
         return Err(TokenError::LifetimeTooLong);
     }
     Ok(own)
@@ -154,7 +175,8 @@ pub fn sign(claims: &serde_json::Value, secret: &TokenSecret) -> String {
     header.kid = Some(secret.kid.clone());
     let key = jsonwebtoken::EncodingKey::from_secret(secret.secret.as_bytes());
     // HS256 over JSON values cannot fail to sign; an empty token would be refused anyway.
-    key.and_then(|key| jsonwebtoken::encode(&header, claims, &key)).unwrap_or_default()
+    key.and_then(|key| jsonwebtoken::encode(&header, claims, &key))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -164,13 +186,25 @@ mod tests {
     const NOW: i64 = 1_790_000_000;
 
     fn secret() -> TokenSecret {
-        TokenSecret { kid: "k".into(), secret: "a-secret-of-thirty-two-bytes-0123".into() }
+        TokenSecret {
+            kid: "k".into(),
+            secret: "a-secret-of-thirty-two-bytes-0123".into(),
+        }
     }
 
     #[test]
     fn times_at_the_ends_of_the_number_line_are_refused_without_overflow() {
-        for (iat, exp) in [(i64::MIN, i64::MAX), (NOW, i64::MAX), (i64::MIN, NOW + 10), (i64::MAX, i64::MIN), (-1, i64::MAX)] {
-            let token = sign(&serde_json::json!({ "aud": "s", "sub": "m", "iat": iat, "exp": exp }), &secret());
+        for (iat, exp) in [
+            (i64::MIN, i64::MAX),
+            (NOW, i64::MAX),
+            (i64::MIN, NOW + 10),
+            (i64::MAX, i64::MIN),
+            (-1, i64::MAX),
+        ] {
+            let token = sign(
+                &serde_json::json!({ "aud": "s", "sub": "m", "iat": iat, "exp": exp }),
+                &secret(),
+            );
             let verified = verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: true });
             assert!(verified.is_err(), "iat {iat}, exp {exp}: {verified:?}");
         }
@@ -178,10 +212,22 @@ mod tests {
 
     #[test]
     fn a_token_verifies_under_its_own_rules() {
-        let token = sign(&serde_json::json!({ "aud": "s", "sub": "m", "exp": NOW + 600 }), &secret());
+        let token = sign(
+            &serde_json::json!({ "aud": "s", "sub": "m", "exp": NOW + 600 }),
+            &secret(),
+        );
         assert!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: false }).is_ok());
-        assert_eq!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: true }), Err(TokenError::MissingClaim));
-        assert_eq!(verify::<serde_json::Value>(&token, "other", &[secret()], NOW, Rules { require_iat: false }), Err(TokenError::WrongSite));
-        assert_eq!(verify::<serde_json::Value>(&token, "s", &[secret()], NOW + 700, Rules { require_iat: false }), Err(TokenError::Expired));
+        assert_eq!(
+            verify::<serde_json::Value>(&token, "s", &[secret()], NOW, Rules { require_iat: true }),
+            Err(TokenError::MissingClaim)
+        );
+        assert_eq!(
+            verify::<serde_json::Value>(&token, "other", &[secret()], NOW, Rules { require_iat: false }),
+            Err(TokenError::WrongSite)
+        );
+        assert_eq!(
+            verify::<serde_json::Value>(&token, "s", &[secret()], NOW + 700, Rules { require_iat: false }),
+            Err(TokenError::Expired)
+        );
     }
 }

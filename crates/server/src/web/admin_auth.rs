@@ -39,10 +39,16 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(key) = &state.admin_key else {
-            return Err(unauthorized("admin_api_disabled", "this server has no admin key; set MOMENTS_ADMIN_KEY"));
+            return Err(unauthorized(
+                "admin_api_disabled",
+                "this server has no admin key; set MOMENTS_ADMIN_KEY",
+            ));
         };
         match bearer(&parts.headers) {
-            None => Err(unauthorized("admin_key_missing", "send the admin key as Authorization: Bearer <key>")),
+            None => Err(unauthorized(
+                "admin_key_missing",
+                "send the admin key as Authorization: Bearer <key>",
+            )),
             Some(k) if key.accepts(k) => Ok(Admin),
             Some(_) => Err(unauthorized("admin_key_invalid", "the admin key is wrong")),
         }

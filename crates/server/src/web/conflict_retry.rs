@@ -26,7 +26,12 @@ pub const ATTEMPTS: u32 = 8;
 
 /// What a request that lost to a concurrent one answers (and the marker this layer looks for).
 pub fn conflict_error() -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, CODE, "other requests changed the same data at the same moment; try again").retry_after(1)
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        CODE,
+        "other requests changed the same data at the same moment; try again",
+    )
+    .retry_after(1)
 }
 
 pub async fn layer(request: Request, next: Next) -> Response {

@@ -60,7 +60,14 @@ async fn first_site(state: axum::extract::State<AppState>, _: Staff) -> Response
 }
 
 async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], STYLESHEET).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
 }
 
 /// Everything a page needs: the site, the staff member, the language, the frame.
@@ -71,7 +78,16 @@ pub struct PageContext<'a> {
 }
 
 impl<'a> PageContext<'a> {
-    pub fn new(state: &'a AppState, site: &str, staff: &'a Staff, headers: &HeaderMap, lang: Option<&str>, section: &'a str, here: &'a str) -> Result<Self, Response> {
+    #[allow(clippy::result_large_err)] // the refusal is the page answered
+    pub fn new(
+        state: &'a AppState,
+        site: &str,
+        staff: &'a Staff,
+        headers: &HeaderMap,
+        lang: Option<&str>,
+        section: &'a str,
+        here: &'a str,
+    ) -> Result<Self, Response> {
         let Some(site) = state.sites.get(site) else {
             return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such site.</p>")).into_response());
         };
@@ -86,7 +102,11 @@ impl<'a> PageContext<'a> {
             section,
             here,
         };
-        Ok(Self { site, frame, set_language })
+        Ok(Self {
+            site,
+            frame,
+            set_language,
+        })
     }
 
     /// 400: the page's dates are out of range, said in the staff member's language.
@@ -101,20 +121,39 @@ impl<'a> PageContext<'a> {
     /// says so and reloads itself (a `Refresh` header: no script, no meta element).
     pub fn computing(self, heading: &str, before: &str) -> Response {
         let t = self.frame.t;
-        let body = format!(r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>"#, html::escape(t.computing), html::escape(self.frame.here), html::escape(t.reload_now));
+        let body = format!(
+            r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>"#,
+            html::escape(t.computing),
+            html::escape(self.frame.here),
+            html::escape(t.reload_now)
+        );
         let mut response = self.render(heading, &body);
-        response.headers_mut().insert(axum::http::header::REFRESH, axum::http::HeaderValue::from_static("3"));
+        response
+            .headers_mut()
+            .insert(axum::http::header::REFRESH, axum::http::HeaderValue::from_static("3"));
         response
     }
 
     pub fn render(self, heading: &str, body: &str) -> Response {
-        auth::with_language(Html(html::page(&self.frame, heading, body)).into_response(), self.set_language)
+        auth::with_language(
+            Html(html::page(&self.frame, heading, body)).into_response(),
+            self.set_language,
+        )
     }
 }
 
 /// This page's path and query without `lang=`, for the language links.
 pub fn here(uri: &axum::http::Uri) -> String {
     let path = uri.path();
-    let query: Vec<&str> = uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
-    if query.is_empty() { path.to_owned() } else { format!("{path}?{}", query.join("&")) }
+    let query: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .collect();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
 }

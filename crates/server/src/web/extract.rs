@@ -16,7 +16,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if !matches!(essence.as_str(), "application/json" | "text/plain") {
             return Err(ApiError::new(
@@ -30,19 +34,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();
             if inner.is_syntax() || inner.is_eof() {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {inner}"),
+                )
             } else {
                 let path = e.path().to_string();
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("at {path}: {inner}"))
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("at {path}: {inner}"),
+                )
             }
         })?;
-        de.end().map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("trailing data: {e}")))?;
+        de.end()
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("trailing data: {e}")))?;
         Ok(Self(value))
     }
 }
 
 pub fn body_too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("bodies are limited to {} bytes", moments_protocol::limits::MAX_BODY_BYTES))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "bodies are limited to {} bytes",
+            moments_protocol::limits::MAX_BODY_BYTES
+        ),
+    )
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {

@@ -65,25 +65,62 @@ impl Metrics {
         out.push_str("# HELP moments_http_requests_total Requests answered, by route template, method and status.\n");
         out.push_str("# TYPE moments_http_requests_total counter\n");
         for ((route, method, status), series) in &requests {
-            let _ = writeln!(out, "moments_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}", series.count);
+            let _ = writeln!(
+                out,
+                "moments_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}",
+                series.count
+            );
         }
-        out.push_str("# HELP moments_http_request_duration_seconds Time to answer, by route template, method and status.\n");
+        out.push_str(
+            "# HELP moments_http_request_duration_seconds Time to answer, by route template, method and status.\n",
+        );
         out.push_str("# TYPE moments_http_request_duration_seconds histogram\n");
         for ((route, method, status), series) in &requests {
             let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
             for (bound, count) in BUCKETS.iter().zip(series.buckets) {
-                let _ = writeln!(out, "moments_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "moments_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "moments_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", series.count);
-            let _ = writeln!(out, "moments_http_request_duration_seconds_sum{{{labels}}} {}", series.sum);
-            let _ = writeln!(out, "moments_http_request_duration_seconds_count{{{labels}}} {}", series.count);
+            let _ = writeln!(
+                out,
+                "moments_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                series.count
+            );
+            let _ = writeln!(
+                out,
+                "moments_http_request_duration_seconds_sum{{{labels}}} {}",
+                series.sum
+            );
+            let _ = writeln!(
+                out,
+                "moments_http_request_duration_seconds_count{{{labels}}} {}",
+                series.count
+            );
         }
         let (size, idle) = (db.size(), db.num_idle() as u32);
         let gauges = [
-            ("moments_http_requests_in_flight", "Requests being answered now.", self.in_flight.load(Ordering::Relaxed).to_string()),
-            ("moments_db_connections_in_use", "Database connections running a query or held by a request.", size.saturating_sub(idle).to_string()),
-            ("moments_db_connections_idle", "Open database connections waiting for work.", idle.to_string()),
-            ("moments_db_connections_max", "The pool's limit; requests wait when all are in use.", max_connections.to_string()),
+            (
+                "moments_http_requests_in_flight",
+                "Requests being answered now.",
+                self.in_flight.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "moments_db_connections_in_use",
+                "Database connections running a query or held by a request.",
+                size.saturating_sub(idle).to_string(),
+            ),
+            (
+                "moments_db_connections_idle",
+                "Open database connections waiting for work.",
+                idle.to_string(),
+            ),
+            (
+                "moments_db_connections_max",
+                "The pool's limit; requests wait when all are in use.",
+                max_connections.to_string(),
+            ),
         ];
         for (name, help, value) in gauges {
             let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
@@ -92,9 +129,15 @@ impl Metrics {
             render_group_commit(&mut out, &group.stats);
         }
         let panics = PANICS.load(Ordering::Relaxed);
-        let _ = write!(out, "# HELP moments_panics_total Handler panics caught (each failed one request).\n# TYPE moments_panics_total counter\nmoments_panics_total {panics}\n");
+        let _ = write!(
+            out,
+            "# HELP moments_panics_total Handler panics caught (each failed one request).\n# TYPE moments_panics_total counter\nmoments_panics_total {panics}\n"
+        );
         let retries = CONFLICT_RETRIES.load(Ordering::Relaxed);
-        let _ = write!(out, "# HELP moments_db_conflict_retries_total Requests run again after a serialization conflict (PostgreSQL).\n# TYPE moments_db_conflict_retries_total counter\nmoments_db_conflict_retries_total {retries}\n");
+        let _ = write!(
+            out,
+            "# HELP moments_db_conflict_retries_total Requests run again after a serialization conflict (PostgreSQL).\n# TYPE moments_db_conflict_retries_total counter\nmoments_db_conflict_retries_total {retries}\n"
+        );
         out
     }
 }
@@ -102,7 +145,10 @@ impl Metrics {
 /// The SQLite writer: how many requests each commit (one fsync) carried, and the queue.
 fn render_group_commit(out: &mut String, stats: &crate::platform::db::group_commit::Stats) {
     let name = "moments_db_group_commit_batch_size";
-    let _ = write!(out, "# HELP {name} Writes per SQLite commit (one fsync each).\n# TYPE {name} histogram\n");
+    let _ = write!(
+        out,
+        "# HELP {name} Writes per SQLite commit (one fsync each).\n# TYPE {name} histogram\n"
+    );
     let mut cumulative = 0;
     for (bound, count) in crate::platform::db::BATCH_BUCKETS.iter().zip(&stats.batch_sizes) {
         cumulative += count.load(Ordering::Relaxed);
@@ -113,7 +159,10 @@ fn render_group_commit(out: &mut String, stats: &crate::platform::db::group_comm
     let _ = writeln!(out, "{name}_sum {}", stats.writes.load(Ordering::Relaxed));
     let _ = writeln!(out, "{name}_count {commits}");
     let waiting = stats.waiting.load(Ordering::Relaxed);
-    let _ = write!(out, "# HELP moments_db_writer_waiting Requests waiting for their turn on the SQLite writer.\n# TYPE moments_db_writer_waiting gauge\nmoments_db_writer_waiting {waiting}\n");
+    let _ = write!(
+        out,
+        "# HELP moments_db_writer_waiting Requests waiting for their turn on the SQLite writer.\n# TYPE moments_db_writer_waiting gauge\nmoments_db_writer_waiting {waiting}\n"
+    );
 }
 
 /// The caller's request id when it is one a log can hold (1 to 128 visible ASCII), else a new one.
@@ -123,12 +172,17 @@ fn request_id(request: &Request) -> HeaderValue {
         .get(&REQUEST_ID)
         .filter(|v| (1..=128).contains(&v.len()) && v.as_bytes().iter().all(|b| b.is_ascii_graphic()))
         .cloned()
-        .unwrap_or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("-")))
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("-"))
+        })
 }
 
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = request_id(&request);
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().as_str().to_owned();
     let span = tracing::info_span!("request", request_id = %id.to_str().unwrap_or("-"));
     let metrics = &state.metrics;
@@ -138,7 +192,15 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let seconds = started.elapsed().as_secs_f64();
     metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(method, route, status, ms = (seconds * 1000.0 * 10.0).round() / 10.0, "answered"));
+    span.in_scope(|| {
+        tracing::info!(
+            method,
+            route,
+            status,
+            ms = (seconds * 1000.0 * 10.0).round() / 10.0,
+            "answered"
+        )
+    });
     metrics.record(route, method, status, seconds);
     response.headers_mut().insert(REQUEST_ID, id);
     response

@@ -8,14 +8,14 @@ use axum::http::{Extensions, HeaderMap, header};
 use moments_protocol::domain::{SessionId, SiteKey, VisitorId};
 use sqlx::AnyPool;
 
-use crate::web::admin_auth::AdminKey;
 use crate::config::{RateLimitSettings, StaffAccount};
-use crate::web::dashboard::auth::SignInGuard;
-use crate::web::error::ApiError;
-use crate::platform::rate_limit::{BucketKey, Cidr, RateLimiter};
-use crate::platform::session_key::SessionKey;
 use crate::features::sites::{Site, Sites};
 use crate::features::surprises::chance::Chance;
+use crate::platform::rate_limit::{BucketKey, Cidr, RateLimiter};
+use crate::platform::session_key::SessionKey;
+use crate::web::admin_auth::AdminKey;
+use crate::web::dashboard::auth::SignInGuard;
+use crate::web::error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -57,7 +57,10 @@ impl AppState {
     /// The site a browser request is for, if it exists and the request's origin may use it.
     /// Requests without an `Origin` (servers, curl) are not browsers and pass.
     pub fn site_for(&self, key: &SiteKey, headers: &HeaderMap) -> Result<&Site, ApiError> {
-        let site = self.sites.get(key.as_str()).ok_or_else(|| ApiError::unknown_site(key.as_str()))?;
+        let site = self
+            .sites
+            .get(key.as_str())
+            .ok_or_else(|| ApiError::unknown_site(key.as_str()))?;
         match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("")) {
             Some(origin) if !site.allows_origin(origin) => Err(ApiError::origin_not_allowed(origin)),
             _ => Ok(site),
@@ -74,10 +77,18 @@ impl AppState {
         let now = Instant::now();
         let key = &site.settings.key;
         if let Some(rate) = site.settings.rate_limit.per_address {
-            limits.buckets.admit(BucketKey::SiteAddress(key.clone(), client.0), rate, now)?;
+            limits
+                .buckets
+                .admit(BucketKey::SiteAddress(key.clone(), client.0), rate, now)?;
         }
-        let rate = site.settings.rate_limit.per_visitor.unwrap_or(limits.settings.per_visitor);
-        limits.buckets.admit(BucketKey::Visitor(key.clone(), visitor.as_str().to_owned()), rate, now)?;
+        let rate = site
+            .settings
+            .rate_limit
+            .per_visitor
+            .unwrap_or(limits.settings.per_visitor);
+        limits
+            .buckets
+            .admit(BucketKey::Visitor(key.clone(), visitor.as_str().to_owned()), rate, now)?;
         Ok(())
     }
 }
@@ -94,16 +105,29 @@ pub struct InSession<'a> {
 impl AppState {
     /// Checks what a browser request says of itself before anything is read: a session this
     /// server never issued to this visitor answers 401 `unknown_session`.
-    pub fn in_session(&self, headers: &HeaderMap, client: ClientAddress, (site, visitor, session): (&str, &str, &str)) -> Result<InSession<'_>, ApiError> {
+    pub fn in_session(
+        &self,
+        headers: &HeaderMap,
+        client: ClientAddress,
+        (site, visitor, session): (&str, &str, &str),
+    ) -> Result<InSession<'_>, ApiError> {
         let key = SiteKey::parse(site).map_err(ApiError::invalid)?;
         let site = self.site_for(&key, headers)?;
         let visitor = VisitorId::parse(visitor).map_err(ApiError::invalid)?;
         self.admit(site, client, &visitor)?;
         let session = SessionId::parse(session).map_err(ApiError::invalid)?;
-        if !self.session_key.verify(key.as_str(), visitor.as_str(), session.as_str()) {
+        if !self
+            .session_key
+            .verify(key.as_str(), visitor.as_str(), session.as_str())
+        {
             return Err(ApiError::unknown_session());
         }
-        Ok(InSession { key, site, visitor, session })
+        Ok(InSession {
+            key,
+            site,
+            visitor,
+            session,
+        })
     }
 }
 
@@ -114,9 +138,15 @@ pub struct ClientAddress(pub IpAddr);
 impl ClientAddress {
     pub fn of(headers: &HeaderMap, extensions: &Extensions, limits: &Limits) -> Self {
         // Without a socket (a router driven in a test) there is no peer to tell apart.
-        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
         let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        Self(crate::platform::rate_limit::client_address(peer, forwarded, &limits.trusted_proxies))
+        Self(crate::platform::rate_limit::client_address(
+            peer,
+            forwarded,
+            &limits.trusted_proxies,
+        ))
     }
 }
 

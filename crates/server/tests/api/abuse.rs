@@ -1,11 +1,11 @@
 //! Tried as a fraudster with a console and curl would: the browser cannot mint value, forged
 //! sessions are refused, floods are slowed.
 
+use moments_server::features::member_token;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
-use moments_server::features::member_token;
 
 fn event_id() -> String {
     Uuid::new_v4().to_string()
@@ -34,7 +34,8 @@ fn proof(member: &str, value: f64, order: &str) -> String {
 }
 
 async fn alice_gifts(app: &TestApp) -> i64 {
-    app.count("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice'").await
+    app.count("SELECT COUNT(*) FROM surprises WHERE member_id = 'alice'")
+        .await
 }
 
 #[tokio::test]
@@ -46,7 +47,10 @@ async fn a_purchase_tracked_from_the_console_credits_nothing() {
 
     let (status, answer) = post_events(&app, session_id, json!([purchase(1_000_000.0, None)])).await;
     assert_eq!(status, 200);
-    assert_eq!(answer["accepted"], 1, "an unverified purchase still counts in reports: {answer}");
+    assert_eq!(
+        answer["accepted"], 1,
+        "an unverified purchase still counts in reports: {answer}"
+    );
     assert_eq!(answer.get("surprises"), None, "but earns no gift of value: {answer}");
     assert_eq!(alice_gifts(&app).await, 0);
     assert_eq!(app.account("alice").await["balance"].as_i64().unwrap(), before);
@@ -61,7 +65,11 @@ async fn a_signed_proof_gives_exactly_one_gift_and_its_replay_none() {
     let order = proof("alice", 79.0, "order-5001");
     let (_, first) = post_events(&app, session_id, json!([purchase(79.0, Some(order.clone()))])).await;
     assert_eq!(first["accepted"], 1, "{first}");
-    assert_eq!(first["surprises"].as_array().map(Vec::len), Some(1), "the verified purchase earns its gift: {first}");
+    assert_eq!(
+        first["surprises"].as_array().map(Vec::len),
+        Some(1),
+        "the verified purchase earns its gift: {first}"
+    );
 
     // The same proof again, in another event (a copied request), earns nothing.
     let (_, replay) = post_events(&app, session_id, json!([purchase(79.0, Some(order))])).await;
@@ -76,10 +84,26 @@ async fn a_proof_for_another_value_member_or_event_is_refused() {
     let session = app.member_session("alice").await;
     let session_id = session["session_id"].as_str().unwrap();
     let cases = [
-        (purchase(1_000.0, Some(proof("alice", 79.0, "order-1"))), "proof_mismatch"),
+        (
+            purchase(1_000.0, Some(proof("alice", 79.0, "order-1"))),
+            "proof_mismatch",
+        ),
         (purchase(79.0, Some(proof("bob", 79.0, "order-2"))), "proof_mismatch"),
-        (json!({ "type": "track", "id": event_id(), "at": 1.7e12, "name": "signup", "value": 79.0, "proof": proof("alice", 79.0, "order-3") }), "proof_mismatch"),
-        (purchase(79.0, Some(member_token::sign(&json!({ "alg": "HS256", "kid": "demo" }), &json!({ "aud": SITE, "sub": "alice", "event": "purchase", "value": 79.0, "jti": "order-4", "exp": now() + 600 }), "a-guessed-secret-that-is-long-enough"))), "proof_bad_signature"),
+        (
+            json!({ "type": "track", "id": event_id(), "at": 1.7e12, "name": "signup", "value": 79.0, "proof": proof("alice", 79.0, "order-3") }),
+            "proof_mismatch",
+        ),
+        (
+            purchase(
+                79.0,
+                Some(member_token::sign(
+                    &json!({ "alg": "HS256", "kid": "demo" }),
+                    &json!({ "aud": SITE, "sub": "alice", "event": "purchase", "value": 79.0, "jti": "order-4", "exp": now() + 600 }),
+                    "a-guessed-secret-that-is-long-enough",
+                )),
+            ),
+            "proof_bad_signature",
+        ),
         (purchase(79.0, Some("not-a-jwt".into())), "proof_malformed"),
     ];
     for (event, code) in cases {
@@ -94,15 +118,26 @@ async fn a_proof_for_another_value_member_or_event_is_refused() {
 async fn forged_sessions_are_refused_and_open_no_case() {
     let app = spawn_app().await;
     let genuine = app.session_id().await;
-    let forged = [Uuid::new_v4().to_string(), format!("{}x", &genuine[..genuine.len() - 1]), genuine.replace(|c: char| c.is_ascii_digit(), "7")];
+    let forged = [
+        Uuid::new_v4().to_string(),
+        format!("{}x", &genuine[..genuine.len() - 1]),
+        genuine.replace(|c: char| c.is_ascii_digit(), "7"),
+    ];
     for session_id in forged {
         let one_star = json!([{ "type": "feedback", "id": event_id(), "at": 1.7e12, "scale": "csat5", "score": 1 }]);
         let body = json!({ "site": SITE, "visitor_id": VISITOR, "session_id": session_id, "events": one_star });
-        assert_eq!(error_code(app.post("/v1/events", &body).await, 401).await, "unknown_session", "{session_id}");
+        assert_eq!(
+            error_code(app.post("/v1/events", &body).await, 401).await,
+            "unknown_session",
+            "{session_id}"
+        );
     }
     // A real session belongs to its visitor: another browser cannot borrow it.
     let borrowed = json!({ "site": SITE, "visitor_id": "another-visitor-01", "session_id": genuine, "events": [] });
-    assert_eq!(error_code(app.post("/v1/events", &borrowed).await, 401).await, "unknown_session");
+    assert_eq!(
+        error_code(app.post("/v1/events", &borrowed).await, 401).await,
+        "unknown_session"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases").await, 0);
 }
@@ -110,7 +145,11 @@ async fn forged_sessions_are_refused_and_open_no_case() {
 #[tokio::test]
 async fn a_purchase_the_shop_reports_server_to_server_gives_its_gift_once() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
-    let report = || app.admin(reqwest::Method::POST, &format!("{SITE}/members/alice/events")).json(&json!({ "name": "purchase", "value": 120, "idempotency_key": "order-7001" })).send();
+    let report = || {
+        app.admin(reqwest::Method::POST, &format!("{SITE}/members/alice/events"))
+            .json(&json!({ "name": "purchase", "value": 120, "idempotency_key": "order-7001" }))
+            .send()
+    };
     let first = report().await.unwrap();
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
@@ -120,7 +159,12 @@ async fn a_purchase_the_shop_reports_server_to_server_gives_its_gift_once() {
     assert_eq!(replayed.status(), 200);
     assert_eq!(replayed.headers()["idempotent-replayed"], "true");
     assert_eq!(replayed.json::<Value>().await.unwrap(), first, "the same answer");
-    let changed = app.admin(reqwest::Method::POST, &format!("{SITE}/members/alice/events")).json(&json!({ "name": "purchase", "value": 5, "idempotency_key": "order-7001" })).send().await.unwrap();
+    let changed = app
+        .admin(reqwest::Method::POST, &format!("{SITE}/members/alice/events"))
+        .json(&json!({ "name": "purchase", "value": 5, "idempotency_key": "order-7001" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(changed, 422).await, "idempotency_key_reused");
 
     // The gift waits for Alice's next page view.
@@ -128,7 +172,12 @@ async fn a_purchase_the_shop_reports_server_to_server_gives_its_gift_once() {
     assert_eq!(session["surprises"][0]["id"], first["surprises"][0]["id"]);
     // The same order vouched for again from the browser counts once.
     let session_id = session["session_id"].as_str().unwrap();
-    let (_, answer) = post_events(&app, session_id, json!([purchase(120.0, Some(proof("alice", 120.0, "order-7001")))])).await;
+    let (_, answer) = post_events(
+        &app,
+        session_id,
+        json!([purchase(120.0, Some(proof("alice", 120.0, "order-7001")))]),
+    )
+    .await;
     assert_eq!(answer["rejected"][0]["error"]["code"], "proof_replayed", "{answer}");
     assert_eq!(alice_gifts(&app).await, 1);
 }
@@ -143,7 +192,10 @@ async fn sessions_issued_before_a_restore_from_backup_are_still_accepted() {
     let app = spawn_app().await;
     let backup = app.database_url.replace("moments.db", "backup.db");
     let backup_path = backup.trim_start_matches("sqlite://");
-    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{backup_path}'"))).execute(&app.db).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{backup_path}'")))
+        .execute(&app.db)
+        .await
+        .unwrap();
     // Issued after the backup was taken: the restored database never saw it.
     let session_id = app.session_id().await;
     let restored = spawn_app_on(&backup, "").await;

@@ -17,12 +17,24 @@ fn definition(key: &str, slot: &str) -> Value {
 }
 
 async fn admin_post(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
-    app.admin(reqwest::Method::POST, &format!("{SITE}/{path}")).json(body).send().await.unwrap()
+    app.admin(reqwest::Method::POST, &format!("{SITE}/{path}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn running(app: &TestApp, key: &str, slot: &str) {
-    assert_eq!(admin_post(app, "experiments", &definition(key, slot)).await.status(), 201);
-    assert_eq!(admin_post(app, &format!("experiments/{key}/start"), &json!({})).await.status(), 200);
+    assert_eq!(
+        admin_post(app, "experiments", &definition(key, slot)).await.status(),
+        201
+    );
+    assert_eq!(
+        admin_post(app, &format!("experiments/{key}/start"), &json!({}))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn session_as(app: &TestApp, visitor: &str, token: Option<String>) -> Value {
@@ -55,32 +67,83 @@ async fn definitions_are_checked_and_only_drafts_change() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     let mut bad = definition("hello", "greeting");
     bad["variants"][0]["weight"] = json!(0.3);
-    assert_eq!(error_code(admin_post(&app, "experiments", &bad).await, 422).await, "weights_not_whole");
+    assert_eq!(
+        error_code(admin_post(&app, "experiments", &bad).await, 422).await,
+        "weights_not_whole"
+    );
     let mut bad = definition("hello", "greeting");
     bad["variants"][1]["text"] = json!({ "zh-CN": "你好" });
-    assert_eq!(error_code(admin_post(&app, "experiments", &bad).await, 422).await, "missing_default_text");
+    assert_eq!(
+        error_code(admin_post(&app, "experiments", &bad).await, 422).await,
+        "missing_default_text"
+    );
     let mut bad = definition("hello", "greeting");
     bad["control"] = json!("z");
-    assert_eq!(error_code(admin_post(&app, "experiments", &bad).await, 422).await, "no_control");
+    assert_eq!(
+        error_code(admin_post(&app, "experiments", &bad).await, 422).await,
+        "no_control"
+    );
 
     let created = admin_post(&app, "experiments", &definition("hello", "greeting")).await;
     assert_eq!(created.status(), 201);
     let created: Value = created.json().await.unwrap();
-    assert_eq!((created["status"].as_str(), created["seed"].as_str()), (Some("draft"), Some("hello")), "the seed defaults to the key");
-    assert_eq!(error_code(admin_post(&app, "experiments", &definition("hello", "greeting")).await, 409).await, "experiment_exists");
+    assert_eq!(
+        (created["status"].as_str(), created["seed"].as_str()),
+        (Some("draft"), Some("hello")),
+        "the seed defaults to the key"
+    );
+    assert_eq!(
+        error_code(
+            admin_post(&app, "experiments", &definition("hello", "greeting")).await,
+            409
+        )
+        .await,
+        "experiment_exists"
+    );
 
     let mut changed = definition("hello", "greeting");
     changed["coverage"] = json!(0.5);
-    let put = app.admin(reqwest::Method::PUT, &format!("{SITE}/experiments/hello")).json(&changed).send().await.unwrap();
+    let put = app
+        .admin(reqwest::Method::PUT, &format!("{SITE}/experiments/hello"))
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.json::<Value>().await.unwrap()["coverage"], 0.5);
-    assert_eq!(admin_post(&app, "experiments/hello/start", &json!({})).await.status(), 200);
-    let put = app.admin(reqwest::Method::PUT, &format!("{SITE}/experiments/hello")).json(&changed).send().await.unwrap();
+    assert_eq!(
+        admin_post(&app, "experiments/hello/start", &json!({})).await.status(),
+        200
+    );
+    let put = app
+        .admin(reqwest::Method::PUT, &format!("{SITE}/experiments/hello"))
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(put, 409).await, "experiment_not_draft");
 
-    assert_eq!(admin_post(&app, "experiments", &definition("hello-2", "greeting")).await.status(), 201);
-    assert_eq!(error_code(admin_post(&app, "experiments/hello-2/start", &json!({})).await, 409).await, "slot_busy");
-    assert_eq!(error_code(admin_post(&app, "experiments/hello/stop", &json!({ "ship": "c" })).await, 422).await, "unknown_variant");
-    assert_eq!(error_code(admin_post(&app, "experiments/nope/start", &json!({})).await, 404).await, "experiment_not_found");
+    assert_eq!(
+        admin_post(&app, "experiments", &definition("hello-2", "greeting"))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        error_code(admin_post(&app, "experiments/hello-2/start", &json!({})).await, 409).await,
+        "slot_busy"
+    );
+    assert_eq!(
+        error_code(
+            admin_post(&app, "experiments/hello/stop", &json!({ "ship": "c" })).await,
+            422
+        )
+        .await,
+        "unknown_variant"
+    );
+    assert_eq!(
+        error_code(admin_post(&app, "experiments/nope/start", &json!({})).await, 404).await,
+        "experiment_not_found"
+    );
 }
 
 #[tokio::test]
@@ -91,8 +154,15 @@ async fn visitors_see_the_variant_their_hash_selects_and_keep_it_when_they_sign_
     for visitor in &visitors {
         let answer = session_as(&app, visitor, None).await;
         let variant = expected_variant("hello", visitor);
-        assert_eq!(answer["experiments"], json!([{ "experiment": "hello", "variant": variant, "slot": "greeting" }]));
-        let expected = if variant == "a" { "Hello from A" } else { "Welcome back, friend! You have no points." };
+        assert_eq!(
+            answer["experiments"],
+            json!([{ "experiment": "hello", "variant": variant, "slot": "greeting" }])
+        );
+        let expected = if variant == "a" {
+            "Hello from A"
+        } else {
+            "Welcome back, friend! You have no points."
+        };
         assert_eq!(answer["greeting"], expected, "anonymous visitors get the fallbacks");
     }
 
@@ -115,17 +185,31 @@ async fn exposures_count_once_per_visitor_and_only_for_their_variant() {
     let answer = session_as(&app, visitor, None).await;
     let variant = answer["experiments"][0]["variant"].as_str().unwrap().to_owned();
     assert_eq!(answer["experiments"][0]["slot"], "farewell");
-    assert_eq!(answer["feedback"]["farewell"], if variant == "a" { "Hello from A" } else { "Welcome back, friend! You have no points." });
+    assert_eq!(
+        answer["feedback"]["farewell"],
+        if variant == "a" {
+            "Hello from A"
+        } else {
+            "Welcome back, friend! You have no points."
+        }
+    );
     assert_eq!(expose(&app, visitor, &answer, &variant, 1).await["accepted"], 1);
     let again = session_as(&app, visitor, None).await;
-    assert_eq!(expose(&app, visitor, &again, &variant, 2).await["duplicates"], 1, "a reload counts nobody twice");
+    assert_eq!(
+        expose(&app, visitor, &again, &variant, 2).await["duplicates"],
+        1,
+        "a reload counts nobody twice"
+    );
     let other = if variant == "a" { "b" } else { "a" };
     let refused = expose(&app, visitor, &again, other, 3).await;
     assert_eq!(refused["rejected"][0]["error"]["code"], "variant_mismatch");
     let stranger = session_as(&app, "visitor-stranger", None).await;
     let mut forged = stranger.clone();
     forged["experiments"] = json!([{ "experiment": "nope" }]);
-    assert_eq!(expose(&app, "visitor-stranger", &forged, "a", 4).await["rejected"][0]["error"]["code"], "unknown_assignment");
+    assert_eq!(
+        expose(&app, "visitor-stranger", &forged, "a", 4).await["rejected"][0]["error"]["code"],
+        "unknown_assignment"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM exposures").await, 1);
 }
 
@@ -140,9 +224,17 @@ async fn a_stopped_experiment_shows_its_shipped_variant_to_everyone() {
         assert_eq!(answer["greeting"], "Hello from A");
         assert!(answer.get("experiments").is_none(), "nothing to measure any more");
     }
-    let zh = app.post("/v1/session", &json!({ "site": SITE, "visitor_id": "visitor-zh-0001", "locale": "zh-CN" })).await;
+    let zh = app
+        .post(
+            "/v1/session",
+            &json!({ "site": SITE, "visitor_id": "visitor-zh-0001", "locale": "zh-CN" }),
+        )
+        .await;
     assert_eq!(zh.json::<Value>().await.unwrap()["greeting"], "来自 A 的问候");
-    assert_eq!(error_code(admin_post(&app, "experiments/hello/stop", &json!({})).await, 409).await, "experiment_not_running");
+    assert_eq!(
+        error_code(admin_post(&app, "experiments/hello/stop", &json!({})).await, 409).await,
+        "experiment_not_running"
+    );
 }
 
 #[tokio::test]
@@ -162,20 +254,45 @@ async fn results_count_exposures_and_metrics_and_flag_a_sample_ratio_mismatch() 
         expose(&app, &visitor, &answer, &variant, i).await;
         if i % 2 == 0 {
             let event = json!({ "type": "track", "id": format!("10000000-0000-4000-8000-{i:012}"), "at": 1.7e12, "name": "purchase", "value": 30 });
-            app.post("/v1/events", &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": [event] })).await;
+            app.post(
+                "/v1/events",
+                &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": [event] }),
+            )
+            .await;
         }
     }
-    let results: Value = app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results")).send().await.unwrap().json().await.unwrap();
+    let results: Value = app
+        .admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let variants = results["variants"].as_array().unwrap();
     assert_eq!(variants[0]["exposures"], exposed[0]);
     assert_eq!(variants[1]["exposures"], exposed[1]);
     assert_eq!(results["enough_data"], false);
     assert_eq!(results["sample_ratio"]["mismatch"], true, "{results}");
     assert!(results["note"].as_str().unwrap().starts_with("Sample ratio mismatch"));
-    let conversion = |v: &Value| v["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "conversion_rate").unwrap().clone();
-    assert!(conversion(&variants[0])["vs_control"].is_null(), "control is not compared with itself");
+    let conversion = |v: &Value| {
+        v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == "conversion_rate")
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        conversion(&variants[0])["vs_control"].is_null(),
+        "control is not compared with itself"
+    );
     let b = conversion(&variants[1]);
-    assert!(b["value"].as_f64().unwrap() > 0.0 && b["vs_control"]["p_value"].as_f64().is_some(), "{b}");
+    assert!(
+        b["value"].as_f64().unwrap() > 0.0 && b["vs_control"]["p_value"].as_f64().is_some(),
+        "{b}"
+    );
 }
 
 #[tokio::test]
@@ -201,7 +318,11 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
             events.push(json!({ "type": "track", "id": format!("30000000-0000-4000-8000-{i:012}"), "at": 1.7e12, "name": "purchase" }));
             expected[v][1] += 1;
         }
-        app.post("/v1/events", &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": events })).await;
+        app.post(
+            "/v1/events",
+            &json!({ "site": SITE, "visitor_id": visitor, "session_id": answer["session_id"], "events": events }),
+        )
+        .await;
         // The next page of the same visit is no return; a session an hour later is.
         let next_page = session_as(&app, &visitor, None).await;
         if i % 5 == 0 {
@@ -215,20 +336,46 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
         }
         drop(next_page);
     }
-    let results: Value = app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((results["enough_data"].as_bool(), results["note"].as_str()), (Some(true), None), "{results}");
+    let results: Value = app
+        .admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (results["enough_data"].as_bool(), results["note"].as_str()),
+        (Some(true), None),
+        "{results}"
+    );
     assert_eq!(results["sample_ratio"]["mismatch"], false);
     for (v, variant) in results["variants"].as_array().unwrap().iter().enumerate() {
         assert_eq!(variant["exposures"], n[v]);
-        let metric = |name: &str| variant["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == name).unwrap().clone();
+        let metric = |name: &str| {
+            variant["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["metric"] == name)
+                .unwrap()
+                .clone()
+        };
         for (k, name) in ["feedback_rate", "conversion_rate", "return_rate"].iter().enumerate() {
             let rate = metric(name)["value"].as_f64().unwrap();
-            assert!((rate - f64::from(expected[v][k]) / f64::from(n[v])).abs() < 1e-12, "{name} of {}: {rate}", variant["key"]);
+            assert!(
+                (rate - f64::from(expected[v][k]) / f64::from(n[v])).abs() < 1e-12,
+                "{name} of {}: {rate}",
+                variant["key"]
+            );
         }
         assert_eq!(metric("csat")["value"], if v == 0 { 3.0 } else { 5.0 });
         if v == 1 {
             let feedback = metric("feedback_rate")["vs_control"].clone();
-            assert!(feedback["difference"].as_f64().unwrap() > 0.4 && feedback["p_value"].as_f64().unwrap() < 1e-6, "{feedback}");
+            assert!(
+                feedback["difference"].as_f64().unwrap() > 0.4 && feedback["p_value"].as_f64().unwrap() < 1e-6,
+                "{feedback}"
+            );
             assert!(feedback["probability_to_beat_control"].as_f64().unwrap() > 0.999);
             let low = feedback["difference_low"].as_f64().unwrap();
             assert!(low > 0.0 && low < feedback["difference"].as_f64().unwrap());

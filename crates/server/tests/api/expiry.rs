@@ -21,7 +21,10 @@ async fn earned_long_ago(app: &TestApp, member: &str, points: i64, days_ago: i64
 }
 
 async fn lapses(app: &TestApp, member: &str) -> i64 {
-    app.count(&format!("SELECT COUNT(*) FROM points_ledger WHERE member_id = '{member}' AND idempotency_key LIKE 'moments:expiry:%'")).await
+    app.count(&format!(
+        "SELECT COUNT(*) FROM points_ledger WHERE member_id = '{member}' AND idempotency_key LIKE 'moments:expiry:%'"
+    ))
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -35,8 +38,15 @@ async fn points_expire_once_even_when_two_servers_run_the_job_together() {
     let mut connection = app.db.acquire().await.unwrap();
     let mut tx = sqlx::Connection::begin(&mut *connection).await.unwrap();
     let long_ago = now() * 1000 - 400 * DAY_MS;
-    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', 'rita', $1, $1)").bind(long_ago).execute(&mut *tx).await.unwrap();
-    for (delta, reason, key, at, balance) in [(300, "Order", "order-2", long_ago, 300), (10, "Review", "review-1", now() * 1000, 310)] {
+    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', 'rita', $1, $1)")
+        .bind(long_ago)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for (delta, reason, key, at, balance) in [
+        (300, "Order", "order-2", long_ago, 300),
+        (10, "Review", "review-1", now() * 1000, 310),
+    ] {
         sqlx::query(
             "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after) VALUES ('demo', 'rita', $1, $2, $3, $4, $5)",
         )
@@ -52,10 +62,12 @@ async fn points_expire_once_even_when_two_servers_run_the_job_together() {
     tx.commit().await.unwrap();
 
     let url = app.database_url.clone();
-    let starting: Vec<_> = (0..2).map(|_| {
-        let url = url.clone();
-        std::thread::spawn(move || spawn_process_on(&url, WITH_ADMIN_KEY))
-    }).collect();
+    let starting: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || spawn_process_on(&url, WITH_ADMIN_KEY))
+        })
+        .collect();
     let _servers: Vec<ServerProcess> = starting.into_iter().map(|s| s.join().unwrap()).collect();
     for _ in 0..100 {
         if lapses(&app, "olga").await > 0 {
@@ -66,7 +78,11 @@ async fn points_expire_once_even_when_two_servers_run_the_job_together() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(lapses(&app, "olga").await, 1, "two processes, one lapse");
     let olga = app.account("olga").await;
-    assert_eq!((olga["balance"].as_i64(), olga["lifetime_points"].as_i64()), (Some(0), Some(420)), "lifetime points stay: the tier does not drop");
+    assert_eq!(
+        (olga["balance"].as_i64(), olga["lifetime_points"].as_i64()),
+        (Some(0), Some(420)),
+        "lifetime points stay: the tier does not drop"
+    );
     assert_eq!(olga["entries"][0]["reason"], "Points expired");
     assert_eq!(olga["entries"][0]["delta"], -420);
     assert_eq!(lapses(&app, "rita").await, 0);
@@ -79,20 +95,57 @@ async fn the_panel_warns_from_thirty_days_before_and_the_admin_api_lists_what_is
     // 12 months minus about 10 days ago: due in about 10 days.
     earned_long_ago(&app, "sara", 420, 355, "order-3").await;
     earned_long_ago(&app, "tom", 200, 100, "order-4").await;
-    let sara = app.start_session(serde_json::json!({ "member_token": token_for("sara", None) })).await.json::<Value>().await.unwrap();
+    let sara = app
+        .start_session(serde_json::json!({ "member_token": token_for("sara", None) }))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     let expiring = &sara["member"]["expiring"];
     assert_eq!(expiring["points"], 420, "{sara}");
     let days_left = (expiring["on"].as_i64().unwrap() - now() * 1000) / DAY_MS;
     assert!((8..=11).contains(&days_left), "{days_left} days left");
-    let tom = app.start_session(serde_json::json!({ "member_token": token_for("tom", None) })).await.json::<Value>().await.unwrap();
+    let tom = app
+        .start_session(serde_json::json!({ "member_token": token_for("tom", None) }))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert!(tom["member"]["expiring"].is_null(), "eight months away: no warning yet");
 
-    let due: Value = app.admin(Method::GET, "demo/expiring?within_days=30").send().await.unwrap().json().await.unwrap();
-    let members: Vec<&str> = due["items"].as_array().unwrap().iter().map(|d| d["member_id"].as_str().unwrap()).collect();
+    let due: Value = app
+        .admin(Method::GET, "demo/expiring?within_days=30")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let members: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["member_id"].as_str().unwrap())
+        .collect();
     assert_eq!(members, ["sara"]);
-    let year: Value = app.admin(Method::GET, "demo/expiring?within_days=365").send().await.unwrap().json().await.unwrap();
-    assert_eq!(year["items"].as_array().unwrap().len(), 4, "sara, tom, and the demo's alice and bob within a year");
+    let year: Value = app
+        .admin(Method::GET, "demo/expiring?within_days=365")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        year["items"].as_array().unwrap().len(),
+        4,
+        "sara, tom, and the demo's alice and bob within a year"
+    );
     assert_eq!(app.account("tom").await["expiring"]["points"], 200);
-    let refused = app.admin(Method::GET, "demo/expiring?within_days=99999").send().await.unwrap();
+    let refused = app
+        .admin(Method::GET, "demo/expiring?within_days=99999")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(refused, 422).await, "invalid_within_days");
 }

@@ -15,10 +15,18 @@ async fn writer_on_fresh_database() -> (tempfile::TempDir, sqlx::AnyPool, std::s
 
 async fn store_session(writer: &Writer, id: String, then_fail: bool) -> Result<(), sqlx::Error> {
     let mut tx = writer.begin().await?;
-    sqlx::query("INSERT INTO sessions (id, site, visitor_id, locale, started_at) VALUES ($1, 'demo', 'v', 'en', 0)").bind(&id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO sessions (id, site, visitor_id, locale, started_at) VALUES ($1, 'demo', 'v', 'en', 0)")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
     if then_fail {
         // A second row with the same id: the request fails after it wrote its first row.
-        sqlx::query("INSERT INTO sessions (id, site, visitor_id, locale, started_at) VALUES ($1, 'demo', 'v', 'en', 0)").bind(&id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, site, visitor_id, locale, started_at) VALUES ($1, 'demo', 'v', 'en', 0)",
+        )
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await
 }
@@ -34,15 +42,24 @@ async fn a_failing_request_spoils_none_of_the_others_sharing_its_commit() {
     for (n, outcome) in &outcomes {
         assert_eq!(outcome.is_ok(), n % 7 != 3, "request {n}: {outcome:?}");
     }
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY id").fetch_all(&pool).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     let mut expected: Vec<String> = (0..200).filter(|n| n % 7 != 3).map(|n| format!("s-{n}")).collect();
     expected.sort();
-    assert_eq!(stored, expected, "every acknowledged request's row, and no row of a failed one");
+    assert_eq!(
+        stored, expected,
+        "every acknowledged request's row, and no row of a failed one"
+    );
     if let Some(group) = writer.group_commit() {
         let commits = group.stats.commits.load(std::sync::atomic::Ordering::Relaxed);
         let writes = group.stats.writes.load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(writes, expected.len() as u64);
-        assert!(commits < writes, "concurrent requests shared commits: {writes} writes in {commits} commits");
+        assert!(
+            commits < writes,
+            "concurrent requests shared commits: {writes} writes in {commits} commits"
+        );
         eprintln!("group commit: {writes} writes in {commits} commits");
     }
 }
@@ -56,7 +73,10 @@ async fn a_request_dropped_midway_leaves_nothing_behind() {
         // Dropped without commit: a cancelled request, or one that returned an error early.
     }
     store_session(&writer, "kept".into(), false).await.unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions").fetch_all(&pool).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(stored, ["kept"]);
 }
 
@@ -65,7 +85,10 @@ async fn an_answer_is_visible_to_every_reader_once_commit_returns() {
     let (_dir, pool, writer) = writer_on_fresh_database().await;
     for n in 0..20 {
         store_session(&writer, format!("r-{n}"), false).await.unwrap();
-        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&pool).await.unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(seen, n + 1);
     }
 }

@@ -34,10 +34,16 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     if !on_postgres() {
         return format!("sqlite://{}/moments.db", dir.display());
     }
-    let cluster = std::env::var("MOMENTS_TEST_POSTGRES_URL").expect("MOMENTS_TEST_POSTGRES_URL names the PostgreSQL cluster to test on");
+    let cluster = std::env::var("MOMENTS_TEST_POSTGRES_URL")
+        .expect("MOMENTS_TEST_POSTGRES_URL names the PostgreSQL cluster to test on");
     let name = format!("moments_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AnyConnection::connect(&cluster).await.expect("the test cluster answers");
-    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let mut admin = AnyConnection::connect(&cluster)
+        .await
+        .expect("the test cluster answers");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
     admin.close().await.unwrap();
     let mut url = reqwest::Url::parse(&cluster).unwrap();
     url.set_path(&name);
@@ -63,11 +69,20 @@ pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
     settings.server.database_url = database_url.to_owned();
     // Tests send many requests from one address and visitor; the rate limit tests opt in.
     settings.server.rate_limit.enabled = extra_toml.contains("[server.rate_limit]");
-    let app = Application::build(settings, moments_server::features::demo::Mode::Site).await.unwrap();
+    let app = Application::build(settings, moments_server::features::demo::Mode::Site)
+        .await
+        .unwrap();
     let url = app.public_url().to_owned();
     tokio::spawn(app.run_until_stopped());
     let db = AnyPool::connect(database_url).await.unwrap();
-    TestApp { url, db, database_url: database_url.to_owned(), client: reqwest::Client::new(), _dir: None, _process: None }
+    TestApp {
+        url,
+        db,
+        database_url: database_url.to_owned(),
+        client: reqwest::Client::new(),
+        _dir: None,
+        _process: None,
+    }
 }
 
 /// Another server process (the built binary) over `app`'s database, for the races that must
@@ -75,7 +90,14 @@ pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
 pub async fn spawn_second_process(app: &TestApp, extra_toml: &str) -> TestApp {
     let process = spawn_process_on(&app.database_url, extra_toml);
     let db = AnyPool::connect(&app.database_url).await.unwrap();
-    TestApp { url: process.url.clone(), db, database_url: app.database_url.clone(), client: reqwest::Client::new(), _dir: None, _process: Some(process) }
+    TestApp {
+        url: process.url.clone(),
+        db,
+        database_url: app.database_url.clone(),
+        client: reqwest::Client::new(),
+        _dir: None,
+        _process: Some(process),
+    }
 }
 
 /// A real second server process (the built binary) over the database of another.
@@ -90,7 +112,10 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Sends `signal` (`TERM`, `KILL`, ...) as an operator or an orchestrator would.
     pub fn signal(&self, signal: &str) {
-        let sent = std::process::Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(sent.success());
     }
 
@@ -119,7 +144,11 @@ pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("moments.toml");
     // The extra TOML may open its own [server] table: the address and database go in it.
-    let extra = if extra_toml.contains("[server]") { extra_toml.to_owned() } else { format!("[server]\n{extra_toml}") };
+    let extra = if extra_toml.contains("[server]") {
+        extra_toml.to_owned()
+    } else {
+        format!("[server]\n{extra_toml}")
+    };
     let server = format!("[server]\naddr = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n");
     std::fs::write(&config, extra.replacen("[server]\n", &server, 1)).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moments-server"))
@@ -132,7 +161,12 @@ pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
         .unwrap();
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (stderr, kept) = (child.stderr.take().unwrap(), log.clone());
-    std::thread::spawn(move || std::io::BufReader::new(stderr).lines().map_while(Result::ok).for_each(|line| kept.lock().unwrap().push(line)));
+    std::thread::spawn(move || {
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .for_each(|line| kept.lock().unwrap().push(line))
+    });
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let url = lines
         .by_ref()
@@ -141,7 +175,12 @@ pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
         .expect("the second server process started");
     // Keep reading: a closed pipe would fail the server's next print.
     std::thread::spawn(move || lines.for_each(drop));
-    ServerProcess { url, child, log, _dir: dir }
+    ServerProcess {
+        url,
+        child,
+        log,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -165,7 +204,9 @@ impl TestApp {
 
     /// An admin request as a host's backend makes it: no Origin, the admin key as a bearer token.
     pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, format!("{}/v1/admin/sites/{path}", self.url)).bearer_auth(ADMIN_KEY)
+        self.client
+            .request(method, format!("{}/v1/admin/sites/{path}", self.url))
+            .bearer_auth(ADMIN_KEY)
     }
 
     pub async fn award(&self, member: &str, delta: Value, reason: &str, key: &str) -> reqwest::Response {
@@ -181,13 +222,19 @@ impl TestApp {
     }
 
     pub async fn account(&self, member: &str) -> Value {
-        let response = self.admin(reqwest::Method::GET, &format!("{SITE}/members/{member}")).send().await.unwrap();
+        let response = self
+            .admin(reqwest::Method::GET, &format!("{SITE}/members/{member}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 
     pub async fn member_session(&self, member: &str) -> Value {
-        let response = self.start_session(json!({ "member_token": token_for(member, None) })).await;
+        let response = self
+            .start_session(json!({ "member_token": token_for(member, None) }))
+            .await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
@@ -198,20 +245,34 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub fn demo_secret() -> TokenSecret {
-    TokenSecret { kid: "demo".into(), secret: "demo-secret-not-for-real-visitors".into() }
+    TokenSecret {
+        kid: "demo".into(),
+        secret: "demo-secret-not-for-real-visitors".into(),
+    }
 }
 
 pub fn token_for(member: &str, name: Option<&str>) -> String {
-    let claims = MemberClaims { sub: member.into(), name: name.map(Into::into), locale: None, birthday: None };
+    let claims = MemberClaims {
+        sub: member.into(),
+        name: name.map(Into::into),
+        locale: None,
+        birthday: None,
+    };
     member_token::mint(&claims, SITE, &demo_secret(), now(), now() + 600)
 }
 
@@ -219,7 +280,10 @@ pub fn token_for(member: &str, name: Option<&str>) -> String {
 pub async fn error_code(response: reqwest::Response, status: u16) -> String {
     assert_eq!(response.status().as_u16(), status);
     let body: Value = response.json().await.expect("errors are JSON");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     body["error"]["code"].as_str().unwrap().to_owned()
 }
 
@@ -241,10 +305,29 @@ pub async fn past_ledger_entry(app: &TestApp, member: &str, delta: i64, key: &st
 
 /// GET `path` of the dashboard, signed in with the admin key (the app needs one).
 pub async fn dashboard(app: &TestApp, path: &str) -> reqwest::Response {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let signed_in = client.post(format!("{}/dashboard/login", app.url)).form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")]).send().await.unwrap();
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    client.get(format!("{}{path}", app.url)).header("cookie", cookie).send().await.unwrap()
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(format!("{}/dashboard/login", app.url))
+        .form(&[("name", ""), ("password", ADMIN_KEY), ("next", "/dashboard/demo")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    client
+        .get(format!("{}{path}", app.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The dashboard page at `path`, as text.

@@ -17,14 +17,26 @@ async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: String) -
 async fn malformed_and_oversized_bodies_get_json_errors() {
     let app = spawn_app().await;
     let json_type = "application/json";
-    assert_eq!(error_code(raw_post(&app, "/v1/session", json_type, "{not json".into()).await, 400).await, "malformed_json");
-    assert_eq!(error_code(raw_post(&app, "/v1/session", json_type, String::new()).await, 400).await, "malformed_json");
+    assert_eq!(
+        error_code(raw_post(&app, "/v1/session", json_type, "{not json".into()).await, 400).await,
+        "malformed_json"
+    );
+    assert_eq!(
+        error_code(raw_post(&app, "/v1/session", json_type, String::new()).await, 400).await,
+        "malformed_json"
+    );
     let trailing = json!({ "site": SITE, "visitor_id": VISITOR }).to_string() + "{}";
-    assert_eq!(error_code(raw_post(&app, "/v1/session", json_type, trailing).await, 400).await, "malformed_json");
+    assert_eq!(
+        error_code(raw_post(&app, "/v1/session", json_type, trailing).await, 400).await,
+        "malformed_json"
+    );
     let xml = raw_post(&app, "/v1/events", "application/xml", "<x/>".into()).await;
     assert_eq!(error_code(xml, 415).await, "unsupported_media_type");
     let huge = json!({ "site": SITE, "visitor_id": VISITOR, "page_url": "x".repeat(MAX_BODY_BYTES) }).to_string();
-    assert_eq!(error_code(raw_post(&app, "/v1/session", json_type, huge).await, 413).await, "body_too_large");
+    assert_eq!(
+        error_code(raw_post(&app, "/v1/session", json_type, huge).await, 413).await,
+        "body_too_large"
+    );
 }
 
 #[tokio::test]
@@ -39,12 +51,39 @@ async fn unknown_paths_and_methods_get_json_errors() {
 #[tokio::test]
 async fn the_protocol_is_published_as_openapi() {
     let app = spawn_app().await;
-    let doc: Value = app.client.get(format!("{}/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .client
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
-    for path in ["/v1/session", "/v1/events", "/healthz", "/v1/admin/sites/{site}/members/{member}", "/v1/admin/sites/{site}/members/{member}/points", "/v1/admin/sites/{site}/feedback", "/v1/admin/sites/{site}/recovery", "/v1/admin/sites/{site}/recovery/{id}/resolve"] {
+    for path in [
+        "/v1/session",
+        "/v1/events",
+        "/healthz",
+        "/v1/admin/sites/{site}/members/{member}",
+        "/v1/admin/sites/{site}/members/{member}/points",
+        "/v1/admin/sites/{site}/feedback",
+        "/v1/admin/sites/{site}/recovery",
+        "/v1/admin/sites/{site}/recovery/{id}/resolve",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
-    for schema in ["SessionRequest", "SessionResponse", "Event", "EventsResponse", "ErrorBody", "PointsRequest", "StoredEntry", "MemberAccount", "LedgerEntry"] {
+    for schema in [
+        "SessionRequest",
+        "SessionResponse",
+        "Event",
+        "EventsResponse",
+        "ErrorBody",
+        "PointsRequest",
+        "StoredEntry",
+        "MemberAccount",
+        "LedgerEntry",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
     }
     assert_eq!(doc["components"]["securitySchemes"]["admin_key"]["scheme"], "bearer");

@@ -11,7 +11,15 @@ async fn pages_are_served_with_the_backend_url_and_a_demo_token() {
     std::fs::write(www.path().join("shop.css"), "body{}").unwrap();
     let app = spawn_app_with(&format!("[server]\nwww_dir = {:?}", www.path())).await;
 
-    let html = app.client.get(format!("{}/shop.html", app.url)).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(format!("{}/shop.html", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&format!(r#"backend="{}""#, app.url)), "{html}");
     let token = html.split("member-token=\"").nth(1).unwrap().split('"').next().unwrap();
     let secrets = [demo_secret()];

@@ -8,18 +8,29 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 async fn export(app: &TestApp, who: &str) -> reqwest::Response {
-    app.admin(Method::GET, &format!("{SITE}/{who}/export")).send().await.unwrap()
+    app.admin(Method::GET, &format!("{SITE}/{who}/export"))
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn erase(app: &TestApp, who: &str) -> Value {
-    let response = app.admin(Method::DELETE, &format!("{SITE}/{who}")).send().await.unwrap();
+    let response = app
+        .admin(Method::DELETE, &format!("{SITE}/{who}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
 
 /// Alice's page view with an answer, a comment and a tracked event.
 async fn alice_visits(app: &TestApp) {
-    let session = app.start_session(json!({ "member_token": token_for("alice", Some("Alice")), "page_url": "https://shop.example/account" })).await;
+    let session = app
+        .start_session(
+            json!({ "member_token": token_for("alice", Some("Alice")), "page_url": "https://shop.example/account" }),
+        )
+        .await;
     let session: Value = session.json().await.unwrap();
     let events = json!([
         { "type": "feedback", "id": Uuid::new_v4().to_string(), "at": 1.7e12, "scale": "csat5", "score": 2, "comment": "My parcel never came" },
@@ -34,13 +45,19 @@ async fn alice_visits(app: &TestApp) {
 async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     alice_visits(&app).await;
-    let balance = app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'").await;
+    let balance = app
+        .count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'")
+        .await;
 
     let exported = export(&app, "members/alice").await;
     assert_eq!(exported.status(), 200);
     let data: Value = exported.json().await.unwrap();
     assert_eq!(data["profile"]["name"], "Alice");
-    assert_eq!(data["ledger"].as_array().unwrap().len(), 4, "three seeded entries and the goodwill points: {data}");
+    assert_eq!(
+        data["ledger"].as_array().unwrap().len(),
+        4,
+        "three seeded entries and the goodwill points: {data}"
+    );
     assert_eq!(data["answers"][0]["comment"], "My parcel never came");
     assert_eq!(data["answers"][0]["score"], 2);
     assert_eq!(data["events"][0]["name"], "purchase");
@@ -51,19 +68,51 @@ async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     let erased = erase(&app, "members/alice").await;
     assert_eq!(erased["erased"]["profile"], 1, "{erased}");
     assert_eq!(export(&app, "members/alice").await.status(), 404);
-    assert_eq!(app.count("SELECT COUNT(*) FROM members WHERE member_id = 'alice'").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE comment IS NOT NULL OR member_id IS NOT NULL").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE member_id IS NOT NULL OR visitor_id = 'visitor-0001'").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM recovery_cases WHERE member_id IS NOT NULL").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM members WHERE member_id = 'alice'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE comment IS NOT NULL OR member_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE member_id IS NOT NULL OR visitor_id = 'visitor-0001'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM recovery_cases WHERE member_id IS NOT NULL")
+            .await,
+        0
+    );
     // The accounts still add up, under a name that leads nowhere.
-    assert_eq!(app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice'").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id LIKE 'erased:%'").await, 4);
-    assert_eq!(app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'").await, balance);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id = 'alice'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM points_ledger WHERE member_id LIKE 'erased:%'")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(delta) AS BIGINT) FROM points_ledger WHERE site = 'demo'")
+            .await,
+        balance
+    );
 
     let again = erase(&app, "members/alice").await;
     assert_eq!(again["erased"]["profile"], 0, "erasing twice is harmless: {again}");
     // The ledger is still append-only for everything else.
-    for change in ["UPDATE points_ledger SET delta = delta + 1", "UPDATE points_ledger SET member_id = 'mallory'", "DELETE FROM points_ledger"] {
+    for change in [
+        "UPDATE points_ledger SET delta = delta + 1",
+        "UPDATE points_ledger SET member_id = 'mallory'",
+        "DELETE FROM points_ledger",
+    ] {
         let refused = sqlx::query(sqlx::AssertSqlSafe(change)).execute(&app.db).await;
         assert!(refused.is_err(), "{change} was allowed");
     }
@@ -72,7 +121,12 @@ async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
 #[tokio::test]
 async fn a_visitor_is_exported_then_erased() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
-    let session: Value = app.start_session(json!({ "page_url": "https://shop.example/help" })).await.json().await.unwrap();
+    let session: Value = app
+        .start_session(json!({ "page_url": "https://shop.example/help" }))
+        .await
+        .json()
+        .await
+        .unwrap();
     let answer = json!([{ "type": "feedback", "id": Uuid::new_v4().to_string(), "at": 1.7e12, "scale": "csat5", "score": 5, "comment": "Lovely" }]);
     let body = json!({ "site": SITE, "visitor_id": VISITOR, "session_id": session["session_id"], "events": answer });
     assert_eq!(app.post("/v1/events", &body).await.status(), 200);
@@ -86,9 +140,22 @@ async fn a_visitor_is_exported_then_erased() {
     erase(&app, &format!("visitors/{VISITOR}")).await;
     assert_eq!(export(&app, &format!("visitors/{VISITOR}")).await.status(), 404);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM events WHERE visitor_id = '{VISITOR}' OR comment IS NOT NULL")).await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE score = 5").await, 1, "the score still counts, anonymously");
-    assert_eq!(erase(&app, &format!("visitors/{VISITOR}")).await["erased"]["sessions"], 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM events WHERE visitor_id = '{VISITOR}' OR comment IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE score = 5").await,
+        1,
+        "the score still counts, anonymously"
+    );
+    assert_eq!(
+        erase(&app, &format!("visitors/{VISITOR}")).await["erased"]["sessions"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -96,7 +163,10 @@ async fn only_the_origin_and_path_of_a_page_are_kept() {
     let app = spawn_app().await;
     let page = "https://shop.example/checkout/done?email=ana%40example.com&order=5001#token=abc";
     assert_eq!(app.start_session(json!({ "page_url": page })).await.status(), 200);
-    let stored: String = sqlx::query_scalar("SELECT page_url FROM sessions").fetch_one(&app.db).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT page_url FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(stored, "https://shop.example/checkout/done");
 }
 
@@ -106,7 +176,10 @@ async fn old_sessions_and_events_are_deleted_by_the_retention_job() {
     let session_id = app.session_id().await;
     let day_ms: i64 = 86_400_000;
     let now_ms = now() * 1000;
-    for (id, age_days) in [("00000000-0000-4000-8000-000000000001", 400), ("00000000-0000-4000-8000-000000000002", 10)] {
+    for (id, age_days) in [
+        ("00000000-0000-4000-8000-000000000001", 400),
+        ("00000000-0000-4000-8000-000000000002", 10),
+    ] {
         sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, type, occurred_at, received_at) VALUES ('demo', $1, $2, $3, 'dismiss', $4, $5)")
             .bind(id)
             .bind(&session_id)
@@ -117,13 +190,24 @@ async fn old_sessions_and_events_are_deleted_by_the_retention_job() {
             .await
             .unwrap();
     }
-    sqlx::query("UPDATE sessions SET started_at = $1").bind(now_ms - 100 * day_ms).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE sessions SET started_at = $1")
+        .bind(now_ms - 100 * day_ms)
+        .execute(&app.db)
+        .await
+        .unwrap();
 
     // Another process over the same database, with retention configured: the job runs as it starts.
-    let _retaining = spawn_app_on(&app.database_url, "[server.retention]\nsessions_days = 90\nevents_days = 365").await;
+    let _retaining = spawn_app_on(
+        &app.database_url,
+        "[server.retention]\nsessions_days = 90\nevents_days = 365",
+    )
+    .await;
     let mut left = (1, 2);
     for _ in 0..100 {
-        left = (app.count("SELECT COUNT(*) FROM sessions").await, app.count("SELECT COUNT(*) FROM events").await);
+        left = (
+            app.count("SELECT COUNT(*) FROM sessions").await,
+            app.count("SELECT COUNT(*) FROM events").await,
+        );
         if left == (0, 1) {
             break;
         }

@@ -7,7 +7,10 @@ use crate::helpers::{WITH_ADMIN_KEY, page, spawn_app_with};
 const RANGE: &str = "from=2026-10-05&to=2026-10-18";
 
 fn members_card(html: &str) -> &str {
-    let card = html.split(r#"<p class="card-label">Members</p><p class="card-value">"#).nth(1).expect("the Members card");
+    let card = html
+        .split(r#"<p class="card-label">Members</p><p class="card-value">"#)
+        .nth(1)
+        .expect("the Members card");
     card.split('<').next().unwrap()
 }
 
@@ -20,13 +23,22 @@ async fn the_loyalty_page_is_served_from_its_snapshot_and_refreshed_when_stale()
     assert!(first.contains(r#"<p class="as-of">Figures as of "#), "{first}");
 
     // A new member: a fresh snapshot is served as it is.
-    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', 'carol', 0, 0)").execute(&app.db).await.unwrap();
+    sqlx::query("INSERT INTO members (site, member_id, first_seen_at, last_seen_at) VALUES ('demo', 'carol', 0, 0)")
+        .execute(&app.db)
+        .await
+        .unwrap();
     assert_eq!(members_card(&page(&app, &path).await), "2");
     let chinese = page(&app, &format!("{path}&lang=zh-CN")).await;
-    assert!(chinese.contains("<td>铜卡</td><td>1</td><td>50%</td>"), "one snapshot serves every language, tiers in its names: {chinese}");
+    assert!(
+        chinese.contains("<td>铜卡</td><td>1</td><td>50%</td>"),
+        "one snapshot serves every language, tiers in its names: {chinese}"
+    );
 
     // Ten minutes later: the page view gets what is there and starts the refresh, claimed once.
-    sqlx::query("UPDATE report_snapshots SET computed_at = computed_at - 600000 WHERE report = 'loyalty'").execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE report_snapshots SET computed_at = computed_at - 600000 WHERE report = 'loyalty'")
+        .execute(&app.db)
+        .await
+        .unwrap();
     assert_eq!(members_card(&page(&app, &path).await), "2");
     let mut refreshed = false;
     for _ in 0..100 {
@@ -37,7 +49,12 @@ async fn the_loyalty_page_is_served_from_its_snapshot_and_refreshed_when_stale()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(refreshed, "the refreshed figures are served");
-    let claims: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM report_snapshots WHERE report = 'loyalty' AND refreshing_until IS NOT NULL").fetch_one(&app.db).await.unwrap();
+    let claims: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_snapshots WHERE report = 'loyalty' AND refreshing_until IS NOT NULL",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(claims, 0, "the refresh's claim ends with it");
 }
 
@@ -58,15 +75,50 @@ async fn a_range_being_computed_says_so_and_the_page_reloads_itself() {
     let path = "/dashboard/demo/loyalty?from=2026-10-05&to=2026-10-18";
     let waiting = crate::helpers::dashboard(&app, path).await;
     assert_eq!(waiting.status(), 200);
-    let snapshots: Vec<(String, i64, String)> = sqlx::query_as("SELECT range_key, computed_at, body FROM report_snapshots").fetch_all(&app.db).await.unwrap();
-    assert_eq!(waiting.headers().get("refresh").map(|v| v.to_str().unwrap().to_owned()).as_deref(), Some("3"), "{snapshots:?}");
-    assert!(waiting.text().await.unwrap().contains("Computing these figures: on a big shop this takes a few seconds."));
-    let csv = crate::helpers::dashboard(&app, "/dashboard/demo/loyalty.csv?table=tiers&from=2026-10-05&to=2026-10-18").await;
-    let (status, retry) = (csv.status().as_u16(), csv.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()));
-    assert_eq!((status, retry.as_deref()), (503, Some("3")), "{}", csv.text().await.unwrap());
+    let snapshots: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT range_key, computed_at, body FROM report_snapshots")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        waiting
+            .headers()
+            .get("refresh")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .as_deref(),
+        Some("3"),
+        "{snapshots:?}"
+    );
+    assert!(
+        waiting
+            .text()
+            .await
+            .unwrap()
+            .contains("Computing these figures: on a big shop this takes a few seconds.")
+    );
+    let csv = crate::helpers::dashboard(
+        &app,
+        "/dashboard/demo/loyalty.csv?table=tiers&from=2026-10-05&to=2026-10-18",
+    )
+    .await;
+    let (status, retry) = (
+        csv.status().as_u16(),
+        csv.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()),
+    );
+    assert_eq!(
+        (status, retry.as_deref()),
+        (503, Some("3")),
+        "{}",
+        csv.text().await.unwrap()
+    );
 
     // Its server died: once the claim has lapsed, the next page view computes it.
-    sqlx::query("UPDATE report_snapshots SET refreshing_until = $1 WHERE range_key = $2").bind(now - 1).bind(key).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE report_snapshots SET refreshing_until = $1 WHERE range_key = $2")
+        .bind(now - 1)
+        .bind(key)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let ready = crate::helpers::dashboard(&app, path).await;
     assert!(ready.headers().get("refresh").is_none());
     assert_eq!(members_card(&ready.text().await.unwrap()), "2");
@@ -90,17 +142,24 @@ async fn a_page_waits_for_a_computation_another_server_finishes_meanwhile() {
     let other_server = tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let sites = moments_server::features::sites::Sites::new(&[moments_server::features::demo::site()]).unwrap();
-        let figures = moments_server::features::insights::loyalty(&db, sites.get("demo").unwrap(), start, end).await.unwrap();
-        sqlx::query("UPDATE report_snapshots SET body = $1, computed_at = $2, refreshing_until = NULL WHERE range_key = $3")
-            .bind(serde_json::to_string(&figures).unwrap())
-            .bind(moments_server::platform::clock::now_ms())
-            .bind(&key)
-            .execute(&db)
+        let figures = moments_server::features::insights::loyalty(&db, sites.get("demo").unwrap(), start, end)
             .await
             .unwrap();
+        sqlx::query(
+            "UPDATE report_snapshots SET body = $1, computed_at = $2, refreshing_until = NULL WHERE range_key = $3",
+        )
+        .bind(serde_json::to_string(&figures).unwrap())
+        .bind(moments_server::platform::clock::now_ms())
+        .bind(&key)
+        .execute(&db)
+        .await
+        .unwrap();
     });
     let ready = crate::helpers::dashboard(&app, "/dashboard/demo/loyalty?from=2026-10-12&to=2026-10-18").await;
-    assert!(ready.headers().get("refresh").is_none(), "it waited for the figures instead of saying they are being computed");
+    assert!(
+        ready.headers().get("refresh").is_none(),
+        "it waited for the figures instead of saying they are being computed"
+    );
     assert_eq!(members_card(&ready.text().await.unwrap()), "2");
     other_server.await.unwrap();
 }

@@ -63,7 +63,9 @@ impl Receiver {
         let mut receiver = Receiver::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         receiver.url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
-        let app = axum::Router::new().route("/hook", axum::routing::post(take)).with_state(receiver.clone());
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(take))
+            .with_state(receiver.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         receiver
     }
@@ -94,12 +96,24 @@ impl Receiver {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the receiver never got {what}: {:#?}", self.received().iter().map(|r| (r.kind().to_owned(), r.id.clone())).collect::<Vec<_>>());
+        panic!(
+            "the receiver never got {what}: {:#?}",
+            self.received()
+                .iter()
+                .map(|r| (r.kind().to_owned(), r.id.clone()))
+                .collect::<Vec<_>>()
+        );
     }
 }
 
 async fn take(State(receiver): State<Receiver>, headers: HeaderMap, raw: Bytes) -> impl IntoResponse {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
     let received = Received {
         id: header("webhook-id"),
         timestamp: header("webhook-timestamp").parse().unwrap_or(0),

@@ -3,6 +3,8 @@
 //! spending points, through one finished and one running experiment. Generated once from a
 //! fixed seed, through the same store functions the API writes with, so every dashboard page
 //! opens on figures that hang together. Every id it writes starts with `demo-`.
+//!
+//! Over 500 lines: one seeded story of 90 days, whose parts depend on each other's figures.
 
 use std::collections::BTreeMap;
 
@@ -14,8 +16,6 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::SITE;
 use super::texts::{Mood, comment, member_name, resolution_note};
-use crate::platform::clock::DAY_MS;
-use crate::features::visitor_events::{self, NewEvent};
 use crate::features::experiments::definition::{Definition, Experiment, VariantDefinition};
 use crate::features::experiments::{assignment, store as experiments};
 use crate::features::members::{self, Profile};
@@ -23,7 +23,9 @@ use crate::features::sessions::{self, NewSession};
 use crate::features::sites::Site;
 use crate::features::surprises::store::{self as surprises, Claimer, Recipient};
 use crate::features::verified_events::{self, Fact, Source};
+use crate::features::visitor_events::{self, NewEvent};
 use crate::features::{ledger, recovery, rewards};
+use crate::platform::clock::DAY_MS;
 
 /// The seed every demo history is generated from: the same shop, every time.
 pub const SEED: i64 = 20_261_201;
@@ -35,7 +37,14 @@ const APOLOGY_CODES: u32 = 100;
 const LONG_STANDING_SHARE: f64 = 0.25;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
-const PAGES: [&str; 6] = ["/", "/shop.html", "/products/linen-shirt", "/products/canvas-tote", "/cart", "/support.html"];
+const PAGES: [&str; 6] = [
+    "/",
+    "/shop.html",
+    "/products/linen-shirt",
+    "/products/canvas-tote",
+    "/cart",
+    "/support.html",
+];
 const ORIGIN: &str = "https://harborandpine.example";
 
 /// What was generated, for the start-up log.
@@ -59,7 +68,16 @@ pub async fn generate(db: &AnyPool, site: &Site, now: i64) -> anyhow::Result<Opt
     if !super::store::begin_history(&mut tx, SITE, SEED, now).await? {
         return Ok(None);
     }
-    let mut shop = Shop { tx: &mut tx, site, rng: Rng(SEED as u64), now, origin: first_day * DAY_MS, ids: 0, summary: Summary::default(), experiments: Vec::new() };
+    let mut shop = Shop {
+        tx: &mut tx,
+        site,
+        rng: Rng(SEED as u64),
+        now,
+        origin: first_day * DAY_MS,
+        ids: 0,
+        summary: Summary::default(),
+        experiments: Vec::new(),
+    };
     shop.experiments().await?;
     for n in 0..MEMBERS + ANONYMOUS {
         shop.person(n, n < MEMBERS).await?;
@@ -144,7 +162,13 @@ impl Shop<'_> {
     /// A greeting test that ran from day 5 to day 47 and shipped its warmer text, and a
     /// farewell test running since day 68.
     async fn experiments(&mut self) -> anyhow::Result<()> {
-        let text = |en: &str, cn: &str, tw: &str| BTreeMap::from([("en".into(), en.into()), ("zh-CN".into(), cn.into()), ("zh-TW".into(), tw.into())]);
+        let text = |en: &str, cn: &str, tw: &str| {
+            BTreeMap::from([
+                ("en".into(), en.into()),
+                ("zh-CN".into(), cn.into()),
+                ("zh-TW".into(), tw.into()),
+            ])
+        };
         let trials = [
             (
                 Definition {
@@ -154,11 +178,23 @@ impl Shop<'_> {
                     coverage: 1.0,
                     control: "plain".into(),
                     variants: vec![
-                        VariantDefinition { key: "plain".into(), weight: 0.5, text: text("Welcome to Harbor & Pine.", "欢迎光临 Harbor & Pine。", "歡迎光臨 Harbor & Pine。") },
+                        VariantDefinition {
+                            key: "plain".into(),
+                            weight: 0.5,
+                            text: text(
+                                "Welcome to Harbor & Pine.",
+                                "欢迎光临 Harbor & Pine。",
+                                "歡迎光臨 Harbor & Pine。",
+                            ),
+                        },
                         VariantDefinition {
                             key: "warm".into(),
                             weight: 0.5,
-                            text: text("Hello again, friend! Fresh linen just came in.", "好久不见！新款亚麻刚到货。", "好久不見！新款亞麻剛到貨。"),
+                            text: text(
+                                "Hello again, friend! Fresh linen just came in.",
+                                "好久不见！新款亚麻刚到货。",
+                                "好久不見！新款亞麻剛到貨。",
+                            ),
                         },
                     ],
                     metric_event: Some("purchase".into()),
@@ -175,11 +211,19 @@ impl Shop<'_> {
                     coverage: 0.8,
                     control: "ask".into(),
                     variants: vec![
-                        VariantDefinition { key: "ask".into(), weight: 0.5, text: text("Before you go: how was it?", "离开前，体验如何？", "離開前，體驗如何？") },
+                        VariantDefinition {
+                            key: "ask".into(),
+                            weight: 0.5,
+                            text: text("Before you go: how was it?", "离开前，体验如何？", "離開前，體驗如何？"),
+                        },
                         VariantDefinition {
                             key: "thanks-first".into(),
                             weight: 0.5,
-                            text: text("Thank you for visiting! One tap tells us how we did.", "感谢光临！轻点一下告诉我们做得如何。", "感謝光臨！輕點一下告訴我們做得如何。"),
+                            text: text(
+                                "Thank you for visiting! One tap tells us how we did.",
+                                "感谢光临！轻点一下告诉我们做得如何。",
+                                "感謝光臨！輕點一下告訴我們做得如何。",
+                            ),
                         },
                     ],
                     metric_event: None,
@@ -190,26 +234,48 @@ impl Shop<'_> {
             ),
         ];
         for (definition, (start, stop), challenger, lift) in trials {
-            let experiment = Experiment::parse(definition, Locale::En).map_err(|e| anyhow::anyhow!("demo experiment: {}", e.message))?;
+            let experiment = Experiment::parse(definition, Locale::En)
+                .map_err(|e| anyhow::anyhow!("demo experiment: {}", e.message))?;
             let (from, until) = (self.day(start), stop.map_or(i64::MAX, |d| self.day(d)));
             experiments::create(&mut *self.tx, SITE, &experiment, from - 2 * DAY_MS).await?;
             experiments::start(&mut *self.tx, SITE, &experiment.key, from).await?;
             if until != i64::MAX {
                 experiments::stop_in(&mut *self.tx, SITE, &experiment.key, Some(challenger), until).await?;
             }
-            self.experiments.push(Trial { experiment, from, until, challenger, lift });
+            self.experiments.push(Trial {
+                experiment,
+                from,
+                until,
+                challenger,
+                lift,
+            });
         }
         Ok(())
     }
 
     async fn person(&mut self, n: usize, is_member: bool) -> anyhow::Result<()> {
-        let locale = *self.rng.pick(&[Locale::En, Locale::En, Locale::En, Locale::ZhCn, Locale::ZhCn, Locale::ZhTw]);
+        let locale = *self.rng.pick(&[
+            Locale::En,
+            Locale::En,
+            Locale::En,
+            Locale::ZhCn,
+            Locale::ZhCn,
+            Locale::ZhTw,
+        ]);
         let mut person = Person {
             visitor: format!("demo-visitor-{n:04}"),
-            member: if is_member { Some(MemberId::parse(&format!("demo-member-{n:03}"))?) } else { None },
+            member: if is_member {
+                Some(MemberId::parse(&format!("demo-member-{n:03}"))?)
+            } else {
+                None
+            },
             name: member_name(locale, n).to_owned(),
             locale,
-            rate: if is_member { 0.4 + 3.0 * self.rng.unit().powi(2) } else { 0.2 + 1.0 * self.rng.unit().powi(2) },
+            rate: if is_member {
+                0.4 + 3.0 * self.rng.unit().powi(2)
+            } else {
+                0.2 + 1.0 * self.rng.unit().powi(2)
+            },
             leaving: if is_member { 0.006 } else { 0.05 },
             mood: self.rng.unit() * 2.0 - 0.8,
             answered_at: None,
@@ -247,9 +313,23 @@ impl Shop<'_> {
     /// orders then in one entry.
     async fn long_standing(&mut self, person: &Person, member: &MemberId) -> anyhow::Result<()> {
         let joined = self.origin - self.rng.between(7, 270) * DAY_MS;
-        members::upsert(&mut *self.tx, SITE, member.as_str(), Profile { name: Some(&person.name), birthday: None }, joined).await?;
+        members::upsert(
+            &mut *self.tx,
+            SITE,
+            member.as_str(),
+            Profile {
+                name: Some(&person.name),
+                birthday: None,
+            },
+            joined,
+        )
+        .await?;
         let points = self.rng.between(4, 50) * 50;
-        let change = PointsChange::parse(Some(points), "Orders before this program's report", "demo-earlier-orders")?;
+        let change = PointsChange::parse(
+            Some(points),
+            "Orders before this program's report",
+            "demo-earlier-orders",
+        )?;
         ledger::append(&mut *self.tx, self.site, member, &change, joined).await?;
         Ok(())
     }
@@ -257,7 +337,17 @@ impl Shop<'_> {
     async fn visit(&mut self, person: &mut Person, at: i64) -> anyhow::Result<()> {
         let member = person.member.as_ref().map(MemberId::as_str);
         if let Some(member) = member {
-            members::upsert(&mut *self.tx, SITE, member, Profile { name: Some(&person.name), birthday: None }, at).await?;
+            members::upsert(
+                &mut *self.tx,
+                SITE,
+                member,
+                Profile {
+                    name: Some(&person.name),
+                    birthday: None,
+                },
+                at,
+            )
+            .await?;
         }
         let pages = self.rng.between(1, 5);
         let mut session = String::new();
@@ -267,10 +357,22 @@ impl Shop<'_> {
             session = self.id("session");
             last = at + page * self.rng.between(MINUTE, 6 * MINUTE);
             // A visit in four ends at the help centre, with a ticket.
-            let path = if page == pages - 1 && self.rng.chance(0.25) { "/support.html" } else { *self.rng.pick(&PAGES) };
+            let path = if page == pages - 1 && self.rng.chance(0.25) {
+                "/support.html"
+            } else {
+                *self.rng.pick(&PAGES)
+            };
             on_support = path == "/support.html";
             let url = format!("{ORIGIN}{path}");
-            let view = NewSession { id: &session, site: SITE, visitor_id: &person.visitor, member_id: member, locale: person.locale.tag(), page_url: Some(&url), started_at: last };
+            let view = NewSession {
+                id: &session,
+                site: SITE,
+                visitor_id: &person.visitor,
+                member_id: member,
+                locale: person.locale.tag(),
+                page_url: Some(&url),
+                started_at: last,
+            };
             sessions::insert(&mut *self.tx, &view).await?;
             self.summary.page_views += 1;
         }
@@ -281,12 +383,20 @@ impl Shop<'_> {
         if let Some(member) = &person.member {
             if self.rng.chance(0.04) {
                 let key = self.id("review");
-                ledger::append(&mut *self.tx, self.site, member, &PointsChange::parse(Some(50), "Product review", &key)?, last + 2 * MINUTE).await?;
+                ledger::append(
+                    &mut *self.tx,
+                    self.site,
+                    member,
+                    &PointsChange::parse(Some(50), "Product review", &key)?,
+                    last + 2 * MINUTE,
+                )
+                .await?;
             }
             self.maybe_redeem(member, last + 3 * MINUTE).await?;
         }
         let ticket = if on_support { Some(self.ticket()?) } else { None };
-        self.end_of_visit(person, &session, last + 4 * MINUTE, answering, ticket).await
+        self.end_of_visit(person, &session, last + 4 * MINUTE, answering, ticket)
+            .await
     }
 
     /// Shows each running experiment's message; how much more likely the visitor is to buy and
@@ -295,8 +405,22 @@ impl Shop<'_> {
         let (mut buying, mut answering) = (1.0, 1.0);
         let member = person.member.as_ref().map(MemberId::as_str);
         for trial in self.experiments.iter().filter(|t| (t.from..t.until).contains(&at)) {
-            let Some(variant) = assignment::assign(&mut *self.tx, SITE, &trial.experiment, &person.visitor, member, at).await? else { continue };
-            let shown = assignment::expose(&mut *self.tx, SITE, &trial.experiment.key, &variant, &person.visitor, member, session, at).await?;
+            let Some(variant) =
+                assignment::assign(&mut *self.tx, SITE, &trial.experiment, &person.visitor, member, at).await?
+            else {
+                continue;
+            };
+            let shown = assignment::expose(
+                &mut *self.tx,
+                SITE,
+                &trial.experiment.key,
+                &variant,
+                &person.visitor,
+                member,
+                session,
+                at,
+            )
+            .await?;
             shown.map_err(|e| anyhow::anyhow!("demo exposure: {}", e.message))?;
             if variant == trial.challenger {
                 match trial.experiment.slot {
@@ -321,18 +445,52 @@ impl Shop<'_> {
             name: Some("purchase"),
             value: Some(value),
             verified_key: vouched,
-            ..NewEvent::new(SITE, &event, session, &person.visitor, member.map(MemberId::as_str), at, at)
+            ..NewEvent::new(
+                SITE,
+                &event,
+                session,
+                &person.visitor,
+                member.map(MemberId::as_str),
+                at,
+                at,
+            )
         };
         visitor_events::insert(&mut *self.tx, &row).await?;
         self.summary.orders += 1;
         let Some(member) = member else { return Ok(()) };
-        let fact = Fact { key: &order, member_id: member.as_str(), name: "purchase", value: Some(value), source: Source::Proof, event_id: Some(&event) };
+        let fact = Fact {
+            key: &order,
+            member_id: member.as_str(),
+            name: "purchase",
+            value: Some(value),
+            source: Source::Proof,
+            event_id: Some(&event),
+        };
         verified_events::record(&mut *self.tx, SITE, &fact, at).await?;
         let reason = format!("Order #{}", 10_000 + self.summary.orders);
-        ledger::append(&mut *self.tx, self.site, member, &PointsChange::parse(Some((value * 5.0) as i64), &reason, &order)?, at).await?;
-        let Some(rule) = self.site.surprise_rule("big-order").filter(|r| r.matches_event("purchase", Some(value))) else { return Ok(()) };
-        let to = Recipient { member_id: Some(member.as_str()), visitor_id: Some(&person.visitor) };
-        let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &verified_events::occasion(&order), at).await? else { return Ok(()) };
+        ledger::append(
+            &mut *self.tx,
+            self.site,
+            member,
+            &PointsChange::parse(Some((value * 5.0) as i64), &reason, &order)?,
+            at,
+        )
+        .await?;
+        let Some(rule) = self
+            .site
+            .surprise_rule("big-order")
+            .filter(|r| r.matches_event("purchase", Some(value)))
+        else {
+            return Ok(());
+        };
+        let to = Recipient {
+            member_id: Some(member.as_str()),
+            visitor_id: Some(&person.visitor),
+        };
+        let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &verified_events::occasion(&order), at).await?
+        else {
+            return Ok(());
+        };
         // A modest effect, for the Loyalty page's comparison to find: gifted members linger.
         person.rate *= 1.15;
         person.leaving *= 0.7;
@@ -347,8 +505,16 @@ impl Shop<'_> {
         if at >= self.now {
             return Ok(());
         }
-        let claimer = Claimer { member_id: person.member.as_ref().map(MemberId::as_str), visitor_id: &person.visitor };
-        let reason = |rule: &str| self.site.surprise_rule(rule).map(|r| r.reason.clone()).unwrap_or_default();
+        let claimer = Claimer {
+            member_id: person.member.as_ref().map(MemberId::as_str),
+            visitor_id: &person.visitor,
+        };
+        let reason = |rule: &str| {
+            self.site
+                .surprise_rule(rule)
+                .map(|r| r.reason.clone())
+                .unwrap_or_default()
+        };
         surprises::claim_in(&mut *self.tx, self.site, gift, &claimer, reason, at).await?;
         Ok(())
     }
@@ -366,7 +532,9 @@ impl Shop<'_> {
         } else {
             return Ok(());
         };
-        let Some(reward) = self.site.catalog.get(key) else { return Ok(()) };
+        let Some(reward) = self.site.catalog.get(key) else {
+            return Ok(());
+        };
         let default = self.site.settings.default_locale;
         let idempotency_key = self.id("redemption");
         let reason = format!("Redeemed: {}", reward.title(default, default));
@@ -381,20 +549,39 @@ impl Shop<'_> {
     /// ticket, the agent who handled it and its topic; and how much that agent's way lifts or
     /// sinks the answer (one of them leaves people less happy, for the Support page to show).
     fn ticket(&mut self) -> anyhow::Result<(Context, f64)> {
-        let (agent, lift) = *self.rng.pick(&[("may", 0.25), ("lee", 0.1), ("ana", 0.0), ("sam", -0.45)]);
+        let (agent, lift) = *self
+            .rng
+            .pick(&[("may", 0.25), ("lee", 0.1), ("ana", 0.0), ("sam", -0.45)]);
         let topic = *self.rng.pick(&["returns", "shipping", "sizing", "payment"]);
         let ticket = format!("T-{}", 1000 + self.rng.between(0, 9000));
-        let entries = Entries(vec![("ticket".into(), ticket), ("agent".into(), agent.into()), ("topic".into(), topic.into())]);
-        Ok((Context::parse(entries).map_err(|e| anyhow::anyhow!("demo context: {}", e.message))?, lift))
+        let entries = Entries(vec![
+            ("ticket".into(), ticket),
+            ("agent".into(), agent.into()),
+            ("topic".into(), topic.into()),
+        ]);
+        Ok((
+            Context::parse(entries).map_err(|e| anyhow::anyhow!("demo context: {}", e.message))?,
+            lift,
+        ))
     }
 
-    async fn end_of_visit(&mut self, person: &mut Person, session: &str, at: i64, answering: f64, ticket: Option<(Context, f64)>) -> anyhow::Result<()> {
+    async fn end_of_visit(
+        &mut self,
+        person: &mut Person,
+        session: &str,
+        at: i64,
+        answering: f64,
+        ticket: Option<(Context, f64)>,
+    ) -> anyhow::Result<()> {
         if person.answered_at.is_some_and(|t| at - t < 30 * DAY_MS) {
             return Ok(());
         }
         let event = self.id("event");
         let member = person.member.as_ref().map(MemberId::as_str);
-        let base = NewEvent { kind: "dismiss", ..NewEvent::new(SITE, &event, session, &person.visitor, member, at, at) };
+        let base = NewEvent {
+            kind: "dismiss",
+            ..NewEvent::new(SITE, &event, session, &person.visitor, member, at, at)
+        };
         // Closing a ticket ends the visit on the portal, which asks at once (`endSession`).
         let asked = if ticket.is_some() { 0.8 } else { 0.4 };
         if !self.rng.chance(asked * answering) {
@@ -411,12 +598,32 @@ impl Shop<'_> {
             _ => Mood::Happy,
         };
         let says = [0.0, 0.8, 0.7, 0.5, 0.3, 0.3][faces as usize];
-        let text = self.rng.chance(says).then(|| comment(person.locale, mood, self.rng.between(0, 1000) as usize));
-        visitor_events::insert(&mut *self.tx, &NewEvent { kind: "feedback", score: Some(score), comment: text, context: ticket.as_ref().map(|t| &t.0), ..base }).await?;
+        let text = self
+            .rng
+            .chance(says)
+            .then(|| comment(person.locale, mood, self.rng.between(0, 1000) as usize));
+        visitor_events::insert(
+            &mut *self.tx,
+            &NewEvent {
+                kind: "feedback",
+                score: Some(score),
+                comment: text,
+                context: ticket.as_ref().map(|t| &t.0),
+                ..base
+            },
+        )
+        .await?;
         person.answered_at = Some(at);
         self.summary.answers += 1;
-        let answer = recovery::Answer { event_id: &event, visitor_id: &person.visitor, member_id: member, score };
-        let Some((case, _)) = recovery::open_case(&mut *self.tx, self.site, &answer, at).await? else { return Ok(()) };
+        let answer = recovery::Answer {
+            event_id: &event,
+            visitor_id: &person.visitor,
+            member_id: member,
+            score,
+        };
+        let Some((case, _)) = recovery::open_case(&mut *self.tx, self.site, &answer, at).await? else {
+            return Ok(());
+        };
         self.summary.cases += 1;
         let resolved_at = at + self.rng.between(2 * HOUR, 30 * HOUR);
         if self.rng.chance(0.65) && resolved_at < self.now {
@@ -441,7 +648,13 @@ impl Shop<'_> {
         let comfort = match &person.member {
             Some(member) => {
                 let lifetime = ledger::standing(&mut *self.tx, SITE, member.as_str()).await?.lifetime;
-                if lifetime >= 1500 { 0.25 } else if lifetime >= 500 { 0.12 } else { 0.05 }
+                if lifetime >= 1500 {
+                    0.25
+                } else if lifetime >= 500 {
+                    0.12
+                } else {
+                    0.05
+                }
             }
             None => 0.0,
         };
@@ -457,8 +670,13 @@ impl Shop<'_> {
 
     /// Staff send a resolved member the apology coupon; most open it.
     async fn apology(&mut self, person: &Person, case: i64, at: i64) -> anyhow::Result<()> {
-        let Some(rule) = self.site.surprise_rule("apology-coupon") else { return Ok(()) };
-        let to = Recipient { member_id: person.member.as_ref().map(MemberId::as_str), visitor_id: Some(&person.visitor) };
+        let Some(rule) = self.site.surprise_rule("apology-coupon") else {
+            return Ok(());
+        };
+        let to = Recipient {
+            member_id: person.member.as_ref().map(MemberId::as_str),
+            visitor_id: Some(&person.visitor),
+        };
         if let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &format!("demo-case-{case}"), at).await?
             && self.rng.chance(0.7)
         {

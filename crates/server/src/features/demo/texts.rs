@@ -11,11 +11,22 @@ pub enum Mood {
 }
 
 const NAMES_EN: &[&str] = &[
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "James", "Chloe", "Leo", "Grace", "Jack", "Ruby", "Owen", "Isla", "Finn",
-    "Hannah", "Daniel",
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "James", "Chloe", "Leo", "Grace",
+    "Jack", "Ruby", "Owen", "Isla", "Finn", "Hannah", "Daniel",
 ];
-const NAMES_ZH_CN: &[&str] = &["王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊", "赵婷", "黄强", "周杰", "吴娜", "徐明", "孙丽"];
-const NAMES_ZH_TW: &[&str] = &["陳怡君", "林志明", "黃淑芬", "張家豪", "李雅婷", "王建宏", "吳佩珊", "劉冠廷"];
+const NAMES_ZH_CN: &[&str] = &[
+    "王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊", "赵婷", "黄强", "周杰", "吴娜", "徐明", "孙丽",
+];
+const NAMES_ZH_TW: &[&str] = &[
+    "陳怡君",
+    "林志明",
+    "黃淑芬",
+    "張家豪",
+    "李雅婷",
+    "王建宏",
+    "吳佩珊",
+    "劉冠廷",
+];
 
 pub fn member_name(locale: Locale, n: usize) -> &'static str {
     let names = match locale {
@@ -47,12 +58,40 @@ const UNHAPPY_EN: &[&str] = &[
     "The tote arrived torn. Very disappointed.",
     "Site kept logging me out of my account.",
 ];
-const HAPPY_ZH_CN: &[&str] = &["很快就找到了想要的，结账也很顺利。", "亚麻衬衫很合身，准备再买一件。", "积分很实用，下次用来免运费！", "发货很快，包装也很精致。"];
-const MIXED_ZH_CN: &[&str] = &["东西不错，但尺码表有点看不懂。", "结账时才看到运费，有点意外。", "还行，商品图片可以再大一些。"];
-const UNHAPPY_ZH_CN: &[&str] = &["订单晚到了两个星期，邮件也没人回复。", "优惠码在结账时用不了。", "付款失败了三次。", "收到的帆布袋是破的，很失望。"];
-const HAPPY_ZH_TW: &[&str] = &["很快就找到想要的，結帳也很順利。", "亞麻襯衫很合身，準備再買一件。", "點數很實用，下次用來免運費！", "出貨很快，包裝也很精緻。"];
-const MIXED_ZH_TW: &[&str] = &["東西不錯，但尺寸表有點看不懂。", "結帳時才看到運費，有點意外。", "還可以，商品圖片可以再大一點。"];
-const UNHAPPY_ZH_TW: &[&str] = &["訂單晚到了兩個星期，信也沒人回。", "折扣碼在結帳時不能用。", "付款失敗了三次。", "收到的帆布袋是破的，很失望。"];
+const HAPPY_ZH_CN: &[&str] = &[
+    "很快就找到了想要的，结账也很顺利。",
+    "亚麻衬衫很合身，准备再买一件。",
+    "积分很实用，下次用来免运费！",
+    "发货很快，包装也很精致。",
+];
+const MIXED_ZH_CN: &[&str] = &[
+    "东西不错，但尺码表有点看不懂。",
+    "结账时才看到运费，有点意外。",
+    "还行，商品图片可以再大一些。",
+];
+const UNHAPPY_ZH_CN: &[&str] = &[
+    "订单晚到了两个星期，邮件也没人回复。",
+    "优惠码在结账时用不了。",
+    "付款失败了三次。",
+    "收到的帆布袋是破的，很失望。",
+];
+const HAPPY_ZH_TW: &[&str] = &[
+    "很快就找到想要的，結帳也很順利。",
+    "亞麻襯衫很合身，準備再買一件。",
+    "點數很實用，下次用來免運費！",
+    "出貨很快，包裝也很精緻。",
+];
+const MIXED_ZH_TW: &[&str] = &[
+    "東西不錯，但尺寸表有點看不懂。",
+    "結帳時才看到運費，有點意外。",
+    "還可以，商品圖片可以再大一點。",
+];
+const UNHAPPY_ZH_TW: &[&str] = &[
+    "訂單晚到了兩個星期，信也沒人回。",
+    "折扣碼在結帳時不能用。",
+    "付款失敗了三次。",
+    "收到的帆布袋是破的，很失望。",
+];
 
 /// The `n`th comment (wrapping) of someone in `mood` writing in `locale`.
 pub fn comment(locale: Locale, mood: Mood, n: usize) -> &'static str {

@@ -42,12 +42,13 @@ pub async fn assign(
             return Ok(Some(variant));
         }
     }
-    let stored: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
-        .bind(site)
-        .bind(&e.key)
-        .bind(visitor)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
+            .bind(site)
+            .bind(&e.key)
+            .bind(visitor)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some(variant) = stored {
         if member.is_some() {
             sqlx::query("UPDATE assignments SET member_id = $1 WHERE site = $2 AND experiment = $3 AND visitor_id = $4 AND member_id IS NULL")
@@ -60,7 +61,9 @@ pub async fn assign(
         }
         return Ok(Some(variant));
     }
-    let Some(index) = choose_variant(hash(&e.seed, visitor, HashVersion::V2), &e.ranges()) else { return Ok(None) };
+    let Some(index) = choose_variant(hash(&e.seed, visitor, HashVersion::V2), &e.ranges()) else {
+        return Ok(None);
+    };
     // Another request may have assigned this visitor meanwhile: the stored row wins.
     let variant: String = sqlx::query_scalar(
         "INSERT INTO assignments (site, experiment, visitor_id, member_id, variant, assigned_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -79,6 +82,7 @@ pub async fn assign(
 
 /// Records that the visitor saw their variant: once per visitor and experiment. Refused
 /// when the visitor has no such assignment (the browser does not choose its variant).
+#[allow(clippy::too_many_arguments)] // one row's columns, each named at the call
 pub async fn expose(
     tx: &mut AnyConnection,
     site: &str,
@@ -89,15 +93,26 @@ pub async fn expose(
     session: &str,
     now: i64,
 ) -> Result<Result<bool, moments_protocol::InvalidInput>, sqlx::Error> {
-    let assigned: Option<String> = sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
-        .bind(site)
-        .bind(experiment)
-        .bind(visitor)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let assigned: Option<String> =
+        sqlx::query_scalar("SELECT variant FROM assignments WHERE site = $1 AND experiment = $2 AND visitor_id = $3")
+            .bind(site)
+            .bind(experiment)
+            .bind(visitor)
+            .fetch_optional(&mut *tx)
+            .await?;
     match assigned {
-        None => return Ok(Err(moments_protocol::InvalidInput::new("unknown_assignment", "this visitor has no variant of that experiment"))),
-        Some(v) if v != variant => return Ok(Err(moments_protocol::InvalidInput::new("variant_mismatch", "that is not this visitor's variant"))),
+        None => {
+            return Ok(Err(moments_protocol::InvalidInput::new(
+                "unknown_assignment",
+                "this visitor has no variant of that experiment",
+            )));
+        }
+        Some(v) if v != variant => {
+            return Ok(Err(moments_protocol::InvalidInput::new(
+                "variant_mismatch",
+                "that is not this visitor's variant",
+            )));
+        }
         Some(_) => {}
     }
     let inserted = sqlx::query(

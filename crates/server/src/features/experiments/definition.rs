@@ -58,7 +58,10 @@ fn refuse(code: &'static str, message: impl Into<String>) -> InvalidInput {
 impl Experiment {
     pub fn parse(d: Definition, default_locale: Locale) -> Result<Self, InvalidInput> {
         if !is_valid_key(&d.key) {
-            return Err(refuse("invalid_experiment_key", "key: 1 to 64 letters, digits, '-' or '_'"));
+            return Err(refuse(
+                "invalid_experiment_key",
+                "key: 1 to 64 letters, digits, '-' or '_'",
+            ));
         }
         let slot = Slot::from_name(&d.slot).ok_or_else(|| refuse("invalid_slot", "slot is greeting or farewell"))?;
         if !(0.0..=1.0).contains(&d.coverage) {
@@ -69,37 +72,73 @@ impl Experiment {
         }
         for (i, variant) in d.variants.iter().enumerate() {
             if !is_valid_key(&variant.key) {
-                return Err(refuse("invalid_variant_key", format!("variants[{i}].key: 1 to 64 letters, digits, '-' or '_'")));
+                return Err(refuse(
+                    "invalid_variant_key",
+                    format!("variants[{i}].key: 1 to 64 letters, digits, '-' or '_'"),
+                ));
             }
             if d.variants[..i].iter().any(|v| v.key == variant.key) {
-                return Err(refuse("duplicate_variant", format!("variant {:?} is listed twice", variant.key)));
+                return Err(refuse(
+                    "duplicate_variant",
+                    format!("variant {:?} is listed twice", variant.key),
+                ));
             }
             if !variant.text.contains_key(default_locale.tag()) {
-                return Err(refuse("missing_default_text", format!("variant {:?} has no text for the site's default locale {}", variant.key, default_locale.tag())));
+                return Err(refuse(
+                    "missing_default_text",
+                    format!(
+                        "variant {:?} has no text for the site's default locale {}",
+                        variant.key,
+                        default_locale.tag()
+                    ),
+                ));
             }
             for (tag, text) in &variant.text {
                 if Locale::from_tag(tag).map(Locale::tag) != Some(tag.as_str()) {
-                    return Err(refuse("unknown_locale", format!("variant {:?}: locale {tag:?} is not en, zh-CN or zh-TW", variant.key)));
+                    return Err(refuse(
+                        "unknown_locale",
+                        format!("variant {:?}: locale {tag:?} is not en, zh-CN or zh-TW", variant.key),
+                    ));
                 }
                 if text.trim().is_empty() || text.chars().count() > MAX_TEXT_LEN {
-                    return Err(refuse("invalid_text", format!("variant {:?} ({tag}): 1 to {MAX_TEXT_LEN} characters", variant.key)));
+                    return Err(refuse(
+                        "invalid_text",
+                        format!("variant {:?} ({tag}): 1 to {MAX_TEXT_LEN} characters", variant.key),
+                    ));
                 }
             }
         }
         let weights: Vec<f64> = d.variants.iter().map(|v| v.weight).collect();
         if !weights_are_whole(&weights) {
-            return Err(refuse("weights_not_whole", "weights are 0 or more and sum to 1 (within 0.01)"));
+            return Err(refuse(
+                "weights_not_whole",
+                "weights are 0 or more and sum to 1 (within 0.01)",
+            ));
         }
         if !d.variants.iter().any(|v| v.key == d.control) {
-            return Err(refuse("no_control", format!("control {:?} is not one of the variants", d.control)));
+            return Err(refuse(
+                "no_control",
+                format!("control {:?} is not one of the variants", d.control),
+            ));
         }
         if let Some(event) = &d.metric_event
             && (event.is_empty() || event.chars().count() > MAX_TRACK_NAME_LEN)
         {
-            return Err(refuse("invalid_metric_event", format!("metric_event: 1 to {MAX_TRACK_NAME_LEN} characters")));
+            return Err(refuse(
+                "invalid_metric_event",
+                format!("metric_event: 1 to {MAX_TRACK_NAME_LEN} characters"),
+            ));
         }
         let seed = d.seed.filter(|s| !s.is_empty()).unwrap_or_else(|| d.key.clone());
-        Ok(Self { key: d.key, slot, seed, coverage: d.coverage, control: d.control, variants: d.variants, metric_event: d.metric_event })
+        Ok(Self {
+            key: d.key,
+            slot,
+            seed,
+            coverage: d.coverage,
+            control: d.control,
+            variants: d.variants,
+            metric_event: d.metric_event,
+        })
     }
 
     pub fn weights(&self) -> Vec<f64> {
@@ -118,7 +157,10 @@ impl Experiment {
 impl VariantDefinition {
     /// The message in `locale`, else the site default's, else English.
     pub fn text_in(&self, locale: Locale, default: Locale) -> Option<&str> {
-        [locale, default, Locale::En].into_iter().find_map(|l| self.text.get(l.tag())).map(String::as_str)
+        [locale, default, Locale::En]
+            .into_iter()
+            .find_map(|l| self.text.get(l.tag()))
+            .map(String::as_str)
     }
 }
 
@@ -135,8 +177,16 @@ mod tests {
             coverage: 1.0,
             control: "a".into(),
             variants: vec![
-                VariantDefinition { key: "a".into(), weight: 0.5, text: text("Hi") },
-                VariantDefinition { key: "b".into(), weight: 0.5, text: text("Hello, {name}") },
+                VariantDefinition {
+                    key: "a".into(),
+                    weight: 0.5,
+                    text: text("Hi"),
+                },
+                VariantDefinition {
+                    key: "b".into(),
+                    weight: 0.5,
+                    text: text("Hello, {name}"),
+                },
             ],
             metric_event: Some("purchase".into()),
         }
@@ -151,23 +201,40 @@ mod tests {
 
     #[test]
     fn each_mistake_has_its_code() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Definition)>)> = vec![
+        type Mistake = Box<dyn Fn(&mut Definition)>;
+        let cases: Vec<(&str, Mistake)> = vec![
             ("weights_not_whole", Box::new(|d| d.variants[0].weight = 0.3)),
             ("coverage_out_of_range", Box::new(|d| d.coverage = 1.5)),
             ("no_control", Box::new(|d| d.control = "z".into())),
             ("duplicate_variant", Box::new(|d| d.variants[1].key = "a".into())),
-            ("missing_default_text", Box::new(|d| d.variants[1].text = BTreeMap::from([("zh-CN".into(), "你好".into())]))),
+            (
+                "missing_default_text",
+                Box::new(|d| d.variants[1].text = BTreeMap::from([("zh-CN".into(), "你好".into())])),
+            ),
             ("invalid_slot", Box::new(|d| d.slot = "footer".into())),
             ("too_few_variants", Box::new(|d| d.variants.truncate(1))),
             ("invalid_experiment_key", Box::new(|d| d.key = "a b".into())),
-            ("unknown_locale", Box::new(|d| { d.variants[0].text.insert("fr".into(), "Salut".into()); })),
-            ("invalid_text", Box::new(|d| { d.variants[0].text.insert("en".into(), " ".into()); })),
+            (
+                "unknown_locale",
+                Box::new(|d| {
+                    d.variants[0].text.insert("fr".into(), "Salut".into());
+                }),
+            ),
+            (
+                "invalid_text",
+                Box::new(|d| {
+                    d.variants[0].text.insert("en".into(), " ".into());
+                }),
+            ),
         ];
         for (code, change) in cases {
             let mut d = definition();
             change(&mut d);
             assert_eq!(Experiment::parse(d, Locale::En).unwrap_err().code, code);
         }
-        assert_eq!(Experiment::parse(definition(), Locale::ZhCn).unwrap_err().code, "missing_default_text");
+        assert_eq!(
+            Experiment::parse(definition(), Locale::ZhCn).unwrap_err().code,
+            "missing_default_text"
+        );
     }
 }

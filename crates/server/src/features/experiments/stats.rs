@@ -63,7 +63,11 @@ pub fn two_proportions(control: (u64, u64), variant: (u64, u64)) -> Option<Compa
     let pooled = (x1 + x2) as f64 / (n1 + n2);
     let pooled_se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
     let difference = p2 - p1;
-    let p_value = if pooled_se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((difference / pooled_se).abs())) } else { 1.0 };
+    let p_value = if pooled_se > 0.0 {
+        2.0 * (1.0 - standard_normal().cdf((difference / pooled_se).abs()))
+    } else {
+        1.0
+    };
     let se = (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2).sqrt();
     Some(comparison(p1, difference, Z_95 * se, p_value, se))
 }
@@ -92,7 +96,11 @@ pub fn stratified_proportions(strata: &[Stratum]) -> Option<Comparison> {
         variance += weight * weight * (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2);
     }
     let se = variance.sqrt();
-    let p_value = if se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((difference / se).abs())) } else { 1.0 };
+    let p_value = if se > 0.0 {
+        2.0 * (1.0 - standard_normal().cdf((difference / se).abs()))
+    } else {
+        1.0
+    };
     Some(comparison(control, difference, Z_95 * se, p_value, se))
 }
 
@@ -108,8 +116,16 @@ impl Sample {
     pub fn of(values: &[f64]) -> Self {
         let n = values.len();
         let mean = values.iter().sum::<f64>() / n.max(1) as f64;
-        let variance = if n > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
-        Self { n: n as u64, mean, variance }
+        let variance = if n > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        Self {
+            n: n as u64,
+            mean,
+            variance,
+        }
     }
 }
 
@@ -123,12 +139,24 @@ pub fn welch(control: Sample, variant: Sample) -> Option<Comparison> {
     let se = (a + b).sqrt();
     let difference = variant.mean - control.mean;
     if se == 0.0 {
-        return Some(comparison(control.mean, difference, 0.0, if difference == 0.0 { 1.0 } else { 0.0 }, 0.0));
+        return Some(comparison(
+            control.mean,
+            difference,
+            0.0,
+            if difference == 0.0 { 1.0 } else { 0.0 },
+            0.0,
+        ));
     }
     let df = (a + b).powi(2) / (a.powi(2) / (control.n - 1) as f64 + b.powi(2) / (variant.n - 1) as f64);
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
     let p_value = 2.0 * (1.0 - t.cdf((difference / se).abs()));
-    Some(comparison(control.mean, difference, t.inverse_cdf(0.975) * se, p_value, se))
+    Some(comparison(
+        control.mean,
+        difference,
+        t.inverse_cdf(0.975) * se,
+        p_value,
+        se,
+    ))
 }
 
 /// A 95% interval of a mean from its count, sum and sum of squares (Student's t); `None`

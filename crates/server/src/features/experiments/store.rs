@@ -75,7 +75,8 @@ impl From<Row> for Stored {
     }
 }
 
-const COLUMNS: &str = "key, slot, seed, coverage, control, variants, metric_event, status, shipped, created_at, started_at, stopped_at";
+const COLUMNS: &str =
+    "key, slot, seed, coverage, control, variants, metric_event, status, shipped, created_at, started_at, stopped_at";
 
 fn variants_json(e: &Experiment) -> String {
     serde_json::to_string(&e.variants).unwrap_or_else(|_| "[]".into())
@@ -106,7 +107,8 @@ pub async fn create(db: impl AnyExecutor<'_>, site: &str, e: &Experiment, now: i
 
 /// Changes a draft; `false` when there is no draft with this key.
 pub async fn update(db: impl AnyExecutor<'_>, site: &str, e: &Experiment) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE experiments SET slot = $3, seed = $4, coverage = $5, control = $6, variants = $7, metric_event = $8
+    let sql =
+        "UPDATE experiments SET slot = $3, seed = $4, coverage = $5, control = $6, variants = $7, metric_event = $8
                WHERE site = $1 AND key = $2 AND status = 'draft'";
     let updated = bind_definition(sqlx::query(sql), site, e).execute(db).await?;
     Ok(updated.rows_affected() == 1)
@@ -115,18 +117,26 @@ pub async fn update(db: impl AnyExecutor<'_>, site: &str, e: &Experiment) -> Res
 /// Starts a draft; `Ok(false)` when it is not a draft. A second running experiment in the
 /// slot is refused by the database's unique index (the error is the caller's to name).
 pub async fn start(db: impl AnyExecutor<'_>, site: &str, key: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let started = sqlx::query("UPDATE experiments SET status = 'running', started_at = $1 WHERE site = $2 AND key = $3 AND status = 'draft'")
-        .bind(now)
-        .bind(site)
-        .bind(key)
-        .execute(db)
-        .await?;
+    let started = sqlx::query(
+        "UPDATE experiments SET status = 'running', started_at = $1 WHERE site = $2 AND key = $3 AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(site)
+    .bind(key)
+    .execute(db)
+    .await?;
     Ok(started.rows_affected() == 1)
 }
 
 /// Stops a running experiment, shipping `ship` to everyone (and queues `experiment.stopped`
 /// in the same transaction); `false` when it is not running.
-pub async fn stop(db: &sqlx::AnyPool, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn stop(
+    db: &sqlx::AnyPool,
+    site: &str,
+    key: &str,
+    ship: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let mut tx = crate::platform::db::begin_write(db).await?;
     let stopped = stop_in(&mut tx, site, key, ship, now).await?;
     tx.commit().await?;
@@ -134,7 +144,13 @@ pub async fn stop(db: &sqlx::AnyPool, site: &str, key: &str, ship: Option<&str>,
 }
 
 /// `stop` in the caller's transaction.
-pub async fn stop_in(tx: &mut sqlx::AnyConnection, site: &str, key: &str, ship: Option<&str>, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn stop_in(
+    tx: &mut sqlx::AnyConnection,
+    site: &str,
+    key: &str,
+    ship: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let stopped = sqlx::query("UPDATE experiments SET status = 'stopped', shipped = $1, stopped_at = $2 WHERE site = $3 AND key = $4 AND status = 'running'")
         .bind(ship)
         .bind(now)
@@ -150,20 +166,24 @@ pub async fn stop_in(tx: &mut sqlx::AnyConnection, site: &str, key: &str, ship: 
 }
 
 pub async fn find(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<Option<Stored>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = $1 AND key = $2")))
-        .bind(site)
-        .bind(key)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM experiments WHERE site = $1 AND key = $2"
+    )))
+    .bind(site)
+    .bind(key)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Into::into))
 }
 
 /// Newest first.
 pub async fn list(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<Stored>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM experiments WHERE site = $1 ORDER BY created_at DESC, key")))
-        .bind(site)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM experiments WHERE site = $1 ORDER BY created_at DESC, key"
+    )))
+    .bind(site)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -182,17 +202,30 @@ pub async fn deciding(db: impl AnyExecutor<'_>, site: &str, slot: Slot) -> Resul
 }
 
 /// Visitors exposed, per experiment of the site.
-pub async fn exposures_by_experiment(db: impl AnyExecutor<'_>, site: &str) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = $1 GROUP BY experiment").bind(site).fetch_all(db).await?;
+pub async fn exposures_by_experiment(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = $1 GROUP BY experiment")
+            .bind(site)
+            .fetch_all(db)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Visitors first exposed to the experiment, per UTC day (days since the Unix epoch).
-pub async fn exposures_per_day(db: impl AnyExecutor<'_>, site: &str, key: &str) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = $1 AND experiment = $2 GROUP BY 1")
-        .bind(site)
-        .bind(key)
-        .fetch_all(db)
-        .await?;
+pub async fn exposures_per_day(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    key: &str,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = $1 AND experiment = $2 GROUP BY 1",
+    )
+    .bind(site)
+    .bind(key)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().collect())
 }

@@ -29,10 +29,12 @@ pub async fn daily_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Re
 
 /// Whether the site has had any answer at all (an empty overview says which kind of empty).
 pub async fn any_answers(db: &AnyPool, site: &str) -> Result<bool, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE site = $1 AND type = 'feedback' LIMIT 1) AS one")
-        .bind(site)
-        .fetch_one(db)
-        .await?;
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE site = $1 AND type = 'feedback' LIMIT 1) AS one",
+    )
+    .bind(site)
+    .fetch_one(db)
+    .await?;
     Ok(n > 0)
 }
 
@@ -61,7 +63,12 @@ pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Giv
 }
 
 /// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.
-pub async fn redemptions_by_week(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, String, i64, i64)>, sqlx::Error> {
+pub async fn redemptions_by_week(
+    db: &AnyPool,
+    site: &str,
+    start: i64,
+    end: i64,
+) -> Result<Vec<(i64, String, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT (created_at - $2) / 604800000 AS week, reward, COUNT(*), CAST(SUM(points) AS BIGINT)
          FROM redemptions WHERE site = $1 AND created_at >= $2 AND created_at < $3 GROUP BY week, reward",

@@ -59,7 +59,10 @@ impl Catalog {
             }
             rewards.push(reward);
         }
-        Ok(Self { rewards, ways_to_earn: site.ways_to_earn.clone() })
+        Ok(Self {
+            rewards,
+            ways_to_earn: site.ways_to_earn.clone(),
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&Reward> {
@@ -68,7 +71,10 @@ impl Catalog {
 
     /// The ways to earn in `locale`, a line each.
     pub fn ways_to_earn(&self, locale: Locale, default: Locale) -> Vec<String> {
-        self.ways_to_earn.iter().filter_map(|line| text_in(line, locale, default)).collect()
+        self.ways_to_earn
+            .iter()
+            .filter_map(|line| text_in(line, locale, default))
+            .collect()
     }
 }
 
@@ -81,7 +87,11 @@ impl Reward {
             bail!("cost must be 1 to {MAX_POINTS_DELTA} points");
         }
         let gives = match (&r.code, &r.coupon_pool) {
-            (Some(code), None) if !code.trim().is_empty() && code.chars().count() <= MAX_CODE_LEN && !code.chars().any(char::is_control) => {
+            (Some(code), None)
+                if !code.trim().is_empty()
+                    && code.chars().count() <= MAX_CODE_LEN
+                    && !code.chars().any(char::is_control) =>
+            {
                 Gives::Code(code.clone())
             }
             (Some(_), None) => bail!("code: 1 to {MAX_CODE_LEN} characters"),
@@ -97,7 +107,11 @@ impl Reward {
         }
         let min_tier = match &r.min_tier {
             Some(name) => {
-                let tier = site.tiers.iter().find(|t| &t.name == name).with_context(|| format!("min_tier {name:?} is none of the site's tiers"))?;
+                let tier = site
+                    .tiers
+                    .iter()
+                    .find(|t| &t.name == name)
+                    .with_context(|| format!("min_tier {name:?} is none of the site's tiers"))?;
                 Some((tier.name.clone(), tier.threshold))
             }
             None => None,
@@ -179,16 +193,40 @@ mod tests {
         assert!(check(good).is_ok());
         assert!(check("key = \"ship\"\ncost = 300\ncode = \"FREESHIP\"\ntitle = { en = \"Free shipping\" }\nmin_tier = \"Gold\"\nstock = 5\nlimit = { count = 1, days = 30 }").is_ok());
         for (bad, why) in [
-            ("key = \"five\"\ncost = 500\ncoupon_pool = \"nowhere\"\ntitle = { en = \"x\" }", "does not exist"),
+            (
+                "key = \"five\"\ncost = 500\ncoupon_pool = \"nowhere\"\ntitle = { en = \"x\" }",
+                "does not exist",
+            ),
             ("key = \"five\"\ncost = 0\ncode = \"X\"\ntitle = { en = \"x\" }", "cost"),
-            ("key = \"five\"\ncost = -5\ncode = \"X\"\ntitle = { en = \"x\" }", "cost"),
+            (
+                "key = \"five\"\ncost = -5\ncode = \"X\"\ntitle = { en = \"x\" }",
+                "cost",
+            ),
             ("key = \"five\"\ncost = 5\ntitle = { en = \"x\" }", "either code"),
-            ("key = \"five\"\ncost = 5\ncode = \"X\"\ncoupon_pool = \"five-off\"\ntitle = { en = \"x\" }", "either code"),
-            ("key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { zh-CN = \"x\" }", "default locale"),
-            ("key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nmin_tier = \"Platinum\"", "min_tier"),
-            ("key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nstock = 0", "stock"),
-            ("key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nlimit = { count = 0, days = 3 }", "limit"),
-            ("key = \"no spaces\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }", "key"),
+            (
+                "key = \"five\"\ncost = 5\ncode = \"X\"\ncoupon_pool = \"five-off\"\ntitle = { en = \"x\" }",
+                "either code",
+            ),
+            (
+                "key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { zh-CN = \"x\" }",
+                "default locale",
+            ),
+            (
+                "key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nmin_tier = \"Platinum\"",
+                "min_tier",
+            ),
+            (
+                "key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nstock = 0",
+                "stock",
+            ),
+            (
+                "key = \"five\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }\nlimit = { count = 0, days = 3 }",
+                "limit",
+            ),
+            (
+                "key = \"no spaces\"\ncost = 5\ncode = \"X\"\ntitle = { en = \"x\" }",
+                "key",
+            ),
         ] {
             let error = format!("{:#}", check(bad).unwrap_err());
             assert!(error.contains(why), "{bad}: {error}");

@@ -9,8 +9,8 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor};
 
 use super::catalog::{Gives, Reward};
-use crate::features::sites::Site;
 use crate::features::ledger::{self, AppendError};
+use crate::features::sites::Site;
 
 /// A redemption as stored, as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -36,7 +36,9 @@ pub enum Outcome {
     TierTooLow,
     SoldOut,
     LimitReached,
-    InsufficientPoints { balance: i64 },
+    InsufficientPoints {
+        balance: i64,
+    },
 }
 
 /// Redeems `reward` for `member` in `tx`. Anything but `Redeemed` wrote nothing the caller
@@ -52,7 +54,11 @@ pub async fn redeem(
 ) -> Result<Outcome, sqlx::Error> {
     let site = site_settings.settings.key.as_str();
     if let Some(earlier) = find(&mut *tx, site, member.as_str(), idempotency_key).await? {
-        return Ok(if earlier.reward == reward.key { Outcome::Replayed(earlier) } else { Outcome::KeyReused(earlier) });
+        return Ok(if earlier.reward == reward.key {
+            Outcome::Replayed(earlier)
+        } else {
+            Outcome::KeyReused(earlier)
+        });
     }
     if let Some((_, threshold)) = &reward.min_tier
         && ledger::standing(&mut *tx, site, member.as_str()).await?.lifetime < *threshold
@@ -75,7 +81,11 @@ pub async fn redeem(
             None => return Ok(Outcome::SoldOut),
         },
     };
-    let change = PointsChange { delta: -reward.cost, reason, idempotency_key: format!("{SERVER_KEY_PREFIX}redeem:{idempotency_key}") };
+    let change = PointsChange {
+        delta: -reward.cost,
+        reason,
+        idempotency_key: format!("{SERVER_KEY_PREFIX}redeem:{idempotency_key}"),
+    };
     match ledger::append(&mut *tx, site_settings, member, &change, now).await {
         Ok(_) => {}
         Err(AppendError::InsufficientPoints { balance, .. }) => return Ok(Outcome::InsufficientPoints { balance }),
@@ -99,13 +109,20 @@ pub async fn redeem(
     Ok(Outcome::Redeemed(stored))
 }
 
-async fn find(db: impl AnyExecutor<'_>, site: &str, member: &str, idempotency_key: &str) -> Result<Option<StoredRedemption>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM redemptions WHERE site = $1 AND member_id = $2 AND idempotency_key = $3")))
-        .bind(site)
-        .bind(member)
-        .bind(idempotency_key)
-        .fetch_optional(db)
-        .await
+async fn find(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    member: &str,
+    idempotency_key: &str,
+) -> Result<Option<StoredRedemption>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM redemptions WHERE site = $1 AND member_id = $2 AND idempotency_key = $3"
+    )))
+    .bind(site)
+    .bind(member)
+    .bind(idempotency_key)
+    .fetch_optional(db)
+    .await
 }
 
 async fn in_stock(db: impl AnyExecutor<'_>, site: &str, reward: &Reward) -> Result<bool, sqlx::Error> {
@@ -118,14 +135,22 @@ async fn in_stock(db: impl AnyExecutor<'_>, site: &str, reward: &Reward) -> Resu
     Ok(redeemed < stock)
 }
 
-async fn redeemed_by_since(db: impl AnyExecutor<'_>, site: &str, member: &str, reward: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM redemptions WHERE site = $1 AND member_id = $2 AND reward = $3 AND created_at > $4")
-        .bind(site)
-        .bind(member)
-        .bind(reward)
-        .bind(since)
-        .fetch_one(db)
-        .await
+async fn redeemed_by_since(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    member: &str,
+    reward: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM redemptions WHERE site = $1 AND member_id = $2 AND reward = $3 AND created_at > $4",
+    )
+    .bind(site)
+    .bind(member)
+    .bind(reward)
+    .bind(since)
+    .fetch_one(db)
+    .await
 }
 
 /// The oldest code of the pool that no surprise and no redemption has given out.
@@ -144,18 +169,29 @@ async fn free_code(db: impl AnyExecutor<'_>, site: &str, pool: &str) -> Result<O
 
 /// Redemptions per reward on the site (for the stock left).
 pub async fn counts_by_reward(db: impl AnyExecutor<'_>, site: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT reward, COUNT(*) FROM redemptions WHERE site = $1 GROUP BY reward").bind(site).fetch_all(db).await?;
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT reward, COUNT(*) FROM redemptions WHERE site = $1 GROUP BY reward")
+            .bind(site)
+            .fetch_all(db)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// The member's redemptions since `since`, per reward (for per-member limits).
-pub async fn member_counts_since(db: impl AnyExecutor<'_>, site: &str, member: &str, since: i64) -> Result<HashMap<String, Vec<i64>>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT reward, created_at FROM redemptions WHERE site = $1 AND member_id = $2 AND created_at > $3")
-        .bind(site)
-        .bind(member)
-        .bind(since)
-        .fetch_all(db)
-        .await?;
+pub async fn member_counts_since(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    member: &str,
+    since: i64,
+) -> Result<HashMap<String, Vec<i64>>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT reward, created_at FROM redemptions WHERE site = $1 AND member_id = $2 AND created_at > $3",
+    )
+    .bind(site)
+    .bind(member)
+    .bind(since)
+    .fetch_all(db)
+    .await?;
     let mut by_reward: HashMap<String, Vec<i64>> = HashMap::new();
     for (reward, at) in rows {
         by_reward.entry(reward).or_default().push(at);

@@ -41,7 +41,10 @@ mod tests {
             let hits = (0..trials).filter(|_| chance.happens(p)).count() as f64;
             let expected = p * trials as f64;
             let sigma = (trials as f64 * p * (1.0 - p)).sqrt();
-            assert!((hits - expected).abs() < 4.0 * sigma, "p={p}: {hits} hits, expected {expected} ± {sigma}");
+            assert!(
+                (hits - expected).abs() < 4.0 * sigma,
+                "p={p}: {hits} hits, expected {expected} ± {sigma}"
+            );
         }
         assert!(!(0..1000).any(|_| chance.happens(0.0)));
         assert!((0..1000).all(|_| chance.happens(1.0)));

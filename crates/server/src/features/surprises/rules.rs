@@ -79,7 +79,9 @@ impl SurpriseRule {
                 0 => bail!("every must be 1 or more"),
                 every => Trigger::NthVisit { every },
             },
-            "birthday" => Trigger::Birthday { within_days: s.within_days.unwrap_or(DEFAULT_BIRTHDAY_WINDOW_DAYS).min(365) },
+            "birthday" => Trigger::Birthday {
+                within_days: s.within_days.unwrap_or(DEFAULT_BIRTHDAY_WINDOW_DAYS).min(365),
+            },
             "milestone" => match s.threshold.with_context(|| needs("threshold"))? {
                 t if t <= 0 => bail!("threshold must be above 0"),
                 threshold => Trigger::Milestone { threshold },
@@ -89,7 +91,10 @@ impl SurpriseRule {
                 if name.is_empty() || name.chars().count() > MAX_TRACK_NAME_LEN {
                     bail!("event: 1 to {MAX_TRACK_NAME_LEN} characters");
                 }
-                Trigger::AfterEvent { name, min_value: s.min_value.filter(|v| v.is_finite()) }
+                Trigger::AfterEvent {
+                    name,
+                    min_value: s.min_value.filter(|v| v.is_finite()),
+                }
             }
             "manual" => Trigger::Manual,
             other => bail!("trigger {other:?}: use random, nth_visit, birthday, milestone, after_event or manual"),
@@ -124,14 +129,25 @@ impl SurpriseRule {
         // Gifts of value need a ceiling per member and per day, or one rule can empty the till.
         if reward != RewardSpec::Message {
             if s.cap_days == 0 {
-                bail!("a {} rule needs cap_days of 1 or more (how often one member may get it)", reward.kind());
+                bail!(
+                    "a {} rule needs cap_days of 1 or more (how often one member may get it)",
+                    reward.kind()
+                );
             }
             let budget = match reward {
                 RewardSpec::Points(_) => s.daily_limit.is_some() || s.daily_points.is_some(),
                 _ => s.daily_limit.is_some(),
             };
             if !budget {
-                bail!("a {} rule needs a daily budget: daily_limit{}", reward.kind(), if reward.kind() == "points" { " or daily_points" } else { "" });
+                bail!(
+                    "a {} rule needs a daily budget: daily_limit{}",
+                    reward.kind(),
+                    if reward.kind() == "points" {
+                        " or daily_points"
+                    } else {
+                        ""
+                    }
+                );
             }
         }
         Ok(Self {
@@ -162,15 +178,19 @@ impl SurpriseRule {
 
     /// The words for `locale`, else the site default's, else English.
     pub fn message_in(&self, locale: Locale, default: Locale) -> Option<String> {
-        [locale, default, Locale::En].into_iter().find_map(|l| self.message.get(l.tag())).cloned()
+        [locale, default, Locale::En]
+            .into_iter()
+            .find_map(|l| self.message.get(l.tag()))
+            .cloned()
     }
 
     /// Whether a tracked event earns this rule's gift.
     pub fn matches_event(&self, name: &str, value: Option<f64>) -> bool {
         match &self.trigger {
-            Trigger::AfterEvent { name: wanted, min_value } => {
-                wanted == name && min_value.is_none_or(|min| value.is_some_and(|v| v >= min))
-            }
+            Trigger::AfterEvent {
+                name: wanted,
+                min_value,
+            } => wanted == name && min_value.is_none_or(|min| value.is_some_and(|v| v >= min)),
             _ => false,
         }
     }

@@ -7,10 +7,10 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor};
 
 use super::rules::{RewardSpec, SurpriseRule};
-use crate::platform::clock::DAY_MS;
 use crate::features::ledger;
 use crate::features::sites::Site;
 use crate::features::webhooks::event_types::Surprise;
+use crate::platform::clock::DAY_MS;
 
 /// Whom a gift is for: a member, or an anonymous visitor (thank-you gifts only).
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +51,8 @@ pub struct StoredSurprise {
     pub claimed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "seq, id, rule, member_id, visitor_id, kind, points, coupon_code, created_at, expires_at, claimed_at";
+const COLUMNS: &str =
+    "seq, id, rule, member_id, visitor_id, kind, points, coupon_code, created_at, expires_at, claimed_at";
 
 impl StoredSurprise {
     fn with_status(mut self, now: i64) -> Self {
@@ -140,7 +141,9 @@ pub async fn give(
     .bind(if rule.cap_ms > 0 { now - rule.cap_ms } else { i64::MAX })
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((expires_at, coupon_code)) = given else { return Ok(None) };
+    let Some((expires_at, coupon_code)) = given else {
+        return Ok(None);
+    };
     let gift = Surprise {
         id: id.clone(),
         site: site.to_owned(),
@@ -185,13 +188,26 @@ pub async fn why_not_given(
 }
 
 /// The gift this occasion gave before, if any (a replayed admin request).
-pub async fn given_for(db: impl AnyExecutor<'_>, site: &str, rule: &str, member: &str, occasion: &str, now: i64) -> Result<Option<StoredSurprise>, sqlx::Error> {
+pub async fn given_for(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    rule: &str,
+    member: &str,
+    occasion: &str,
+    now: i64,
+) -> Result<Option<StoredSurprise>, sqlx::Error> {
     let row: Option<StoredSurprise> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM surprises WHERE site = $1 AND rule = $2 AND recipient = $3 AND occasion = $4"
     )))
     .bind(site)
     .bind(rule)
-    .bind(Recipient { member_id: Some(member), visitor_id: None }.key())
+    .bind(
+        Recipient {
+            member_id: Some(member),
+            visitor_id: None,
+        }
+        .key(),
+    )
     .bind(occasion)
     .fetch_optional(db)
     .await?;
@@ -200,12 +216,16 @@ pub async fn given_for(db: impl AnyExecutor<'_>, site: &str, rule: &str, member:
 
 /// The gifts an occasion gave (a vouched-for fact reported again gets the same answer).
 pub async fn given_at(db: impl AnyExecutor<'_>, site: &str, occasion: &str) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT id, expires_at FROM surprises WHERE site = $1 AND occasion = $2 ORDER BY seq")
-        .bind(site)
-        .bind(occasion)
-        .fetch_all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(id, expires_at)| SurpriseOffer { id, expires_at }).collect())
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT id, expires_at FROM surprises WHERE site = $1 AND occasion = $2 ORDER BY seq")
+            .bind(site)
+            .bind(occasion)
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, expires_at)| SurpriseOffer { id, expires_at })
+        .collect())
 }
 
 pub async fn available_codes(db: impl AnyExecutor<'_>, site: &str, pool: &str) -> Result<i64, sqlx::Error> {
@@ -221,7 +241,12 @@ pub async fn available_codes(db: impl AnyExecutor<'_>, site: &str, pool: &str) -
 }
 
 /// Unclaimed, unexpired gifts for a member (and for the browser they use), oldest first.
-pub async fn waiting(db: impl AnyExecutor<'_>, site: &str, to: Recipient<'_>, now: i64) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
+pub async fn waiting(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    to: Recipient<'_>,
+    now: i64,
+) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT id, expires_at FROM surprises
          WHERE site = $1 AND claimed_at IS NULL AND expires_at > $4
@@ -234,7 +259,10 @@ pub async fn waiting(db: impl AnyExecutor<'_>, site: &str, to: Recipient<'_>, no
     .bind(now)
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|(id, expires_at)| SurpriseOffer { id, expires_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, expires_at)| SurpriseOffer { id, expires_at })
+        .collect())
 }
 
 pub enum Claim {
@@ -313,12 +341,18 @@ pub async fn claim_in(
     .await?;
     let Some(surprise) = claimed else { return Ok(None) };
     if let (Some(points), Some(member)) = (surprise.points, &surprise.member_id) {
-        let change = PointsChange { delta: points, reason: reason(&surprise.rule), idempotency_key: format!("{SERVER_KEY_PREFIX}surprise:{}", surprise.id) };
+        let change = PointsChange {
+            delta: points,
+            reason: reason(&surprise.rule),
+            idempotency_key: format!("{SERVER_KEY_PREFIX}surprise:{}", surprise.id),
+        };
         let member = MemberId::parse(member).map_err(|e| sqlx::Error::Protocol(e.message))?;
-        ledger::append(&mut *tx, site_settings, &member, &change, now).await.map_err(|e| match e {
-            ledger::AppendError::Database(e) => e,
-            other => sqlx::Error::Protocol(other.to_string()),
-        })?;
+        ledger::append(&mut *tx, site_settings, &member, &change, now)
+            .await
+            .map_err(|e| match e {
+                ledger::AppendError::Database(e) => e,
+                other => sqlx::Error::Protocol(other.to_string()),
+            })?;
     }
     crate::features::webhooks::emit::surprise(&mut *tx, site, surprise.for_webhook(site), true, now).await?;
     Ok(Some(surprise))
@@ -352,18 +386,26 @@ pub async fn list(
 }
 
 /// Adds codes to a pool; codes it has already are skipped. Returns how many were new.
-pub async fn add_codes(conn: &mut AnyConnection, site: &str, pool: &str, codes: &[String], now: i64) -> Result<u64, sqlx::Error> {
+pub async fn add_codes(
+    conn: &mut AnyConnection,
+    site: &str,
+    pool: &str,
+    codes: &[String],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     let mut tx = crate::platform::db::begin_write_on(&mut *conn).await?;
     let mut added = 0;
     for code in codes {
-        added += sqlx::query("INSERT INTO coupon_codes (site, pool, code, uploaded_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(site)
-            .bind(pool)
-            .bind(code)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        added += sqlx::query(
+            "INSERT INTO coupon_codes (site, pool, code, uploaded_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(site)
+        .bind(pool)
+        .bind(code)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     }
     tx.commit().await?;
     Ok(added)

@@ -19,20 +19,32 @@ pub struct EndpointUrl(Url);
 impl EndpointUrl {
     pub fn parse(text: &str) -> Result<Self, InvalidInput> {
         if text.len() > MAX_URL_LEN {
-            return Err(InvalidInput::new("url_too_long", format!("a webhook URL is at most {MAX_URL_LEN} characters")));
+            return Err(InvalidInput::new(
+                "url_too_long",
+                format!("a webhook URL is at most {MAX_URL_LEN} characters"),
+            ));
         }
-        let url = Url::parse(text).map_err(|e| InvalidInput::new("invalid_url", format!("{text:?} is not a URL: {e}")))?;
+        let url =
+            Url::parse(text).map_err(|e| InvalidInput::new("invalid_url", format!("{text:?} is not a URL: {e}")))?;
         let host = url.host_str().unwrap_or_default();
         match url.scheme() {
             "https" => {}
             "http" if is_this_machine(host) => {}
-            _ => return Err(InvalidInput::new("url_not_https", "a webhook URL must be https (http only to localhost or 127.0.0.1, for development)")),
+            _ => {
+                return Err(InvalidInput::new(
+                    "url_not_https",
+                    "a webhook URL must be https (http only to localhost or 127.0.0.1, for development)",
+                ));
+            }
         }
         if host.is_empty() {
             return Err(InvalidInput::new("invalid_url", "a webhook URL needs a host"));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(InvalidInput::new("invalid_url", "put no user name or password in a webhook URL; the signature proves who sent it"));
+            return Err(InvalidInput::new(
+                "invalid_url",
+                "put no user name or password in a webhook URL; the signature proves who sent it",
+            ));
         }
         Ok(Self(url))
     }
@@ -48,7 +60,13 @@ impl EndpointUrl {
     /// Refuses the URL when its host is, or resolves to, an address outside the public
     /// internet (or does not resolve at all).
     pub async fn check_public(&self) -> Result<(), InvalidInput> {
-        let host = self.0.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = self
+            .0
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let port = self.0.port_or_known_default().unwrap_or(443);
         let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
@@ -59,7 +77,10 @@ impl EndpointUrl {
         };
         match addresses.iter().find(|a| !is_public(a.ip())) {
             Some(private) => Err(private_refusal(&host, private.ip())),
-            None if addresses.is_empty() => Err(InvalidInput::new("url_unresolvable", format!("{host} resolves to no address"))),
+            None if addresses.is_empty() => Err(InvalidInput::new(
+                "url_unresolvable",
+                format!("{host} resolves to no address"),
+            )),
             None => Ok(()),
         }
     }
@@ -68,7 +89,9 @@ impl EndpointUrl {
 fn private_refusal(host: &str, ip: IpAddr) -> InvalidInput {
     InvalidInput::new(
         "url_private_address",
-        format!("{host} is {ip}, a private, loopback or link-local address; webhooks go to the public internet (the server's config may allow private networks)"),
+        format!(
+            "{host} is {ip}, a private, loopback or link-local address; webhooks go to the public internet (the server's config may allow private networks)"
+        ),
     )
 }
 
@@ -128,8 +151,12 @@ impl reqwest::dns::Resolve for PublicOnly {
             let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = resolved.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() {
-                let ip = resolved.first().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-                return Err(Box::new(std::io::Error::other(private_refusal(&host, ip).message)) as Box<dyn std::error::Error + Send + Sync>);
+                let ip = resolved
+                    .first()
+                    .map(|a| a.ip())
+                    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+                return Err(Box::new(std::io::Error::other(private_refusal(&host, ip).message))
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
         })
@@ -168,15 +195,34 @@ mod tests {
         assert_eq!(code("ftp://example.com/"), Err("url_not_https"));
         assert_eq!(code("hooks.example.com"), Err("invalid_url"));
         assert_eq!(code("https://user:pw@example.com/"), Err("invalid_url"));
-        assert_eq!(code(&format!("https://example.com/{}", "a".repeat(MAX_URL_LEN))), Err("url_too_long"));
+        assert_eq!(
+            code(&format!("https://example.com/{}", "a".repeat(MAX_URL_LEN))),
+            Err("url_too_long")
+        );
     }
 
     #[test]
     fn only_public_addresses_are_public() {
-        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-            "224.0.0.1", "255.255.255.255", "192.0.2.1", "198.18.0.1", "::1", "::", "fd00::1", "fe80::1", "::ffff:10.0.0.1",
-            "64:ff9b::a00:1", "2001:db8::1"]
-        {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "192.0.2.1",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2001:db8::1",
+        ] {
             assert!(!is_public(private.parse().unwrap()), "{private} counted as public");
         }
         for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
@@ -190,6 +236,9 @@ mod tests {
         assert_eq!(url.check_public().await.map_err(|e| e.code), Err("url_private_address"));
         assert!(literal_address_refused(url.url()).is_some());
         let metadata = EndpointUrl::parse("https://[fe80::1]/").unwrap();
-        assert_eq!(metadata.check_public().await.map_err(|e| e.code), Err("url_private_address"));
+        assert_eq!(
+            metadata.check_public().await.map_err(|e| e.code),
+            Err("url_private_address")
+        );
     }
 }

@@ -5,7 +5,10 @@
 use moments_protocol::domain::Score;
 use sqlx::AnyConnection;
 
-use super::event_types::{Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved, SeenVariant, Surprise, TierChanged};
+use super::event_types::{
+    Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved,
+    SeenVariant, Surprise, TierChanged,
+};
 use super::store;
 use crate::features::ledger::{self, StoredEntry};
 use crate::features::sites::Site;
@@ -57,7 +60,15 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, answer: &NewAnswer<'_>, 
     let page = path_of(page_url.as_deref());
     if feedback_wanted {
         let event = feedback_event(site, answer, page.clone(), variants);
-        store::insert_message(tx, &feedback_id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await?;
+        store::insert_message(
+            tx,
+            &feedback_id,
+            site,
+            EventType::FeedbackReceived.name(),
+            &Event::FeedbackReceived(event).data(),
+            now,
+        )
+        .await?;
     }
     if let (true, Some((case_id, goodwill_points))) = (case_wanted, answer.case) {
         let event = RecoveryOpened {
@@ -74,12 +85,25 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, answer: &NewAnswer<'_>, 
             opened_at: now,
             dashboard_url: None,
         };
-        store::insert_message(tx, &case_message, site, EventType::RecoveryOpened.name(), &Event::RecoveryOpened(event).data(), now).await?;
+        store::insert_message(
+            tx,
+            &case_message,
+            site,
+            EventType::RecoveryOpened.name(),
+            &Event::RecoveryOpened(event).data(),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
-fn feedback_event(site: &str, answer: &NewAnswer<'_>, page: Option<String>, variants: Vec<SeenVariant>) -> FeedbackReceived {
+fn feedback_event(
+    site: &str,
+    answer: &NewAnswer<'_>,
+    page: Option<String>,
+    variants: Vec<SeenVariant>,
+) -> FeedbackReceived {
     FeedbackReceived {
         id: answer.id.to_owned(),
         site: site.to_owned(),
@@ -104,8 +128,14 @@ pub async fn comment_added(tx: &mut AnyConnection, site: &str, event_id: &str, n
     if store::fan_out(tx, site, EventType::FeedbackReceived.name(), &id, now).await? == 0 {
         return Ok(());
     }
-    let Some(facts) = store::answer(tx, site, event_id).await? else { return Ok(()) };
-    let Some(score) = moments_protocol::wire::Scale::from_name(&facts.scale).and_then(|scale| Score::parse(scale, facts.score).ok()) else { return Ok(()) };
+    let Some(facts) = store::answer(tx, site, event_id).await? else {
+        return Ok(());
+    };
+    let Some(score) =
+        moments_protocol::wire::Scale::from_name(&facts.scale).and_then(|scale| Score::parse(scale, facts.score).ok())
+    else {
+        return Ok(());
+    };
     let answer = NewAnswer {
         id: &facts.id,
         score,
@@ -119,17 +149,45 @@ pub async fn comment_added(tx: &mut AnyConnection, site: &str, event_id: &str, n
     };
     let (page_url, variants) = store::visit(tx, site, answer.session_id, answer.visitor_id, answer.received_at).await?;
     let event = feedback_event(site, &answer, path_of(page_url.as_deref()), variants);
-    store::insert_message(tx, &id, site, EventType::FeedbackReceived.name(), &Event::FeedbackReceived(event).data(), now).await
+    store::insert_message(
+        tx,
+        &id,
+        site,
+        EventType::FeedbackReceived.name(),
+        &Event::FeedbackReceived(event).data(),
+        now,
+    )
+    .await
 }
 
-pub async fn recovery_resolved(tx: &mut AnyConnection, site: &str, case_id: i64, feedback_id: String, note: &str, now: i64) -> Result<(), sqlx::Error> {
-    let event = RecoveryResolved { case_id, site: site.to_owned(), feedback_id, note: note.to_owned(), resolved_at: now, dashboard_url: None };
+pub async fn recovery_resolved(
+    tx: &mut AnyConnection,
+    site: &str,
+    case_id: i64,
+    feedback_id: String,
+    note: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let event = RecoveryResolved {
+        case_id,
+        site: site.to_owned(),
+        feedback_id,
+        note: note.to_owned(),
+        resolved_at: now,
+        dashboard_url: None,
+    };
     send(tx, site, Event::RecoveryResolved(event), now).await
 }
 
 /// A new ledger entry: `points.changed`, and `member.tier_changed` when it lifts the member
 /// into another tier.
-pub async fn ledger_entry(tx: &mut AnyConnection, site: &Site, member: &str, entry: &StoredEntry, now: i64) -> Result<(), sqlx::Error> {
+pub async fn ledger_entry(
+    tx: &mut AnyConnection,
+    site: &Site,
+    member: &str,
+    entry: &StoredEntry,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let key = site.settings.key.as_str();
     let event = PointsChanged {
         site: key.to_owned(),
@@ -148,7 +206,9 @@ pub async fn ledger_entry(tx: &mut AnyConnection, site: &Site, member: &str, ent
     let lifetime = ledger::standing(&mut *tx, key, member).await?.lifetime;
     let tier_at = |points: i64| tiers.iter().rposition(|t| points >= t.threshold);
     let (before, after) = (tier_at(lifetime - entry.delta), tier_at(lifetime));
-    let Some(to) = after.filter(|_| after != before) else { return Ok(()) };
+    let Some(to) = after.filter(|_| after != before) else {
+        return Ok(());
+    };
     let event = TierChanged {
         site: key.to_owned(),
         member_id: member.to_owned(),
@@ -160,12 +220,39 @@ pub async fn ledger_entry(tx: &mut AnyConnection, site: &Site, member: &str, ent
     send(tx, key, Event::MemberTierChanged(event), now).await
 }
 
-pub async fn surprise(tx: &mut AnyConnection, site: &str, surprise: Surprise, claimed: bool, now: i64) -> Result<(), sqlx::Error> {
-    send(tx, site, if claimed { Event::SurpriseClaimed(surprise) } else { Event::SurpriseGiven(surprise) }, now).await
+pub async fn surprise(
+    tx: &mut AnyConnection,
+    site: &str,
+    surprise: Surprise,
+    claimed: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    send(
+        tx,
+        site,
+        if claimed {
+            Event::SurpriseClaimed(surprise)
+        } else {
+            Event::SurpriseGiven(surprise)
+        },
+        now,
+    )
+    .await
 }
 
-pub async fn experiment_stopped(tx: &mut AnyConnection, site: &str, experiment: &str, shipped: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
-    let event = ExperimentStopped { site: site.to_owned(), experiment: experiment.to_owned(), shipped: shipped.map(str::to_owned), stopped_at: now };
+pub async fn experiment_stopped(
+    tx: &mut AnyConnection,
+    site: &str,
+    experiment: &str,
+    shipped: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let event = ExperimentStopped {
+        site: site.to_owned(),
+        experiment: experiment.to_owned(),
+        shipped: shipped.map(str::to_owned),
+        stopped_at: now,
+    };
     send(tx, site, Event::ExperimentStopped(event), now).await
 }
 
@@ -173,7 +260,10 @@ pub async fn experiment_stopped(tx: &mut AnyConnection, site: &str, experiment: 
 mod tests {
     #[test]
     fn only_the_path_of_a_page_is_sent() {
-        assert_eq!(super::path_of(Some("https://shop.example/orders/42?email=a@b.example#top")).as_deref(), Some("/orders/42"));
+        assert_eq!(
+            super::path_of(Some("https://shop.example/orders/42?email=a@b.example#top")).as_deref(),
+            Some("/orders/42")
+        );
         assert_eq!(super::path_of(Some("not a url")), None);
         assert_eq!(super::path_of(None), None);
     }

@@ -27,12 +27,16 @@ pub fn body(message: &Message, endpoint: &Endpoint, site: Option<&Site>, public_
 
 /// A recovery case on the dashboard.
 pub fn case_url(public_url: &str, site: &str, case: i64) -> String {
-    format!("{public_url}/dashboard/{}/recovery#case-{case}", crate::platform::url::urlencode(site))
+    format!(
+        "{public_url}/dashboard/{}/recovery#case-{case}",
+        crate::platform::url::urlencode(site)
+    )
 }
 
 /// Milliseconds since the epoch as RFC 3339 (UTC, milliseconds).
 pub fn rfc3339(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&format).ok())
@@ -61,7 +65,13 @@ mod tests {
 
     fn gift() -> Message {
         let data = json!({ "id": "g1", "site": "shop", "kind": "coupon", "coupon_code": "SAVE-7731" });
-        Message { id: "msg_1".into(), site: "shop".into(), r#type: "surprise.given".into(), data: data.to_string(), created_at: 1_764_567_000_123 }
+        Message {
+            id: "msg_1".into(),
+            site: "shop".into(),
+            r#type: "surprise.given".into(),
+            data: data.to_string(),
+            created_at: 1_764_567_000_123,
+        }
     }
 
     fn parse(bytes: Vec<u8>) -> Value {
@@ -83,8 +93,17 @@ mod tests {
     #[test]
     fn a_case_links_to_the_dashboard() {
         let data = json!({ "case_id": 41, "site": "my shop", "feedback_id": "f1", "scale": "csat5", "score": 1, "visitor_id": "v" });
-        let message = Message { id: "msg_2".into(), site: "my shop".into(), r#type: "recovery.opened".into(), data: data.to_string(), created_at: 0 };
+        let message = Message {
+            id: "msg_2".into(),
+            site: "my shop".into(),
+            r#type: "recovery.opened".into(),
+            data: data.to_string(),
+            created_at: 0,
+        };
         let sent = parse(body(&message, &endpoint("standard", false), None, "https://m.example"));
-        assert_eq!(sent["data"]["dashboard_url"], "https://m.example/dashboard/my%20shop/recovery#case-41");
+        assert_eq!(
+            sent["data"]["dashboard_url"],
+            "https://m.example/dashboard/my%20shop/recovery#case-41"
+        );
     }
 }

@@ -34,7 +34,12 @@ pub enum SecretError {
 
 impl Secret {
     pub fn generate() -> Self {
-        let bytes: Vec<u8> = uuid::Uuid::new_v4().as_bytes().iter().chain(uuid::Uuid::new_v4().as_bytes()).copied().collect();
+        let bytes: Vec<u8> = uuid::Uuid::new_v4()
+            .as_bytes()
+            .iter()
+            .chain(uuid::Uuid::new_v4().as_bytes())
+            .copied()
+            .collect();
         Self(bytes[..NEW_SECRET_BYTES].to_vec())
     }
 
@@ -62,7 +67,11 @@ impl Secret {
 
 /// The `webhook-signature` header: a signature per secret, separated by spaces.
 pub fn header(secrets: &[Secret], id: &str, timestamp: i64, body: &[u8]) -> String {
-    secrets.iter().map(|s| s.sign(id, timestamp, body)).collect::<Vec<_>>().join(" ")
+    secrets
+        .iter()
+        .map(|s| s.sign(id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -73,7 +82,12 @@ mod tests {
     #[test]
     fn signs_the_specs_example() {
         let secret = Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        let signed = header(&[secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, br#"{"test": 2432232314}"#);
+        let signed = header(
+            &[secret],
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            br#"{"test": 2432232314}"#,
+        );
         assert_eq!(signed, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
@@ -81,7 +95,14 @@ mod tests {
     fn signs_with_every_live_secret() {
         let (old, new) = (Secret::generate(), Secret::generate());
         let both = header(&[old.clone(), new.clone()], "msg_1", 1, b"{}");
-        assert_eq!(both, format!("{} {}", header(&[old], "msg_1", 1, b"{}"), header(&[new], "msg_1", 1, b"{}")));
+        assert_eq!(
+            both,
+            format!(
+                "{} {}",
+                header(&[old], "msg_1", 1, b"{}"),
+                header(&[new], "msg_1", 1, b"{}")
+            )
+        );
     }
 
     #[test]
@@ -94,7 +115,10 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_secret() {
-        assert_eq!(Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), Err(SecretError::NotWhsec));
+        assert_eq!(
+            Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            Err(SecretError::NotWhsec)
+        );
         assert_eq!(Secret::parse("whsec_not base64!"), Err(SecretError::NotWhsec));
         assert_eq!(Secret::parse("whsec_c2hvcnQ="), Err(SecretError::WrongLength));
     }

@@ -127,12 +127,21 @@ pub fn message(kind: &str, data: &Value, site: Option<&Site>) -> Value {
     let headline = match kind {
         "feedback.received" if low => format!("{} · {}", t.low_answer, score_line(data)),
         "feedback.received" => format!("{} · {}", t.answer, score_line(data)),
-        "recovery.opened" => format!("{} #{} · {}", t.case_opened, field(data, "case_id").unwrap_or_default(), score_line(data)),
+        "recovery.opened" => format!(
+            "{} #{} · {}",
+            t.case_opened,
+            field(data, "case_id").unwrap_or_default(),
+            score_line(data)
+        ),
         "recovery.resolved" => format!("{} #{}", t.case_resolved, field(data, "case_id").unwrap_or_default()),
         "surprise.given" => format!("{} · {}", t.gift_given, field(data, "rule").unwrap_or_default()),
         "surprise.claimed" => format!("{} · {}", t.gift_claimed, field(data, "rule").unwrap_or_default()),
         "member.tier_changed" => format!("{} · {}", t.tier_changed, field(data, "to").unwrap_or_default()),
-        "points.changed" => format!("{} · {:+}", t.points_changed, data.get("delta").and_then(Value::as_i64).unwrap_or(0)),
+        "points.changed" => format!(
+            "{} · {:+}",
+            t.points_changed,
+            data.get("delta").and_then(Value::as_i64).unwrap_or(0)
+        ),
         "experiment.stopped" => format!(
             "{} · {} · {}",
             t.experiment_stopped,
@@ -146,7 +155,9 @@ pub fn message(kind: &str, data: &Value, site: Option<&Site>) -> Value {
     let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{headline}*") } })];
     if let Some(comment) = field(data, "comment").or_else(|| field(data, "note")) {
         let quoted: String = comment.lines().map(|l| format!("> {l}\n")).collect();
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{}*\n{quoted}", t.comment) } }));
+        blocks.push(
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{}*\n{quoted}", t.comment) } }),
+        );
     }
     let mut facts = Vec::new();
     if let Some(page) = field(data, "page") {
@@ -183,7 +194,10 @@ mod tests {
         assert_eq!(sent["text"], "Low answer · 1/5 (shop): Late &lt;again&gt; &amp; broken");
         assert!(text.contains("Page: `/checkout`"), "{text}");
         assert!(text.contains("Anonymous visitor"), "{text}");
-        assert!(text.contains("<https://m.example/dashboard/shop/recovery#case-4|Open the case>"), "{text}");
+        assert!(
+            text.contains("<https://m.example/dashboard/shop/recovery#case-4|Open the case>"),
+            "{text}"
+        );
         assert_eq!(sent["blocks"].as_array().unwrap().len(), 4);
     }
 }

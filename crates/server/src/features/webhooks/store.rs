@@ -1,6 +1,8 @@
 //! Webhooks in the database: endpoints and their secrets, the outbox (messages and their
 //! deliveries), the claims delivery workers make on it, and the reads the dashboard, the admin
 //! API and `/metrics` need.
+//!
+//! Over 500 lines: all of webhooks' SQL, kept in its feature's one store module.
 
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor, AnyPool};
@@ -64,7 +66,8 @@ impl From<EndpointRow> for Endpoint {
     }
 }
 
-const ENDPOINT_COLUMNS: &str = "id, url, events, format, description, include_coupon_codes, enabled, paused, from_config, created_at, updated_at";
+const ENDPOINT_COLUMNS: &str =
+    "id, url, events, format, description, include_coupon_codes, enabled, paused, from_config, created_at, updated_at";
 
 /// An endpoint's settings, as made or changed.
 #[derive(Debug, Clone)]
@@ -82,7 +85,15 @@ fn events_json(events: &[String]) -> String {
 }
 
 /// Makes an endpoint with its first secret; false when the id is taken.
-pub async fn create(tx: &mut AnyConnection, site: &str, id: &str, spec: &EndpointSpec, secret: &Secret, from_config: bool, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn create(
+    tx: &mut AnyConnection,
+    site: &str,
+    id: &str,
+    spec: &EndpointSpec,
+    secret: &Secret,
+    from_config: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let made = sqlx::query(
         "INSERT INTO webhook_endpoints (site, id, url, events, format, description, include_coupon_codes, enabled, from_config, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (site, id) DO NOTHING",
@@ -106,7 +117,13 @@ pub async fn create(tx: &mut AnyConnection, site: &str, id: &str, spec: &Endpoin
     Ok(true)
 }
 
-async fn add_secret(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, secret: &Secret, now: i64) -> Result<(), sqlx::Error> {
+async fn add_secret(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    endpoint: &str,
+    secret: &Secret,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO webhook_secrets (site, endpoint, secret, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(site)
         .bind(endpoint)
@@ -118,24 +135,34 @@ async fn add_secret(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, secret
 }
 
 pub async fn list(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<Endpoint>, sqlx::Error> {
-    let rows: Vec<EndpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE site = $1 ORDER BY created_at, id")))
-        .bind(site)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<EndpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE site = $1 ORDER BY created_at, id"
+    )))
+    .bind(site)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(Endpoint::from).collect())
 }
 
 pub async fn find(db: impl AnyExecutor<'_>, site: &str, id: &str) -> Result<Option<Endpoint>, sqlx::Error> {
-    let row: Option<EndpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE site = $1 AND id = $2")))
-        .bind(site)
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<EndpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE site = $1 AND id = $2"
+    )))
+    .bind(site)
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Endpoint::from))
 }
 
 /// Replaces an endpoint's settings (not its secrets, not whether it is paused).
-pub async fn update(db: impl AnyExecutor<'_>, site: &str, id: &str, spec: &EndpointSpec, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    id: &str,
+    spec: &EndpointSpec,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
         "UPDATE webhook_endpoints SET url = $1, events = $2, format = $3, description = $4, include_coupon_codes = $5, enabled = $6, updated_at = $7
          WHERE site = $8 AND id = $9",
@@ -154,7 +181,13 @@ pub async fn update(db: impl AnyExecutor<'_>, site: &str, id: &str, spec: &Endpo
     Ok(changed.rows_affected() == 1)
 }
 
-pub async fn set_paused(db: impl AnyExecutor<'_>, site: &str, id: &str, paused: bool, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_paused(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    id: &str,
+    paused: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query("UPDATE webhook_endpoints SET paused = $1, updated_at = $2 WHERE site = $3 AND id = $4")
         .bind(i64::from(paused))
         .bind(now)
@@ -167,15 +200,31 @@ pub async fn set_paused(db: impl AnyExecutor<'_>, site: &str, id: &str, paused: 
 
 /// Removes an endpoint, its secrets and its deliveries (they had nowhere left to go).
 pub async fn delete(tx: &mut AnyConnection, site: &str, id: &str) -> Result<bool, sqlx::Error> {
-    for table in ["webhook_deliveries WHERE site = $1 AND endpoint = $2", "webhook_secrets WHERE site = $1 AND endpoint = $2"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).bind(site).bind(id).execute(&mut *tx).await?;
+    for table in [
+        "webhook_deliveries WHERE site = $1 AND endpoint = $2",
+        "webhook_secrets WHERE site = $1 AND endpoint = $2",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .bind(site)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
-    let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE site = $1 AND id = $2").bind(site).bind(id).execute(&mut *tx).await?;
+    let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE site = $1 AND id = $2")
+        .bind(site)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     Ok(deleted.rows_affected() == 1)
 }
 
 /// The secrets that sign now: the newest, and older ones until their grace period ends.
-pub async fn live_secrets(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, now: i64) -> Result<Vec<Secret>, sqlx::Error> {
+pub async fn live_secrets(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    endpoint: &str,
+    now: i64,
+) -> Result<Vec<Secret>, sqlx::Error> {
     let texts: Vec<String> = sqlx::query_scalar(
         "SELECT secret FROM webhook_secrets WHERE site = $1 AND endpoint = $2 AND (expires_at IS NULL OR expires_at > $3) ORDER BY created_at DESC",
     )
@@ -188,7 +237,14 @@ pub async fn live_secrets(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, 
 }
 
 /// A new secret signs from now; the ones before it keep signing until `old_until`, then go.
-pub async fn rotate(tx: &mut AnyConnection, site: &str, endpoint: &str, secret: &Secret, now: i64, old_until: i64) -> Result<(), sqlx::Error> {
+pub async fn rotate(
+    tx: &mut AnyConnection,
+    site: &str,
+    endpoint: &str,
+    secret: &Secret,
+    now: i64,
+    old_until: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM webhook_secrets WHERE site = $1 AND endpoint = $2 AND expires_at <= $3")
         .bind(site)
         .bind(endpoint)
@@ -206,8 +262,16 @@ pub async fn rotate(tx: &mut AnyConnection, site: &str, endpoint: &str, secret: 
 
 /// Makes the database say what the config file says: its endpoints (by id) and their
 /// secrets; a config endpoint no longer in the file goes. Whether one is paused stays.
-pub async fn sync_config(tx: &mut AnyConnection, site: &str, endpoints: &[super::ConfiguredEndpoint], now: i64) -> Result<(), sqlx::Error> {
-    let known: Vec<String> = sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE site = $1 AND from_config = 1").bind(site).fetch_all(&mut *tx).await?;
+pub async fn sync_config(
+    tx: &mut AnyConnection,
+    site: &str,
+    endpoints: &[super::ConfiguredEndpoint],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let known: Vec<String> = sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE site = $1 AND from_config = 1")
+        .bind(site)
+        .fetch_all(&mut *tx)
+        .await?;
     for id in known.iter().filter(|id| !endpoints.iter().any(|e| &e.id == *id)) {
         delete(tx, site, id).await?;
     }
@@ -215,9 +279,17 @@ pub async fn sync_config(tx: &mut AnyConnection, site: &str, endpoints: &[super:
         let Some(first) = secrets.first() else { continue };
         if !create(tx, site, id, spec, first, true, now).await? {
             update(&mut *tx, site, id, spec, now).await?;
-            sqlx::query("UPDATE webhook_endpoints SET from_config = 1 WHERE site = $1 AND id = $2").bind(site).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE webhook_endpoints SET from_config = 1 WHERE site = $1 AND id = $2")
+                .bind(site)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
-        sqlx::query("DELETE FROM webhook_secrets WHERE site = $1 AND endpoint = $2").bind(site).bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM webhook_secrets WHERE site = $1 AND endpoint = $2")
+            .bind(site)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         for secret in secrets {
             add_secret(&mut *tx, site, id, secret, now).await?;
         }
@@ -234,7 +306,13 @@ pub fn new_message_id() -> String {
 /// `kind`, in the caller's transaction (the deliveries exist exactly when the fact does), in
 /// one statement; the message itself follows only when this made any (`insert_message`).
 /// Returns how many.
-pub async fn fan_out(tx: &mut AnyConnection, site: &str, kind: &str, message: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn fan_out(
+    tx: &mut AnyConnection,
+    site: &str,
+    kind: &str,
+    message: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     // `events` is a JSON array of names; `_` is LIKE's wildcard, so it is escaped.
     let quoted = format!("%\"{}\"%", kind.replace('_', "\\_"));
     let made = sqlx::query(
@@ -251,16 +329,41 @@ pub async fn fan_out(tx: &mut AnyConnection, site: &str, kind: &str, message: &s
 }
 
 /// A `webhook.test` event to one endpoint, whatever it subscribes to.
-pub async fn emit_test(tx: &mut AnyConnection, site: &str, endpoint: &str, message: &str, now: i64) -> Result<String, sqlx::Error> {
-    let data = TestEvent { site: site.into(), endpoint: endpoint.into(), message: message.into() };
+pub async fn emit_test(
+    tx: &mut AnyConnection,
+    site: &str,
+    endpoint: &str,
+    message: &str,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let data = TestEvent {
+        site: site.into(),
+        endpoint: endpoint.into(),
+        message: message.into(),
+    };
     let id = new_message_id();
-    insert_message(tx, &id, site, TEST_EVENT, &serde_json::to_value(data).unwrap_or_default(), now).await?;
+    insert_message(
+        tx,
+        &id,
+        site,
+        TEST_EVENT,
+        &serde_json::to_value(data).unwrap_or_default(),
+        now,
+    )
+    .await?;
     insert_delivery(tx, &id, site, endpoint, now).await?;
     Ok(id)
 }
 
 /// The message `fan_out` queued deliveries of: what they send.
-pub async fn insert_message(tx: &mut AnyConnection, id: &str, site: &str, kind: &str, data: &serde_json::Value, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_message(
+    tx: &mut AnyConnection,
+    id: &str,
+    site: &str,
+    kind: &str,
+    data: &serde_json::Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let about = |field: &str| data.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
     sqlx::query("INSERT INTO webhook_messages (id, site, type, data, member_id, visitor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id)
@@ -275,7 +378,13 @@ pub async fn insert_message(tx: &mut AnyConnection, id: &str, site: &str, kind: 
     Ok(())
 }
 
-async fn insert_delivery(tx: &mut AnyConnection, message: &str, site: &str, endpoint: &str, now: i64) -> Result<(), sqlx::Error> {
+async fn insert_delivery(
+    tx: &mut AnyConnection,
+    message: &str,
+    site: &str,
+    endpoint: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO webhook_deliveries (message_id, site, endpoint, next_attempt_at, created_at, window_from) VALUES ($1, $2, $3, $4, $4, $4)",
     )
@@ -295,10 +404,12 @@ const DUE: &str = "d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease
 
 /// A cheap look before taking any lock: is anything due?
 pub async fn any_due(db: &AnyPool, now: i64) -> Result<bool, sqlx::Error> {
-    let due: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT d.id FROM webhook_deliveries d WHERE {DUE} LIMIT 1")))
-        .bind(now)
-        .fetch_optional(db)
-        .await?;
+    let due: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT d.id FROM webhook_deliveries d WHERE {DUE} LIMIT 1"
+    )))
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
     Ok(due.is_some())
 }
 
@@ -317,7 +428,13 @@ pub struct Claimed {
 /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so servers claiming together take different rows;
 /// SQLite's write lock makes the claim one step for every process on the file. The attempt
 /// is counted now, so a server killed while sending still counts it.
-pub async fn claim(db: &AnyPool, now: i64, leased_until: i64, token: &str, limit: u32) -> Result<Vec<Claimed>, sqlx::Error> {
+pub async fn claim(
+    db: &AnyPool,
+    now: i64,
+    leased_until: i64,
+    token: &str,
+    limit: u32,
+) -> Result<Vec<Claimed>, sqlx::Error> {
     let mut conn = db.acquire().await?;
     let lock = match Backend::of_connection(&conn) {
         Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
@@ -372,7 +489,10 @@ struct MessageToEndpoint {
 }
 
 /// A claimed delivery's message and endpoint, in one query.
-pub async fn message_to(db: impl AnyExecutor<'_>, delivery: &Claimed) -> Result<Option<(Message, Endpoint)>, sqlx::Error> {
+pub async fn message_to(
+    db: impl AnyExecutor<'_>,
+    delivery: &Claimed,
+) -> Result<Option<(Message, Endpoint)>, sqlx::Error> {
     let row: Option<MessageToEndpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT m.id AS message_id, m.type AS message_type, m.data AS message_data, m.created_at AS message_created_at, {}
          FROM webhook_messages m JOIN webhook_endpoints e ON e.site = $2 AND e.id = $3 WHERE m.id = $1",
@@ -384,7 +504,13 @@ pub async fn message_to(db: impl AnyExecutor<'_>, delivery: &Claimed) -> Result<
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| {
-        let message = Message { id: r.message_id, site: delivery.site.clone(), r#type: r.message_type, data: r.message_data, created_at: r.message_created_at };
+        let message = Message {
+            id: r.message_id,
+            site: delivery.site.clone(),
+            r#type: r.message_type,
+            data: r.message_data,
+            created_at: r.message_created_at,
+        };
         (message, Endpoint::from(r.endpoint))
     }))
 }
@@ -394,7 +520,9 @@ pub async fn message_to(db: impl AnyExecutor<'_>, delivery: &Claimed) -> Result<
 pub enum Outcome {
     Delivered,
     /// Tried again at `at`.
-    Retry { at: i64 },
+    Retry {
+        at: i64,
+    },
     Failed,
 }
 
@@ -453,7 +581,13 @@ pub async fn record(db: &AnyPool, attempts: &[Attempt]) -> Result<u64, sqlx::Err
 }
 
 /// "Send again": the delivery is queued now with the same webhook-id, three more days to go.
-pub async fn send_again(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn send_again(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    endpoint: &str,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let queued = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, window_from = $1, attempts = 0, leased_until = NULL, leased_by = NULL
          WHERE site = $2 AND endpoint = $3 AND id = $4 AND (status <> 'pending' OR leased_until IS NULL OR leased_until < $1)",
@@ -494,10 +628,18 @@ pub struct Delivery {
 
 /// Recent deliveries of a site (of one endpoint, if given): failed first, then waiting, then
 /// delivered, newest first in each; `before` (a delivery id) continues a page.
-pub async fn deliveries(db: impl AnyExecutor<'_>, site: &str, endpoint: Option<&str>, status: Option<&str>, limit: u32) -> Result<Vec<Delivery>, sqlx::Error> {
+pub async fn deliveries(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    endpoint: Option<&str>,
+    status: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Delivery>, sqlx::Error> {
     // The newest `limit` of each status by its index, then only those sorted.
     let newest = |status: &str| {
-        format!("SELECT id FROM (SELECT id FROM webhook_deliveries WHERE site = $1 AND status = '{status}' AND ($2 IS NULL OR endpoint = $2) ORDER BY id DESC LIMIT $4) AS {status}")
+        format!(
+            "SELECT id FROM (SELECT id FROM webhook_deliveries WHERE site = $1 AND status = '{status}' AND ($2 IS NULL OR endpoint = $2) ORDER BY id DESC LIMIT $4) AS {status}"
+        )
     };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS}
@@ -519,7 +661,12 @@ pub async fn deliveries(db: impl AnyExecutor<'_>, site: &str, endpoint: Option<&
 const DELIVERY_COLUMNS: &str = "d.id, d.message_id, d.endpoint, m.type, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at, d.response_status,
     d.response_body, d.error, d.delivered_at, d.created_at";
 
-pub async fn delivery(db: impl AnyExecutor<'_>, site: &str, endpoint: &str, id: i64) -> Result<Option<Delivery>, sqlx::Error> {
+pub async fn delivery(
+    db: impl AnyExecutor<'_>,
+    site: &str,
+    endpoint: &str,
+    id: i64,
+) -> Result<Option<Delivery>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id WHERE d.site = $1 AND d.endpoint = $2 AND d.id = $3"
     )))
@@ -541,7 +688,9 @@ pub struct Gauges {
 
 pub async fn gauges(db: &AnyPool) -> Result<Gauges, sqlx::Error> {
     let rows: Vec<(String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT status, COUNT(*), MIN(created_at) FROM webhook_deliveries GROUP BY status").fetch_all(db).await?;
+        sqlx::query_as("SELECT status, COUNT(*), MIN(created_at) FROM webhook_deliveries GROUP BY status")
+            .fetch_all(db)
+            .await?;
     let mut gauges = Gauges::default();
     for (status, count, oldest) in rows {
         match status.as_str() {
@@ -555,7 +704,11 @@ pub async fn gauges(db: &AnyPool) -> Result<Gauges, sqlx::Error> {
 
 /// Forgets deliveries finished before `before`, and messages left with none.
 pub async fn purge(db: &AnyPool, before: i64) -> Result<u64, sqlx::Error> {
-    let gone = sqlx::query("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1").bind(before).execute(db).await?.rows_affected();
+    let gone = sqlx::query("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?
+        .rows_affected();
     sqlx::query("DELETE FROM webhook_messages WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = webhook_messages.id)")
         .bind(before)
         .execute(db)
@@ -593,7 +746,13 @@ pub async fn answer(tx: &mut AnyConnection, site: &str, event_id: &str) -> Resul
 
 /// The page of a visit (session `session`) and the variants its visitor had seen by `at`, in
 /// one query.
-pub async fn visit(tx: &mut AnyConnection, site: &str, session: &str, visitor: &str, at: i64) -> Result<(Option<String>, Vec<SeenVariant>), sqlx::Error> {
+pub async fn visit(
+    tx: &mut AnyConnection,
+    site: &str,
+    session: &str,
+    visitor: &str,
+    at: i64,
+) -> Result<(Option<String>, Vec<SeenVariant>), sqlx::Error> {
     let rows: Vec<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT s.page_url, x.experiment, x.variant FROM (SELECT $1 AS site, $2 AS visitor) AS v
          LEFT JOIN sessions s ON s.id = $3 AND s.site = v.site
@@ -607,7 +766,15 @@ pub async fn visit(tx: &mut AnyConnection, site: &str, session: &str, visitor: &
     .fetch_all(&mut *tx)
     .await?;
     let page = rows.first().and_then(|r| r.0.clone());
-    let variants = rows.into_iter().filter_map(|(_, experiment, variant)| Some(SeenVariant { experiment: experiment?, variant: variant? })).collect();
+    let variants = rows
+        .into_iter()
+        .filter_map(|(_, experiment, variant)| {
+            Some(SeenVariant {
+                experiment: experiment?,
+                variant: variant?,
+            })
+        })
+        .collect();
     Ok((page, variants))
 }
 
@@ -618,12 +785,20 @@ pub async fn erase(tx: &mut AnyConnection, site: &str, column: Subject, id: &str
         Subject::Member => "site = $1 AND member_id = $2",
         Subject::Visitor => "site = $1 AND visitor_id = $2",
     };
-    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM webhook_deliveries WHERE message_id IN (SELECT id FROM webhook_messages WHERE {filter})")))
-        .bind(site)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let erased = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM webhook_messages WHERE {filter}"))).bind(site).bind(id).execute(&mut *tx).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM webhook_deliveries WHERE message_id IN (SELECT id FROM webhook_messages WHERE {filter})"
+    )))
+    .bind(site)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let erased = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM webhook_messages WHERE {filter}"
+    )))
+    .bind(site)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     Ok(erased.rows_affected())
 }
 

@@ -16,8 +16,8 @@ use super::address::{self, PublicOnly};
 use super::store::{self, Answer, Attempt, Claimed, Outcome};
 use super::{MAX_ANSWER_BYTES, render, signature};
 use crate::config::WebhookSettings;
-use crate::platform::clock::now_ms;
 use crate::features::sites::Sites;
+use crate::platform::clock::now_ms;
 
 /// Attempts this process made, by outcome: delivered, retried, failed.
 static ATTEMPTS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
@@ -25,13 +25,21 @@ static ATTEMPTS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU
 /// `/metrics`: the outbox as the database holds it (the same from every server), and this
 /// process's attempts.
 pub fn render_metrics(outbox: &store::Gauges, now: i64) -> String {
-    let mut out = String::from("# HELP moments_webhook_deliveries Webhook deliveries in the outbox, by status (failed: given up, or refused).
+    let mut out = String::from(
+        "# HELP moments_webhook_deliveries Webhook deliveries in the outbox, by status (failed: given up, or refused).
 # TYPE moments_webhook_deliveries gauge
-");
-    for (status, count) in [("pending", outbox.pending), ("delivered", outbox.delivered), ("failed", outbox.failed)] {
+",
+    );
+    for (status, count) in [
+        ("pending", outbox.pending),
+        ("delivered", outbox.delivered),
+        ("failed", outbox.failed),
+    ] {
         out.push_str(&format!("moments_webhook_deliveries{{status=\"{status}\"}} {count}\n"));
     }
-    let oldest = outbox.oldest_pending_at.map_or(0.0, |at| (now - at).max(0) as f64 / 1_000.0);
+    let oldest = outbox
+        .oldest_pending_at
+        .map_or(0.0, |at| (now - at).max(0) as f64 / 1_000.0);
     out.push_str(&format!(
         "# HELP moments_webhook_outbox_depth Deliveries waiting to be sent.\n# TYPE moments_webhook_outbox_depth gauge\nmoments_webhook_outbox_depth {}\n\
          # HELP moments_webhook_oldest_waiting_seconds Age of the oldest delivery still waiting (0: none).\n# TYPE moments_webhook_oldest_waiting_seconds gauge\nmoments_webhook_oldest_waiting_seconds {oldest:.3}\n\
@@ -39,7 +47,10 @@ pub fn render_metrics(outbox: &store::Gauges, now: i64) -> String {
         outbox.pending
     ));
     for (outcome, count) in ["delivered", "retry", "failed"].iter().zip(&ATTEMPTS) {
-        out.push_str(&format!("moments_webhook_attempts_total{{outcome=\"{outcome}\"}} {}\n", count.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "moments_webhook_attempts_total{{outcome=\"{outcome}\"}} {}\n",
+            count.load(Ordering::Relaxed)
+        ));
     }
     out
 }
@@ -69,7 +80,11 @@ fn client(settings: &WebhookSettings, public_only: bool) -> anyhow::Result<reqwe
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Moments-Webhooks/", env!("CARGO_PKG_VERSION")))
         .no_proxy();
-    let builder = if public_only { builder.dns_resolver(PublicOnly::shared()) } else { builder };
+    let builder = if public_only {
+        builder.dns_resolver(PublicOnly::shared())
+    } else {
+        builder
+    };
     Ok(builder.build()?)
 }
 
@@ -114,12 +129,16 @@ impl Worker {
                 }
                 Ok(claimed) => {
                     for (delivery, token) in claimed {
-                        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                        let Ok(slot) = slots.clone().acquire_owned().await else {
+                            return;
+                        };
                         let (worker, outcomes) = (worker.clone(), outcomes.clone());
                         tokio::spawn(async move {
                             match worker.deliver(&delivery, token).await {
                                 Ok(attempt) => drop(outcomes.send(attempt)),
-                                Err(error) => tracing::warn!(delivery = delivery.id, %error, "could not send a webhook delivery; its lease will run out and it is tried again"),
+                                Err(error) => {
+                                    tracing::warn!(delivery = delivery.id, %error, "could not send a webhook delivery; its lease will run out and it is tried again")
+                                }
                             }
                             drop(slot);
                         });
@@ -145,9 +164,10 @@ impl Worker {
         }
         let token = uuid::Uuid::new_v4().simple().to_string();
         let lease = self.settings.timeout_secs as i64 * 1_000 + LEASE_MARGIN_MS;
-        let claimed = crate::platform::db::retrying(async || Ok(store::claim(&self.db, now, now + lease, &token, limit).await?))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let claimed =
+            crate::platform::db::retrying(async || Ok(store::claim(&self.db, now, now + lease, &token, limit).await?))
+                .await
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         Ok(claimed.into_iter().map(|c| (c, token.clone())).collect())
     }
 
@@ -162,11 +182,25 @@ impl Worker {
         if matches!(outcome, Outcome::Failed) {
             tracing::warn!(delivery = delivery.id, endpoint = %delivery.endpoint, status = ?answer.status, error = ?answer.error, "webhook delivery failed");
         }
-        Ok(Attempt { delivery: delivery.id, token, outcome, answer, at: now_ms() })
+        Ok(Attempt {
+            delivery: delivery.id,
+            token,
+            outcome,
+            answer,
+            at: now_ms(),
+        })
     }
 
     async fn attempt(&self, delivery: &Claimed) -> Result<(Outcome, Answer), sqlx::Error> {
-        let failed = |error: &str| Ok((Outcome::Failed, Answer { error: Some(error.to_owned()), ..Answer::default() }));
+        let failed = |error: &str| {
+            Ok((
+                Outcome::Failed,
+                Answer {
+                    error: Some(error.to_owned()),
+                    ..Answer::default()
+                },
+            ))
+        };
         let Some((message, endpoint)) = store::message_to(&self.db, delivery).await? else {
             return failed("the message or its endpoint is gone");
         };
@@ -182,29 +216,62 @@ impl Worker {
         let secrets = store::live_secrets(&self.db, &delivery.site, &delivery.endpoint, now).await?;
         let body = render::body(&message, &endpoint, self.sites.get(&delivery.site), &self.public_url);
         let timestamp = now / 1_000;
-        let client = if endpoint.from_config { &self.operator_client } else { &self.tenant_client };
+        let client = if endpoint.from_config {
+            &self.operator_client
+        } else {
+            &self.tenant_client
+        };
         let sent = client
             .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", &message.id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature::header(&secrets, &message.id, timestamp, &body))
+            .header(
+                "webhook-signature",
+                signature::header(&secrets, &message.id, timestamp, &body),
+            )
             .body(body)
             .send()
             .await;
         let (status, retry_after, answer) = match sent {
             Ok(response) => {
                 let status = response.status();
-                let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| retry_after_ms(v, now));
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after_ms(v, now));
                 let body = first_bytes(response).await;
-                (Some(status), retry_after, Answer { status: Some(status.as_u16()), body: Some(body), error: None })
+                (
+                    Some(status),
+                    retry_after,
+                    Answer {
+                        status: Some(status.as_u16()),
+                        body: Some(body),
+                        error: None,
+                    },
+                )
             }
-            Err(error) => (None, None, Answer { error: Some(describe(&error)), ..Answer::default() }),
+            Err(error) => (
+                None,
+                None,
+                Answer {
+                    error: Some(describe(&error)),
+                    ..Answer::default()
+                },
+            ),
         };
         let outcome = match status {
             Some(s) if s.is_success() => Outcome::Delivered,
             Some(s) if !retried(s) => Outcome::Failed,
-            _ => match next_try(&self.settings, delivery.attempts, delivery.window_from, now, retry_after, jitter()) {
+            _ => match next_try(
+                &self.settings,
+                delivery.attempts,
+                delivery.window_from,
+                now,
+                retry_after,
+                jitter(),
+            ) {
                 Some(at) => Outcome::Retry { at },
                 None => Outcome::Failed,
             },
@@ -280,9 +347,20 @@ fn jitter() -> f64 {
 /// When the next try is, after `attempts` tries; `None` when it would fall past the give-up
 /// time. The wait doubles each time from `first_retry_ms` up to `max_retry_ms`, jittered,
 /// and is never shorter than the receiver's `Retry-After`.
-fn next_try(settings: &WebhookSettings, attempts: i64, window_from: i64, now: i64, retry_after: Option<i64>, jitter: f64) -> Option<i64> {
+fn next_try(
+    settings: &WebhookSettings,
+    attempts: i64,
+    window_from: i64,
+    now: i64,
+    retry_after: Option<i64>,
+    jitter: f64,
+) -> Option<i64> {
     let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(u32::MAX).min(40);
-    let backoff = settings.first_retry_ms.saturating_mul(1u64 << doublings).min(settings.max_retry_ms) as f64 * jitter;
+    let backoff = settings
+        .first_retry_ms
+        .saturating_mul(1u64 << doublings)
+        .min(settings.max_retry_ms) as f64
+        * jitter;
     let wait = (backoff as i64).max(retry_after.unwrap_or(0));
     let at = now.saturating_add(wait);
     let give_up_at = window_from.saturating_add(settings.give_up_after_hours as i64 * 3_600_000);
@@ -298,18 +376,35 @@ mod tests {
     #[test]
     fn waits_double_up_to_the_cap_and_stop_after_three_days() {
         let settings = WebhookSettings::default();
-        let waits: Vec<i64> = (1..=8).map(|n| next_try(&settings, n, 0, 0, None, 1.0).unwrap()).collect();
+        let waits: Vec<i64> = (1..=8)
+            .map(|n| next_try(&settings, n, 0, 0, None, 1.0).unwrap())
+            .collect();
         assert_eq!(waits[..4], [5_000, 10_000, 20_000, 40_000]);
         assert_eq!(waits[7], 640_000);
-        assert_eq!(next_try(&settings, 30, 0, 0, None, 1.0), Some(6 * HOUR), "capped at max_retry_ms");
-        assert_eq!(next_try(&settings, 30, 0, 66 * HOUR, None, 1.0), Some(72 * HOUR), "the last try falls on the deadline");
-        assert_eq!(next_try(&settings, 30, 0, 67 * HOUR, None, 1.0), None, "past three days: given up");
+        assert_eq!(
+            next_try(&settings, 30, 0, 0, None, 1.0),
+            Some(6 * HOUR),
+            "capped at max_retry_ms"
+        );
+        assert_eq!(
+            next_try(&settings, 30, 0, 66 * HOUR, None, 1.0),
+            Some(72 * HOUR),
+            "the last try falls on the deadline"
+        );
+        assert_eq!(
+            next_try(&settings, 30, 0, 67 * HOUR, None, 1.0),
+            None,
+            "past three days: given up"
+        );
         // A whole run of tries against a receiver that is down: how many, over how long.
         let (mut now, mut tries) = (0, 1);
         while let Some(at) = next_try(&settings, tries, 0, now, None, 1.0) {
             (now, tries) = (at, tries + 1);
         }
-        assert_eq!(tries, 24, "the tries against a receiver down for good, as docs/webhooks.md says");
+        assert_eq!(
+            tries, 24,
+            "the tries against a receiver down for good, as docs/webhooks.md says"
+        );
         assert!(now > 66 * HOUR, "the last try is {now} ms after the first");
     }
 
@@ -318,7 +413,11 @@ mod tests {
         let settings = WebhookSettings::default();
         assert_eq!(next_try(&settings, 1, 0, 0, None, 0.75), Some(3_750));
         assert_eq!(next_try(&settings, 1, 0, 0, Some(60_000), 1.2), Some(60_000));
-        assert_eq!(next_try(&settings, 1, 0, 0, Some(73 * HOUR), 1.0), None, "a Retry-After past the deadline gives up");
+        assert_eq!(
+            next_try(&settings, 1, 0, 0, Some(73 * HOUR), 1.0),
+            None,
+            "a Retry-After past the deadline gives up"
+        );
         for _ in 0..100 {
             assert!((0.75..1.25).contains(&jitter()));
         }
@@ -335,7 +434,10 @@ mod tests {
     #[test]
     fn which_answers_are_tried_again() {
         for retried_status in [408, 409, 429, 500, 502, 503, 504] {
-            assert!(retried(StatusCode::from_u16(retried_status).unwrap()), "{retried_status}");
+            assert!(
+                retried(StatusCode::from_u16(retried_status).unwrap()),
+                "{retried_status}"
+            );
         }
         for final_status in [301, 400, 401, 403, 404, 410, 413, 422] {
             assert!(!retried(StatusCode::from_u16(final_status).unwrap()), "{final_status}");

@@ -58,11 +58,22 @@ impl GroupCommit {
     pub fn new(conn: AnyConnection) -> Arc<Self> {
         let (batch, _) = watch::channel(None);
         let writer = Arc::new(Self {
-            state: Arc::new(Mutex::new(State { conn: Some(conn), open: false, pending: 0, to_release: false, abandoned: false, batch })),
+            state: Arc::new(Mutex::new(State {
+                conn: Some(conn),
+                open: false,
+                pending: 0,
+                to_release: false,
+                abandoned: false,
+                batch,
+            })),
             work_waiting: Arc::new(Notify::new()),
             stats: Arc::default(),
         });
-        tokio::spawn(committer(writer.state.clone(), writer.work_waiting.clone(), writer.stats.clone()));
+        tokio::spawn(committer(
+            writer.state.clone(),
+            writer.work_waiting.clone(),
+            writer.stats.clone(),
+        ));
         writer
     }
 
@@ -72,7 +83,9 @@ impl GroupCommit {
         let mut state = self.state.clone().lock_owned().await;
         drop(waiting);
         state.settle_abandoned().await;
-        let State { conn, open, to_release, .. } = &mut *state;
+        let State {
+            conn, open, to_release, ..
+        } = &mut *state;
         let conn = conn.as_mut().ok_or(sqlx::Error::PoolClosed)?;
         let statement = match (*open, std::mem::take(to_release)) {
             (false, _) => BEGIN,
@@ -85,7 +98,10 @@ impl GroupCommit {
             return Err(error);
         }
         *open = true;
-        Ok(GroupTx { state: Some(state), writer: self.clone() })
+        Ok(GroupTx {
+            state: Some(state),
+            writer: self.clone(),
+        })
     }
 
     /// Commits what is pending and closes the writer's connection (at shutdown).
@@ -191,13 +207,18 @@ impl GroupTx {
     /// Keeps this request's work, lets the next request on, and answers once the batch it
     /// joined is on disk.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let Some(mut state) = self.state.take() else { return Err(sqlx::Error::PoolClosed) };
+        let Some(mut state) = self.state.take() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
         state.to_release = true;
         state.pending += 1;
         let mut outcome = state.batch.subscribe();
         drop(state);
         self.writer.work_waiting.notify_one();
-        let ended = outcome.wait_for(Option::is_some).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        let ended = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         match ended.as_ref() {
             Some(Ok(())) => Ok(()),
             Some(Err(message)) => Err(sqlx::Error::Protocol(format!("the group commit failed: {message}"))),
@@ -223,12 +244,18 @@ impl std::ops::Deref for GroupTx {
 
     fn deref(&self) -> &AnyConnection {
         // `state` and its connection are present from `begin` until `commit` or drop.
-        self.state.as_ref().and_then(|s| s.conn.as_ref()).expect("a GroupTx holds the writer's connection")
+        self.state
+            .as_ref()
+            .and_then(|s| s.conn.as_ref())
+            .expect("a GroupTx holds the writer's connection")
     }
 }
 
 impl std::ops::DerefMut for GroupTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.state.as_mut().and_then(|s| s.conn.as_mut()).expect("a GroupTx holds the writer's connection")
+        self.state
+            .as_mut()
+            .and_then(|s| s.conn.as_mut())
+            .expect("a GroupTx holds the writer's connection")
     }
 }

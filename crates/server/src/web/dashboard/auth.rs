@@ -3,12 +3,12 @@
 //! hashed. Every state-changing request must carry the session's CSRF token and must not
 //! come from another site.
 
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use moments_protocol::Locale;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -42,14 +42,22 @@ impl Default for SignInGuard {
 impl SignInGuard {
     pub fn new() -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self { hashing: tokio::sync::Semaphore::new(threads), nobody: std::sync::OnceLock::new() }
+        Self {
+            hashing: tokio::sync::Semaphore::new(threads),
+            nobody: std::sync::OnceLock::new(),
+        }
     }
 
     /// Whether `password` matches `hash` (`None`: no such account, checked all the same).
     async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Response> {
         let permit = tokio::time::timeout(std::time::Duration::from_secs(10), self.hashing.acquire()).await;
         let Ok(Ok(_permit)) = permit else {
-            return Err(crate::web::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "too many sign-ins at once; try again shortly").into_response());
+            return Err(crate::web::error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many sign-ins at once; try again shortly",
+            )
+            .into_response());
         };
         let known = hash.is_some();
         let hash = match hash {
@@ -57,7 +65,9 @@ impl SignInGuard {
             None => self.nobody.get_or_init(hash_of_nobody).clone(),
         };
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password)).await.unwrap_or(false);
+        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password))
+            .await
+            .unwrap_or(false);
         Ok(known && matches)
     }
 }
@@ -75,13 +85,19 @@ fn hash_of_nobody() -> String {
 /// the config (an account removed, a password or the admin key changed) is over.
 fn credential(state: &AppState, staff: &str) -> Option<String> {
     let presented = if staff == ADMIN {
-        state.admin_key.as_ref().map(|key| format!("admin-key:{}", hash(&key.fingerprint())))
+        state
+            .admin_key
+            .as_ref()
+            .map(|key| format!("admin-key:{}", hash(&key.fingerprint())))
     } else {
-        state.staff.iter().find(|s| s.name == staff).map(|s| format!("password:{}", hash(&s.password_hash)))
+        state
+            .staff
+            .iter()
+            .find(|s| s.name == staff)
+            .map(|s| format!("password:{}", hash(&s.password_hash)))
     };
     presented.map(|p| hash(&p))
 }
-
 
 /// A signed-in staff member.
 pub struct Staff {
@@ -99,7 +115,10 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn random_token() -> String {
@@ -112,19 +131,26 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let db_error = |e: sqlx::Error| crate::web::error::ApiError::from(e).into_response();
         let found = match cookie(&parts.headers, COOKIE) {
-            Some(token) => staff_sessions::session(&state.db, &hash(token), now_ms()).await.map_err(db_error)?,
+            Some(token) => staff_sessions::session(&state.db, &hash(token), now_ms())
+                .await
+                .map_err(db_error)?,
             None => None,
         };
         let found = match found {
             Some(session) if Some(&session.credential) == credential(state, &session.staff).as_ref() => Some(session),
             Some(ended) => {
-                staff_sessions::end_session(&state.db, &ended.token_hash).await.map_err(db_error)?;
+                staff_sessions::end_session(&state.db, &ended.token_hash)
+                    .await
+                    .map_err(db_error)?;
                 None
             }
             None => None,
         };
         match found {
-            Some(session) => Ok(Staff { name: session.staff, csrf: session.csrf }),
+            Some(session) => Ok(Staff {
+                name: session.staff,
+                csrf: session.csrf,
+            }),
             None if parts.method == Method::GET => {
                 let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());
                 Err(Redirect::to(&format!("/dashboard/login?next={}", urlencode(next))).into_response())
@@ -153,23 +179,37 @@ fn from_this_site(headers: &HeaderMap, state: &AppState) -> bool {
 }
 
 /// The CSRF check of every state-changing form.
+#[allow(clippy::result_large_err)] // the refusal is the page answered, built once per refused form
 pub fn check_form(staff: &Staff, presented: &str, headers: &HeaderMap, state: &AppState) -> Result<(), Response> {
     let token_ok: bool = staff.csrf.as_bytes().ct_eq(presented.as_bytes()).into();
-    if token_ok && from_this_site(headers, state) { Ok(()) } else { Err(refused(headers, StatusCode::FORBIDDEN)) }
+    if token_ok && from_this_site(headers, state) {
+        Ok(())
+    } else {
+        Err(refused(headers, StatusCode::FORBIDDEN))
+    }
 }
 
 /// The dashboard's language: `?lang=`, else the cookie it set, else the browser's
 /// `Accept-Language`. Returns the cookie to set when `?lang=` chose.
 pub fn language(headers: &HeaderMap, asked: Option<&str>) -> (Locale, Option<HeaderValue>) {
     if let Some(locale) = asked.and_then(Locale::from_tag) {
-        let value = format!("{LANGUAGE_COOKIE}={}; Path=/dashboard; Max-Age=31536000; SameSite=Lax", locale.tag());
+        let value = format!(
+            "{LANGUAGE_COOKIE}={}; Path=/dashboard; Max-Age=31536000; SameSite=Lax",
+            locale.tag()
+        );
         return (locale, HeaderValue::from_str(&value).ok());
     }
     if let Some(locale) = cookie(headers, LANGUAGE_COOKIE).and_then(Locale::from_tag) {
         return (locale, None);
     }
-    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let tags = accepted.split(',').map(|part| part.split(';').next().unwrap_or("").trim()).filter(|t| !t.is_empty());
+    let accepted = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let tags = accepted
+        .split(',')
+        .map(|part| part.split(';').next().unwrap_or("").trim())
+        .filter(|t| !t.is_empty());
     (Locale::negotiate(tags, Locale::En), None)
 }
 
@@ -181,11 +221,14 @@ pub struct LoginQuery {
 
 /// Only our own pages: never an open redirect to another site.
 fn safe_next(next: Option<&str>) -> &str {
-    next.filter(|n| n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/dashboard")
+    next.filter(|n| n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/dashboard")
 }
 
 fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> String {
-    let error = error.map(|e| format!(r#"<p class="error" role="alert">{e}</p>"#)).unwrap_or_default();
+    let error = error
+        .map(|e| format!(r#"<p class="error" role="alert">{e}</p>"#))
+        .unwrap_or_default();
     format!(
         r#"<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -214,7 +257,16 @@ fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> Str
 
 pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
     let (locale, set) = language(&headers, query.lang.as_deref());
-    with_language(Html(login_page(texts(locale), locale, safe_next(query.next.as_deref()), None)).into_response(), set)
+    with_language(
+        Html(login_page(
+            texts(locale),
+            locale,
+            safe_next(query.next.as_deref()),
+            None,
+        ))
+        .into_response(),
+        set,
+    )
 }
 
 pub fn with_language(mut response: Response, set: Option<HeaderValue>) -> Response {
@@ -235,7 +287,12 @@ pub struct Credentials {
 
 /// Signs in, or answers 401 with the form and what went wrong; after ten failures in fifteen
 /// minutes from one address or for one name, 429 until the window has passed.
-pub async fn login(State(state): State<AppState>, client: ClientAddress, headers: HeaderMap, Form(credentials): Form<Credentials>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    headers: HeaderMap,
+    Form(credentials): Form<Credentials>,
+) -> Response {
     let (locale, _) = language(&headers, None);
     let t = texts(locale);
     if !from_this_site(&headers, &state) {
@@ -250,18 +307,30 @@ pub async fn login(State(state): State<AppState>, client: ClientAddress, headers
     match staff_sessions::blocked_for(&state.db, &keys, now).await {
         Ok(Some(wait_ms)) => {
             let secs = (wait_ms + 999) / 1000;
-            let mut page = (StatusCode::TOO_MANY_REQUESTS, Html(login_page(t, locale, next, Some(t.too_many_attempts)))).into_response();
-            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            let mut page = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(login_page(t, locale, next, Some(t.too_many_attempts))),
+            )
+                .into_response();
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
             return page;
         }
         Ok(None) => {}
         Err(error) => return db_error(error),
     }
     let verified = if name.is_empty() {
-        state.admin_key.as_ref().is_some_and(|key| key.accepts(&credentials.password))
+        state
+            .admin_key
+            .as_ref()
+            .is_some_and(|key| key.accepts(&credentials.password))
     } else {
         let account = state.staff.iter().find(|s| s.name == name);
-        match state.sign_in.verify(account.map(|a| a.password_hash.as_str()), &credentials.password).await {
+        match state
+            .sign_in
+            .verify(account.map(|a| a.password_hash.as_str()), &credentials.password)
+            .await
+        {
             Ok(verified) => verified,
             Err(busy) => return busy,
         }
@@ -271,15 +340,33 @@ pub async fn login(State(state): State<AppState>, client: ClientAddress, headers
         if let Err(error) = staff_sessions::record_failure(&state.db, &keys, now).await {
             return db_error(error);
         }
-        return (StatusCode::UNAUTHORIZED, Html(login_page(t, locale, next, Some(t.wrong_password)))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html(login_page(t, locale, next, Some(t.wrong_password))),
+        )
+            .into_response();
     };
     let (token, csrf) = (random_token(), random_token());
-    let session = staff_sessions::NewSession { token_hash: &hash(&token), staff: staff_name, csrf: &csrf, credential: &credential, now, expires_at: now + SESSION_MS };
+    let session = staff_sessions::NewSession {
+        token_hash: &hash(&token),
+        staff: staff_name,
+        csrf: &csrf,
+        credential: &credential,
+        now,
+        expires_at: now + SESSION_MS,
+    };
     if let Err(error) = staff_sessions::start_session(&state.db, &session).await {
         return db_error(error);
     }
-    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_MS / 1000);
+    let secure = if state.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        SESSION_MS / 1000
+    );
     let mut response = Redirect::to(next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -296,7 +383,12 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, staff: Staff, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
@@ -304,7 +396,10 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, headers: Header
         let _ = staff_sessions::end_session(&state.db, &hash(token)).await;
     }
     let mut response = Redirect::to("/dashboard/login").into_response();
-    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("moments_staff=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0"));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("moments_staff=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
     response
 }
 
@@ -314,7 +409,10 @@ mod tests {
 
     #[test]
     fn only_dashboard_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/dashboard/demo/feedback?scale=nps")), "/dashboard/demo/feedback?scale=nps");
+        assert_eq!(
+            safe_next(Some("/dashboard/demo/feedback?scale=nps")),
+            "/dashboard/demo/feedback?scale=nps"
+        );
         assert_eq!(safe_next(Some("https://evil.example/")), "/dashboard");
         assert_eq!(safe_next(Some("//evil.example/dashboard")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
@@ -323,7 +421,10 @@ mod tests {
     #[test]
     fn the_language_follows_the_query_then_the_cookie_then_the_browser() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("zh-HK,zh;q=0.9,en;q=0.5"));
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("zh-HK,zh;q=0.9,en;q=0.5"),
+        );
         assert_eq!(language(&headers, None).0, Locale::ZhTw);
         headers.insert(header::COOKIE, HeaderValue::from_static("other=1; moments_lang=zh-CN"));
         assert_eq!(language(&headers, None).0, Locale::ZhCn);

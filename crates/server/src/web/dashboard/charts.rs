@@ -32,15 +32,25 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
         .iter()
         .enumerate()
         .map(|(i, (label, value))| {
-            let mut row = vec![escape(label), value.map_or_else(|| "–".into(), |v| number(v, s.decimals))];
+            let mut row = vec![
+                escape(label),
+                value.map_or_else(|| "–".into(), |v| number(v, s.decimals)),
+            ];
             if let Some(n) = s.counts.get(i) {
                 row.push(n.to_string());
             }
             row
         })
         .collect();
-    let headers: &[&str] = if s.counts.is_empty() { &[s.x, t.value] } else { &[s.x, t.value, t.answers] };
-    let (first, last) = (s.points.first().map_or("", |p| p.0.as_str()), s.points.last().map_or("", |p| p.0.as_str()));
+    let headers: &[&str] = if s.counts.is_empty() {
+        &[s.x, t.value]
+    } else {
+        &[s.x, t.value, t.answers]
+    };
+    let (first, last) = (
+        s.points.first().map_or("", |p| p.0.as_str()),
+        s.points.last().map_or("", |p| p.0.as_str()),
+    );
     format!(
         r#"<figure class="chart">
 <svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMid meet">
@@ -67,7 +77,12 @@ fn frame(id: &str, t: &Texts, s: &Series, shapes: &str, max: f64, min: f64) -> S
         // Under the last day's slot (the right edge once there are a week's days or more);
         // a one-day chart has one label.
         last = if s.points.len() > 1 {
-            format!(r#"<text class="tick end" x="{:.1}" y="{}">{}</text>"#, x(s.points.len() - 1, s.points.len()) + step(s.points.len()) / 2.0, HEIGHT + 16.0, escape(last))
+            format!(
+                r#"<text class="tick end" x="{:.1}" y="{}">{}</text>"#,
+                x(s.points.len() - 1, s.points.len()) + step(s.points.len()) / 2.0,
+                HEIGHT + 16.0,
+                escape(last)
+            )
         } else {
             String::new()
         },
@@ -105,7 +120,12 @@ pub fn bars(id: &str, t: &Texts, s: &Series) -> String {
     for (i, (_, value)) in s.points.iter().enumerate() {
         if let Some(v) = value {
             let top = y(*v, 0.0, max);
-            let _ = write!(shapes, r#"<rect class="bar" x="{:.1}" y="{top:.1}" width="{width:.1}" height="{:.1}"/>"#, x(i, n) - width / 2.0, HEIGHT - 4.0 - top);
+            let _ = write!(
+                shapes,
+                r#"<rect class="bar" x="{:.1}" y="{top:.1}" width="{width:.1}" height="{:.1}"/>"#,
+                x(i, n) - width / 2.0,
+                HEIGHT - 4.0 - top
+            );
         }
     }
     frame(id, t, s, &shapes, max, 0.0)
@@ -133,7 +153,13 @@ pub fn interval(id: &str, label: &str, (low, point, high): (f64, f64, f64), rang
     let range = range.max(1e-9);
     let width = 240.0;
     let at = |v: f64| 8.0 + (v + range) / (2.0 * range) * (width - 16.0);
-    let class = if low > 0.0 { "better" } else if high < 0.0 { "worse" } else { "unclear" };
+    let class = if low > 0.0 {
+        "better"
+    } else if high < 0.0 {
+        "worse"
+    } else {
+        "unclear"
+    };
     format!(
         r#"<svg class="interval {class}" viewBox="0 0 {width} 24" width="{width}" height="24" role="img" aria-labelledby="{id}"><title id="{id}">{label}</title>
 <line class="zero" x1="{zero:.1}" y1="2" x2="{zero:.1}" y2="22"/><line class="ci" x1="{l:.1}" y1="12" x2="{h:.1}" y2="12"/><circle class="dot" cx="{p:.1}" cy="12" r="4"/></svg>"#,
@@ -152,7 +178,14 @@ mod tests {
 
     #[test]
     fn charts_carry_their_numbers_as_text() {
-        let s = Series { title: "Answers <per> day", x: "Day", unit: "answers", points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)], decimals: 0, counts: vec![] };
+        let s = Series {
+            title: "Answers <per> day",
+            x: "Day",
+            unit: "answers",
+            points: vec![("2026-11-01".into(), Some(3.0)), ("2026-11-02".into(), None)],
+            decimals: 0,
+            counts: vec![],
+        };
         let svg = bars("a", texts(moments_protocol::Locale::En), &s);
         assert!(svg.contains(r#"role="img""#) && svg.contains("<title id=\"a-title\">Answers &lt;per&gt; day</title>"));
         assert!(svg.contains("<td>2026-11-01</td><td>3</td>") && svg.contains("<td>–</td>"));
@@ -162,27 +195,56 @@ mod tests {
     }
 
     fn widths(svg: &str) -> Vec<f64> {
-        svg.split(r#"<rect class="bar""#).skip(1).filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok()).collect()
+        svg.split(r#"<rect class="bar""#)
+            .skip(1)
+            .filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect()
     }
 
     #[test]
     fn a_day_is_drawn_as_a_day_however_few_there_are() {
         let t = crate::web::dashboard::i18n::texts(moments_protocol::Locale::En);
-        let series = |n: usize| Series { title: "Exposures per day", x: "Day", unit: "visitors", points: (0..n).map(|i| (format!("11-{i:02}"), Some(3.0))).collect(), decimals: 0, counts: Vec::new() };
+        let series = |n: usize| Series {
+            title: "Exposures per day",
+            x: "Day",
+            unit: "visitors",
+            points: (0..n).map(|i| (format!("11-{i:02}"), Some(3.0))).collect(),
+            decimals: 0,
+            counts: Vec::new(),
+        };
         let one = widths(&bars("one", t, &series(1)));
         let week = widths(&bars("week", t, &series(7)));
         assert_eq!(one.len(), 1);
-        assert!(one[0] <= week[0] + 0.05, "one day {one:?} wider than a day of a week {week:?}");
+        assert!(
+            one[0] <= week[0] + 0.05,
+            "one day {one:?} wider than a day of a week {week:?}"
+        );
         assert!(one[0] < (WIDTH - PAD) / 6.0);
     }
 
     #[test]
     fn axes_say_what_they_measure() {
         let t = texts(moments_protocol::Locale::En);
-        let s = Series { title: "Points issued per week", x: "Week", unit: "points", points: vec![("2026-10-05".into(), Some(800.0))], decimals: 0, counts: vec![] };
+        let s = Series {
+            title: "Points issued per week",
+            x: "Week",
+            unit: "points",
+            points: vec![("2026-10-05".into(), Some(800.0))],
+            decimals: 0,
+            counts: vec![],
+        };
         let svg = bars("w", t, &s);
-        assert!(svg.contains(r#"axis-label unit""#) && svg.contains(">points</text>"), "{svg}");
-        assert!(svg.contains(r#"axis-label period""#) && svg.contains(">Week</text>"), "{svg}");
-        assert!(svg.contains(r#"<th scope="col">Week</th>"#), "the numbers table names its first column the same way");
+        assert!(
+            svg.contains(r#"axis-label unit""#) && svg.contains(">points</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"axis-label period""#) && svg.contains(">Week</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<th scope="col">Week</th>"#),
+            "the numbers table names its first column the same way"
+        );
     }
 }

@@ -44,20 +44,49 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
     let t = frame.t;
     let site = escape(frame.site);
     let mut nav = String::new();
-    for (section, label) in [("overview", t.overview), ("loyalty", t.loyalty), ("experiments", t.experiments), ("feedback", t.feedback), ("recovery", t.recovery), ("support", t.support), ("webhooks", t.webhooks)] {
-        let href = if section == "overview" { format!("/dashboard/{site}") } else { format!("/dashboard/{site}/{section}") };
-        let current = if section == frame.section { r#" aria-current="page""# } else { "" };
+    for (section, label) in [
+        ("overview", t.overview),
+        ("loyalty", t.loyalty),
+        ("experiments", t.experiments),
+        ("feedback", t.feedback),
+        ("recovery", t.recovery),
+        ("support", t.support),
+        ("webhooks", t.webhooks),
+    ] {
+        let href = if section == "overview" {
+            format!("/dashboard/{site}")
+        } else {
+            format!("/dashboard/{site}/{section}")
+        };
+        let current = if section == frame.section {
+            r#" aria-current="page""#
+        } else {
+            ""
+        };
         let _ = write!(nav, r#"<li><a href="{href}"{current}>{label}</a></li>"#);
     }
     let mut languages = String::new();
     for locale in Locale::ALL {
         let separator = if frame.here.contains('?') { '&' } else { '?' };
         let href = escape(&format!("{}{separator}lang={}", frame.here, locale.tag()));
-        let current = if locale == frame.locale { r#" aria-current="true""# } else { "" };
-        let _ = write!(languages, r#"<a href="{href}" lang="{tag}" hreflang="{tag}"{current}>{name}</a> "#, tag = locale.tag(), name = language_name(locale));
+        let current = if locale == frame.locale {
+            r#" aria-current="true""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            languages,
+            r#"<a href="{href}" lang="{tag}" hreflang="{tag}"{current}>{name}</a> "#,
+            tag = locale.tag(),
+            name = language_name(locale)
+        );
     }
     let sites = if frame.sites.len() > 1 {
-        let links: String = frame.sites.iter().map(|s| format!(r#"<a href="/dashboard/{0}">{0}</a> "#, escape(s))).collect();
+        let links: String = frame
+            .sites
+            .iter()
+            .map(|s| format!(r#"<a href="/dashboard/{0}">{0}</a> "#, escape(s)))
+            .collect();
         format!(r#"<p class="sites">{}: {links}</p>"#, t.site)
     } else {
         String::new()
@@ -111,7 +140,9 @@ fn language_name(locale: Locale) -> &'static str {
 /// a phone scrolls in its own region, which the keyboard can reach and scroll too.
 pub fn table(caption: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
     let caption = escape(caption);
-    let mut out = format!(r#"<div class="scroll" tabindex="0" role="region" aria-label="{caption}"><table><caption>{caption}</caption><thead><tr>"#);
+    let mut out = format!(
+        r#"<div class="scroll" tabindex="0" role="region" aria-label="{caption}"><table><caption>{caption}</caption><thead><tr>"#
+    );
     for h in headers {
         let _ = write!(out, r#"<th scope="col">{}</th>"#, escape(h));
     }
@@ -137,9 +168,20 @@ pub fn time(ms: i64) -> String {
 }
 
 /// A number with at most `decimals` decimals (`3.33`, `-12.5`).
+/// A whole number in a cell or card, its thousands grouped (`151910` → `151,910`); any other
+/// text as it is.
+pub fn grouped(text: &str) -> String {
+    text.parse::<i64>()
+        .map_or_else(|_| text.to_owned(), crate::platform::numbers::group_thousands)
+}
+
 pub fn number(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 /// A p-value as it can honestly be read: below 0.001 it says so instead of rounding to 0.
@@ -162,13 +204,35 @@ mod tests {
 
     #[test]
     fn data_is_escaped() {
-        assert_eq!(escape(r#"<script>"a"&'b'</script>"#), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+        assert_eq!(
+            escape(r#"<script>"a"&'b'</script>"#),
+            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
+        );
     }
 
     #[test]
     fn p_values_and_chances_never_read_as_certainties() {
-        assert_eq!([p_value(0.0), p_value(0.000_4), p_value(0.001), p_value(0.0312), p_value(1.0)], ["< 0.001", "< 0.001", "0.001", "0.031", "1"]);
-        assert_eq!([chance(1.0), chance(0.999_6), chance(0.999), chance(0.5), chance(0.000_2), chance(0.0)], ["> 99.9%", "> 99.9%", "99.9%", "50%", "< 0.1%", "< 0.1%"]);
+        assert_eq!(
+            [
+                p_value(0.0),
+                p_value(0.000_4),
+                p_value(0.001),
+                p_value(0.0312),
+                p_value(1.0)
+            ],
+            ["< 0.001", "< 0.001", "0.001", "0.031", "1"]
+        );
+        assert_eq!(
+            [
+                chance(1.0),
+                chance(0.999_6),
+                chance(0.999),
+                chance(0.5),
+                chance(0.000_2),
+                chance(0.0)
+            ],
+            ["> 99.9%", "> 99.9%", "99.9%", "50%", "< 0.1%", "< 0.1%"]
+        );
     }
 
     #[test]

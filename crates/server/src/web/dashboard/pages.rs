@@ -10,9 +10,8 @@ pub mod webhooks;
 
 use time::Date;
 
-pub use crate::platform::clock::date_of_ms;
 use crate::platform::clock::DAY_MS;
-
+pub use crate::platform::clock::date_of_ms;
 pub use crate::platform::clock::{MAX_RANGE_DAYS, date_range, day_start_ms, day_text, parse_day, report_range};
 
 /// Every day from `from` to `to` (inclusive), as UTC day numbers.
@@ -25,10 +24,18 @@ pub fn day_label(day: i64) -> String {
 }
 
 /// The top of a report page: the date-range form, then the figures as cards, `label` naming them.
-pub fn range_and_cards(t: &crate::web::dashboard::i18n::Texts, (from, to): (Date, Date), label: &str, cards: &[(&str, String)]) -> String {
+pub fn range_and_cards(
+    t: &crate::web::dashboard::i18n::Texts,
+    (from, to): (Date, Date),
+    label: &str,
+    cards: &[(&str, String)],
+) -> String {
     let cards: String = cards
         .iter()
-        .map(|(name, value)| format!(r#"<div class="card"><p class="card-label">{name}</p><p class="card-value">{value}</p></div>"#))
+        .map(|(name, value)| {
+            let value = crate::web::dashboard::html::grouped(value);
+            format!(r#"<div class="card"><p class="card-label">{name}</p><p class="card-value">{value}</p></div>"#)
+        })
         .collect();
     format!(
         r#"<form method="get" class="filters"><label>{from_label} <input type="date" name="from" value="{from}"></label>

@@ -2,26 +2,26 @@
 //! Every route takes the admin key (see `admin_auth`).
 
 pub mod coupons;
-pub mod verified_events;
 pub mod experiments;
 pub mod feedback;
+pub mod insights;
 pub mod members;
 pub mod points;
 pub mod privacy;
 pub mod recovery;
-pub mod insights;
 pub mod rewards;
 pub mod surprises;
+pub mod verified_events;
 pub mod webhooks;
 
 use axum::extract::Path;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use moments_protocol::limits::MAX_ADMIN_PAGE;
 use axum::http::StatusCode;
 use moments_protocol::domain::{MemberId, SiteKey};
+use moments_protocol::limits::MAX_ADMIN_PAGE;
 
-use crate::web::error::{ApiError, bad_path};
 use crate::features::sites::Site;
+use crate::web::error::{ApiError, bad_path};
 use crate::web::state::AppState;
 
 /// The site and member a path names, both checked.
@@ -30,12 +30,18 @@ fn site_and_member(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(&Site, MemberId), ApiError> {
     let Path((site, member)) = path.map_err(bad_path)?;
-    Ok((configured_site(state, &site)?, MemberId::parse(&member).map_err(ApiError::invalid)?))
+    Ok((
+        configured_site(state, &site)?,
+        MemberId::parse(&member).map_err(ApiError::invalid)?,
+    ))
 }
 
 fn configured_site<'a>(state: &'a AppState, key: &str) -> Result<&'a Site, ApiError> {
     let key = SiteKey::parse(key).map_err(ApiError::invalid)?;
-    state.sites.get(key.as_str()).ok_or_else(|| ApiError::unknown_site(key.as_str()))
+    state
+        .sites
+        .get(key.as_str())
+        .ok_or_else(|| ApiError::unknown_site(key.as_str()))
 }
 
 fn bad_query(rejection: QueryRejection) -> ApiError {
@@ -50,7 +56,11 @@ fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     if (1..=MAX_ADMIN_PAGE).contains(&limit) {
         Ok(limit)
     } else {
-        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit", format!("limit is 1 to {MAX_ADMIN_PAGE}")))
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_limit",
+            format!("limit is 1 to {MAX_ADMIN_PAGE}"),
+        ))
     }
 }
 

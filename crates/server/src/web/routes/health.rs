@@ -24,10 +24,14 @@ pub async fn health() -> Json<Value> {
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let not_ready = |why: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why);
-    let missing = crate::platform::db::migrations_missing(&state.db).await.map_err(|e| not_ready(format!("the database does not answer: {e}")))?;
+    let missing = crate::platform::db::migrations_missing(&state.db)
+        .await
+        .map_err(|e| not_ready(format!("the database does not answer: {e}")))?;
     if missing > 0 {
         return Err(not_ready(format!("{missing} migrations have not run")));
     }
     let backend = crate::platform::db::Backend::of_pool(&state.db);
-    Ok(Json(json!({ "status": "ready", "database": backend.name(), "migrations": backend.migrator().iter().count() })))
+    Ok(Json(
+        json!({ "status": "ready", "database": backend.name(), "migrations": backend.migrator().iter().count() }),
+    ))
 }

@@ -25,7 +25,11 @@ impl Pages {
 
     pub async fn serve(&self, state: &AppState, request: Request) -> Response {
         let path = request.uri().path().trim_start_matches('/');
-        let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.to_owned() };
+        let path = if path.is_empty() || path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.to_owned()
+        };
         if !is_plain_relative(Path::new(&path)) {
             return not_found();
         }

@@ -8,14 +8,14 @@ use moments_protocol::{InvalidInput, Locale};
 use sqlx::AnyConnection;
 
 use crate::config::AnonymousBadge;
-use crate::platform::clock::{DAY_MS, now_ms};
 use crate::features::experiments::{self, Placeholders};
-use crate::features::{recovery, rewards, sessions, surprises};
+use crate::features::member_token::{self, MemberClaims, TokenError};
 use crate::features::members::{self, Profile};
+use crate::features::sites::Site;
+use crate::features::{recovery, rewards, sessions, surprises};
+use crate::platform::clock::{DAY_MS, now_ms};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
-use crate::features::member_token::{self, MemberClaims, TokenError};
-use crate::features::sites::Site;
 use crate::web::state::{AppState, ClientAddress};
 
 pub enum SessionError {
@@ -69,8 +69,13 @@ pub async fn start_session(
     let site = state.site_for(&start.site, &headers)?;
     state.admit(site, client, &start.visitor)?;
     let now = now_ms();
-    let member = member_token::member_of(start.member_token.as_deref(), site, now).map_err(SessionError::MemberToken)?;
-    let preferences = start.locale.iter().chain(member.as_ref().and_then(|m| m.locale.as_ref())).chain(&start.languages);
+    let member =
+        member_token::member_of(start.member_token.as_deref(), site, now).map_err(SessionError::MemberToken)?;
+    let preferences = start
+        .locale
+        .iter()
+        .chain(member.as_ref().and_then(|m| m.locale.as_ref()))
+        .chain(&start.languages);
     let locale = Locale::negotiate(preferences.map(String::as_str), site.settings.default_locale);
 
     let session_id = state.session_key.issue(start.site.as_str(), start.visitor.as_str());
@@ -91,7 +96,10 @@ pub async fn start_session(
     // assigned) commits together: a request run again after a conflict writes it once.
     let mut tx = state.writer.begin().await?;
     if let Some(m) = &member {
-        let profile = Profile { name: m.name.as_deref(), birthday: m.birthday.as_deref() };
+        let profile = Profile {
+            name: m.name.as_deref(),
+            birthday: m.birthday.as_deref(),
+        };
         members::upsert(&mut *tx, start.site.as_str(), &m.sub, profile, now).await?;
     }
     let row = sessions::NewSession {
@@ -108,15 +116,42 @@ pub async fn start_session(
         Some(m) => Some(members::summary(&mut tx, site, &m.sub, m.name.clone(), locale, true).await?),
         None => None,
     };
-    surprises::give_at_session_start(&mut tx, &state.chance, site, start.visitor.as_str(), member.as_ref(), &session_id, now).await?;
+    surprises::give_at_session_start(
+        &mut tx,
+        &state.chance,
+        site,
+        start.visitor.as_str(),
+        member.as_ref(),
+        &session_id,
+        now,
+    )
+    .await?;
     let placeholders = Placeholders {
         name: member.as_ref().and_then(|m| m.name.as_deref()),
         tier: summary.as_ref().and_then(|s| s.tier.as_ref()).map(|t| t.name.as_str()),
-        points: summary.as_ref().map(|s| group_thousands(s.points)),
+        points: summary
+            .as_ref()
+            .map(|s| crate::platform::numbers::group_thousands(s.points)),
     };
     let mut experiments = Vec::new();
-    let mut decide = async |tx: &mut AnyConnection, stored, slot: Slot, default: Option<String>| -> Result<Option<String>, sqlx::Error> {
-        match experiments::message(tx, site, stored, slot, start.visitor.as_str(), member_id, locale, &placeholders, now).await? {
+    let mut decide = async |tx: &mut AnyConnection,
+                            stored,
+                            slot: Slot,
+                            default: Option<String>|
+           -> Result<Option<String>, sqlx::Error> {
+        match experiments::message(
+            tx,
+            site,
+            stored,
+            slot,
+            start.visitor.as_str(),
+            member_id,
+            locale,
+            &placeholders,
+            now,
+        )
+        .await?
+        {
             Some(decided) => {
                 experiments.extend(decided.assignment);
                 Ok(Some(decided.text))
@@ -124,8 +159,20 @@ pub async fn start_session(
             None => Ok(default),
         }
     };
-    let greeting = decide(&mut tx, greeting_experiment, Slot::Greeting, greeting(site, locale, member.as_ref())).await?;
-    let farewell = decide(&mut tx, farewell_experiment, Slot::Farewell, site.text(locale, |t| t.farewell.as_ref())).await?;
+    let greeting = decide(
+        &mut tx,
+        greeting_experiment,
+        Slot::Greeting,
+        greeting(site, locale, member.as_ref()),
+    )
+    .await?;
+    let farewell = decide(
+        &mut tx,
+        farewell_experiment,
+        Slot::Farewell,
+        site.text(locale, |t| t.farewell.as_ref()),
+    )
+    .await?;
     tx.commit().await?;
     let mut reader = state.db.acquire().await?;
     let surprises = surprises::waiting(&mut *reader, site, start.visitor.as_str(), member.as_ref(), now).await?;
@@ -133,13 +180,19 @@ pub async fn start_session(
         (Some(m), Some(s)) => rewards::offers(&mut reader, site, m, s.points, s.lifetime_points, locale, now).await?,
         _ => Vec::new(),
     };
-    let anonymous = if member.is_none() { site.settings.loyalty.anonymous } else { AnonymousBadge::Feedback };
+    let anonymous = if member.is_none() {
+        site.settings.loyalty.anonymous
+    } else {
+        AnonymousBadge::Feedback
+    };
     Ok(Json(SessionResponse {
         session_id,
         locale,
         greeting,
         member: summary,
-        join_url: (anonymous == AnonymousBadge::Join).then(|| site.settings.loyalty.join_url.clone()).flatten(),
+        join_url: (anonymous == AnonymousBadge::Join)
+            .then(|| site.settings.loyalty.join_url.clone())
+            .flatten(),
         hide_badge: anonymous == AnonymousBadge::Hidden,
         feedback: FeedbackSettings {
             enabled: site.settings.feedback.enabled,
@@ -158,22 +211,6 @@ pub async fn start_session(
     }))
 }
 
-/// `1240` as `1,240` (every locale the widget speaks groups thousands with commas).
-fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// Ask at the end of this session? Only visitors in the site's sample (sticky: decided by
 /// hashing the visitor id) who have not answered within the cooldown.
 async fn should_ask(conn: &mut AnyConnection, site: &Site, visitor: &VisitorId, now: i64) -> Result<bool, sqlx::Error> {
@@ -188,18 +225,10 @@ async fn should_ask(conn: &mut AnyConnection, site: &Site, visitor: &VisitorId, 
 fn greeting(site: &Site, locale: Locale, member: Option<&MemberClaims>) -> Option<String> {
     let anonymous = || site.text(locale, |t| t.greeting.as_ref());
     match member.and_then(|m| m.name.as_deref()) {
-        Some(name) => site.text(locale, |t| t.greeting_member.as_ref()).map(|g| g.replace("{name}", name)).or_else(anonymous),
+        Some(name) => site
+            .text(locale, |t| t.greeting_member.as_ref())
+            .map(|g| g.replace("{name}", name))
+            .or_else(anonymous),
         None => anonymous(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn points_are_grouped_by_thousands() {
-        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (1_240, "1,240"), (-60, "-60"), (1_234_567, "1,234,567"), (-1_000, "-1,000")];
-        for (n, text) in cases {
-            assert_eq!(super::group_thousands(n), text);
-        }
     }
 }

@@ -7,15 +7,15 @@ use moments_protocol::domain::Uuid;
 use moments_protocol::wire::{AlreadyClaimed, ClaimRequest, ClaimedSurprise, ErrorBody, ErrorDetail};
 use moments_protocol::{InvalidInput, Locale};
 
-use crate::platform::clock::now_ms;
-use crate::web::error::{ApiError, bad_path};
-use crate::web::extract::ApiJson;
 use crate::features::member_token::{self, MemberClaims, TokenError};
 use crate::features::members;
 use crate::features::sites::Site;
-use crate::web::state::{AppState, ClientAddress, InSession};
 use crate::features::surprises::rules::DEFAULT_REASON;
 use crate::features::surprises::store::{self, Claim, Claimer, StoredSurprise};
+use crate::platform::clock::now_ms;
+use crate::web::error::{ApiError, bad_path};
+use crate::web::extract::ApiJson;
+use crate::web::state::{AppState, ClientAddress, InSession};
 
 pub enum ClaimError {
     Invalid(InvalidInput),
@@ -43,8 +43,18 @@ impl IntoResponse for ClaimError {
             Self::Refused(error) => error.into_response(),
             Self::MemberToken(e) => ApiError::from(e).into_response(),
             Self::AlreadyClaimed(claimed) => {
-                let error = ErrorDetail { code: "already_claimed".into(), message: "this surprise was opened before; nothing more was credited".into() };
-                (StatusCode::CONFLICT, Json(AlreadyClaimed { error, claimed: *claimed })).into_response()
+                let error = ErrorDetail {
+                    code: "already_claimed".into(),
+                    message: "this surprise was opened before; nothing more was credited".into(),
+                };
+                (
+                    StatusCode::CONFLICT,
+                    Json(AlreadyClaimed {
+                        error,
+                        claimed: *claimed,
+                    }),
+                )
+                    .into_response()
             }
         }
     }
@@ -73,20 +83,42 @@ pub async fn claim_surprise(
 ) -> Result<Json<ClaimedSurprise>, ClaimError> {
     let Path(id) = path.map_err(bad_path)?;
     let id = Uuid::parse(&id, "invalid_surprise_id", "surprise id").map_err(ClaimError::Invalid)?;
-    let InSession { site, visitor, .. } = state.in_session(&headers, client, (&request.site, &request.visitor_id, &request.session_id))?;
+    let InSession { site, visitor, .. } = state.in_session(
+        &headers,
+        client,
+        (&request.site, &request.visitor_id, &request.session_id),
+    )?;
     let now = now_ms();
-    let member = member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
-    let locale = request.locale.as_deref().and_then(Locale::from_tag).unwrap_or(site.settings.default_locale);
-    let claimer = Claimer { member_id: member.as_ref().map(|m| m.sub.as_str()), visitor_id: visitor.as_str() };
-    let reason = |rule: &str| site.surprise_rule(rule).map_or_else(|| DEFAULT_REASON.to_owned(), |r| r.reason.clone());
+    let member =
+        member_token::member_of(request.member_token.as_deref(), site, now).map_err(ClaimError::MemberToken)?;
+    let locale = request
+        .locale
+        .as_deref()
+        .and_then(Locale::from_tag)
+        .unwrap_or(site.settings.default_locale);
+    let claimer = Claimer {
+        member_id: member.as_ref().map(|m| m.sub.as_str()),
+        visitor_id: visitor.as_str(),
+    };
+    let reason = |rule: &str| {
+        site.surprise_rule(rule)
+            .map_or_else(|| DEFAULT_REASON.to_owned(), |r| r.reason.clone())
+    };
     let mut conn = state.db.acquire().await?;
     match store::claim(&mut conn, site, id.as_str(), &claimer, reason, now).await? {
         Claim::Claimed(surprise) => Ok(Json(answer(&state, site, &surprise, member.as_ref(), locale).await?)),
-        Claim::AlreadyClaimed(surprise) => {
-            Err(ClaimError::AlreadyClaimed(Box::new(answer(&state, site, &surprise, member.as_ref(), locale).await?)))
+        Claim::AlreadyClaimed(surprise) => Err(ClaimError::AlreadyClaimed(Box::new(
+            answer(&state, site, &surprise, member.as_ref(), locale).await?,
+        ))),
+        Claim::Expired => Err(ApiError::new(
+            StatusCode::GONE,
+            "surprise_expired",
+            "this surprise expired before it was opened",
+        )
+        .into()),
+        Claim::Unknown => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_surprise", "no such surprise for you").into())
         }
-        Claim::Expired => Err(ApiError::new(StatusCode::GONE, "surprise_expired", "this surprise expired before it was opened").into()),
-        Claim::Unknown => Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_surprise", "no such surprise for you").into()),
     }
 }
 
@@ -98,13 +130,25 @@ async fn answer(
     locale: Locale,
 ) -> Result<ClaimedSurprise, sqlx::Error> {
     let summary = match member {
-        Some(m) => Some(members::summary(&mut *state.db.acquire().await?, site, &m.sub, m.name.clone(), locale, false).await?),
+        Some(m) => Some(
+            members::summary(
+                &mut *state.db.acquire().await?,
+                site,
+                &m.sub,
+                m.name.clone(),
+                locale,
+                false,
+            )
+            .await?,
+        ),
         None => None,
     };
     Ok(ClaimedSurprise {
         id: surprise.id.clone(),
         reward: surprise.reward(),
-        message: site.surprise_rule(&surprise.rule).and_then(|r| r.message_in(locale, site.settings.default_locale)),
+        message: site
+            .surprise_rule(&surprise.rule)
+            .and_then(|r| r.message_in(locale, site.settings.default_locale)),
         member: summary,
     })
 }

@@ -1,21 +1,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use moments_protocol::InvalidInput;
 use moments_protocol::domain::{SessionId, ValidEvent, ValidEventKind, VisitorId};
 use moments_protocol::limits::MAX_BATCH_EVENTS;
 use moments_protocol::wire::{ErrorBody, ErrorDetail, Event, EventBatch, EventsResponse, RejectedEvent, SurpriseOffer};
-use moments_protocol::InvalidInput;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use crate::platform::clock::now_ms;
+use crate::features::sites::Site;
 use crate::features::surprises::Grounds;
 use crate::features::surprises::store::Recipient;
 use crate::features::verified_events::{self, Fact, Source};
-use crate::features::webhooks::emit::NewAnswer;
 use crate::features::visitor_events::{self, NewEvent};
+use crate::features::webhooks::emit::NewAnswer;
 use crate::features::{experiments, proofs, recovery, sessions};
-use crate::features::sites::Site;
+use crate::platform::clock::now_ms;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::{AppState, ClientAddress, InSession};
@@ -39,8 +39,12 @@ pub async fn record_events(
     headers: HeaderMap,
     ApiJson(batch): ApiJson<EventBatch<Value>>,
 ) -> Result<Json<EventsResponse>, ApiError> {
-    let InSession { key: site, site: site_settings, visitor, session } =
-        state.in_session(&headers, client, (&batch.site, &batch.visitor_id, &batch.session_id))?;
+    let InSession {
+        key: site,
+        site: site_settings,
+        visitor,
+        session,
+    } = state.in_session(&headers, client, (&batch.site, &batch.visitor_id, &batch.session_id))?;
     if batch.events.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -51,14 +55,33 @@ pub async fn record_events(
 
     // Identity comes from the session the server made, never from the batch.
     let member_id = sessions::member_of(&state.db, site.as_str(), session.as_str()).await?;
-    let mut response = EventsResponse { accepted: 0, duplicates: 0, rejected: Vec::new(), surprises: Vec::new() };
+    let mut response = EventsResponse {
+        accepted: 0,
+        duplicates: 0,
+        rejected: Vec::new(),
+        surprises: Vec::new(),
+    };
     let received_at = now_ms();
     let mut tx = state.writer.begin().await?;
-    let from = Context { session: &session, visitor: &visitor, member_id: member_id.as_deref() };
+    let from = Context {
+        session: &session,
+        visitor: &visitor,
+        member_id: member_id.as_deref(),
+    };
     for (index, raw) in batch.events.into_iter().enumerate() {
         let claimed_id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
         let outcome = match parse_event(raw) {
-            Ok(event) => record(&mut tx, site_settings, &event, &from, received_at, &mut response.surprises).await?,
+            Ok(event) => {
+                record(
+                    &mut tx,
+                    site_settings,
+                    &event,
+                    &from,
+                    received_at,
+                    &mut response.surprises,
+                )
+                .await?
+            }
             Err(error) => Err(error),
         };
         match outcome {
@@ -67,7 +90,10 @@ pub async fn record_events(
             Err(error) => response.rejected.push(RejectedEvent {
                 index: index as u32,
                 id: claimed_id,
-                error: ErrorDetail { code: error.code.into(), message: error.message },
+                error: ErrorDetail {
+                    code: error.code.into(),
+                    message: error.message,
+                },
             }),
         }
     }
@@ -95,7 +121,9 @@ async fn record(
     let (kind, score, comment, context) = match &event.kind {
         ValidEventKind::Comment { feedback_id, comment } => {
             let key = &site.settings.key;
-            let added = visitor_events::add_comment(tx, key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str()).await?;
+            let added =
+                visitor_events::add_comment(tx, key, from.visitor.as_str(), feedback_id.as_str(), comment.as_str())
+                    .await?;
             if let Ok(true) = added {
                 crate::features::webhooks::emit::comment_added(tx, key, feedback_id.as_str(), received_at).await?;
             }
@@ -109,18 +137,62 @@ async fn record(
                 },
                 None => None,
             };
-            return track(tx, site, event, from, (name, *value), vouched.as_deref(), received_at, surprises).await;
+            return track(
+                tx,
+                site,
+                event,
+                from,
+                (name, *value),
+                vouched.as_deref(),
+                received_at,
+                surprises,
+            )
+            .await;
         }
         ValidEventKind::Exposure { experiment, variant } => {
             let (visitor, session) = (from.visitor.as_str(), from.session.as_str());
-            return experiments::assignment::expose(tx, &site.settings.key, experiment, variant, visitor, from.member_id, session, received_at).await;
+            return experiments::assignment::expose(
+                tx,
+                &site.settings.key,
+                experiment,
+                variant,
+                visitor,
+                from.member_id,
+                session,
+                received_at,
+            )
+            .await;
         }
-        ValidEventKind::Feedback { score, comment, context } => ("feedback", Some(*score), comment.as_ref().map(|c| c.as_str()), context.as_ref()),
+        ValidEventKind::Feedback {
+            score,
+            comment,
+            context,
+        } => (
+            "feedback",
+            Some(*score),
+            comment.as_ref().map(|c| c.as_str()),
+            context.as_ref(),
+        ),
         ValidEventKind::Dismiss => ("dismiss", None, None, None),
     };
-    let inserted = visitor_events::insert(tx, &NewEvent { kind, score, comment, context, ..row(site, event, from, received_at) }).await?;
+    let inserted = visitor_events::insert(
+        tx,
+        &NewEvent {
+            kind,
+            score,
+            comment,
+            context,
+            ..row(site, event, from, received_at)
+        },
+    )
+    .await?;
     if let (true, Some(score)) = (inserted, score) {
-        let answer = recovery::Answer { event_id: event.id.as_str(), visitor_id: from.visitor.as_str(), member_id: from.member_id, score };
+        let answer = recovery::Answer {
+            event_id: event.id.as_str(),
+            visitor_id: from.visitor.as_str(),
+            member_id: from.member_id,
+            score,
+        };
         let case = recovery::open_case(tx, site, &answer, received_at).await?;
         let answer = NewAnswer {
             id: event.id.as_str(),
@@ -153,31 +225,60 @@ async fn track(
 ) -> Result<Result<bool, InvalidInput>, sqlx::Error> {
     let key = &site.settings.key;
     if let (Some(fact_key), Some(member_id)) = (vouched, from.member_id) {
-        let fact = Fact { key: fact_key, member_id, name, value, source: Source::Proof, event_id: Some(event.id.as_str()) };
+        let fact = Fact {
+            key: fact_key,
+            member_id,
+            name,
+            value,
+            source: Source::Proof,
+            event_id: Some(event.id.as_str()),
+        };
         if let Some(earlier) = verified_events::record(tx, key, &fact, received_at).await? {
             return Ok(if earlier.event_id.as_deref() == Some(event.id.as_str()) {
                 Ok(false)
             } else {
-                Err(InvalidInput::new("proof_replayed", "this proof (its jti) was used before; it earns nothing again"))
+                Err(InvalidInput::new(
+                    "proof_replayed",
+                    "this proof (its jti) was used before; it earns nothing again",
+                ))
             });
         }
     }
-    let stored = NewEvent { kind: "track", name: Some(name), value, verified_key: vouched, ..row(site, event, from, received_at) };
+    let stored = NewEvent {
+        kind: "track",
+        name: Some(name),
+        value,
+        verified_key: vouched,
+        ..row(site, event, from, received_at)
+    };
     if !visitor_events::insert(tx, &stored).await? {
         return Ok(Ok(false));
     }
     let grounds = match vouched {
         Some(key) => Grounds::HostVouches { key },
-        None => Grounds::BrowserSays { event_id: event.id.as_str() },
+        None => Grounds::BrowserSays {
+            event_id: event.id.as_str(),
+        },
     };
-    let to = Recipient { member_id: from.member_id, visitor_id: Some(from.visitor.as_str()) };
+    let to = Recipient {
+        member_id: from.member_id,
+        visitor_id: Some(from.visitor.as_str()),
+    };
     surprises.extend(crate::features::surprises::after_event(tx, site, to, grounds, name, value, received_at).await?);
     Ok(Ok(true))
 }
 
 /// The row of `event` as `from` sent it; the caller fills in what kind of event it is.
 fn row<'a>(site: &'a Site, event: &'a ValidEvent, from: &Context<'a>, received_at: i64) -> NewEvent<'a> {
-    NewEvent::new(&site.settings.key, event.id.as_str(), from.session.as_str(), from.visitor.as_str(), from.member_id, event.at_ms, received_at)
+    NewEvent::new(
+        &site.settings.key,
+        event.id.as_str(),
+        from.session.as_str(),
+        from.visitor.as_str(),
+        from.member_id,
+        event.at_ms,
+        received_at,
+    )
 }
 
 fn parse_event(raw: Value) -> Result<ValidEvent, InvalidInput> {

@@ -9,15 +9,22 @@ fn close(actual: f64, expected: f64) {
 
 #[test]
 fn welch_matches_the_worked_example() {
-    let a1 = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4];
-    let a2 = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4];
+    let a1 = [
+        27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4,
+    ];
+    let a2 = [
+        27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4,
+    ];
     let c = welch(Sample::of(&a1), Sample::of(&a2)).unwrap();
     close(c.difference, 2.166_666_666_666_668);
     close(c.p_value, 0.021_378_001_462_866_992);
     close(c.difference_low, 0.349_237_066_192_406_9);
     close(c.difference_high, 3.984_096_267_140_929);
     assert!(c.probability_to_beat_control > 0.99);
-    assert!(welch(Sample::of(&[1.0]), Sample::of(&a2)).is_none(), "one value has no variance");
+    assert!(
+        welch(Sample::of(&[1.0]), Sample::of(&a2)).is_none(),
+        "one value has no variance"
+    );
 }
 
 #[test]
@@ -32,13 +39,23 @@ fn two_proportions_match_the_z_test() {
     close(c.relative.unwrap(), 0.25);
     assert!(two_proportions((0, 0), (1, 10)).is_none());
     let same = two_proportions((0, 50), (0, 50)).unwrap();
-    assert_eq!((same.p_value, same.relative), (1.0, None), "no successes anywhere: no evidence, no relative change");
+    assert_eq!(
+        (same.p_value, same.relative),
+        (1.0, None),
+        "no successes anywhere: no evidence, no relative change"
+    );
 }
 
 #[test]
 fn sample_ratio_mismatch_matches_chi_square() {
-    close(sample_ratio_p_value(&[50_000, 51_000], &[0.5, 0.5]).unwrap(), 0.001_651_898_732_357_361);
-    close(sample_ratio_p_value(&[821, 1017, 1162], &[0.3, 0.3, 0.4]).unwrap(), 8.513_232_086_046_272e-6);
+    close(
+        sample_ratio_p_value(&[50_000, 51_000], &[0.5, 0.5]).unwrap(),
+        0.001_651_898_732_357_361,
+    );
+    close(
+        sample_ratio_p_value(&[821, 1017, 1162], &[0.3, 0.3, 0.4]).unwrap(),
+        8.513_232_086_046_272e-6,
+    );
     assert!(sample_ratio_p_value(&[0, 0], &[0.5, 0.5]).is_none());
 }
 
@@ -62,7 +79,12 @@ fn stratified_proportions_compare_only_within_strata() {
     close(one.difference_high, plain.difference_high);
     assert!(one.p_value < 0.05);
     // A stratum with no one on one side says nothing; none at all, no comparison.
-    close(stratified_proportions(&[((120, 1000), (150, 1000)), ((0, 0), (5, 9))]).unwrap().difference, 0.03);
+    close(
+        stratified_proportions(&[((120, 1000), (150, 1000)), ((0, 0), (5, 9))])
+            .unwrap()
+            .difference,
+        0.03,
+    );
     assert!(stratified_proportions(&[((1, 4), (0, 0))]).is_none());
 }
 

@@ -11,7 +11,10 @@ fn rule(extra: &str) -> anyhow::Result<SurpriseRule> {
 
 #[test]
 fn each_trigger_and_reward_parses() {
-    let r = rule("trigger = \"random\"\nprobability = 0.05\nreward = \"points\"\npoints = 50\ncap_days = 1\ndaily_limit = 10").unwrap();
+    let r = rule(
+        "trigger = \"random\"\nprobability = 0.05\nreward = \"points\"\npoints = 50\ncap_days = 1\ndaily_limit = 10",
+    )
+    .unwrap();
     assert_eq!(r.trigger, Trigger::Random { probability: 0.05 });
     assert_eq!((r.points(), r.daily_limit, r.daily_points), (Some(50), 10, i64::MAX));
     let r = rule("trigger = \"after_event\"\nevent = \"purchase\"\nmin_value = 50\nreward = \"coupon\"\ncoupon_pool = \"spring\"\ncap_days = 30\ndaily_limit = 100").unwrap();
@@ -20,24 +23,39 @@ fn each_trigger_and_reward_parses() {
     let r = rule("trigger = \"birthday\"\nreward = \"message\"\nmessage = { en = \"Happy birthday!\" }").unwrap();
     assert_eq!(r.trigger, Trigger::Birthday { within_days: 30 });
     assert!(!r.gives_value());
-    assert_eq!(r.message_in(Locale::ZhCn, Locale::En).as_deref(), Some("Happy birthday!"));
+    assert_eq!(
+        r.message_in(Locale::ZhCn, Locale::En).as_deref(),
+        Some("Happy birthday!")
+    );
 }
 
 #[test]
 fn bad_rules_are_refused_with_a_reason() {
     for (bad, says) in [
         ("trigger = \"random\"\nreward = \"message\"", "probability"),
-        ("trigger = \"random\"\nprobability = 1.5\nreward = \"message\"", "between 0 and 1"),
+        (
+            "trigger = \"random\"\nprobability = 1.5\nreward = \"message\"",
+            "between 0 and 1",
+        ),
         ("trigger = \"nth_visit\"\nevery = 0\nreward = \"message\"", "every"),
-        ("trigger = \"milestone\"\nthreshold = -1\nreward = \"message\"", "threshold"),
+        (
+            "trigger = \"milestone\"\nthreshold = -1\nreward = \"message\"",
+            "threshold",
+        ),
         ("trigger = \"after_event\"\nreward = \"message\"", "event"),
         ("trigger = \"sometimes\"\nreward = \"message\"", "sometimes"),
         ("trigger = \"manual\"\nreward = \"points\"", "points"),
         ("trigger = \"manual\"\nreward = \"points\"\npoints = 0", "points"),
         ("trigger = \"manual\"\nreward = \"coupon\"", "coupon_pool"),
-        ("trigger = \"manual\"\nreward = \"coupon\"\ncoupon_pool = \"a b\"", "coupon_pool"),
+        (
+            "trigger = \"manual\"\nreward = \"coupon\"\ncoupon_pool = \"a b\"",
+            "coupon_pool",
+        ),
         ("trigger = \"manual\"\nreward = \"cash\"", "cash"),
-        ("trigger = \"manual\"\nreward = \"message\"\nmessage = { fr = \"Merci\" }", "fr"),
+        (
+            "trigger = \"manual\"\nreward = \"message\"\nmessage = { fr = \"Merci\" }",
+            "fr",
+        ),
     ] {
         let error = format!("{:#}", rule(bad).unwrap_err());
         assert!(error.contains(says), "{bad}: {error}");
@@ -61,9 +79,21 @@ fn a_birthday_counts_on_the_day_and_within_the_window_after() {
     assert_eq!(birthday_occasion("11-24", date!(2026 - 11 - 24), 30), Some(2026));
     assert_eq!(birthday_occasion("11-24", date!(2026 - 12 - 24), 30), Some(2026));
     assert_eq!(birthday_occasion("11-24", date!(2026 - 12 - 25), 30), None);
-    assert_eq!(birthday_occasion("11-25", date!(2026 - 11 - 24), 30), None, "not before the day");
-    assert_eq!(birthday_occasion("12-20", date!(2027 - 01 - 05), 30), Some(2026), "across new year");
-    assert_eq!(birthday_occasion("02-29", date!(2027 - 03 - 01), 0), Some(2027), "1 March outside leap years");
+    assert_eq!(
+        birthday_occasion("11-25", date!(2026 - 11 - 24), 30),
+        None,
+        "not before the day"
+    );
+    assert_eq!(
+        birthday_occasion("12-20", date!(2027 - 01 - 05), 30),
+        Some(2026),
+        "across new year"
+    );
+    assert_eq!(
+        birthday_occasion("02-29", date!(2027 - 03 - 01), 0),
+        Some(2027),
+        "1 March outside leap years"
+    );
     assert_eq!(birthday_occasion("02-29", date!(2028 - 02 - 29), 0), Some(2028));
     assert_eq!(birthday_occasion("13-01", date!(2026 - 11 - 24), 30), None);
 }

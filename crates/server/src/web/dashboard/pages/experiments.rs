@@ -7,13 +7,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{date_of_ms, day_label, days};
+use crate::features::experiments::results;
+use crate::features::experiments::store::{self, Stored};
+use crate::platform::clock::{DAY_MS, now_ms};
 use crate::web::dashboard::auth::{Staff, check_form};
 use crate::web::dashboard::charts::{self, Series};
 use crate::web::dashboard::html::{chance, escape, number, p_value, table};
 use crate::web::dashboard::{PageContext, here};
-use crate::platform::clock::{DAY_MS, now_ms};
-use crate::features::experiments::results;
-use crate::features::experiments::store::{self, Stored};
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -33,7 +33,14 @@ fn status_text(t: &crate::web::dashboard::i18n::Texts, status: &str) -> &'static
     }
 }
 
-pub async fn list(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(q): Query<Lang>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "experiments", &here)?;
     let t = page.frame.t;
@@ -56,7 +63,11 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Path(site): Path<
                 ]
             })
             .collect();
-        table(t.experiments, &[t.key, t.slot, t.status, t.days_running, t.exposures], &rows)
+        table(
+            t.experiments,
+            &[t.key, t.slot, t.status, t.days_running, t.exposures],
+            &rows,
+        )
     };
     Ok(page.render(t.experiments, &body))
 }
@@ -77,7 +88,11 @@ pub async fn detail(
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "experiments", &here)?;
     let t = page.frame.t;
-    let (key, locale, default) = (page.site.settings.key.as_str(), page.frame.locale, page.site.settings.default_locale);
+    let (key, locale, default) = (
+        page.site.settings.key.as_str(),
+        page.frame.locale,
+        page.site.settings.default_locale,
+    );
     let Some(stored) = store::find(&state.db, key, &experiment).await.map_err(db)? else {
         return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such experiment.</p>")).into_response());
     };
@@ -92,24 +107,43 @@ pub async fn detail(
         slot_value = escape(&stored.definition.slot),
         status = t.status,
         status_value = status_text(t, &stored.status),
-        shipped = stored.shipped.as_deref().map(|s| format!(" · {}: {}", t.shipped, escape(s))).unwrap_or_default(),
+        shipped = stored
+            .shipped
+            .as_deref()
+            .map(|s| format!(" · {}: {}", t.shipped, escape(s)))
+            .unwrap_or_default(),
     );
     if results.sample_ratio.as_ref().is_some_and(|s| s.mismatch) {
         let _ = write!(body, r#"<p class="warning" role="alert">{}</p>"#, t.srm_warning);
     } else if !results.enough_data {
         let _ = write!(body, r#"<p class="notice">{}</p>"#, t.not_enough);
     }
-    let _ = write!(body, r#"<p class="as-of">{}</p>"#, escape(&t.figures_as_of.replace("{time}", &crate::web::dashboard::html::time(computed_at))));
+    let _ = write!(
+        body,
+        r#"<p class="as-of">{}</p>"#,
+        escape(
+            &t.figures_as_of
+                .replace("{time}", &crate::web::dashboard::html::time(computed_at))
+        )
+    );
     let variant_rows: Vec<Vec<String>> = results
         .variants
         .iter()
         .map(|v| {
             let text = e.variant(&v.key).and_then(|d| d.text_in(locale, default)).unwrap_or("");
-            let name = if v.control { format!("{} ({})", escape(&v.key), t.control) } else { escape(&v.key) };
+            let name = if v.control {
+                format!("{} ({})", escape(&v.key), t.control)
+            } else {
+                escape(&v.key)
+            };
             vec![name, number(v.weight, 2), escape(text), v.exposures.to_string()]
         })
         .collect();
-    body.push_str(&table(t.variant, &[t.variant, t.weight, t.message, t.exposures], &variant_rows));
+    body.push_str(&table(
+        t.variant,
+        &[t.variant, t.weight, t.message, t.exposures],
+        &variant_rows,
+    ));
 
     // The widest interval sets the scale, so every row's interval compares with the others.
     let range = results
@@ -130,22 +164,69 @@ pub async fn detail(
                 let scale = if m.metric.ends_with("_rate") { 100.0 } else { 1.0 };
                 let unit = if scale > 1.0 { " pp" } else { "" };
                 let shown = |x: f64| number(x * scale, 1);
-                let read = |value: Option<f64>| value.map_or_else(|| "–".into(), |x| if scale > 1.0 { format!("{}%", shown(x)) } else { shown(x) });
+                let read = |value: Option<f64>| {
+                    value.map_or_else(
+                        || "–".into(),
+                        |x| {
+                            if scale > 1.0 {
+                                format!("{}%", shown(x))
+                            } else {
+                                shown(x)
+                            }
+                        },
+                    )
+                };
                 let value = read(m.value);
                 // Control's value for the same metric, beside the variant's.
-                let control_value = read(control.and_then(|c| c.metrics.iter().find(|cm| cm.metric == m.metric)).and_then(|cm| cm.value));
+                let control_value = read(
+                    control
+                        .and_then(|c| c.metrics.iter().find(|cm| cm.metric == m.metric))
+                        .and_then(|cm| cm.value),
+                );
                 let name = escape(t.metric(&m.metric));
                 match &m.vs_control {
                     Some(c) => {
-                        let label = format!("{}{unit} [{}, {}]", shown(c.difference), shown(c.difference_low), shown(c.difference_high));
-                        let plot = charts::interval(&format!("ci-{}-{i}", escape(&v.key)), &label, (c.difference_low * scale, c.difference * scale, c.difference_high * scale), range * scale);
-                        vec![name, control_value, value, format!("{plot} <span>{}</span>", escape(&label)), p_value(c.p_value), chance(c.probability_to_beat_control)]
+                        let label = format!(
+                            "{}{unit} [{}, {}]",
+                            shown(c.difference),
+                            shown(c.difference_low),
+                            shown(c.difference_high)
+                        );
+                        let plot = charts::interval(
+                            &format!("ci-{}-{i}", escape(&v.key)),
+                            &label,
+                            (
+                                c.difference_low * scale,
+                                c.difference * scale,
+                                c.difference_high * scale,
+                            ),
+                            range * scale,
+                        );
+                        vec![
+                            name,
+                            control_value,
+                            value,
+                            format!("{plot} <span>{}</span>", escape(&label)),
+                            p_value(c.p_value),
+                            chance(c.probability_to_beat_control),
+                        ]
                     }
                     None => vec![name, control_value, value, "–".into(), "–".into(), "–".into()],
                 }
             })
             .collect();
-        body.push_str(&table(&format!("{} {}", t.variant, v.key), &[t.metric, t.control_value, &v.key, t.difference, t.p_value, t.beat_control], &rows));
+        body.push_str(&table(
+            &format!("{} {}", t.variant, v.key),
+            &[
+                t.metric,
+                t.control_value,
+                &v.key,
+                t.difference,
+                t.p_value,
+                t.beat_control,
+            ],
+            &rows,
+        ));
     }
 
     let daily = store::exposures_per_day(&state.db, key, &e.key).await.map_err(db)?;
@@ -155,18 +236,43 @@ pub async fn detail(
     if daily.values().all(|&n| n == 0) {
         let _ = write!(body, r#"<p class="notice">{}</p>"#, t.no_exposures_yet);
     } else {
-        let points = span.iter().rev().take(90).rev().map(|&d| (day_label(d), Some(daily.get(&d).copied().unwrap_or(0) as f64))).collect();
-        body.push_str(&charts::bars("exposures", t, &Series { title: t.exposures_per_day, x: t.day, unit: t.unit_visitors, points, decimals: 0, counts: Vec::new() }));
+        let points = span
+            .iter()
+            .rev()
+            .take(90)
+            .rev()
+            .map(|&d| (day_label(d), Some(daily.get(&d).copied().unwrap_or(0) as f64)))
+            .collect();
+        body.push_str(&charts::bars(
+            "exposures",
+            t,
+            &Series {
+                title: t.exposures_per_day,
+                x: t.day,
+                unit: t.unit_visitors,
+                points,
+                decimals: 0,
+                counts: Vec::new(),
+            },
+        ));
     }
 
     let action = format!("/dashboard/{}/experiments/{}", escape(key), escape(&e.key));
     let csrf = escape(&staff.csrf);
     match stored.status.as_str() {
         "draft" => {
-            let _ = write!(body, r#"<form method="post" action="{action}/start" class="actions"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{}</button></form>"#, t.start);
+            let _ = write!(
+                body,
+                r#"<form method="post" action="{action}/start" class="actions"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{}</button></form>"#,
+                t.start
+            );
         }
         "running" => {
-            let options: String = e.variants.iter().map(|v| format!(r#"<option value="{0}">{0}</option>"#, escape(&v.key))).collect();
+            let options: String = e
+                .variants
+                .iter()
+                .map(|v| format!(r#"<option value="{0}">{0}</option>"#, escape(&v.key)))
+                .collect();
             let _ = write!(
                 body,
                 r#"<form method="post" action="{action}/stop" class="actions"><input type="hidden" name="csrf" value="{csrf}">
@@ -194,11 +300,19 @@ pub struct StartForm {
     pub csrf: String,
 }
 
-pub async fn start(State(state): State<AppState>, staff: Staff, Path((site, key)): Path<(String, String)>, headers: HeaderMap, Form(form): Form<StartForm>) -> Response {
+pub async fn start(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((site, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
-    let Some(site) = state.sites.get(&site) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(site) = state.sites.get(&site) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     match store::start(&state.db, &site.settings.key, &key, now_ms()).await {
         Ok(_) => back_to(&site.settings.key, &key),
         // Another experiment runs in the slot: the page shows this one unchanged.
@@ -207,11 +321,19 @@ pub async fn start(State(state): State<AppState>, staff: Staff, Path((site, key)
     }
 }
 
-pub async fn stop(State(state): State<AppState>, staff: Staff, Path((site, key)): Path<(String, String)>, headers: HeaderMap, Form(form): Form<StopForm>) -> Response {
+pub async fn stop(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((site, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<StopForm>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
-    let Some(site) = state.sites.get(&site) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(site) = state.sites.get(&site) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let stored = match store::find(&state.db, &site.settings.key, &key).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),

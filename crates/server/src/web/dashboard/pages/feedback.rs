@@ -7,10 +7,10 @@ use moments_protocol::wire::Scale;
 use serde::Deserialize;
 
 use super::{date_range, day_start_ms};
+use crate::platform::clock::DAY_MS;
 use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::html::{escape, table, time, urlencode};
 use crate::web::dashboard::{PageContext, here};
-use crate::platform::clock::DAY_MS;
 use crate::web::routes::admin::feedback::{FeedbackQuery, csv_export};
 use crate::web::state::AppState;
 
@@ -43,7 +43,7 @@ pub struct Filter {
 
 impl Filter {
     /// `Err`: the dates are out of range (`date_range`).
-    fn query(&self) -> Result<FeedbackQuery, ()> {
+    fn query(&self) -> Result<FeedbackQuery, crate::platform::clock::BadRange> {
         let (from, to) = date_range(Some(&self.from), Some(&self.to))?;
         Ok(FeedbackQuery {
             from: from.map(day_start_ms),
@@ -57,7 +57,8 @@ impl Filter {
             },
             scale: Scale::from_name(&self.scale).map(|s| s.name().to_owned()),
             context_key: Some(self.context_key.trim().to_owned()).filter(|k| !k.is_empty()),
-            context_value: Some(self.context_value.trim().to_owned()).filter(|v| !v.is_empty() && !self.context_key.trim().is_empty()),
+            context_value: Some(self.context_value.trim().to_owned())
+                .filter(|v| !v.is_empty() && !self.context_key.trim().is_empty()),
             ..FeedbackQuery::default()
         })
     }
@@ -83,9 +84,24 @@ impl Filter {
     }
 }
 
-pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(filter): Query<Filter>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(filter): Query<Filter>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
-    let page = PageContext::new(&state, &site, &staff, &headers, filter.lang.as_deref(), "feedback", &here)?;
+    let page = PageContext::new(
+        &state,
+        &site,
+        &staff,
+        &headers,
+        filter.lang.as_deref(),
+        "feedback",
+        &here,
+    )?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     let Ok(q) = filter.query() else {
@@ -93,25 +109,44 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
     };
     let answers = crate::features::visitor_events::inbox(&state.db, key, &q, filter.cursor, PAGE as u32 + 1)
         .await
-    .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
+        .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
 
     let selected = |value: &str, current: &str| if value == current { " selected" } else { "" };
-    let scales: String = [("", t.any), ("csat5", "CSAT (1–5)"), ("nps", "NPS (0–10)"), ("thumbs", "👍/👎")]
-        .iter()
-        .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.scale)))
-        .collect();
+    let scales: String = [
+        ("", t.any),
+        ("csat5", "CSAT (1–5)"),
+        ("nps", "NPS (0–10)"),
+        ("thumbs", "👍/👎"),
+    ]
+    .iter()
+    .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.scale)))
+    .collect();
     let comments: String = [("", t.any), ("yes", t.with_comment), ("no", t.without_comment)]
         .iter()
-        .map(|(v, label)| format!(r#"<option value="{v}"{}>{label}</option>"#, selected(v, &filter.comment)))
+        .map(|(v, label)| {
+            format!(
+                r#"<option value="{v}"{}>{label}</option>"#,
+                selected(v, &filter.comment)
+            )
+        })
         .collect();
     // The keys answers carry, and the one asked for even if none carries it (yet).
-    let mut known = crate::features::visitor_events::context_keys(&state.db, key).await.map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
+    let mut known = crate::features::visitor_events::context_keys(&state.db, key)
+        .await
+        .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
     if !filter.context_key.is_empty() && !known.contains(&filter.context_key) {
         known.push(filter.context_key.clone());
     }
     let context_keys: String = std::iter::once(String::new())
         .chain(known)
-        .map(|k| format!(r#"<option value="{0}"{1}>{2}</option>"#, escape(&k), selected(&k, &filter.context_key), if k.is_empty() { t.any.to_owned() } else { escape(&k) }))
+        .map(|k| {
+            format!(
+                r#"<option value="{0}"{1}>{2}</option>"#,
+                escape(&k),
+                selected(&k, &filter.context_key),
+                if k.is_empty() { t.any.to_owned() } else { escape(&k) }
+            )
+        })
         .collect();
     let mut body = format!(
         r#"<form method="get" class="filters">
@@ -151,7 +186,11 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
         let rows: Vec<Vec<String>> = shown
             .iter()
             .map(|a| {
-                let page_cell = a.page_url.as_deref().map(|u| format!(r#"<span class="url">{}</span>"#, escape(u))).unwrap_or_default();
+                let page_cell = a
+                    .page_url
+                    .as_deref()
+                    .map(|u| format!(r#"<span class="url">{}</span>"#, escape(u)))
+                    .unwrap_or_default();
                 vec![
                     time(a.received_at),
                     format!("{} <small>{}</small>", a.score, escape(&a.scale)),
@@ -159,24 +198,42 @@ pub async fn inbox(State(state): State<AppState>, staff: Staff, Path(site): Path
                     page_cell,
                     a.variants.as_deref().map(escape).unwrap_or_default(),
                     escape(&crate::features::visitor_events::context_text(a.context.as_deref())),
-                    a.member_id.as_deref().map_or_else(|| format!("<small>{}</small>", t.anonymous), escape),
+                    a.member_id
+                        .as_deref()
+                        .map_or_else(|| format!("<small>{}</small>", t.anonymous), escape),
                 ]
             })
             .collect();
-        body.push_str(&table(t.feedback, &[t.time, t.score, t.comment, t.page, t.variant_seen, t.context, t.member], &rows));
+        body.push_str(&table(
+            t.feedback,
+            &[t.time, t.score, t.comment, t.page, t.variant_seen, t.context, t.member],
+            &rows,
+        ));
     }
     if more && let Some(last) = shown.last() {
         let separator = if filter.encoded().is_empty() { "" } else { "&" };
-        let _ = write!(body, r#"<p><a href="/dashboard/{}/feedback?{}{separator}cursor={}">{}</a></p>"#, escape(key), escape(&filter.encoded()), last.rowid, t.older);
+        let _ = write!(
+            body,
+            r#"<p><a href="/dashboard/{}/feedback?{}{separator}cursor={}">{}</a></p>"#,
+            escape(key),
+            escape(&filter.encoded()),
+            last.rowid,
+            t.older
+        );
     }
     Ok(page.render(t.feedback, &body))
 }
 
 /// The inbox's current filter as CSV (every matching answer, streamed).
-pub async fn export(State(state): State<AppState>, _: Staff, Path(site): Path<String>, Query(filter): Query<Filter>) -> Response {
+pub async fn export(
+    State(state): State<AppState>,
+    _: Staff,
+    Path(site): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
     match (state.sites.get(&site), filter.query()) {
         (Some(site), Ok(query)) => csv_export(state.db.clone(), site.settings.key.clone(), query),
         (None, _) => StatusCode::NOT_FOUND.into_response(),
-        (Some(_), Err(())) => StatusCode::BAD_REQUEST.into_response(),
+        (Some(_), Err(_)) => StatusCode::BAD_REQUEST.into_response(),
     }
 }

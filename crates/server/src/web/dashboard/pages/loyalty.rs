@@ -1,5 +1,7 @@
 //! The Loyalty page: members per tier, and the points the program issued, redeemed and owes,
 //! per week of a date range (`crate::features::insights` computes them).
+//!
+//! Over 500 lines: the page's tables and their CSV export share one shape.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -8,27 +10,37 @@ use serde::Deserialize;
 
 use super::overview::Range;
 use super::{date_of_ms, day_text};
+use crate::features::experiments::stats::Comparison;
+use crate::features::insights::DEFAULT_RANGE_DAYS as TWELVE_WEEKS;
+use crate::features::insights::{CameBack, Cases, Loyalty, MIN_GROUP, Returns};
+use crate::features::snapshots::Lookup;
 use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::charts::{self, Series};
-use crate::web::dashboard::html::{escape, number, table};
+use crate::web::dashboard::html::{escape, grouped, number, table};
 use crate::web::dashboard::i18n::Texts;
-use crate::features::experiments::stats::Comparison;
-use crate::features::insights::{CameBack, Cases, Loyalty, MIN_GROUP, Returns};
 use crate::web::dashboard::{PageContext, here};
-use crate::features::snapshots::Lookup;
 use crate::web::state::AppState;
 
-use crate::features::insights::DEFAULT_RANGE_DAYS as TWELVE_WEEKS;
-
-pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn loyalty(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(range): Query<Range>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "loyalty", &here)?;
     let t = page.frame.t;
-    let Some((from, to, start, end)) = super::report_range(range.from.as_deref(), range.to.as_deref(), TWELVE_WEEKS) else {
+    let Some((from, to, start, end)) = super::report_range(range.from.as_deref(), range.to.as_deref(), TWELVE_WEEKS)
+    else {
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::web::error::ApiError::from(e));
-    let snapshot = match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end).await.map_err(db)? {
+    let snapshot = match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end)
+        .await
+        .map_err(db)?
+    {
         Lookup::Ready(snapshot) => snapshot,
         Lookup::Computing => {
             let range = super::range_and_cards(t, (from, to), t.loyalty, &[]);
@@ -46,22 +58,42 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
             (t.points_outstanding, l.outstanding.to_string()),
             (t.points_issued, l.issued.to_string()),
             (t.points_redeemed, l.redeemed.to_string()),
-            (t.redemption_rate, l.redemption_rate.map_or_else(|| "–".into(), |r| format!("{}%", number(100.0 * r, 1)))),
+            (
+                t.redemption_rate,
+                l.redemption_rate
+                    .map_or_else(|| "–".into(), |r| format!("{}%", number(100.0 * r, 1))),
+            ),
         ],
     );
     if l.members == 0 {
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(t.no_members_yet)));
         return Ok(page.render(t.loyalty, &body));
     }
-    body.push_str(&format!(r#"<p class="as-of">{}</p>"#, escape(&t.figures_as_of.replace("{time}", &crate::web::dashboard::html::time(snapshot.computed_at)))));
+    body.push_str(&format!(
+        r#"<p class="as-of">{}</p>"#,
+        escape(
+            &t.figures_as_of
+                .replace("{time}", &crate::web::dashboard::html::time(snapshot.computed_at))
+        )
+    ));
 
     let tables = tables(t, &l);
     let csv_link = |key: &str| {
-        let href = format!("/dashboard/{}/loyalty.csv?table={key}&from={}&to={}", escape(&site), day_text(from), day_text(to));
+        let href = format!(
+            "/dashboard/{}/loyalty.csv?table={key}&from={}&to={}",
+            escape(&site),
+            day_text(from),
+            day_text(to)
+        );
         format!(r#"<p class="csv"><a href="{href}">{}</a></p>"#, escape(t.download_csv))
     };
     for table_ in &tables {
-        let rows: Vec<Vec<String>> = table_.rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
+        // The CSV keeps the plain figures; the page groups their thousands.
+        let rows: Vec<Vec<String>> = table_
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| escape(&grouped(c))).collect())
+            .collect();
         let headers: Vec<&str> = table_.headers.iter().map(String::as_str).collect();
         if !rows.is_empty() {
             body.push_str(&table(&table_.caption, &headers, &rows));
@@ -71,10 +103,25 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
         match table_.key {
             "moves" => {
                 let moved: i64 = l.tier_moves.iter().map(|(.., n)| n).sum();
-                body.push_str(&format!("<p>{}</p>", escape(&t.tier_moves_summary.replace("{up}", &moved.to_string()).replace("{down}", "0"))));
+                body.push_str(&format!(
+                    "<p>{}</p>",
+                    escape(
+                        &t.tier_moves_summary
+                            .replace("{up}", &moved.to_string())
+                            .replace("{down}", "0")
+                    )
+                ));
             }
-            "recovery" => body.push_str(&format!("<p>{}</p><p>{}</p>", escape(&recovery_effect(t, &l)), escape(&next_answer_effect(t, &l)))),
-            "gifts" => body.push_str(&format!("<p>{}</p><p>{}</p>", escape(t.gift_effect_how), escape(&gift_effect(t, &l)))),
+            "recovery" => body.push_str(&format!(
+                "<p>{}</p><p>{}</p>",
+                escape(&recovery_effect(t, &l)),
+                escape(&next_answer_effect(t, &l))
+            )),
+            "gifts" => body.push_str(&format!(
+                "<p>{}</p><p>{}</p>",
+                escape(t.gift_effect_how),
+                escape(&gift_effect(t, &l))
+            )),
             "cohorts" if !table_.rows.is_empty() => body.push_str(&heatmap(t, &table_.rows, &table_.headers[2..])),
             _ => {}
         }
@@ -83,13 +130,44 @@ pub async fn loyalty(State(state): State<AppState>, staff: Staff, Path(site): Pa
     let week_label = |start: i64| day_text(date_of_ms(start));
     // Charts only where there is something to draw.
     if l.issued > 0 {
-        let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.issued as f64))).collect();
-        body.push_str(&charts::bars("issued", t, &Series { title: t.issued_per_week, x: t.week, unit: t.unit_points, points, decimals: 0, counts: Vec::new() }));
+        let points = l
+            .weeks
+            .iter()
+            .map(|w| (week_label(w.start), Some(w.issued as f64)))
+            .collect();
+        body.push_str(&charts::bars(
+            "issued",
+            t,
+            &Series {
+                title: t.issued_per_week,
+                x: t.week,
+                unit: t.unit_points,
+                points,
+                decimals: 0,
+                counts: Vec::new(),
+            },
+        ));
     }
     if l.weeks.iter().any(|w| w.outstanding != 0) {
         let max = l.weeks.iter().map(|w| w.outstanding).max().unwrap_or(0).max(1) as f64;
-        let points = l.weeks.iter().map(|w| (week_label(w.start), Some(w.outstanding as f64))).collect();
-        body.push_str(&charts::line("outstanding", t, &Series { title: t.outstanding_per_week, x: t.week, unit: t.unit_points, points, decimals: 0, counts: Vec::new() }, (0.0, max)));
+        let points = l
+            .weeks
+            .iter()
+            .map(|w| (week_label(w.start), Some(w.outstanding as f64)))
+            .collect();
+        body.push_str(&charts::line(
+            "outstanding",
+            t,
+            &Series {
+                title: t.outstanding_per_week,
+                x: t.week,
+                unit: t.unit_points,
+                points,
+                decimals: 0,
+                counts: Vec::new(),
+            },
+            (0.0, max),
+        ));
     }
     Ok(page.render(t.loyalty, &body))
 }
@@ -105,30 +183,77 @@ struct LoyaltyTable {
 
 /// Every table of the Loyalty page, in the page's order.
 fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
-    let make = |key, caption: &str, headers: &[&str], rows| LoyaltyTable { key, caption: caption.to_owned(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
+    let make = |key, caption: &str, headers: &[&str], rows| LoyaltyTable {
+        key,
+        caption: caption.to_owned(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+    };
     let percent = |value: Option<f64>| value.map_or_else(|| "–".into(), |v| format!("{}%", number(100.0 * v, 1)));
     let read = |value: Option<f64>, decimals| value.map_or_else(|| "–".into(), |v| number(v, decimals));
     let share_of = |part: i64, whole: i64| percent((whole > 0).then(|| part as f64 / whole as f64));
     // A member below the first tier has no tier's name: they are "below the first tier".
-    let tier_name = |name: &str| if name.is_empty() { t.untiered.to_owned() } else { name.to_owned() };
+    let tier_name = |name: &str| {
+        if name.is_empty() {
+            t.untiered.to_owned()
+        } else {
+            name.to_owned()
+        }
+    };
 
-    let mut tiers: Vec<Vec<String>> = l.tiers.iter().map(|(name, n)| vec![name.clone(), n.to_string(), share_of(*n, l.members)]).collect();
+    let mut tiers: Vec<Vec<String>> = l
+        .tiers
+        .iter()
+        .map(|(name, n)| vec![name.clone(), n.to_string(), share_of(*n, l.members)])
+        .collect();
     if l.untiered > 0 {
-        tiers.insert(0, vec![t.untiered.to_owned(), l.untiered.to_string(), share_of(l.untiered, l.members)]);
+        tiers.insert(
+            0,
+            vec![
+                t.untiered.to_owned(),
+                l.untiered.to_string(),
+                share_of(l.untiered, l.members),
+            ],
+        );
     }
-    let moves = l.tier_moves.iter().map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()]).collect();
+    let moves = l
+        .tier_moves
+        .iter()
+        .map(|(from, to, n)| vec![tier_name(from), tier_name(to), n.to_string()])
+        .collect();
     let satisfaction = l
         .satisfaction
         .iter()
-        .map(|g| vec![g.tier.clone().unwrap_or_else(|| t.not_members.to_owned()), read(g.csat(), 2), g.csat_answers.to_string(), read(g.nps(), 0), g.nps_answers.to_string()])
+        .map(|g| {
+            vec![
+                g.tier.clone().unwrap_or_else(|| t.not_members.to_owned()),
+                read(g.csat(), 2),
+                g.csat_answers.to_string(),
+                read(g.nps(), 0),
+                g.nps_answers.to_string(),
+            ]
+        })
         .collect();
-    let return_row = |name: &str, r: &Returns| vec![name.to_owned(), r.visitors.to_string(), read(r.visits_per_visitor(), 2), percent(r.return_rate())];
-    let mut returns = vec![return_row(t.not_members, &l.returns_not_members), return_row(t.members, &l.returns_members)];
+    let return_row = |name: &str, r: &Returns| {
+        vec![
+            name.to_owned(),
+            r.visitors.to_string(),
+            read(r.visits_per_visitor(), 2),
+            percent(r.return_rate()),
+        ]
+    };
+    let mut returns = vec![
+        return_row(t.not_members, &l.returns_not_members),
+        return_row(t.members, &l.returns_members),
+    ];
     returns.extend(l.returns_by_tier.iter().map(|(tier, r)| return_row(tier, r)));
     let behaviour = vec![
         vec![t.purchasers.to_owned(), l.purchasers.to_string()],
         vec![t.repeat_purchasers.to_owned(), l.repeat_purchasers.to_string()],
-        vec![t.repeat_purchase_rate.to_owned(), share_of(l.repeat_purchasers, l.purchasers)],
+        vec![
+            t.repeat_purchase_rate.to_owned(),
+            share_of(l.repeat_purchasers, l.purchasers),
+        ],
         vec![t.previously_active.to_owned(), l.previously_active.to_string()],
         vec![t.churned.to_owned(), l.churned.to_string()],
         vec![t.churn.to_owned(), share_of(l.churned, l.previously_active)],
@@ -143,12 +268,21 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
             share_of(c.next_not_low, c.answered_again),
         ]
     };
-    let recovery = vec![case_row(t.case_resolved, &l.recovery_resolved), case_row(t.case_open, &l.recovery_open)];
+    let recovery = vec![
+        case_row(t.case_resolved, &l.recovery_resolved),
+        case_row(t.case_open, &l.recovery_open),
+    ];
     let gifts = l
         .gift_effect
         .iter()
         .map(|g| {
-            let side = |c: &CameBack| [c.members.to_string(), c.returned.to_string(), share_of(c.returned, c.members)];
+            let side = |c: &CameBack| {
+                [
+                    c.members.to_string(),
+                    c.returned.to_string(),
+                    share_of(c.returned, c.members),
+                ]
+            };
             let mut row = vec![tier_name(&g.tier)];
             row.extend(side(&g.gifted));
             row.extend(side(&g.others));
@@ -160,52 +294,146 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
         .iter()
         .map(|c| {
             let mut row = vec![day_text(date_of_ms(c.start)), c.members.to_string()];
-            row.extend(c.still_visiting.iter().map(|v| v.map_or_else(|| "–".into(), |n| share_of(n, c.members))));
+            row.extend(
+                c.still_visiting
+                    .iter()
+                    .map(|v| v.map_or_else(|| "–".into(), |n| share_of(n, c.members))),
+            );
             row
         })
         .collect();
-    let weeks_later: Vec<String> = crate::features::insights::WEEKS_LATER.iter().map(|k| t.weeks_later.replace("{n}", &k.to_string())).collect();
+    let weeks_later: Vec<String> = crate::features::insights::WEEKS_LATER
+        .iter()
+        .map(|k| t.weeks_later.replace("{n}", &k.to_string()))
+        .collect();
     let mut cohort_headers = vec![t.joined_week, t.new_members];
     cohort_headers.extend(weeks_later.iter().map(String::as_str));
-    let weeks = l.weeks.iter().map(|w| vec![day_text(date_of_ms(w.start)), w.issued.to_string(), w.redeemed.to_string(), w.outstanding.to_string()]).collect();
+    let weeks = l
+        .weeks
+        .iter()
+        .map(|w| {
+            vec![
+                day_text(date_of_ms(w.start)),
+                w.issued.to_string(),
+                w.redeemed.to_string(),
+                w.outstanding.to_string(),
+            ]
+        })
+        .collect();
     vec![
         make("tiers", t.members_per_tier, &[t.tier, t.members, t.share], tiers),
         make("moves", t.tier_moves, &[t.from_tier, t.to_tier, t.members], moves),
-        make("satisfaction", t.satisfaction_by_tier, &[t.tier, t.csat, t.answers, t.nps, t.answers], satisfaction),
-        make("returns", t.returns_title, &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate], returns),
+        make(
+            "satisfaction",
+            t.satisfaction_by_tier,
+            &[t.tier, t.csat, t.answers, t.nps, t.answers],
+            satisfaction,
+        ),
+        make(
+            "returns",
+            t.returns_title,
+            &[t.tier, t.visitors, t.visits_per_visitor, t.return_rate],
+            returns,
+        ),
         make("purchases", t.purchases_and_churn, &[t.measure, t.value], behaviour),
-        make("recovery", t.recovery_effect, &[t.status, t.cases, t.came_back, t.return_rate, t.answered_again, t.next_not_low], recovery),
-        make("gifts", t.gift_effect, &[t.tier, t.given_gift, t.came_back, t.return_rate, t.active_no_gift, t.came_back, t.return_rate], gifts),
+        make(
+            "recovery",
+            t.recovery_effect,
+            &[
+                t.status,
+                t.cases,
+                t.came_back,
+                t.return_rate,
+                t.answered_again,
+                t.next_not_low,
+            ],
+            recovery,
+        ),
+        make(
+            "gifts",
+            t.gift_effect,
+            &[
+                t.tier,
+                t.given_gift,
+                t.came_back,
+                t.return_rate,
+                t.active_no_gift,
+                t.came_back,
+                t.return_rate,
+            ],
+            gifts,
+        ),
         make("cohorts", t.cohorts, &cohort_headers, cohorts),
-        make("weeks", t.points_per_week, &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding], weeks),
+        make(
+            "weeks",
+            t.points_per_week,
+            &[t.week, t.points_issued, t.points_redeemed, t.points_outstanding],
+            weeks,
+        ),
     ]
 }
 
 /// One table of the Loyalty page as CSV (`?table=tiers`, `weeks`…, with the page's range).
-pub async fn loyalty_csv(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(query): Query<CsvQuery>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn loyalty_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(query): Query<CsvQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, query.lang.as_deref(), "loyalty", &here)?;
-    let Some((from, to, start, end)) = super::report_range(query.from.as_deref(), query.to.as_deref(), TWELVE_WEEKS) else {
+    let Some((from, to, start, end)) = super::report_range(query.from.as_deref(), query.to.as_deref(), TWELVE_WEEKS)
+    else {
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::web::error::ApiError::from(e));
-    let l = match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end).await.map_err(db)? {
+    let l = match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end)
+        .await
+        .map_err(db)?
+    {
         Lookup::Ready(snapshot) => snapshot.value.localized(page.site, page.frame.locale),
         // Not ready yet: a spreadsheet tool retries after Retry-After.
-        Lookup::Computing => return Err((StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "3")], "computing; retry in a few seconds").into_response()),
+        Lookup::Computing => {
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "3")],
+                "computing; retry in a few seconds",
+            )
+                .into_response());
+        }
     };
     let tables = tables(page.frame.t, &l);
     let Some(found) = tables.iter().find(|x| Some(x.key) == query.table.as_deref()) else {
         return Err(StatusCode::NOT_FOUND.into_response());
     };
     // A missing figure is an empty cell, not a dash, in a spreadsheet.
-    let cells = |row: &[String]| -> String { crate::platform::csv::row(&row.iter().map(|c| if c == "–" { "" } else { c.as_str() }).collect::<Vec<_>>()) };
+    let cells = |row: &[String]| -> String {
+        crate::platform::csv::row(
+            &row.iter()
+                .map(|c| if c == "–" { "" } else { c.as_str() })
+                .collect::<Vec<_>>(),
+        )
+    };
     let mut body = cells(&found.headers);
     for row in &found.rows {
         body.push_str(&cells(row));
     }
-    let disposition = format!(r#"attachment; filename="loyalty-{}-{}-{}.csv""#, found.key, day_text(from), day_text(to));
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    let disposition = format!(
+        r#"attachment; filename="loyalty-{}-{}-{}.csv""#,
+        found.key,
+        day_text(from),
+        day_text(to)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,11 +453,21 @@ fn heatmap(t: &Texts, rows: &[Vec<String>], headers: &[String]) -> String {
     let height = cell_height * (rows.len() + 1) as f64;
     let mut cells = String::new();
     for (i, header) in headers.iter().enumerate() {
-        let _ = write!(cells, r#"<text class="tick" x="{:.1}" y="18" text-anchor="middle">{}</text>"#, label_width + cell_width * (i as f64 + 0.5), escape(header));
+        let _ = write!(
+            cells,
+            r#"<text class="tick" x="{:.1}" y="18" text-anchor="middle">{}</text>"#,
+            label_width + cell_width * (i as f64 + 0.5),
+            escape(header)
+        );
     }
     for (r, row) in rows.iter().enumerate() {
         let y = cell_height * (r + 1) as f64;
-        let _ = write!(cells, r#"<text class="tick" x="0" y="{:.1}">{}</text>"#, y + 18.0, escape(&row[0]));
+        let _ = write!(
+            cells,
+            r#"<text class="tick" x="0" y="{:.1}">{}</text>"#,
+            y + 18.0,
+            escape(&row[0])
+        );
         for (i, value) in row[2..].iter().enumerate() {
             let share = value.trim_end_matches('%').parse::<f64>().map_or(0.0, |p| p / 100.0);
             let x = label_width + cell_width * i as f64;
@@ -254,7 +492,9 @@ fn heatmap(t: &Texts, rows: &[Vec<String>], headers: &[String]) -> String {
 /// An effect in a sentence: `template`'s difference (in percentage points, its sign in words),
 /// interval and p-value; `too_few` until there is enough data.
 fn effect_sentence(t: &Texts, template: &str, too_few: &str, comparison: Option<Comparison>) -> String {
-    let Some(c) = comparison else { return too_few.replace("{n}", &MIN_GROUP.to_string()) };
+    let Some(c) = comparison else {
+        return too_few.replace("{n}", &MIN_GROUP.to_string());
+    };
     let points = |x: f64| number(100.0 * x, 1);
     template
         .replace("{direction}", if c.difference < 0.0 { t.less } else { t.more })
@@ -269,7 +509,12 @@ fn recovery_effect(t: &Texts, l: &Loyalty) -> String {
 }
 
 fn next_answer_effect(t: &Texts, l: &Loyalty) -> String {
-    effect_sentence(t, t.next_answer_sentence, t.too_few_next_answers, l.next_answer_comparison())
+    effect_sentence(
+        t,
+        t.next_answer_sentence,
+        t.too_few_next_answers,
+        l.next_answer_comparison(),
+    )
 }
 
 fn gift_effect(t: &Texts, l: &Loyalty) -> String {
@@ -284,15 +529,69 @@ mod tests {
     #[test]
     fn the_recovery_comparison_says_what_it_means_or_that_it_cannot_yet() {
         let t = crate::web::dashboard::i18n::texts(moments_protocol::Locale::En);
-        let with = |open: Cases, resolved: Cases| recovery_effect(t, &Loyalty { recovery_open: open, recovery_resolved: resolved, ..Default::default() });
+        let with = |open: Cases, resolved: Cases| {
+            recovery_effect(
+                t,
+                &Loyalty {
+                    recovery_open: open,
+                    recovery_resolved: resolved,
+                    ..Default::default()
+                },
+            )
+        };
         // 10 of 40 open cases came back (25%), 30 of 40 resolved ones (75%): 50 points more.
-        let sentence = with(Cases { cases: 40, returned: 10, ..Default::default() }, Cases { cases: 40, returned: 30, ..Default::default() });
-        assert!(sentence.starts_with("Detractors whose case was resolved came back 50 percentage points more often"), "{sentence}");
-        assert!(sentence.contains("p < 0.001") && sentence.contains("Observational"), "{sentence}");
-        assert_eq!(with(Cases { cases: 29, returned: 9, ..Default::default() }, Cases { cases: 40, returned: 30, ..Default::default() }), "Too few cases to tell yet: each group needs at least 30.");
+        let sentence = with(
+            Cases {
+                cases: 40,
+                returned: 10,
+                ..Default::default()
+            },
+            Cases {
+                cases: 40,
+                returned: 30,
+                ..Default::default()
+            },
+        );
+        assert!(
+            sentence.starts_with("Detractors whose case was resolved came back 50 percentage points more often"),
+            "{sentence}"
+        );
+        assert!(
+            sentence.contains("p < 0.001") && sentence.contains("Observational"),
+            "{sentence}"
+        );
+        assert_eq!(
+            with(
+                Cases {
+                    cases: 29,
+                    returned: 9,
+                    ..Default::default()
+                },
+                Cases {
+                    cases: 40,
+                    returned: 30,
+                    ..Default::default()
+                }
+            ),
+            "Too few cases to tell yet: each group needs at least 30."
+        );
         // Resolved ones coming back less reads "less", with the interval's signs kept.
-        let worse = with(Cases { cases: 40, returned: 30, ..Default::default() }, Cases { cases: 40, returned: 10, ..Default::default() });
-        assert!(worse.starts_with("Detractors whose case was resolved came back 50 percentage points less often"), "{worse}");
+        let worse = with(
+            Cases {
+                cases: 40,
+                returned: 30,
+                ..Default::default()
+            },
+            Cases {
+                cases: 40,
+                returned: 10,
+                ..Default::default()
+            },
+        );
+        assert!(
+            worse.starts_with("Detractors whose case was resolved came back 50 percentage points less often"),
+            "{worse}"
+        );
         assert!(worse.contains("(95% interval -69 to -31; p < 0.001)"), "{worse}");
     }
 
@@ -302,16 +601,40 @@ mod tests {
         let t = crate::web::dashboard::i18n::texts(moments_protocol::Locale::En);
         let stratum = |tier: &str, gifted: (i64, i64), others: (i64, i64)| GiftStratum {
             tier: tier.into(),
-            gifted: CameBack { members: gifted.0, returned: gifted.1 },
-            others: CameBack { members: others.0, returned: others.1 },
+            gifted: CameBack {
+                members: gifted.0,
+                returned: gifted.1,
+            },
+            others: CameBack {
+                members: others.0,
+                returned: others.1,
+            },
         };
         // Gold members get most gifts and come back more anyway: 80% with or without a gift;
         // Bronze 10% either way. Pooled, gifts would look like +57 points; within tiers, 0.
-        let l = Loyalty { gift_effect: vec![stratum("Bronze", (20, 2), (200, 20)), stratum("Gold", (200, 160), (20, 16))], ..Default::default() };
+        let l = Loyalty {
+            gift_effect: vec![
+                stratum("Bronze", (20, 2), (200, 20)),
+                stratum("Gold", (200, 160), (20, 16)),
+            ],
+            ..Default::default()
+        };
         let sentence = gift_effect(t, &l);
-        assert!(sentence.starts_with("Within their tier, members given a gift came back 0 percentage points more often"), "{sentence}");
-        assert!(sentence.contains("p 1") && sentence.contains("not a randomised test"), "{sentence}");
-        let few = Loyalty { gift_effect: vec![stratum("Gold", (29, 20), (200, 100))], ..Default::default() };
-        assert_eq!(gift_effect(t, &few), "Too few to tell yet: members given a gift and members without one each need at least 30.");
+        assert!(
+            sentence.starts_with("Within their tier, members given a gift came back 0 percentage points more often"),
+            "{sentence}"
+        );
+        assert!(
+            sentence.contains("p 1") && sentence.contains("not a randomised test"),
+            "{sentence}"
+        );
+        let few = Loyalty {
+            gift_effect: vec![stratum("Gold", (29, 20), (200, 100))],
+            ..Default::default()
+        };
+        assert_eq!(
+            gift_effect(t, &few),
+            "Too few to tell yet: members given a gift and members without one each need at least 30."
+        );
     }
 }

@@ -6,12 +6,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{day_label, day_text, days};
+use crate::features::insights::reports::{self, Daily};
+use crate::platform::clock::{DAY_MS, now_ms};
 use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::charts::{self, Series};
-use crate::features::insights::reports::{self, Daily};
 use crate::web::dashboard::html::{escape, number};
 use crate::web::dashboard::{PageContext, here};
-use crate::platform::clock::{DAY_MS, now_ms};
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -21,9 +21,24 @@ pub struct Range {
     pub lang: Option<String>,
 }
 
-pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn overview(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(range): Query<Range>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
-    let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "overview", &here)?;
+    let page = PageContext::new(
+        &state,
+        &site,
+        &staff,
+        &headers,
+        range.lang.as_deref(),
+        "overview",
+        &here,
+    )?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     // Thirty days to today, unless the range says otherwise.
@@ -34,11 +49,17 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
 
     let daily = reports::daily_answers(&state.db, key, start, end).await.map_err(db)?;
     let reports::Given { given, claimed, points } = reports::given(&state.db, key, start, end).await.map_err(db)?;
-    let by_week = reports::redemptions_by_week(&state.db, key, start, end).await.map_err(db)?;
-    let due = crate::features::expiry::due_before(&state.db, page.site, now_ms() + 30 * DAY_MS, 10_000).await.map_err(db)?;
+    let by_week = reports::redemptions_by_week(&state.db, key, start, end)
+        .await
+        .map_err(db)?;
+    let due = crate::features::expiry::due_before(&state.db, page.site, now_ms() + 30 * DAY_MS, 10_000)
+        .await
+        .map_err(db)?;
     let expiring: i64 = due.iter().map(|d| d.points).sum();
 
-    let by = |scale: &str| -> HashMap<i64, &Daily> { daily.iter().filter(|d| d.scale == scale).map(|d| (d.day, d)).collect() };
+    let by = |scale: &str| -> HashMap<i64, &Daily> {
+        daily.iter().filter(|d| d.scale == scale).map(|d| (d.day, d)).collect()
+    };
     let (csat, nps) = (by("csat5"), by("nps"));
     let mut answers: HashMap<i64, i64> = HashMap::new();
     for d in &daily {
@@ -51,7 +72,9 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
         unit,
         points: all_days.iter().map(|&d| (day_label(d), f(d))).collect(),
         decimals,
-        counts: rows.map(|rows| all_days.iter().map(|d| rows.get(d).map_or(0, |r| r.answers)).collect()).unwrap_or_default(),
+        counts: rows
+            .map(|rows| all_days.iter().map(|d| rows.get(d).map_or(0, |r| r.answers)).collect())
+            .unwrap_or_default(),
     };
     let nps_of = |d: &Daily| 100.0 * (d.promoters - d.detractors) as f64 / d.answers as f64;
 
@@ -74,30 +97,73 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Path(site): P
             (t.surprises_given, given.to_string()),
             (t.surprises_claimed, claimed.to_string()),
             (t.points_issued, points.to_string()),
-            (t.points_redeemed, by_week.iter().map(|(.., points)| points).sum::<i64>().to_string()),
+            (
+                t.points_redeemed,
+                by_week.iter().map(|(.., points)| points).sum::<i64>().to_string(),
+            ),
             (t.points_expiring, expiring.to_string()),
         ],
     );
-    if let Some(at) = crate::features::demo::store::history_generated_at(&state.db, key).await.map_err(db)? {
-        let date = time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000)).map(|t| day_text(t.date())).unwrap_or_default();
-        body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(&t.demo_history.replace("{date}", &date))));
+    if let Some(at) = crate::features::demo::store::history_generated_at(&state.db, key)
+        .await
+        .map_err(db)?
+    {
+        let date = time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
+            .map(|t| day_text(t.date()))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            r#"<p class="notice">{}</p>"#,
+            escape(&t.demo_history.replace("{date}", &date))
+        ));
     }
     // No axes without data: an empty period says which kind of empty it is, and a scale the
     // period has no answers on gets no chart.
     if total == 0 {
-        let empty = if reports::any_answers(&state.db, key).await.map_err(db)? { t.no_data } else { t.no_answers_yet };
+        let empty = if reports::any_answers(&state.db, key).await.map_err(db)? {
+            t.no_data
+        } else {
+            t.no_answers_yet
+        };
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(empty)));
     } else {
-        body.push_str(&charts::bars("answers", t, &series(t.answers_per_day, t.unit_answers, &|d| answers.get(&d).map(|&n| n as f64), 0, None)));
+        body.push_str(&charts::bars(
+            "answers",
+            t,
+            &series(
+                t.answers_per_day,
+                t.unit_answers,
+                &|d| answers.get(&d).map(|&n| n as f64),
+                0,
+                None,
+            ),
+        ));
     }
     if !csat.is_empty() {
-        body.push_str(&charts::line("csat", t, &series(t.csat_per_day, t.csat, &|d| csat.get(&d).map(|r| r.mean), 2, Some(&csat)), (1.0, 5.0)));
+        body.push_str(&charts::line(
+            "csat",
+            t,
+            &series(
+                t.csat_per_day,
+                t.csat,
+                &|d| csat.get(&d).map(|r| r.mean),
+                2,
+                Some(&csat),
+            ),
+            (1.0, 5.0),
+        ));
     }
     if !nps.is_empty() {
-        body.push_str(&charts::line("nps", t, &series(t.nps_per_day, t.nps, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)), (-100.0, 100.0)));
+        body.push_str(&charts::line(
+            "nps",
+            t,
+            &series(t.nps_per_day, t.nps, &|d| nps.get(&d).map(|r| nps_of(r)), 0, Some(&nps)),
+            (-100.0, 100.0),
+        ));
     }
     if !page.site.catalog.rewards.is_empty() {
-        let redeemed = crate::features::rewards::store::counts_by_reward(&state.db, key).await.map_err(db)?;
+        let redeemed = crate::features::rewards::store::counts_by_reward(&state.db, key)
+            .await
+            .map_err(db)?;
         body.push_str(&rewards_table(&page.frame, page.site, (from, to), &by_week, &redeemed));
     }
     Ok(page.render(t.overview, &body))
@@ -113,16 +179,24 @@ fn rewards_table(
 ) -> String {
     let t = frame.t;
     let rewards = &site.catalog.rewards;
-    let titles: Vec<String> = rewards.iter().map(|r| r.title(frame.locale, site.settings.default_locale)).collect();
+    let titles: Vec<String> = rewards
+        .iter()
+        .map(|r| r.title(frame.locale, site.settings.default_locale))
+        .collect();
     let mut headers: Vec<&str> = vec![t.week];
     headers.extend(titles.iter().map(String::as_str));
     let weeks = (to - from).whole_days() / 7;
     let mut rows: Vec<Vec<String>> = (0..=weeks)
         .map(|week| {
-            let label = t.week_of.replace("{date}", &day_text(from + time::Duration::days(week * 7)));
+            let label = t
+                .week_of
+                .replace("{date}", &day_text(from + time::Duration::days(week * 7)));
             let mut row = vec![escape(&label)];
             for reward in rewards {
-                let n = by_week.iter().find(|(w, r, ..)| *w == week && *r == reward.key).map_or(0, |(_, _, n, _)| *n);
+                let n = by_week
+                    .iter()
+                    .find(|(w, r, ..)| *w == week && *r == reward.key)
+                    .map_or(0, |(_, _, n, _)| *n);
                 row.push(n.to_string());
             }
             row
@@ -131,10 +205,16 @@ fn rewards_table(
     let mut stock = vec![escape(t.stock_left)];
     for reward in rewards {
         stock.push(match reward.stock {
-            Some(total) => (total - redeemed.get(&reward.key).copied().unwrap_or(0)).max(0).to_string(),
+            Some(total) => (total - redeemed.get(&reward.key).copied().unwrap_or(0))
+                .max(0)
+                .to_string(),
             None => escape(t.no_limit),
         });
     }
     rows.push(stock);
-    format!("<h2>{}</h2>{}", escape(t.rewards), crate::web::dashboard::html::table(t.redemptions_per_week, &headers, &rows))
+    format!(
+        "<h2>{}</h2>{}",
+        escape(t.rewards),
+        crate::web::dashboard::html::table(t.redemptions_per_week, &headers, &rows)
+    )
 }

@@ -4,22 +4,29 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::platform::clock::now_ms;
 use crate::web::dashboard::auth::{Staff, check_form};
 use crate::web::dashboard::html::{escape, table, time};
 use crate::web::dashboard::pages::experiments::Lang;
 use crate::web::dashboard::{PageContext, here};
-use crate::platform::clock::now_ms;
 use crate::web::state::AppState;
 
 /// Open cases first, newest first within each.
-pub async fn cases(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(q): Query<Lang>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn cases(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "recovery", &here)?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     let cases = crate::features::recovery::cases_open_first(&state.db, key, 200)
         .await
-    .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
+        .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
     let csrf = escape(&staff.csrf);
     let rows: Vec<Vec<String>> = cases
         .iter()
@@ -50,7 +57,11 @@ pub async fn cases(State(state): State<AppState>, staff: Staff, Path(site): Path
     let body = if rows.is_empty() {
         format!("<p>{}</p>", t.no_cases)
     } else {
-        table(t.recovery, &[t.time, t.status, t.score, t.comment, t.member, t.points, t.note], &rows)
+        table(
+            t.recovery,
+            &[t.time, t.status, t.score, t.comment, t.member, t.points, t.note],
+            &rows,
+        )
     };
     Ok(page.render(t.recovery, &body))
 }
@@ -61,11 +72,19 @@ pub struct Resolution {
     pub note: String,
 }
 
-pub async fn resolve(State(state): State<AppState>, staff: Staff, Path((site, id)): Path<(String, i64)>, headers: HeaderMap, Form(form): Form<Resolution>) -> Response {
+pub async fn resolve(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((site, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(form): Form<Resolution>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
-    let Some(site) = state.sites.get(&site) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(site) = state.sites.get(&site) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let note = form.note.trim();
     if note.is_empty() || note.chars().count() > 2_000 {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();

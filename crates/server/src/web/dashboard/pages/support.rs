@@ -7,14 +7,21 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::overview::Range;
+use crate::features::support::{ContextGroup, ContextKey, MIN_ANSWERS};
 use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::html::{escape, number, table, urlencode};
 use crate::web::dashboard::i18n::Texts;
 use crate::web::dashboard::{PageContext, here};
 use crate::web::state::AppState;
-use crate::features::support::{ContextGroup, ContextKey, MIN_ANSWERS};
 
-pub async fn support(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(range): Query<Range>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn support(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(range): Query<Range>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, range.lang.as_deref(), "support", &here)?;
     let t = page.frame.t;
@@ -23,12 +30,30 @@ pub async fn support(State(state): State<AppState>, staff: Staff, Path(site): Pa
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::web::error::ApiError::from(e));
-    let report = crate::features::support::report(&state.db, key, start, end).await.map_err(db)?;
-    let answered = crate::features::support::answers_with_context(&state.db, key, start, end).await.map_err(db)?;
-    let mut body = super::range_and_cards(t, (from, to), t.support_title, &[(t.answers_with_context, answered.to_string()), (t.context_keys, report.len().to_string())]);
+    let report = crate::features::support::report(&state.db, key, start, end)
+        .await
+        .map_err(db)?;
+    let answered = crate::features::support::answers_with_context(&state.db, key, start, end)
+        .await
+        .map_err(db)?;
+    let mut body = super::range_and_cards(
+        t,
+        (from, to),
+        t.support_title,
+        &[
+            (t.answers_with_context, answered.to_string()),
+            (t.context_keys, report.len().to_string()),
+        ],
+    );
     if report.is_empty() {
-        let any = !crate::features::visitor_events::context_keys(&state.db, key).await.map_err(db)?.is_empty();
-        body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(if any { t.no_context_in_period } else { t.no_context_yet })));
+        let any = !crate::features::visitor_events::context_keys(&state.db, key)
+            .await
+            .map_err(db)?
+            .is_empty();
+        body.push_str(&format!(
+            r#"<p class="notice">{}</p>"#,
+            escape(if any { t.no_context_in_period } else { t.no_context_yet })
+        ));
     }
     for context_key in &report {
         body.push_str(&key_section(t, key, context_key, (from, to)));
@@ -45,14 +70,23 @@ pub struct CsvQuery {
 }
 
 /// One key's table as CSV (`?key=agent`, with the page's range).
-pub async fn support_csv(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(query): Query<CsvQuery>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn support_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(query): Query<CsvQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, query.lang.as_deref(), "support", &here)?;
     let Some((from, to, start, end)) = super::report_range(query.from.as_deref(), query.to.as_deref(), 29) else {
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::web::error::ApiError::from(e));
-    let report = crate::features::support::report(&state.db, &page.site.settings.key, start, end).await.map_err(db)?;
+    let report = crate::features::support::report(&state.db, &page.site.settings.key, start, end)
+        .await
+        .map_err(db)?;
     let Some(found) = report.iter().find(|k| Some(&k.key) == query.key.as_ref()) else {
         return Err(StatusCode::NOT_FOUND.into_response());
     };
@@ -60,15 +94,41 @@ pub async fn support_csv(State(state): State<AppState>, staff: Staff, Path(site)
     let mut body = crate::platform::csv::row(&headers_of(t, &found.key));
     for g in &found.values {
         // A missing figure is an empty cell in a spreadsheet.
-        let cells: Vec<String> = std::iter::once(g.value.clone()).chain(figures(g)).map(|c| if c == "–" { String::new() } else { c }).collect();
-        body.push_str(&crate::platform::csv::row(&cells.iter().map(String::as_str).collect::<Vec<_>>()));
+        let cells: Vec<String> = std::iter::once(g.value.clone())
+            .chain(figures(g))
+            .map(|c| if c == "–" { String::new() } else { c })
+            .collect();
+        body.push_str(&crate::platform::csv::row(
+            &cells.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
     }
-    let disposition = format!(r#"attachment; filename="support-{}-{}-{}.csv""#, found.key, super::day_text(from), super::day_text(to));
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    let disposition = format!(
+        r#"attachment; filename="support-{}-{}-{}.csv""#,
+        found.key,
+        super::day_text(from),
+        super::day_text(to)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn headers_of<'a>(t: &'a Texts, key: &'a str) -> [&'a str; 8] {
-    [key, t.answers, t.csat, t.interval_95, t.low_faces, t.answers, t.nps, t.interval_95]
+    [
+        key,
+        t.answers,
+        t.csat,
+        t.interval_95,
+        t.low_faces,
+        t.answers,
+        t.nps,
+        t.interval_95,
+    ]
 }
 
 /// A value's figures as text, after its name: CSAT answers, CSAT, its interval, 1- or
@@ -95,20 +155,36 @@ fn figures(g: &ContextGroup) -> Vec<String> {
 fn key_section(t: &Texts, site: &str, k: &ContextKey, (from, to): (time::Date, time::Date)) -> String {
     let title = t.by_key.replace("{key}", &k.key);
     let inbox = |value: Option<&str>| {
-        let value = value.map(|v| format!("&amp;context_value={}", escape(&urlencode(v)))).unwrap_or_default();
-        format!("/dashboard/{}/feedback?context_key={}{value}", escape(site), escape(&urlencode(&k.key)))
+        let value = value
+            .map(|v| format!("&amp;context_value={}", escape(&urlencode(v))))
+            .unwrap_or_default();
+        format!(
+            "/dashboard/{}/feedback?context_key={}{value}",
+            escape(site),
+            escape(&urlencode(&k.key))
+        )
     };
     if k.values.is_empty() {
         let text = escape(&t.many_values.replace("{n}", &k.distinct.to_string()));
-        return format!(r#"<p><strong>{}</strong>: <a href="{}">{text}</a></p>"#, escape(&title), inbox(None));
+        return format!(
+            r#"<p><strong>{}</strong>: <a href="{}">{text}</a></p>"#,
+            escape(&title),
+            inbox(None)
+        );
     }
     let rows: Vec<Vec<String>> = k
         .values
         .iter()
         .map(|g| {
             let name = format!(r#"<a href="{}">{}</a>"#, inbox(Some(&g.value)), escape(&g.value));
-            let name = if g.too_few() { format!("{name} <small>({})</small>", escape(t.too_few_mark)) } else { name };
-            std::iter::once(name).chain(figures(g).iter().map(|c| escape(c))).collect()
+            let name = if g.too_few() {
+                format!("{name} <small>({})</small>", escape(t.too_few_mark))
+            } else {
+                name
+            };
+            std::iter::once(name)
+                .chain(figures(g).iter().map(|c| escape(c)))
+                .collect()
         })
         .collect();
     let csv = format!(
@@ -119,9 +195,16 @@ fn key_section(t: &Texts, site: &str, k: &ContextKey, (from, to): (time::Date, t
         super::day_text(to)
     );
     // The table's caption is its title, as on the Loyalty page.
-    let mut section = format!(r#"{}<p class="csv"><a href="{csv}">{}</a></p>"#, table(&title, &headers_of(t, &k.key), &rows), escape(t.download_csv));
+    let mut section = format!(
+        r#"{}<p class="csv"><a href="{csv}">{}</a></p>"#,
+        table(&title, &headers_of(t, &k.key), &rows),
+        escape(t.download_csv)
+    );
     if k.values.iter().any(ContextGroup::too_few) {
-        section.push_str(&format!("<p>{}</p>", escape(&t.too_few_answers_note.replace("{n}", &MIN_ANSWERS.to_string()))));
+        section.push_str(&format!(
+            "<p>{}</p>",
+            escape(&t.too_few_answers_note.replace("{n}", &MIN_ANSWERS.to_string()))
+        ));
     }
     section
 }

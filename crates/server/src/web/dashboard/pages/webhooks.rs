@@ -7,14 +7,14 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::features::webhooks::store::{self, Delivery, Endpoint};
+use crate::platform::clock::now_ms;
 use crate::web::dashboard::auth::{Staff, check_form};
 use crate::web::dashboard::html::{escape, table, time, urlencode};
 use crate::web::dashboard::i18n::Texts;
 use crate::web::dashboard::pages::experiments::Lang;
 use crate::web::dashboard::{PageContext, here};
-use crate::platform::clock::now_ms;
 use crate::web::state::AppState;
-use crate::features::webhooks::store::{self, Delivery, Endpoint};
 
 /// Deliveries the page lists.
 const RECENT: u32 = 100;
@@ -23,13 +23,22 @@ fn db_error(e: sqlx::Error) -> Response {
     crate::web::error::ApiError::from(e).into_response()
 }
 
-pub async fn page(State(state): State<AppState>, staff: Staff, Path(site): Path<String>, Query(q): Query<Lang>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(site): Path<String>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "webhooks", &here)?;
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     let endpoints = store::list(&state.db, key).await.map_err(db_error)?;
-    let deliveries = store::deliveries(&state.db, key, None, None, RECENT).await.map_err(db_error)?;
+    let deliveries = store::deliveries(&state.db, key, None, None, RECENT)
+        .await
+        .map_err(db_error)?;
     let csrf = escape(&staff.csrf);
     let form = |action: String, fields: &str, label: &str, name: &str| {
         format!(
@@ -62,7 +71,18 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Path(site): Path<
                 ]
             })
             .collect();
-        body.push_str(&table(t.webhook_endpoints, &[t.webhook_endpoint, t.webhook_url, t.webhook_events, t.webhook_format, t.webhook_state, t.actions], &rows));
+        body.push_str(&table(
+            t.webhook_endpoints,
+            &[
+                t.webhook_endpoint,
+                t.webhook_url,
+                t.webhook_events,
+                t.webhook_format,
+                t.webhook_state,
+                t.actions,
+            ],
+            &rows,
+        ));
         body.push_str(&format!(r#"<p class="note">{}</p>"#, escape(t.paused_note)));
     }
     if deliveries.is_empty() {
@@ -75,7 +95,12 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Path(site): Path<
                 let again = if d.status == "pending" {
                     String::new()
                 } else {
-                    form(format!("{base}/{}/deliveries/{}/resend", urlencode(&d.endpoint), d.id), "", t.send_again, &format!("{} {} #{}", t.send_again, d.r#type, d.id))
+                    form(
+                        format!("{base}/{}/deliveries/{}/resend", urlencode(&d.endpoint), d.id),
+                        "",
+                        t.send_again,
+                        &format!("{} {} #{}", t.send_again, d.r#type, d.id),
+                    )
                 };
                 vec![
                     time(d.created_at),
@@ -83,14 +108,27 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Path(site): Path<
                     escape(&d.endpoint),
                     status_of(t, d),
                     d.attempts.to_string(),
-                    d.next_attempt_at.filter(|_| d.status == "pending").map(time).unwrap_or_default(),
+                    d.next_attempt_at
+                        .filter(|_| d.status == "pending")
+                        .map(time)
+                        .unwrap_or_default(),
                     answer_of(d),
                     format!("<code>{}</code>", escape(&d.message_id)),
                     again,
                 ]
             })
             .collect();
-        let headings = [t.time, t.webhook_event, t.webhook_endpoint, t.status, t.attempts, t.next_try, t.receiver_answer, t.webhook_id, t.actions];
+        let headings = [
+            t.time,
+            t.webhook_event,
+            t.webhook_endpoint,
+            t.status,
+            t.attempts,
+            t.next_try,
+            t.receiver_answer,
+            t.webhook_id,
+            t.actions,
+        ];
         body.push_str(&table(t.deliveries, &headings, &rows));
     }
     Ok(page.render(t.webhooks, &body))
@@ -125,13 +163,24 @@ fn status_of(t: &Texts, d: &Delivery) -> String {
 
 /// The HTTP status and the first bytes of what the receiver said, or why it said nothing.
 fn answer_of(d: &Delivery) -> String {
-    let status = d.response_status.map(|s| format!("<code>{s}</code> ")).unwrap_or_default();
-    let text = d.response_body.as_deref().filter(|b| !b.is_empty()).or(d.error.as_deref());
+    let status = d
+        .response_status
+        .map(|s| format!("<code>{s}</code> "))
+        .unwrap_or_default();
+    let text = d
+        .response_body
+        .as_deref()
+        .filter(|b| !b.is_empty())
+        .or(d.error.as_deref());
     match text {
         Some(text) => {
             let summary: String = text.chars().take(40).collect();
             let more = if text.chars().count() > 40 { "…" } else { "" };
-            format!(r#"{status}<details class="answer"><summary>{}{more}</summary><pre>{}</pre></details>"#, escape(&summary), escape(text))
+            format!(
+                r#"{status}<details class="answer"><summary>{}{more}</summary><pre>{}</pre></details>"#,
+                escape(&summary),
+                escape(text)
+            )
         }
         None => status,
     }
@@ -143,11 +192,19 @@ pub struct PauseForm {
     pub paused: String,
 }
 
-pub async fn pause(State(state): State<AppState>, staff: Staff, Path((site, endpoint)): Path<(String, String)>, headers: HeaderMap, Form(form): Form<PauseForm>) -> Response {
+pub async fn pause(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((site, endpoint)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<PauseForm>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
-    let Some(site) = state.sites.get(&site) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(site) = state.sites.get(&site) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let key = site.settings.key.as_str();
     match store::set_paused(&state.db, key, &endpoint, form.paused == "1", now_ms()).await {
         Ok(true) => back(key),
@@ -161,11 +218,19 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn resend(State(state): State<AppState>, staff: Staff, Path((site, endpoint, id)): Path<(String, String, i64)>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+pub async fn resend(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((site, endpoint, id)): Path<(String, String, i64)>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
         return refusal;
     }
-    let Some(site) = state.sites.get(&site) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(site) = state.sites.get(&site) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let key = site.settings.key.as_str();
     match store::send_again(&state.db, key, &endpoint, id, now_ms()).await {
         // Not queued: it is being sent this moment, or gone; the page shows which.

@@ -2,16 +2,16 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use moments_protocol::domain::is_valid_key;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
+use crate::features::surprises::store;
 use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
-use moments_protocol::domain::is_valid_key;
-use crate::features::surprises::store;
 
 /// Longest coupon code, in characters.
 pub const MAX_CODE_LEN: usize = 64;
@@ -53,10 +53,18 @@ pub async fn upload_codes(
     let Path((site, pool)) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?.settings.key.as_str();
     if !is_valid_key(&pool) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_pool", "a pool name is 1 to 64 letters, digits, '-' or '_'"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_pool",
+            "a pool name is 1 to 64 letters, digits, '-' or '_'",
+        ));
     }
     if upload.codes.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "codes_empty", "send at least one code"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "codes_empty",
+            "send at least one code",
+        ));
     }
     if let Some((index, code)) = upload.codes.iter().enumerate().find(|(_, c)| !is_valid_code(c)) {
         return Err(ApiError::new(
@@ -67,7 +75,11 @@ pub async fn upload_codes(
     }
     let added = store::add_codes(&mut *state.db.acquire().await?, site, &pool, &upload.codes, now_ms()).await?;
     let available = store::available_codes(&state.db, site, &pool).await?;
-    Ok(Json(PoolStock { added, duplicates: upload.codes.len() as u64 - added, available }))
+    Ok(Json(PoolStock {
+        added,
+        duplicates: upload.codes.len() as u64 - added,
+        available,
+    }))
 }
 
 fn is_valid_code(code: &str) -> bool {

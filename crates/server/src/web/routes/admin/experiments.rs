@@ -6,27 +6,36 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::Deserialize;
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
 use crate::features::experiments::definition::{Definition, Experiment};
 use crate::features::experiments::results::{self, Results};
 use crate::features::experiments::store::{self, Stored};
-use crate::web::extract::ApiJson;
 use crate::features::sites::Site;
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
 
-fn site_and_key<'a>(state: &'a AppState, path: Result<Path<(String, String)>, PathRejection>) -> Result<(&'a Site, String), ApiError> {
+fn site_and_key(
+    state: &AppState,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(&Site, String), ApiError> {
     let Path((site, key)) = path.map_err(super::bad_path)?;
     Ok((super::configured_site(state, &site)?, key))
 }
 
 fn not_found(key: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "experiment_not_found", format!("no experiment {key:?} on this site"))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "experiment_not_found",
+        format!("no experiment {key:?} on this site"),
+    )
 }
 
 async fn found(state: &AppState, site: &Site, key: &str) -> Result<Stored, ApiError> {
-    store::find(&state.db, &site.settings.key, key).await?.ok_or_else(|| not_found(key))
+    store::find(&state.db, &site.settings.key, key)
+        .await?
+        .ok_or_else(|| not_found(key))
 }
 
 /// Defines a draft experiment: not shown to anyone until started.
@@ -52,7 +61,11 @@ pub async fn create_experiment(
     let site = super::configured_site(&state, &site)?;
     let experiment = Experiment::parse(definition, site.settings.default_locale).map_err(ApiError::invalid)?;
     if !store::create(&state.db, &site.settings.key, &experiment, now_ms()).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "experiment_exists", format!("experiment {:?} exists; PUT changes a draft", experiment.key)));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "experiment_exists",
+            format!("experiment {:?} exists; PUT changes a draft", experiment.key),
+        ));
     }
     Ok((StatusCode::CREATED, Json(found(&state, site, &experiment.key).await?)).into_response())
 }
@@ -77,12 +90,20 @@ pub async fn update_experiment(
 ) -> Result<Json<Stored>, ApiError> {
     let (site, key) = site_and_key(&state, path)?;
     if definition.key != key {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "key_mismatch", "the body's key must be the path's"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "key_mismatch",
+            "the body's key must be the path's",
+        ));
     }
     let experiment = Experiment::parse(definition, site.settings.default_locale).map_err(ApiError::invalid)?;
     if !store::update(&state.db, &site.settings.key, &experiment).await? {
         found(&state, site, &key).await?;
-        return Err(ApiError::new(StatusCode::CONFLICT, "experiment_not_draft", "only a draft can change; define a new experiment"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "experiment_not_draft",
+            "only a draft can change; define a new experiment",
+        ));
     }
     Ok(Json(found(&state, site, &key).await?))
 }
@@ -97,17 +118,27 @@ pub async fn update_experiment(
         (status = 409, body = ErrorBody, description = "experiment_not_draft, slot_busy (another experiment runs in the slot)"),
     )
 )]
-pub async fn start_experiment(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Stored>, ApiError> {
+pub async fn start_experiment(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Stored>, ApiError> {
     let (site, key) = site_and_key(&state, path)?;
     match store::start(&state.db, &site.settings.key, &key, now_ms()).await {
         Ok(true) => Ok(Json(found(&state, site, &key).await?)),
         Ok(false) => {
             found(&state, site, &key).await?;
-            Err(ApiError::new(StatusCode::CONFLICT, "experiment_not_draft", "only a draft can start"))
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "experiment_not_draft",
+                "only a draft can start",
+            ))
         }
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(ApiError::new(StatusCode::CONFLICT, "slot_busy", "another experiment is running in this slot; stop it first"))
-        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "slot_busy",
+            "another experiment is running in this slot; stop it first",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -141,10 +172,18 @@ pub async fn stop_experiment(
     if let Some(ship) = &request.ship
         && stored.experiment().variant(ship).is_none()
     {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant", format!("{ship:?} is not a variant of {key:?}")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_variant",
+            format!("{ship:?} is not a variant of {key:?}"),
+        ));
     }
     if !store::stop(&state.db, &site.settings.key, &key, request.ship.as_deref(), now_ms()).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "experiment_not_running", "only a running experiment can stop"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "experiment_not_running",
+            "only a running experiment can stop",
+        ));
     }
     Ok(Json(found(&state, site, &key).await?))
 }
@@ -155,7 +194,11 @@ pub async fn stop_experiment(
     params(("site" = String, Path)), security(("admin_key" = [])),
     responses((status = 200, body = Vec<Stored>), (status = 404, body = ErrorBody, description = "unknown_site"))
 )]
-pub async fn list_experiments(_: Admin, State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<Vec<Stored>>, ApiError> {
+pub async fn list_experiments(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<Stored>>, ApiError> {
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     Ok(Json(store::list(&state.db, &site.settings.key).await?))
@@ -167,7 +210,11 @@ pub async fn list_experiments(_: Admin, State(state): State<AppState>, path: Res
     params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = [])),
     responses((status = 200, body = Results), (status = 404, body = ErrorBody, description = "unknown_site, experiment_not_found"))
 )]
-pub async fn experiment_results(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Results>, ApiError> {
+pub async fn experiment_results(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Results>, ApiError> {
     let (site, key) = site_and_key(&state, path)?;
     let stored = found(&state, site, &key).await?;
     Ok(Json(results::compute(&state.db, &site.settings.key, &stored).await?))

@@ -8,10 +8,10 @@ use moments_protocol::wire::{ErrorBody, Scale};
 use serde::Serialize;
 use sqlx::AnyPool;
 
-use crate::web::admin_auth::Admin;
-use crate::platform::csv;
-pub use crate::features::visitor_events::{FeedbackItem, FeedbackQuery};
 use crate::features::visitor_events;
+pub use crate::features::visitor_events::{FeedbackItem, FeedbackQuery};
+use crate::platform::csv;
+use crate::web::admin_auth::Admin;
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
@@ -50,7 +50,11 @@ pub async fn list_feedback(
     let site = super::configured_site(&state, &site)?.settings.key.clone();
     let Query(filter) = query.map_err(super::bad_query)?;
     if let Some(scale) = filter.scale.as_deref().filter(|s| Scale::from_name(s).is_none()) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scale", format!("scale {scale:?} is not csat5, nps or thumbs")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_scale",
+            format!("scale {scale:?} is not csat5, nps or thumbs"),
+        ));
     }
     match filter.format.as_deref() {
         None | Some("json") => {
@@ -60,14 +64,29 @@ pub async fn list_feedback(
             Ok(Json(FeedbackPage { items, next_cursor }).into_response())
         }
         Some("csv") => Ok(csv_export(state.db.clone(), site, filter)),
-        Some(other) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", format!("format {other:?} is not json or csv"))),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_format",
+            format!("format {other:?} is not json or csv"),
+        )),
     }
 }
 
 /// Streams the export a chunk at a time, so a large site's history never sits in memory.
 pub fn csv_export(db: AnyPool, site: String, filter: FeedbackQuery) -> Response {
     // The context column holds the host's keys and values as a JSON object: values may hold any character.
-    let header = csv::row(&["id", "received_at", "occurred_at", "scale", "score", "comment", "member_id", "visitor_id", "session_id", "context"]);
+    let header = csv::row(&[
+        "id",
+        "received_at",
+        "occurred_at",
+        "scale",
+        "score",
+        "comment",
+        "member_id",
+        "visitor_id",
+        "session_id",
+        "context",
+    ]);
     let first = futures_util::stream::once(async move { Ok::<_, sqlx::Error>(header) });
     let rows = futures_util::stream::unfold(Some(None::<i64>), move |cursor| {
         let (db, site, filter) = (db.clone(), site.clone(), filter.clone());
@@ -89,7 +108,14 @@ pub fn csv_export(db: AnyPool, site: String, filter: FeedbackQuery) -> Response 
     });
     let body = Body::from_stream(futures_util::StreamExt::chain(first, rows));
     let disposition = "attachment; filename=\"feedback.csv\"";
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn csv_line(i: &FeedbackItem) -> String {

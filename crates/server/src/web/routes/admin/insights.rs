@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::platform::clock::{DAY_MS, now_ms};
-use crate::web::error::ApiError;
-use crate::web::admin_auth::Admin;
 use crate::features::experiments::stats::Comparison;
 use crate::features::insights::{self, Returns, Satisfaction};
+use crate::platform::clock::{DAY_MS, now_ms};
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
 /// 2000-01-01 and 2200-01-01 (ms): outside, a date is a broken clock, not a report.
@@ -147,7 +147,11 @@ impl InsightsQuery {
     fn range(&self, days: i64) -> Result<(i64, i64), ApiError> {
         let to = self.to.unwrap_or_else(now_ms);
         let from = self.from.unwrap_or_else(|| to.saturating_sub(days * DAY_MS));
-        if !(EARLIEST..LATEST).contains(&from) || !(EARLIEST..=LATEST).contains(&to) || from >= to || to - from > MAX_RANGE_MS {
+        if !(EARLIEST..LATEST).contains(&from)
+            || !(EARLIEST..=LATEST).contains(&to)
+            || from >= to
+            || to - from > MAX_RANGE_MS
+        {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_range",
@@ -218,34 +222,94 @@ pub async fn insights(
     let Query(query) = query.map_err(super::bad_query)?;
     let (from, to) = query.range(84)?;
     // Computed for this request, exactly: the host's reports run now and then, not on every page view.
-    let l = insights::loyalty(&state.db, site, from, to).await?.localized(site, site.settings.default_locale);
-    let group = |s: &Satisfaction| GroupSatisfaction { tier: s.tier.clone(), csat_answers: s.csat_answers, csat: s.csat(), nps_answers: s.nps_answers, nps: s.nps() };
-    let returns = |name: &str, r: &Returns| GroupReturns { group: name.to_owned(), visitors: r.visitors, visits: r.visits, returned: r.returned, return_rate: r.return_rate() };
-    let mut all_returns = vec![returns("not_members", &l.returns_not_members), returns("members", &l.returns_members)];
+    let l = insights::loyalty(&state.db, site, from, to)
+        .await?
+        .localized(site, site.settings.default_locale);
+    let group = |s: &Satisfaction| GroupSatisfaction {
+        tier: s.tier.clone(),
+        csat_answers: s.csat_answers,
+        csat: s.csat(),
+        nps_answers: s.nps_answers,
+        nps: s.nps(),
+    };
+    let returns = |name: &str, r: &Returns| GroupReturns {
+        group: name.to_owned(),
+        visitors: r.visitors,
+        visits: r.visits,
+        returned: r.returned,
+        return_rate: r.return_rate(),
+    };
+    let mut all_returns = vec![
+        returns("not_members", &l.returns_not_members),
+        returns("members", &l.returns_members),
+    ];
     all_returns.extend(l.returns_by_tier.iter().map(|(tier, r)| returns(tier, r)));
     Ok(Json(Insights {
         from,
         to,
         members: l.members,
-        members_per_tier: l.tiers.iter().map(|(tier, members)| TierCount { tier: tier.clone(), members: *members }).collect(),
+        members_per_tier: l
+            .tiers
+            .iter()
+            .map(|(tier, members)| TierCount {
+                tier: tier.clone(),
+                members: *members,
+            })
+            .collect(),
         untiered: l.untiered,
-        weeks: l.weeks.iter().map(|w| WeekPoints { start: w.start, issued: w.issued, redeemed: w.redeemed, outstanding: w.outstanding }).collect(),
+        weeks: l
+            .weeks
+            .iter()
+            .map(|w| WeekPoints {
+                start: w.start,
+                issued: w.issued,
+                redeemed: w.redeemed,
+                outstanding: w.outstanding,
+            })
+            .collect(),
         points_issued: l.issued,
         points_redeemed: l.redeemed,
         points_outstanding: l.outstanding,
         redemption_rate: l.redemption_rate,
-        tier_moves: l.tier_moves.iter().map(|(from, to, members)| TierMove { from: from.clone(), to: to.clone(), members: *members }).collect(),
+        tier_moves: l
+            .tier_moves
+            .iter()
+            .map(|(from, to, members)| TierMove {
+                from: from.clone(),
+                to: to.clone(),
+                members: *members,
+            })
+            .collect(),
         satisfaction: l.satisfaction.iter().map(group).collect(),
         returns: all_returns,
         purchasers: l.purchasers,
         repeat_purchasers: l.repeat_purchasers,
         previously_active: l.previously_active,
         churned: l.churned,
-        recovery: RecoveryReturns { resolved: l.recovery_resolved, open: l.recovery_open },
+        recovery: RecoveryReturns {
+            resolved: l.recovery_resolved,
+            open: l.recovery_open,
+        },
         recovery_comparison: l.recovery_comparison(),
         next_answer_comparison: l.next_answer_comparison(),
-        cohorts: l.cohorts.iter().map(|c| CohortRow { start: c.start, members: c.members, still_visiting: c.still_visiting.clone() }).collect(),
-        gift_effect: l.gift_effect.iter().map(|g| GiftEffect { tier: g.tier.clone(), gifted: g.gifted, others: g.others }).collect(),
+        cohorts: l
+            .cohorts
+            .iter()
+            .map(|c| CohortRow {
+                start: c.start,
+                members: c.members,
+                still_visiting: c.still_visiting.clone(),
+            })
+            .collect(),
+        gift_effect: l
+            .gift_effect
+            .iter()
+            .map(|g| GiftEffect {
+                tier: g.tier.clone(),
+                gifted: g.gifted,
+                others: g.others,
+            })
+            .collect(),
         gift_comparison: l.gift_comparison(),
     }))
 }

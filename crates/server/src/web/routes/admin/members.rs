@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use moments_protocol::wire::{ErrorBody, PointsExpiring, TierStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::web::error::ApiError;
 use crate::features::ledger::{self, StoredEntry};
 use crate::features::members;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -59,7 +59,11 @@ pub async fn get_member(
     let limit = super::page_limit(page.limit)?;
     let key = site.settings.key.as_str();
     let Some(name) = members::find(&state.db, key, member.as_str()).await? else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "member_not_found", format!("site {key} has no member {:?}", member.as_str())));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "member_not_found",
+            format!("site {key} has no member {:?}", member.as_str()),
+        ));
     };
     let standing = ledger::standing(&state.db, key, member.as_str()).await?;
     let rows = ledger::entries(&state.db, key, member.as_str(), limit + 1, page.before).await?;
@@ -114,8 +118,14 @@ pub async fn list_expiring(
     let limit = super::page_limit(query.limit)?;
     let days = query.within_days.unwrap_or(30);
     if days > 3_650 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_within_days", "within_days is 0 to 3650"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_within_days",
+            "within_days is 0 to 3650",
+        ));
     }
     let before = crate::platform::clock::now_ms() + i64::from(days) * crate::platform::clock::DAY_MS;
-    Ok(Json(DuePage { items: crate::features::expiry::due_before(&state.db, site, before, limit).await? }))
+    Ok(Json(DuePage {
+        items: crate::features::expiry::due_before(&state.db, site, before, limit).await?,
+    }))
 }

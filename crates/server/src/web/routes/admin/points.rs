@@ -7,12 +7,12 @@ use moments_protocol::wire::ErrorBody;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
-use crate::web::extract::ApiJson;
 use crate::features::ledger::{self, AppendError, Appended, StoredEntry};
 use crate::features::members::{self, Profile};
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
 
 /// `POST /v1/admin/sites/{site}/members/{member}/points`.
@@ -74,7 +74,12 @@ impl IntoResponse for PointsError {
 
 /// `delta` as a whole number: `15` or, as JSON Schema's integers allow, `15.0`.
 fn whole_number(delta: &Value) -> Option<i64> {
-    delta.as_i64().or_else(|| delta.as_f64().filter(|d| d.fract() == 0.0 && d.abs() < 9.0e15).map(|d| d as i64))
+    delta.as_i64().or_else(|| {
+        delta
+            .as_f64()
+            .filter(|d| d.fract() == 0.0 && d.abs() < 9.0e15)
+            .map(|d| d as i64)
+    })
 }
 
 /// Adds an entry to a member's points ledger (creating the member if the site has not seen
@@ -104,7 +109,9 @@ pub async fn add_points(
         .map_err(ApiError::invalid)?;
     let now = now_ms();
     let key = site.settings.key.as_str();
-    members::upsert(&state.db, key, member.as_str(), Profile::default(), now).await.map_err(ApiError::from)?;
+    members::upsert(&state.db, key, member.as_str(), Profile::default(), now)
+        .await
+        .map_err(ApiError::from)?;
     let mut tx = state.writer.begin().await.map_err(ApiError::from)?;
     let (entry, replayed) = match ledger::append(&mut tx, site, &member, &change, now).await? {
         Appended::New(entry) => (entry, false),

@@ -10,10 +10,10 @@ use moments_protocol::wire::ErrorBody;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::{ApiError, bad_path};
 use crate::features::privacy::{self, Erased, Subject};
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::{ApiError, bad_path};
 use crate::web::state::AppState;
 
 /// Everything stored about a member or a browser, by kind.
@@ -39,9 +39,15 @@ pub struct Erasure {
     pub erased: Erased,
 }
 
-fn site_and_visitor(state: &AppState, path: Result<Path<(String, String)>, PathRejection>) -> Result<(&crate::features::sites::Site, VisitorId), ApiError> {
+fn site_and_visitor(
+    state: &AppState,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(&crate::features::sites::Site, VisitorId), ApiError> {
     let Path((site, visitor)) = path.map_err(bad_path)?;
-    Ok((super::configured_site(state, &site)?, VisitorId::parse(&visitor).map_err(ApiError::invalid)?))
+    Ok((
+        super::configured_site(state, &site)?,
+        VisitorId::parse(&visitor).map_err(ApiError::invalid)?,
+    ))
 }
 
 async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Json<Export>, ApiError> {
@@ -51,8 +57,22 @@ async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Js
     };
     let mut conn = state.db.acquire().await?;
     match privacy::export(&mut conn, site, subject).await? {
-        Some(data) => Ok(Json(Export { site: site.to_owned(), subject: kind, id: id.to_owned(), exported_at: now_ms(), data })),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, if kind == "member" { "member_not_found" } else { "visitor_not_found" }, format!("nothing is stored about {kind} {id:?}"))),
+        Some(data) => Ok(Json(Export {
+            site: site.to_owned(),
+            subject: kind,
+            id: id.to_owned(),
+            exported_at: now_ms(),
+            data,
+        })),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            if kind == "member" {
+                "member_not_found"
+            } else {
+                "visitor_not_found"
+            },
+            format!("nothing is stored about {kind} {id:?}"),
+        )),
     }
 }
 
@@ -65,7 +85,11 @@ async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Jso
     };
     tx.commit().await?;
     tracing::info!(site, "erased on request");
-    Ok(Json(Erasure { site: site.to_owned(), id: id.to_owned(), erased }))
+    Ok(Json(Erasure {
+        site: site.to_owned(),
+        id: id.to_owned(),
+        erased,
+    }))
 }
 
 /// Everything stored about a member: profile, ledger, answers and comments, events, gifts,
@@ -81,7 +105,11 @@ async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Jso
         (status = 422, body = ErrorBody, description = "invalid_member_id, invalid_site_key"),
     )
 )]
-pub async fn export_member(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Export>, ApiError> {
+pub async fn export_member(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Export>, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
     export(&state, &site.settings.key, Subject::Member(member.as_str())).await
 }
@@ -98,7 +126,11 @@ pub async fn export_member(_: Admin, State(state): State<AppState>, path: Result
         (status = 422, body = ErrorBody, description = "invalid_visitor_id, invalid_site_key"),
     )
 )]
-pub async fn export_visitor(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Export>, ApiError> {
+pub async fn export_visitor(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Export>, ApiError> {
     let (site, visitor) = site_and_visitor(&state, path)?;
     export(&state, &site.settings.key, Subject::Visitor(visitor.as_str())).await
 }
@@ -116,7 +148,11 @@ pub async fn export_visitor(_: Admin, State(state): State<AppState>, path: Resul
         (status = 422, body = ErrorBody, description = "invalid_member_id, invalid_site_key"),
     )
 )]
-pub async fn erase_member(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Erasure>, ApiError> {
+pub async fn erase_member(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Erasure>, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
     erase(&state, &site.settings.key, Subject::Member(member.as_str())).await
 }
@@ -133,7 +169,11 @@ pub async fn erase_member(_: Admin, State(state): State<AppState>, path: Result<
         (status = 422, body = ErrorBody, description = "invalid_visitor_id, invalid_site_key"),
     )
 )]
-pub async fn erase_visitor(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Erasure>, ApiError> {
+pub async fn erase_visitor(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Erasure>, ApiError> {
     let (site, visitor) = site_and_visitor(&state, path)?;
     erase(&state, &site.settings.key, Subject::Visitor(visitor.as_str())).await
 }

@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
-use crate::web::extract::ApiJson;
 use crate::features::recovery;
 pub use crate::features::recovery::RecoveryCase;
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
 
 /// Longest resolution note, in characters.
@@ -60,9 +60,20 @@ pub async fn list_cases(
     let Query(query) = query.map_err(super::bad_query)?;
     let limit = super::page_limit(query.limit)?;
     if let Some(status) = query.status.as_deref().filter(|s| !matches!(*s, "open" | "resolved")) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_status", format!("status {status:?} is not open or resolved")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_status",
+            format!("status {status:?} is not open or resolved"),
+        ));
     }
-    let rows = recovery::cases(&state.db, &site.settings.key, query.status.as_deref(), query.cursor, limit + 1).await?;
+    let rows = recovery::cases(
+        &state.db,
+        &site.settings.key,
+        query.status.as_deref(),
+        query.cursor,
+        limit + 1,
+    )
+    .await?;
     let (items, next_cursor) = super::split_page(rows, limit, |c| c.id);
     Ok(Json(RecoveryPage { items, next_cursor }))
 }
@@ -91,17 +102,33 @@ pub async fn resolve_case(
     let site = super::configured_site(&state, &site)?.settings.key.as_str();
     let note = resolution.note.trim();
     if note.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "note_empty", "say in the note what was done"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "note_empty",
+            "say in the note what was done",
+        ));
     }
     if note.chars().count() > MAX_NOTE_LEN {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "note_too_long", format!("a note is at most {MAX_NOTE_LEN} characters")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "note_too_long",
+            format!("a note is at most {MAX_NOTE_LEN} characters"),
+        ));
     }
     recovery::resolve_now(&state.db, site, id, note, now_ms()).await?;
-    let case = recovery::find(&state.db, site, id)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "case_not_found", format!("site {site} has no recovery case {id}")))?;
+    let case = recovery::find(&state.db, site, id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "case_not_found",
+            format!("site {site} has no recovery case {id}"),
+        )
+    })?;
     if case.note.as_deref() != Some(note) {
-        return Err(ApiError::new(StatusCode::CONFLICT, "case_already_resolved", "this case was resolved before, with another note"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case_already_resolved",
+            "this case was resolved before, with another note",
+        ));
     }
     Ok(Json(case))
 }

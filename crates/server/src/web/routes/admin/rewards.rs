@@ -7,10 +7,10 @@ use moments_protocol::domain::MemberId;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::web::error::ApiError;
 use crate::features::rewards::catalog::Gives;
 use crate::features::rewards::store::{self, StoredRedemption};
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
 /// A reward of the catalog, with how many were redeemed.
@@ -48,7 +48,11 @@ pub struct CatalogPage {
         (status = 422, body = ErrorBody, description = "invalid_site"),
     )
 )]
-pub async fn list_rewards(_: Admin, State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<CatalogPage>, ApiError> {
+pub async fn list_rewards(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<CatalogPage>, ApiError> {
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     let redeemed = store::counts_by_reward(&state.db, &site.settings.key).await?;
@@ -118,8 +122,21 @@ pub async fn list_redemptions(
     let site = super::configured_site(&state, &site)?;
     let Query(query) = query.map_err(super::bad_query)?;
     let limit = super::page_limit(query.limit)?;
-    let member = query.member.as_deref().map(MemberId::parse).transpose().map_err(ApiError::invalid)?;
-    let rows = store::list(&state.db, &site.settings.key, member.as_ref().map(MemberId::as_str), query.reward.as_deref(), query.cursor, limit + 1).await?;
+    let member = query
+        .member
+        .as_deref()
+        .map(MemberId::parse)
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let rows = store::list(
+        &state.db,
+        &site.settings.key,
+        member.as_ref().map(MemberId::as_str),
+        query.reward.as_deref(),
+        query.cursor,
+        limit + 1,
+    )
+    .await?;
     let (items, next_cursor) = super::split_page(rows, limit, |r| r.id);
     Ok(Json(RedemptionPage { items, next_cursor }))
 }

@@ -6,14 +6,14 @@ use axum::response::Response;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
-use crate::web::extract::ApiJson;
 use crate::features::members::{self, Profile};
-use crate::web::state::AppState;
 use crate::features::surprises::rules::Trigger;
 use crate::features::surprises::store::{self, Recipient, StoredSurprise};
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
+use crate::web::state::AppState;
 
 /// `POST /v1/admin/sites/{site}/members/{member}/surprises`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -46,16 +46,27 @@ pub async fn grant_surprise(
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<Response, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
-    let rule = site
-        .surprise_rule(&request.rule)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_rule", format!("site has no surprise rule {:?}", request.rule)))?;
+    let rule = site.surprise_rule(&request.rule).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_rule",
+            format!("site has no surprise rule {:?}", request.rule),
+        )
+    })?;
     if rule.trigger != Trigger::Manual {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_not_manual", "staff grant only rules with trigger = \"manual\""));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rule_not_manual",
+            "staff grant only rules with trigger = \"manual\"",
+        ));
     }
     let key = moments_protocol::domain::idempotency_key(&request.idempotency_key).map_err(ApiError::invalid)?;
     let (site_key, now, occasion) = (site.settings.key.as_str(), now_ms(), format!("manual:{key}"));
     members::upsert(&state.db, site_key, member.as_str(), Profile::default(), now).await?;
-    let to = Recipient { member_id: Some(member.as_str()), visitor_id: None };
+    let to = Recipient {
+        member_id: Some(member.as_str()),
+        visitor_id: None,
+    };
     let given = store::give(&mut *state.db.acquire().await?, site_key, rule, to, &occasion, now).await?;
     let stored = store::given_for(&state.db, site_key, &rule.key, member.as_str(), &occasion, now).await?;
     match (given, stored) {
@@ -63,11 +74,15 @@ pub async fn grant_surprise(
         (None, Some(stored)) => Ok(super::idempotent_answer(StatusCode::OK, stored, true)),
         (_, None) => {
             let code = store::why_not_given(&state.db, site_key, rule, now).await?;
-            Err(ApiError::new(StatusCode::CONFLICT, code, match code {
-                "budget_exhausted" => "the rule's budget for today is spent",
-                "coupon_pool_empty" => "the rule's coupon pool has no codes left; upload more",
-                _ => "the member had this rule's gift within its cap",
-            }))
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                code,
+                match code {
+                    "budget_exhausted" => "the rule's budget for today is spent",
+                    "coupon_pool_empty" => "the rule's coupon pool has no codes left; upload more",
+                    _ => "the member had this rule's gift within its cap",
+                },
+            ))
         }
     }
 }
@@ -109,14 +124,26 @@ pub async fn list_surprises(
     let site = super::configured_site(&state, &site)?;
     let Query(query) = query.map_err(super::bad_query)?;
     let limit = super::page_limit(query.limit)?;
-    if let Some(status) = query.status.as_deref().filter(|s| !matches!(*s, "pending" | "claimed" | "expired")) {
+    if let Some(status) = query
+        .status
+        .as_deref()
+        .filter(|s| !matches!(*s, "pending" | "claimed" | "expired"))
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_status",
             format!("status {status:?} is not pending, claimed or expired"),
         ));
     }
-    let rows = store::list(&state.db, &site.settings.key, query.status.as_deref(), limit, query.cursor, now_ms()).await?;
+    let rows = store::list(
+        &state.db,
+        &site.settings.key,
+        query.status.as_deref(),
+        limit,
+        query.cursor,
+        now_ms(),
+    )
+    .await?;
     let (items, next_cursor) = super::split_page(rows, limit, |s| s.seq);
     Ok(Json(SurprisePage { items, next_cursor }))
 }

@@ -6,15 +6,15 @@ use moments_protocol::domain;
 use moments_protocol::wire::{ErrorBody, SurpriseOffer};
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
-use crate::web::extract::ApiJson;
 use crate::features::members::{self, Profile};
-use crate::web::state::AppState;
 use crate::features::surprises::store::{self, Recipient};
 use crate::features::surprises::{self as gifts, Grounds};
 use crate::features::verified_events::{self, Fact, Source};
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
+use crate::web::state::AppState;
 
 /// `POST /v1/admin/sites/{site}/members/{member}/events`: something a member did, as the
 /// host's backend knows it (an order paid, an account opened).
@@ -71,13 +71,24 @@ pub async fn report_event(
     let key = domain::idempotency_key(&request.idempotency_key).map_err(ApiError::invalid)?;
     let site_key = site.settings.key.as_str();
     let now = now_ms();
-    let fact = Fact { key: &key, member_id: member.as_str(), name: &name, value, source: Source::Admin, event_id: None };
+    let fact = Fact {
+        key: &key,
+        member_id: member.as_str(),
+        name: &name,
+        value,
+        source: Source::Admin,
+        event_id: None,
+    };
     let mut tx = state.writer.begin().await?;
     members::upsert(&mut *tx, site_key, member.as_str(), Profile::default(), now).await?;
     let (created_at, surprises, replayed) = match verified_events::record(&mut tx, site_key, &fact, now).await? {
         None => {
-            let to = Recipient { member_id: Some(member.as_str()), visitor_id: None };
-            let given = gifts::after_event(&mut tx, site, to, Grounds::HostVouches { key: &key }, &name, value, now).await?;
+            let to = Recipient {
+                member_id: Some(member.as_str()),
+                visitor_id: None,
+            };
+            let given =
+                gifts::after_event(&mut tx, site, to, Grounds::HostVouches { key: &key }, &name, value, now).await?;
             (now, given, false)
         }
         Some(earlier) if fact.same_as(&earlier) => {
@@ -88,11 +99,25 @@ pub async fn report_event(
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
-                format!("idempotency_key {key:?} was reported for {:?} of member {:?}; use a new key for another event", earlier.name, earlier.member_id),
+                format!(
+                    "idempotency_key {key:?} was reported for {:?} of member {:?}; use a new key for another event",
+                    earlier.name, earlier.member_id
+                ),
             ));
         }
     };
     tx.commit().await?;
-    let body = VouchedEvent { idempotency_key: key, member_id: member.as_str().to_owned(), name, value, created_at, surprises };
-    Ok(super::idempotent_answer(if replayed { StatusCode::OK } else { StatusCode::CREATED }, body, replayed))
+    let body = VouchedEvent {
+        idempotency_key: key,
+        member_id: member.as_str().to_owned(),
+        name,
+        value,
+        created_at,
+        surprises,
+    };
+    Ok(super::idempotent_answer(
+        if replayed { StatusCode::OK } else { StatusCode::CREATED },
+        body,
+        replayed,
+    ))
 }

@@ -9,17 +9,17 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::web::admin_auth::Admin;
-use crate::platform::clock::now_ms;
-use crate::web::error::ApiError;
-use crate::web::extract::ApiJson;
 use crate::features::sites::Site;
-use crate::web::state::AppState;
 use crate::features::webhooks::address::EndpointUrl;
 use crate::features::webhooks::event_types::EventType;
 use crate::features::webhooks::signature::Secret;
 use crate::features::webhooks::store::{self, Delivery, Endpoint};
 use crate::features::webhooks::{self, ROTATION_GRACE_MS};
+use crate::platform::clock::now_ms;
+use crate::web::admin_auth::Admin;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,21 +105,34 @@ pub struct DeliveryList {
     pub items: Vec<Delivery>,
 }
 
-fn site_and_endpoint(state: &AppState, path: Result<Path<(String, String)>, PathRejection>) -> Result<(&Site, String), ApiError> {
+fn site_and_endpoint(
+    state: &AppState,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(&Site, String), ApiError> {
     let Path((site, endpoint)) = path.map_err(super::bad_path)?;
     Ok((super::configured_site(state, &site)?, endpoint))
 }
 
 fn unknown_webhook(id: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "unknown_webhook", format!("this site has no webhook endpoint {id:?}"))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_webhook",
+        format!("this site has no webhook endpoint {id:?}"),
+    )
 }
 
 fn in_config(id: &str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "webhook_in_config", format!("endpoint {id:?} is written in the server's config file; change it there (only pausing works here)"))
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "webhook_in_config",
+        format!("endpoint {id:?} is written in the server's config file; change it there (only pausing works here)"),
+    )
 }
 
 async fn existing(state: &AppState, site: &Site, id: &str) -> Result<Endpoint, ApiError> {
-    store::find(&state.db, &site.settings.key, id).await?.ok_or_else(|| unknown_webhook(id))
+    store::find(&state.db, &site.settings.key, id)
+        .await?
+        .ok_or_else(|| unknown_webhook(id))
 }
 
 /// A tenant's URL goes to the public internet only, unless the server allows private networks.
@@ -152,15 +165,26 @@ pub async fn create_webhook(
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     let format = request.format.as_deref().unwrap_or("standard");
-    let (url, spec) = webhooks::parse_spec(&request.url, &request.events, format, request.description.as_deref(), request.include_coupon_codes, request.enabled.unwrap_or(true))
-        .map_err(ApiError::invalid)?;
+    let (url, spec) = webhooks::parse_spec(
+        &request.url,
+        &request.events,
+        format,
+        request.description.as_deref(),
+        request.include_coupon_codes,
+        request.enabled.unwrap_or(true),
+    )
+    .map_err(ApiError::invalid)?;
     check_reachable(&state, &url).await?;
     let (id, secret, now) = (webhooks::new_endpoint_id(), Secret::generate(), now_ms());
     let mut tx = state.writer.begin().await?;
     store::create(&mut tx, &site.settings.key, &id, &spec, &secret, false, now).await?;
     tx.commit().await?;
     let endpoint = existing(&state, site, &id).await?;
-    let made = WebhookWithSecret { endpoint, secret: secret.to_whsec(), previous_secrets_expire_at: None };
+    let made = WebhookWithSecret {
+        endpoint,
+        secret: secret.to_whsec(),
+        previous_secrets_expire_at: None,
+    };
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
 
@@ -175,10 +199,16 @@ pub async fn create_webhook(
         (status = 404, body = ErrorBody, description = "unknown_site"),
     )
 )]
-pub async fn list_webhooks(_: Admin, State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<WebhookList>, ApiError> {
+pub async fn list_webhooks(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<WebhookList>, ApiError> {
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
-    Ok(Json(WebhookList { items: store::list(&state.db, &site.settings.key).await? }))
+    Ok(Json(WebhookList {
+        items: store::list(&state.db, &site.settings.key).await?,
+    }))
 }
 
 #[utoipa::path(
@@ -191,7 +221,11 @@ pub async fn list_webhooks(_: Admin, State(state): State<AppState>, path: Result
         (status = 404, body = ErrorBody, description = "unknown_site, unknown_webhook"),
     )
 )]
-pub async fn get_webhook(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<Endpoint>, ApiError> {
+pub async fn get_webhook(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Endpoint>, ApiError> {
     let (site, id) = site_and_endpoint(&state, path)?;
     Ok(Json(existing(&state, site, &id).await?))
 }
@@ -219,8 +253,21 @@ pub async fn update_webhook(
     let key = site.settings.key.as_str();
     let now = now_ms();
     let before = existing(&state, site, &id).await?;
-    let WebhookChange { url, events, format, description, include_coupon_codes, enabled, paused } = change;
-    let settings_change = url.is_some() || events.is_some() || format.is_some() || description.is_some() || include_coupon_codes.is_some() || enabled.is_some();
+    let WebhookChange {
+        url,
+        events,
+        format,
+        description,
+        include_coupon_codes,
+        enabled,
+        paused,
+    } = change;
+    let settings_change = url.is_some()
+        || events.is_some()
+        || format.is_some()
+        || description.is_some()
+        || include_coupon_codes.is_some()
+        || enabled.is_some();
     let spec = if settings_change {
         if before.from_config {
             return Err(in_config(&id));
@@ -263,7 +310,11 @@ pub async fn update_webhook(
         (status = 409, body = ErrorBody, description = "webhook_in_config"),
     )
 )]
-pub async fn delete_webhook(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<StatusCode, ApiError> {
+pub async fn delete_webhook(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
     let (site, id) = site_and_endpoint(&state, path)?;
     if existing(&state, site, &id).await?.from_config {
         return Err(in_config(&id));
@@ -287,7 +338,11 @@ pub async fn delete_webhook(_: Admin, State(state): State<AppState>, path: Resul
         (status = 409, body = ErrorBody, description = "webhook_in_config: list the secrets in the config file instead"),
     )
 )]
-pub async fn rotate_secret(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Json<WebhookWithSecret>, ApiError> {
+pub async fn rotate_secret(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<WebhookWithSecret>, ApiError> {
     let (site, id) = site_and_endpoint(&state, path)?;
     let endpoint = existing(&state, site, &id).await?;
     if endpoint.from_config {
@@ -298,7 +353,11 @@ pub async fn rotate_secret(_: Admin, State(state): State<AppState>, path: Result
     let mut tx = state.writer.begin().await?;
     store::rotate(&mut tx, &site.settings.key, &id, &secret, now, until).await?;
     tx.commit().await?;
-    Ok(Json(WebhookWithSecret { endpoint, secret: secret.to_whsec(), previous_secrets_expire_at: Some(until) }))
+    Ok(Json(WebhookWithSecret {
+        endpoint,
+        secret: secret.to_whsec(),
+        previous_secrets_expire_at: Some(until),
+    }))
 }
 
 /// Sends a `webhook.test` event to this endpoint (whatever it subscribes to).
@@ -313,13 +372,28 @@ pub async fn rotate_secret(_: Admin, State(state): State<AppState>, path: Result
         (status = 409, body = ErrorBody, description = "webhook_disabled: enable it first"),
     )
 )]
-pub async fn send_test(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Result<Response, ApiError> {
+pub async fn send_test(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
     let (site, id) = site_and_endpoint(&state, path)?;
     if !existing(&state, site, &id).await?.enabled {
-        return Err(ApiError::new(StatusCode::CONFLICT, "webhook_disabled", "a disabled endpoint is sent nothing; enable it first (PATCH enabled: true)"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "webhook_disabled",
+            "a disabled endpoint is sent nothing; enable it first (PATCH enabled: true)",
+        ));
     }
     let mut tx = state.writer.begin().await?;
-    let message_id = store::emit_test(&mut tx, &site.settings.key, &id, "A test event from Moments: this endpoint is reached and its signature checks.", now_ms()).await?;
+    let message_id = store::emit_test(
+        &mut tx,
+        &site.settings.key,
+        &id,
+        "A test event from Moments: this endpoint is reached and its signature checks.",
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(TestSent { message_id })).into_response())
 }
@@ -345,8 +419,16 @@ pub async fn list_deliveries(
     let (site, id) = site_and_endpoint(&state, path)?;
     let Query(query) = query.map_err(super::bad_query)?;
     let limit = super::page_limit(query.limit)?;
-    if let Some(status) = query.status.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_status", format!("status {status:?} is not pending, delivered or failed")));
+    if let Some(status) = query
+        .status
+        .as_deref()
+        .filter(|s| !matches!(*s, "pending" | "delivered" | "failed"))
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_status",
+            format!("status {status:?} is not pending, delivered or failed"),
+        ));
     }
     existing(&state, site, &id).await?;
     let items = store::deliveries(&state.db, &site.settings.key, Some(&id), query.status.as_deref(), limit).await?;
@@ -365,7 +447,11 @@ pub async fn list_deliveries(
         (status = 409, body = ErrorBody, description = "delivery_in_flight: it is being sent right now"),
     )
 )]
-pub async fn resend_delivery(_: Admin, State(state): State<AppState>, path: Result<Path<(String, String, i64)>, PathRejection>) -> Result<StatusCode, ApiError> {
+pub async fn resend_delivery(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, i64)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
     let Path((site, id, delivery)) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     existing(&state, site, &id).await?;
@@ -374,7 +460,15 @@ pub async fn resend_delivery(_: Admin, State(state): State<AppState>, path: Resu
         return Ok(StatusCode::ACCEPTED);
     }
     match store::delivery(&state.db, key, &id, delivery).await? {
-        Some(_) => Err(ApiError::new(StatusCode::CONFLICT, "delivery_in_flight", "this delivery is being sent right now; look again in a moment")),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_delivery", format!("endpoint {id:?} has no delivery {delivery}"))),
+        Some(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "delivery_in_flight",
+            "this delivery is being sent right now; look again in a moment",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_delivery",
+            format!("endpoint {id:?} has no delivery {delivery}"),
+        )),
     }
 }

@@ -45,22 +45,40 @@ fn session_id() -> Value {
 /// A member id: no surrounding spaces, no control characters, not an erased member's name.
 fn member_id() -> Value {
     let (inner, edge) = (format!("[^{CONTROL}]"), format!("[^{SPACE}{CONTROL}]"));
-    let pattern = format!("^(?!{})(?:{edge}|{edge}{inner}{{0,{}}}{edge})$", moments_protocol::domain::ERASED_PREFIX, MAX_MEMBER_ID_LEN - 2);
+    let pattern = format!(
+        "^(?!{})(?:{edge}|{edge}{inner}{{0,{}}}{edge})$",
+        moments_protocol::domain::ERASED_PREFIX,
+        MAX_MEMBER_ID_LEN - 2
+    );
     json!({ "type": "string", "pattern": pattern, "minLength": 1, "maxLength": MAX_MEMBER_ID_LEN })
 }
 
 /// Text the server trims, then wants non-empty, at most `max` characters, and (unless
 /// `lines`) free of control characters.
 fn text(max: usize, lines: bool) -> Value {
-    let inner = if lines { r"[\s\S]".to_owned() } else { format!("[^{CONTROL}]") };
-    let edge = if lines { format!("[^{SPACE}]") } else { format!("[^{SPACE}{CONTROL}]") };
-    string(format!("^[{SPACE}]*(?:{edge}|{edge}{inner}{{0,{}}}{edge})[{SPACE}]*$", max - 2))
+    let inner = if lines {
+        r"[\s\S]".to_owned()
+    } else {
+        format!("[^{CONTROL}]")
+    };
+    let edge = if lines {
+        format!("[^{SPACE}]")
+    } else {
+        format!("[^{SPACE}{CONTROL}]")
+    };
+    string(format!(
+        "^[{SPACE}]*(?:{edge}|{edge}{inner}{{0,{}}}{edge})[{SPACE}]*$",
+        max - 2
+    ))
 }
 
 /// The caller's id for a change or a fact; `moments:` keys are the server's own.
 fn idempotency_key() -> Value {
     let mut key = text(MAX_IDEMPOTENCY_KEY_LEN, false);
-    let pattern = key["pattern"].as_str().unwrap_or_default().replacen('^', &format!("^(?![{SPACE}]*moments:)"), 1);
+    let pattern = key["pattern"]
+        .as_str()
+        .unwrap_or_default()
+        .replacen('^', &format!("^(?![{SPACE}]*moments:)"), 1);
     key["pattern"] = pattern.into();
     key
 }
@@ -96,7 +114,9 @@ fn query_parameter(path: &str, name: &str) -> Option<Value> {
         "scale" => json!({ "type": "string", "enum": ["csat5", "nps", "thumbs"] }),
         "format" => json!({ "type": "string", "enum": ["json", "csv"] }),
         "status" if path.ends_with("/recovery") => json!({ "type": "string", "enum": ["open", "resolved"] }),
-        "status" if path.ends_with("/deliveries") => json!({ "type": "string", "enum": ["pending", "delivered", "failed"] }),
+        "status" if path.ends_with("/deliveries") => {
+            json!({ "type": "string", "enum": ["pending", "delivered", "failed"] })
+        }
         "status" => json!({ "type": "string", "enum": ["pending", "claimed", "expired"] }),
         _ => return None,
     })
@@ -110,15 +130,27 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
         ("SessionRequest", "visitor_id", visitor_id()),
         ("SessionRequest", "member_token", bounded(MAX_MEMBER_TOKEN_LEN)),
         ("SessionRequest", "locale", locale_tag.clone()),
-        ("SessionRequest", "languages", json!({ "type": "array", "maxItems": MAX_LANGUAGES, "items": locale_tag })),
+        (
+            "SessionRequest",
+            "languages",
+            json!({ "type": "array", "maxItems": MAX_LANGUAGES, "items": locale_tag }),
+        ),
         // Only what comes before any `?` or `#` is read (and kept).
-        ("SessionRequest", "page_url", string(format!("^[^?#{CONTROL}]{{0,{MAX_PAGE_URL_LEN}}}(?:[?#][\\s\\S]*)?$"))),
+        (
+            "SessionRequest",
+            "page_url",
+            string(format!("^[^?#{CONTROL}]{{0,{MAX_PAGE_URL_LEN}}}(?:[?#][\\s\\S]*)?$")),
+        ),
         ("EventBatch", "site", site_key()),
         ("EventBatch", "visitor_id", visitor_id()),
         ("EventBatch", "session_id", session_id()),
         // Each event is read on its own: a bad one is refused in the answer's `rejected`,
         // the rest are stored. Its shapes are `Event`.
-        ("EventBatch", "events", json!({ "type": "array", "maxItems": MAX_BATCH_EVENTS, "items": { "description": "An `Event`; checked one by one" } })),
+        (
+            "EventBatch",
+            "events",
+            json!({ "type": "array", "maxItems": MAX_BATCH_EVENTS, "items": { "description": "An `Event`; checked one by one" } }),
+        ),
         ("ClaimRequest", "site", site_key()),
         ("ClaimRequest", "visitor_id", visitor_id()),
         ("ClaimRequest", "session_id", session_id()),
@@ -128,26 +160,58 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
         ("RedeemRequest", "member_token", bounded(MAX_MEMBER_TOKEN_LEN)),
         ("RedeemRequest", "idempotency_key", idempotency_key()),
         ("RedeemRequest", "locale", bounded(MAX_LOCALE_TAG_LEN)),
-        ("PointsRequest", "delta", json!({ "type": "integer", "minimum": -MAX_POINTS_DELTA, "maximum": MAX_POINTS_DELTA, "not": { "const": 0 } })),
+        (
+            "PointsRequest",
+            "delta",
+            json!({ "type": "integer", "minimum": -MAX_POINTS_DELTA, "maximum": MAX_POINTS_DELTA, "not": { "const": 0 } }),
+        ),
         ("PointsRequest", "reason", text(MAX_POINTS_REASON_LEN, false)),
         ("PointsRequest", "idempotency_key", idempotency_key()),
         ("GrantRequest", "idempotency_key", idempotency_key()),
         ("ReportedEvent", "name", text(MAX_TRACK_NAME_LEN, false)),
         ("ReportedEvent", "idempotency_key", idempotency_key()),
-        ("CodeUpload", "codes", json!({ "type": "array", "minItems": 1, "items": string(format!("^[^{SPACE}{CONTROL}]{{1,{MAX_CODE_LEN}}}$")) })),
+        (
+            "CodeUpload",
+            "codes",
+            json!({ "type": "array", "minItems": 1, "items": string(format!("^[^{SPACE}{CONTROL}]{{1,{MAX_CODE_LEN}}}$")) }),
+        ),
         ("Resolution", "note", text(MAX_NOTE_LEN, true)),
         ("Definition", "key", key()),
-        ("Definition", "slot", json!({ "type": "string", "enum": ["greeting", "farewell"] })),
-        ("Definition", "coverage", json!({ "type": "number", "minimum": 0, "maximum": 1 })),
-        ("Definition", "variants", json!({ "type": "array", "minItems": 2, "items": { "$ref": "#/components/schemas/VariantDefinition" } })),
-        ("Definition", "metric_event", json!({ "type": ["string", "null"], "minLength": 1, "maxLength": MAX_TRACK_NAME_LEN })),
+        (
+            "Definition",
+            "slot",
+            json!({ "type": "string", "enum": ["greeting", "farewell"] }),
+        ),
+        (
+            "Definition",
+            "coverage",
+            json!({ "type": "number", "minimum": 0, "maximum": 1 }),
+        ),
+        (
+            "Definition",
+            "variants",
+            json!({ "type": "array", "minItems": 2, "items": { "$ref": "#/components/schemas/VariantDefinition" } }),
+        ),
+        (
+            "Definition",
+            "metric_event",
+            json!({ "type": ["string", "null"], "minLength": 1, "maxLength": MAX_TRACK_NAME_LEN }),
+        ),
         ("VariantDefinition", "key", key()),
-        ("VariantDefinition", "weight", json!({ "type": "number", "minimum": 0, "maximum": 1 })),
-        ("VariantDefinition", "text", json!({
-            "type": "object",
-            "propertyNames": { "enum": ["en", "zh-CN", "zh-TW"] },
-            "additionalProperties": { "type": "string", "maxLength": MAX_TEXT_LEN, "pattern": format!("[^{SPACE}]") },
-        })),
+        (
+            "VariantDefinition",
+            "weight",
+            json!({ "type": "number", "minimum": 0, "maximum": 1 }),
+        ),
+        (
+            "VariantDefinition",
+            "text",
+            json!({
+                "type": "object",
+                "propertyNames": { "enum": ["en", "zh-CN", "zh-TW"] },
+                "additionalProperties": { "type": "string", "maxLength": MAX_TEXT_LEN, "pattern": format!("[^{SPACE}]") },
+            }),
+        ),
     ]
 }
 
@@ -161,16 +225,25 @@ fn common_responses(path: &str, operation: &Value) -> Vec<(&'static str, Value)>
     if operation.get("requestBody").is_some() {
         responses.push(("400", error("malformed_json, unreadable_body: the body is not JSON")));
         responses.push(("413", error("body_too_large: bodies are limited to 60 KiB")));
-        responses.push(("415", error("unsupported_media_type: send application/json (or text/plain holding JSON)")));
+        responses.push((
+            "415",
+            error("unsupported_media_type: send application/json (or text/plain holding JSON)"),
+        ));
     }
-    let takes_input = operation.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) || operation.get("requestBody").is_some();
+    let takes_input = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty())
+        || operation.get("requestBody").is_some();
     if takes_input {
         responses.push(("422", error("A parameter or field is invalid; the code names it")));
     }
     if operation.get("security").is_some() {
         responses.push(("401", error("admin_key_missing, admin_key_invalid, admin_api_disabled")));
     }
-    let public = ["/v1/session", "/v1/events", "/v1/surprises/"].iter().any(|p| path.starts_with(p));
+    let public = ["/v1/session", "/v1/events", "/v1/surprises/"]
+        .iter()
+        .any(|p| path.starts_with(p));
     if public {
         let mut limited = error("rate_limited: wait the seconds Retry-After says");
         limited["headers"] = json!({ "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer", "minimum": 1 } } });
@@ -189,9 +262,14 @@ pub fn apply(doc: &mut Value) {
             }
         }
     }
-    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (schema, property, rule) in body_fields() {
-        if let Some(field) = schemas.get_mut(schema).and_then(|s| s.pointer_mut(&format!("/properties/{property}"))) {
+        if let Some(field) = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
+        {
             merge(field, rule);
         }
     }
@@ -203,7 +281,9 @@ fn constrain_operation(path: &str, operation: &mut Value) {
             responses.entry(status).or_insert(response);
         }
     }
-    let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+    let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
     for parameter in parameters {
         let name = parameter["name"].as_str().unwrap_or_default().to_owned();
         let rule = match parameter["in"].as_str() {
@@ -219,8 +299,13 @@ fn constrain_operation(path: &str, operation: &mut Value) {
 
 /// Sets the rule's keywords on the field, keeping its description.
 fn merge(field: &mut Value, rule: Value) {
-    let (Some(field), Value::Object(rule)) = (field.as_object_mut(), rule) else { return };
-    let nullable = field.get("type").and_then(Value::as_array).is_some_and(|t| t.iter().any(|t| t == "null"));
+    let (Some(field), Value::Object(rule)) = (field.as_object_mut(), rule) else {
+        return;
+    };
+    let nullable = field
+        .get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.iter().any(|t| t == "null"));
     let mut rule: Map<String, Value> = rule;
     if nullable && let Some(kind) = rule.get("type").and_then(Value::as_str).map(str::to_owned) {
         rule.insert("type".into(), json!([kind, "null"]));
