@@ -6,6 +6,7 @@ pub mod conflict_retry;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod feedback_export;
 pub mod observe;
 pub mod routes;
 pub mod state;

@@ -91,7 +91,7 @@ pub async fn seed(db: &AnyPool, site: &Site) -> anyhow::Result<()> {
             }
         }
         let lifetime = ledger::standing(db, SITE, id).await?.lifetime;
-        if let Some(tier) = tiers.iter().rev().find(|t| t.threshold <= lifetime) {
+        if let Some(tier) = site.tier_at(lifetime).map(|i| &tiers[i]) {
             // Only on first seeding: a later tier-up must still be celebrated after a restart.
             members::mark_celebrated(db, SITE, id, tier.threshold).await?;
         }

@@ -569,9 +569,8 @@ pub const DEFAULT_RANGE_DAYS: i64 = 83;
 pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
     let key = site.settings.key.as_str();
     let lifetimes = lifetime_points(db, key).await?;
-    let thresholds: Vec<i64> = site.settings.tiers.iter().map(|t| t.threshold).collect();
-    let tier_of = |lifetime: i64| thresholds.iter().rposition(|&t| lifetime >= t);
-    let mut counts = vec![0_i64; thresholds.len()];
+    let tier_of = |lifetime: i64| site.tier_at(lifetime);
+    let mut counts = vec![0_i64; site.settings.tiers.len()];
     let mut untiered = 0;
     for (_, lifetime) in &lifetimes {
         match tier_of(*lifetime) {

@@ -8,6 +8,8 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::features::sites::Site;
+use crate::features::webhooks::emit;
+use crate::features::webhooks::event_types::{PointsChanged, TierChanged};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
@@ -118,7 +120,7 @@ pub async fn append(
     .fetch_optional(&mut *db)
     .await?;
     if let Some(entry) = inserted {
-        crate::features::webhooks::emit::ledger_entry(db, site_settings, member.as_str(), &entry, now_ms).await?;
+        announce(db, site_settings, member.as_str(), &entry, now_ms).await?;
         return Ok(Appended::New(entry));
     }
     let earlier: Option<StoredEntry> = sqlx::query_as(
@@ -141,4 +143,44 @@ pub async fn append(
             })
         }
     }
+}
+
+/// Queues the webhooks of a new entry: `points.changed`, and `member.tier_changed` when it
+/// lifts the member into another tier (spending never lowers one).
+pub async fn announce(
+    tx: &mut AnyConnection,
+    site: &Site,
+    member: &str,
+    entry: &StoredEntry,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let key = site.settings.key.as_str();
+    let points = PointsChanged {
+        site: key.to_owned(),
+        member_id: member.to_owned(),
+        entry_id: entry.id,
+        delta: entry.delta,
+        reason: entry.reason.clone(),
+        balance: entry.balance_after,
+        at: entry.created_at,
+    };
+    emit::points_changed(tx, points, now).await?;
+    if entry.delta <= 0 || site.settings.tiers.is_empty() {
+        return Ok(());
+    }
+    let lifetime = standing(&mut *tx, key, member).await?.lifetime;
+    let (before, after) = (site.tier_at(lifetime - entry.delta), site.tier_at(lifetime));
+    let Some(to) = after.filter(|_| after != before) else {
+        return Ok(());
+    };
+    let tiers = &site.settings.tiers;
+    let tier = TierChanged {
+        site: key.to_owned(),
+        member_id: member.to_owned(),
+        from: before.map(|i| tiers[i].name.clone()),
+        to: tiers[to].name.clone(),
+        lifetime_points: lifetime,
+        at: entry.created_at,
+    };
+    emit::tier_changed(tx, tier, now).await
 }

@@ -101,7 +101,7 @@ pub async fn open_case(
             .bind(case)
             .execute(&mut *tx)
             .await?;
-        crate::features::webhooks::emit::ledger_entry(tx, site, member, &entry, now).await?;
+        crate::features::ledger::announce(tx, site, member, &entry, now).await?;
         points = Some(entry.delta);
     }
     Ok(Some((case, points)))

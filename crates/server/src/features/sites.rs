@@ -96,10 +96,16 @@ impl Site {
             .cloned()
     }
 
+    /// Which tier (its index in the settings) `lifetime_points` reach: the highest threshold
+    /// at or below them. The one rule of tiers, for the widget, webhooks, reports and the demo.
+    pub fn tier_at(&self, lifetime_points: i64) -> Option<usize> {
+        self.settings.tiers.iter().rposition(|t| lifetime_points >= t.threshold)
+    }
+
     /// The member's tier for their lifetime points, and the way to the next, named in `locale`.
     pub fn tier_status(&self, lifetime_points: i64, locale: Locale) -> Option<TierStatus> {
         let tiers = &self.settings.tiers;
-        let current = tiers.iter().rposition(|t| lifetime_points >= t.threshold)?;
+        let current = self.tier_at(lifetime_points)?;
         let next = tiers.get(current + 1).map(|t| NextTier {
             name: self.tier_name(t, locale),
             threshold: t.threshold,

@@ -305,8 +305,8 @@ where
     let mut attempt = 1;
     loop {
         match work().await {
-            Err(e) if attempt < 8 && lost_a_conflict(&e) => {
-                tokio::time::sleep(Duration::from_millis(attempt * 5)).await;
+            Err(e) if attempt < super::retry::ATTEMPTS && lost_a_conflict(&e) => {
+                tokio::time::sleep(super::retry::pause(attempt)).await;
                 attempt += 1;
             }
             done => return done,

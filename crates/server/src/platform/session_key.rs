@@ -20,12 +20,7 @@ pub struct SessionKey(Hmac<Sha256>);
 impl SessionKey {
     /// The database's session secret, made by whichever server process starts first.
     pub async fn load(db: &AnyPool) -> Result<Self, sqlx::Error> {
-        let fresh: Vec<u8> = uuid::Uuid::new_v4()
-            .as_bytes()
-            .iter()
-            .chain(uuid::Uuid::new_v4().as_bytes())
-            .copied()
-            .collect();
+        let fresh = crate::platform::random::secret_bytes();
         sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ('session', $1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(&fresh)
             .bind(now_ms())

@@ -80,8 +80,8 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
-        if self.code == crate::web::conflict_retry::CODE {
-            response.extensions_mut().insert(crate::web::conflict_retry::Conflict);
+        if self.code == CONFLICT_CODE {
+            response.extensions_mut().insert(Conflict);
         }
         if let Some(secs) = self.retry_after {
             response
@@ -95,7 +95,7 @@ impl IntoResponse for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         if crate::platform::db::is_conflict(&error) {
-            return crate::web::conflict_retry::conflict_error();
+            return conflict_error();
         }
         Self::internal(error)
     }
@@ -139,4 +139,21 @@ impl From<crate::platform::signed_token::TokenError> for ApiError {
             format!("the member token {error}"),
         )
     }
+}
+
+/// Marks an answer whose transaction lost a serialization conflict.
+#[derive(Debug, Clone, Copy)]
+pub struct Conflict;
+
+/// The error code of a conflict that outlasted every attempt of `conflict_retry`.
+pub const CONFLICT_CODE: &str = "database_busy";
+
+/// What a request that lost to a concurrent one answers (and the marker this layer looks for).
+pub fn conflict_error() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        CONFLICT_CODE,
+        "other requests changed the same data at the same moment; try again",
+    )
+    .retry_after(1)
 }

@@ -407,7 +407,15 @@ async fn a_refusal_fails_the_delivery_until_it_is_sent_again() {
     assert_eq!(resend.status(), 202);
     let got = receiver.until("the try sent again", |r| r.len() == 2).await;
     assert_eq!(got[1].id, got[0].id, "sent again with the same webhook-id");
-    let delivered = &deliveries(&app, &endpoint).await[0];
+    // The receiver has the request before the worker records its answer: wait for the record.
+    let mut delivered = deliveries(&app, &endpoint).await[0].clone();
+    for _ in 0..50 {
+        if delivered["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        delivered = deliveries(&app, &endpoint).await[0].clone();
+    }
     assert_eq!(delivered["status"], "delivered");
     let unknown = app
         .admin(

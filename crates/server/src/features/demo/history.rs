@@ -302,7 +302,7 @@ impl Shop<'_> {
         }
         if let Some(member) = &person.member {
             let lifetime = ledger::standing(&mut *self.tx, SITE, member.as_str()).await?.lifetime;
-            if let Some(tier) = self.site.settings.tiers.iter().rev().find(|t| t.threshold <= lifetime) {
+            if let Some(tier) = self.site.tier_at(lifetime).map(|i| &self.site.settings.tiers[i]) {
                 members::mark_celebrated(&mut *self.tx, SITE, member.as_str(), tier.threshold).await?;
             }
         }

@@ -9,7 +9,7 @@ pub struct Chance(Mutex<u64>);
 impl Chance {
     /// Seeded for reproducible runs; otherwise from the operating system's randomness.
     pub fn new(seed: Option<u64>) -> Self {
-        let seed = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
+        let seed = seed.unwrap_or_else(crate::platform::random::seed);
         Self(Mutex::new(seed))
     }
 

@@ -10,8 +10,6 @@ use super::event_types::{
     SeenVariant, Surprise, TierChanged,
 };
 use super::store;
-use crate::features::ledger::{self, StoredEntry};
-use crate::features::sites::Site;
 
 /// Queues `event` for the endpoints that want it.
 pub async fn send(tx: &mut AnyConnection, site: &str, event: Event, now: i64) -> Result<(), sqlx::Error> {
@@ -179,45 +177,16 @@ pub async fn recovery_resolved(
     send(tx, site, Event::RecoveryResolved(event), now).await
 }
 
-/// A new ledger entry: `points.changed`, and `member.tier_changed` when it lifts the member
-/// into another tier.
-pub async fn ledger_entry(
-    tx: &mut AnyConnection,
-    site: &Site,
-    member: &str,
-    entry: &StoredEntry,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let key = site.settings.key.as_str();
-    let event = PointsChanged {
-        site: key.to_owned(),
-        member_id: member.to_owned(),
-        entry_id: entry.id,
-        delta: entry.delta,
-        reason: entry.reason.clone(),
-        balance: entry.balance_after,
-        at: entry.created_at,
-    };
-    send(tx, key, Event::PointsChanged(event), now).await?;
-    let tiers = &site.settings.tiers;
-    if entry.delta <= 0 || tiers.is_empty() {
-        return Ok(());
-    }
-    let lifetime = ledger::standing(&mut *tx, key, member).await?.lifetime;
-    let tier_at = |points: i64| tiers.iter().rposition(|t| points >= t.threshold);
-    let (before, after) = (tier_at(lifetime - entry.delta), tier_at(lifetime));
-    let Some(to) = after.filter(|_| after != before) else {
-        return Ok(());
-    };
-    let event = TierChanged {
-        site: key.to_owned(),
-        member_id: member.to_owned(),
-        from: before.map(|i| tiers[i].name.clone()),
-        to: tiers[to].name.clone(),
-        lifetime_points: lifetime,
-        at: entry.created_at,
-    };
-    send(tx, key, Event::MemberTierChanged(event), now).await
+/// A new ledger entry (the ledger tells what changed; this knows nothing of how it is kept).
+pub async fn points_changed(tx: &mut AnyConnection, event: PointsChanged, now: i64) -> Result<(), sqlx::Error> {
+    let site = event.site.clone();
+    send(tx, &site, Event::PointsChanged(event), now).await
+}
+
+/// A ledger entry that moved the member to another tier.
+pub async fn tier_changed(tx: &mut AnyConnection, event: TierChanged, now: i64) -> Result<(), sqlx::Error> {
+    let site = event.site.clone();
+    send(tx, &site, Event::MemberTierChanged(event), now).await
 }
 
 pub async fn surprise(

@@ -121,9 +121,7 @@ fn hash(token: &str) -> String {
         .collect()
 }
 
-fn random_token() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
+use crate::platform::random::token as random_token;
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;

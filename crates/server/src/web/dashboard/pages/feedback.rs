@@ -7,11 +7,12 @@ use moments_protocol::wire::Scale;
 use serde::Deserialize;
 
 use super::{date_range, day_start_ms};
+use crate::features::visitor_events::FeedbackQuery;
 use crate::platform::clock::DAY_MS;
 use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::html::{escape, table, time, urlencode};
 use crate::web::dashboard::{PageContext, here};
-use crate::web::routes::admin::feedback::{FeedbackQuery, csv_export};
+use crate::web::feedback_export::csv_export;
 use crate::web::state::AppState;
 
 const PAGE: i64 = 50;
