@@ -4,6 +4,8 @@
 pub mod clock;
 pub mod csv;
 pub mod db;
+pub mod hashed_key;
+pub mod metrics;
 pub mod numbers;
 pub mod origin;
 pub mod random;

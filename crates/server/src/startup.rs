@@ -19,13 +19,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{RetentionSettings, ServerSettings, Settings};
 use crate::features::sites::Sites;
+use crate::features::staff_sessions::SignInGuard;
 use crate::features::surprises::chance::Chance;
 use crate::features::{demo, retention};
 use crate::platform::db;
+use crate::platform::hashed_key::HashedKey;
 use crate::platform::rate_limit::{BucketKey, Cidr};
 use crate::platform::session_key::SessionKey;
-use crate::web::admin_auth::AdminKey;
-use crate::web::dashboard::auth::SignInGuard;
 use crate::web::error::{self, ApiError};
 use crate::web::observe;
 use crate::web::routes::pages::{Pages, serve_page};
@@ -85,13 +85,13 @@ impl Application {
             sites: sites.clone(),
             public_url: public_url.as_str().into(),
             demo: demo_mode.is_on(),
-            admin_key: server.admin_key.as_deref().map(AdminKey::new),
+            admin_key: server.admin_key.as_deref().map(HashedKey::new),
             chance: Arc::new(Chance::new(server.random_seed)),
             staff: Arc::new(server.staff.clone()),
             limits: Arc::new(limits),
             sign_in: Arc::new(SignInGuard::new()),
             metrics: Default::default(),
-            metrics_token: server.metrics_token.as_deref().map(AdminKey::new),
+            metrics_token: server.metrics_token.as_deref().map(HashedKey::new),
             webhooks: server.webhooks,
         };
         db::retrying(|| crate::features::webhooks::sync_config(&db, &sites, crate::platform::clock::now_ms())).await?;
@@ -345,7 +345,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
 
 /// A bug in a handler fails its own request, in our error shape; the server carries on.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    observe::PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::platform::metrics::PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

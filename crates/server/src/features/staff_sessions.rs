@@ -2,6 +2,7 @@
 //! attempts, counted per address and per name so guessing stops after ten in fifteen minutes
 //! for every server process at once.
 
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use sqlx::AnyPool;
 
 use crate::features::retention::LOGIN_FAILURE_WINDOW_MS;
@@ -86,4 +87,66 @@ pub async fn record_failure(db: &AnyPool, keys: &[String], now: i64) -> Result<(
             .await?;
     }
     Ok(())
+}
+
+/// Every hashing thread stayed busy for ten seconds: the web answers 503 `overloaded`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManySignIns;
+
+/// Sign-ins hash passwords on a few threads at most (argon2 is slow by design, and a flood
+/// of sign-ins must not starve the server), and an unknown name is checked against a hash of
+/// nothing, so it costs what a known one costs.
+pub struct SignInGuard {
+    hashing: tokio::sync::Semaphore,
+    nobody: std::sync::OnceLock<String>,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SignInGuard {
+    pub fn new() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            hashing: tokio::sync::Semaphore::new(threads),
+            nobody: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether `password` matches `hash` (`None`: no such account, checked all the same).
+    pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, TooManySignIns> {
+        let permit = tokio::time::timeout(std::time::Duration::from_secs(10), self.hashing.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(TooManySignIns);
+        };
+        let known = hash.is_some();
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self.nobody.get_or_init(hash_of_nobody).clone(),
+        };
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password))
+            .await
+            .unwrap_or(false);
+        Ok(known && matches)
+    }
+}
+
+/// A hash with the default parameters (those `--hash-password` uses) of a password no account has.
+fn hash_of_nobody() -> String {
+    use argon2::PasswordHasher;
+    Argon2::default()
+        .hash_password_with_salt(
+            crate::platform::random::token().as_bytes(),
+            &crate::platform::random::token().as_bytes()[..16],
+        )
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
+fn verify(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }

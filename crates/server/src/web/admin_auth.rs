@@ -4,32 +4,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
-
-/// The admin key as the server keeps it: hashed, so comparing takes the same time whatever
-/// the presented key's length or content.
-#[derive(Clone)]
-pub struct AdminKey([u8; 32]);
-
-impl AdminKey {
-    pub fn new(key: &str) -> Self {
-        Self(Sha256::digest(key.as_bytes()).into())
-    }
-
-    /// Tells one admin key from another without revealing it (dashboard sessions remember it).
-    pub fn fingerprint(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    pub fn accepts(&self, presented: &str) -> bool {
-        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        self.0.ct_eq(&presented).into()
-    }
-}
 
 /// Proof that the request carried the admin key.
 pub struct Admin;

@@ -29,7 +29,7 @@ pub async fn layer(request: Request, next: Next) -> Response {
         if response.extensions().get::<Conflict>().is_none() || attempt == retry::ATTEMPTS {
             return response;
         }
-        crate::web::observe::CONFLICT_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::platform::metrics::CONFLICT_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(retry::pause(attempt)).await;
         attempt += 1;
     }

@@ -10,11 +10,11 @@ use sqlx::AnyPool;
 
 use crate::config::{RateLimitSettings, StaffAccount};
 use crate::features::sites::{Site, Sites};
+use crate::features::staff_sessions::SignInGuard;
 use crate::features::surprises::chance::Chance;
+use crate::platform::hashed_key::HashedKey;
 use crate::platform::rate_limit::{BucketKey, Cidr, RateLimiter};
 use crate::platform::session_key::SessionKey;
-use crate::web::admin_auth::AdminKey;
-use crate::web::dashboard::auth::SignInGuard;
 use crate::web::error::ApiError;
 
 #[derive(Clone)]
@@ -28,7 +28,7 @@ pub struct AppState {
     /// Demo mode: the pages get a demo member token minted with the demo site's secret.
     pub demo: bool,
     /// `None`: the admin API answers 401 `admin_api_disabled`.
-    pub admin_key: Option<AdminKey>,
+    pub admin_key: Option<HashedKey>,
     /// Decides chance-based surprises.
     pub chance: Arc<Chance>,
     /// Dashboard accounts besides the admin key.
@@ -38,9 +38,9 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Bounds password hashing and answers unknown names as slowly as known ones.
     pub sign_in: Arc<SignInGuard>,
-    pub metrics: Arc<crate::web::observe::Metrics>,
+    pub metrics: Arc<crate::platform::metrics::Metrics>,
     /// Lets a Prometheus scraper read `/metrics` without the admin key.
-    pub metrics_token: Option<AdminKey>,
+    pub metrics_token: Option<HashedKey>,
     /// Whether tenants' webhook endpoints may point into private networks, and how deliveries go.
     pub webhooks: crate::config::WebhookSettings,
 }

@@ -3,7 +3,6 @@
 //! hashed. Every state-changing request must carry the session's CSRF token and must not
 //! come from another site.
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -24,62 +23,6 @@ use crate::web::state::{AppState, ClientAddress};
 const COOKIE: &str = "moments_staff";
 const LANGUAGE_COOKIE: &str = "moments_lang";
 const SESSION_MS: i64 = 12 * 3_600_000;
-
-/// Sign-ins hash passwords on a few threads at most (argon2 is slow by design, and a flood
-/// of sign-ins must not starve the server), and an unknown name is checked against a hash of
-/// nothing, so it costs what a known one costs.
-pub struct SignInGuard {
-    hashing: tokio::sync::Semaphore,
-    nobody: std::sync::OnceLock<String>,
-}
-
-impl Default for SignInGuard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl SignInGuard {
-    pub fn new() -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self {
-            hashing: tokio::sync::Semaphore::new(threads),
-            nobody: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// Whether `password` matches `hash` (`None`: no such account, checked all the same).
-    async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Response> {
-        let permit = tokio::time::timeout(std::time::Duration::from_secs(10), self.hashing.acquire()).await;
-        let Ok(Ok(_permit)) = permit else {
-            return Err(crate::web::error::ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
-                "too many sign-ins at once; try again shortly",
-            )
-            .into_response());
-        };
-        let known = hash.is_some();
-        let hash = match hash {
-            Some(hash) => hash.to_owned(),
-            None => self.nobody.get_or_init(hash_of_nobody).clone(),
-        };
-        let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify(&hash, &password))
-            .await
-            .unwrap_or(false);
-        Ok(known && matches)
-    }
-}
-
-/// A hash with the default parameters (those `--hash-password` uses) of a password no account has.
-fn hash_of_nobody() -> String {
-    use argon2::PasswordHasher;
-    Argon2::default()
-        .hash_password_with_salt(random_token().as_bytes(), &random_token().as_bytes()[..16])
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-}
 
 /// What a dashboard session was opened with. A session whose credential no longer matches
 /// the config (an account removed, a password or the admin key changed) is over.
@@ -330,7 +273,14 @@ pub async fn login(
             .await
         {
             Ok(verified) => verified,
-            Err(busy) => return busy,
+            Err(staff_sessions::TooManySignIns) => {
+                return crate::web::error::ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "too many sign-ins at once; try again shortly",
+                )
+                .into_response();
+            }
         }
     };
     let credential = verified.then(|| credential(&state, staff_name)).flatten();
@@ -370,10 +320,6 @@ pub async fn login(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
-}
-
-fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[derive(Debug, Deserialize)]
