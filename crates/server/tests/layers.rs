@@ -33,7 +33,7 @@ fn named_modules(text: &str, depth: usize) -> Vec<(usize, String)> {
         let mut rest = line;
         while let Some(at) = rest.find("super::") {
             let chain = &rest[at..];
-            let climbs = chain.matches("super::").count().min(count_leading(chain, "super::"));
+            let climbs = count_leading(chain, "super::");
             let after = &chain[climbs * "super::".len()..];
             if climbs >= depth {
                 found.extend(first_segments(after).into_iter().map(|name| (index + 1, name)));
