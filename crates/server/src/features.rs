@@ -1,6 +1,7 @@
 //! What Moments does, one module per feature, each with the SQL it runs. Any feature may use
 //! the sites, the ledger and the webhook outbox; none knows HTTP (that is `web`).
 
+pub mod audit;
 pub mod demo;
 pub mod experiments;
 pub mod expiry;
@@ -14,6 +15,7 @@ pub mod recovery;
 pub mod retention;
 pub mod rewards;
 pub mod sessions;
+pub mod site_keys;
 pub mod sites;
 pub mod snapshots;
 pub mod staff_sessions;

@@ -292,7 +292,14 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route(
             "/v1/admin/sites/{site}/webhooks/{id}/deliveries/{delivery}/resend",
             post(admin::webhooks::resend_delivery),
-        );
+        )
+        .route(
+            "/v1/admin/sites/{site}/keys",
+            post(admin::keys::create_key).get(admin::keys::list_keys),
+        )
+        .route("/v1/admin/sites/{site}/keys/{id}", delete(admin::keys::revoke_key))
+        .route("/v1/admin/sites/{site}/keys/{id}/rotate", post(admin::keys::rotate_key))
+        .route("/v1/admin/sites/{site}/audit", get(admin::audit::list_audit));
 
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::openapi))

@@ -3,6 +3,7 @@
 
 pub mod admin_auth;
 pub mod conflict_retry;
+pub mod csv_download;
 pub mod dashboard;
 pub mod error;
 pub mod extract;

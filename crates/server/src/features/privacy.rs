@@ -173,6 +173,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
         erased.events += by_visitor.events;
     }
     let alias = pseudonym();
+    crate::features::audit::store::pseudonymise(tx, site, "member", member, &alias).await?;
     // The only change the ledger's trigger allows: the member id, to a pseudonym, once.
     erased.ledger_entries = run(
         tx,
@@ -224,6 +225,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
 /// Erases one browser: its page views go; what it answered stays, anonymous and without comments.
 pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) -> Result<Erased, sqlx::Error> {
     let alias = pseudonym();
+    crate::features::audit::store::pseudonymise(tx, site, "visitor", visitor, &alias).await?;
     let sessions = run(
         tx,
         "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2",

@@ -29,8 +29,15 @@ fn request_id(request: &Request) -> HeaderValue {
         })
 }
 
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The request's id, for handlers that record it (the audit trail).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let id = request_id(&request);
+    request
+        .extensions_mut()
+        .insert(RequestId(id.to_str().unwrap_or("-").to_owned()));
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -41,6 +41,26 @@ async fn with_admin_key(extra: &str) -> TestApp {
 }
 
 #[tokio::test]
+async fn a_next_page_with_control_characters_falls_back_to_the_dashboard() {
+    let app = with_admin_key(STAFF).await;
+    for next in [
+        "/dashboard\n",
+        "/dashboard\r\nSet-Cookie: x=1",
+        "/dashboard/\u{7f}",
+        "/dashboard/caf\u{e9}",
+    ] {
+        let signed_in = no_redirects()
+            .post(format!("{}/dashboard/login", app.url))
+            .form(&[("name", "ana"), ("password", "correct horse battery"), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 303, "{next:?}");
+        assert_eq!(signed_in.headers()["location"], "/dashboard", "{next:?}");
+    }
+}
+
+#[tokio::test]
 async fn staff_sign_in_with_their_password_or_the_admin_key() {
     let app = with_admin_key(STAFF).await;
     let signed_in = sign_in(&app, "ana", "correct horse battery").await;

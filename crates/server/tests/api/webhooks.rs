@@ -609,6 +609,14 @@ async fn bad_endpoints_are_refused_with_a_reason() {
         "https://127.0.0.1/",
         "http://localhost:9/hook",
         "https://localhost/hook",
+        // IPv6 forms that carry an IPv4 address or go nowhere public: IPv4-compatible, SIIT,
+        // 6to4, Teredo, discard, NAT64.
+        "https://[::127.0.0.1]/",
+        "https://[::ffff:0:7f00:1]/",
+        "https://[2002:7f00:1::]/",
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+        "https://[100::1]/",
+        "https://[64:ff9b::a00:1]/",
     ] {
         assert_eq!(
             refused(json!({ "url": url, "events": events })).await,

@@ -394,6 +394,19 @@ pub async fn add_codes(
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = crate::platform::db::begin_write_on(&mut *conn).await?;
+    let added = add_codes_in(&mut tx, site, pool, codes, now).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// `add_codes` in the caller's transaction.
+pub async fn add_codes_in(
+    tx: &mut AnyConnection,
+    site: &str,
+    pool: &str,
+    codes: &[String],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     let mut added = 0;
     for code in codes {
         added += sqlx::query(
@@ -407,6 +420,5 @@ pub async fn add_codes(
         .await?
         .rows_affected();
     }
-    tx.commit().await?;
     Ok(added)
 }

@@ -127,16 +127,18 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240)
 }
 
+/// Only global unicast (2000::/3) is public, less the ranges inside it that are not or that
+/// tunnel to an IPv4 address a tenant could choose: Teredo and the other IETF assignments
+/// (2001::/23), documentation (2001:db8::/32, 3fff::/20) and 6to4 (2002::/16). Everything
+/// outside 2000::/3 is refused with it: IPv4-compatible (::/96), SIIT (::ffff:0:0:0/96),
+/// discard (100::/64), NAT64 (64:ff9b::/96), unique and link-local, multicast.
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b)) // NAT64: an IPv4 address inside
+    let [first, second, ..] = ip.segments();
+    let global_unicast = (first & 0xe000) == 0x2000;
+    let ietf_or_teredo = first == 0x2001 && second < 0x0200;
+    let documentation = (first == 0x2001 && second == 0x0db8) || (first & 0xfff0) == 0x3ff0;
+    let six_to_four = first == 0x2002;
+    global_unicast && !ietf_or_teredo && !documentation && !six_to_four
 }
 
 /// Resolves names for the delivery client, dropping every address that is not public: the
@@ -222,10 +224,25 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
             "2001:db8::1",
+            "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "2002:7f00:1::",
+            "2002:101:101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
+            "64:ff9b:1::a00:1",
+            "3fff::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private} counted as public");
         }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:1.1.1.1",
+            "2a00:1450:4001:80b::200e",
+            "2001:4860:4860::8888",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public} counted as private");
         }
     }

@@ -22,10 +22,12 @@ pub enum EventType {
     PointsChanged,
     #[serde(rename = "experiment.stopped")]
     ExperimentStopped,
+    #[serde(rename = "audit.recorded")]
+    AuditRecorded,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::FeedbackReceived,
         EventType::RecoveryOpened,
         EventType::RecoveryResolved,
@@ -34,6 +36,7 @@ impl EventType {
         EventType::MemberTierChanged,
         EventType::PointsChanged,
         EventType::ExperimentStopped,
+        EventType::AuditRecorded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl EventType {
             EventType::MemberTierChanged => "member.tier_changed",
             EventType::PointsChanged => "points.changed",
             EventType::ExperimentStopped => "experiment.stopped",
+            EventType::AuditRecorded => "audit.recorded",
         }
     }
 
@@ -216,6 +220,30 @@ pub struct ExperimentStopped {
     pub stopped_at: i64,
 }
 
+/// `audit.recorded`: a change was made through the admin API or the dashboard (for a SIEM).
+/// The audit trail's row, as `GET /v1/admin/sites/{site}/audit` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "id": 812, "site": "shop", "at": 1764567000000_i64, "actor_kind": "key", "actor_id": "3",
+    "actor_name": "orders backend", "action": "points.add", "target_kind": "member", "target_id": "cus_8812",
+    "summary": "delta +250", "request_id": "9f1c2a4e-1b7d-4c1e-8f1a-2b3c4d5e6f70", "client_address": "203.0.113.7"
+}))]
+pub struct AuditRecorded {
+    pub id: i64,
+    pub site: String,
+    pub at: i64,
+    /// `operator`, `key` or `staff`.
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub summary: String,
+    pub request_id: Option<String>,
+    pub client_address: Option<String>,
+}
+
 /// What a test event carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TestEvent {
@@ -235,6 +263,7 @@ pub enum Event {
     MemberTierChanged(TierChanged),
     PointsChanged(PointsChanged),
     ExperimentStopped(ExperimentStopped),
+    AuditRecorded(AuditRecorded),
 }
 
 impl Event {
@@ -248,6 +277,7 @@ impl Event {
             Event::MemberTierChanged(_) => EventType::MemberTierChanged,
             Event::PointsChanged(_) => EventType::PointsChanged,
             Event::ExperimentStopped(_) => EventType::ExperimentStopped,
+            Event::AuditRecorded(_) => EventType::AuditRecorded,
         }
     }
 
@@ -260,6 +290,7 @@ impl Event {
             Event::MemberTierChanged(d) => serde_json::to_value(d),
             Event::PointsChanged(d) => serde_json::to_value(d),
             Event::ExperimentStopped(d) => serde_json::to_value(d),
+            Event::AuditRecorded(d) => serde_json::to_value(d),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -275,6 +306,7 @@ fn schema_name(kind: EventType) -> &'static str {
         EventType::MemberTierChanged => "TierChanged",
         EventType::PointsChanged => "PointsChanged",
         EventType::ExperimentStopped => "ExperimentStopped",
+        EventType::AuditRecorded => "AuditRecorded",
     }
 }
 

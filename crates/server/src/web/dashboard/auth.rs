@@ -160,9 +160,11 @@ pub struct LoginQuery {
     pub lang: Option<String>,
 }
 
-/// Only our own pages: never an open redirect to another site.
+/// Only our own pages: never an open redirect to another site, and only what a `Location`
+/// header can carry (a browser sends a path percent-encoded, so anything else is made up).
 fn safe_next(next: Option<&str>) -> &str {
     next.filter(|n| n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("/dashboard")
 }
 
@@ -360,6 +362,8 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/dashboard");
         assert_eq!(safe_next(Some("//evil.example/dashboard")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+        assert_eq!(safe_next(Some("/dashboard\n")), "/dashboard");
+        assert_eq!(safe_next(Some("/dashboard/a b")), "/dashboard");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Server-to-server admin API: the host's backend changes and reads members' points.
 //! Every route takes the admin key (see `admin_auth`).
 
+pub mod audit;
 pub mod coupons;
 pub mod experiments;
 pub mod feedback;
 pub mod insights;
+pub mod keys;
 pub mod members;
 pub mod points;
 pub mod privacy;

@@ -50,6 +50,11 @@ use utoipa::OpenApi;
         super::admin::webhooks::send_test,
         super::admin::webhooks::list_deliveries,
         super::admin::webhooks::resend_delivery,
+        super::admin::keys::create_key,
+        super::admin::keys::list_keys,
+        super::admin::keys::revoke_key,
+        super::admin::keys::rotate_key,
+        super::admin::audit::list_audit,
     ),
     components(schemas(
         moments_protocol::wire::Event,
@@ -61,6 +66,7 @@ use utoipa::OpenApi;
         crate::features::webhooks::event_types::PointsChanged,
         crate::features::webhooks::event_types::ExperimentStopped,
         crate::features::webhooks::event_types::TestEvent,
+        crate::features::webhooks::event_types::AuditRecorded,
     )),
     modifiers(&AdminKeyScheme),
 )]

@@ -6,9 +6,10 @@ use moments_protocol::domain::is_valid_key;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
+use crate::features::audit::{self, Change};
 use crate::features::surprises::store;
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -36,7 +37,7 @@ pub struct PoolStock {
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/coupon-pools/{pool}/codes", request_body = CodeUpload,
     params(("site" = String, Path), ("pool" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["surprises:write"])),
     responses(
         (status = 200, body = PoolStock),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -45,7 +46,7 @@ pub struct PoolStock {
     )
 )]
 pub async fn upload_codes(
-    _: Admin,
+    admin: Admin<needs::SurprisesWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(upload): ApiJson<CodeUpload>,
@@ -73,7 +74,15 @@ pub async fn upload_codes(
             format!("codes[{index}] {code:?}: 1 to {MAX_CODE_LEN} visible characters, no spaces; nothing was added"),
         ));
     }
-    let added = store::add_codes(&mut *state.db.acquire().await?, site, &pool, &upload.codes, now_ms()).await?;
+    let now = now_ms();
+    let mut tx = state.writer.begin().await?;
+    let added = store::add_codes_in(&mut tx, site, &pool, &upload.codes, now).await?;
+    if added > 0 {
+        // How many, never the codes: they are as good as money.
+        let change = Change::new("coupons.upload", "pool", pool.as_str()).summary(format!("{added} codes added"));
+        audit::record(&mut tx, site, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
     let available = store::available_codes(&state.db, site, &pool).await?;
     Ok(Json(PoolStock {
         added,

@@ -6,12 +6,13 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::Deserialize;
 
+use crate::features::audit::{self, Change};
 use crate::features::experiments::definition::{Definition, Experiment};
 use crate::features::experiments::results::{self, Results};
 use crate::features::experiments::store::{self, Stored};
 use crate::features::sites::Site;
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -41,7 +42,7 @@ async fn found(state: &AppState, site: &Site, key: &str) -> Result<Stored, ApiEr
 /// Defines a draft experiment: not shown to anyone until started.
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/experiments", request_body = Definition,
-    params(("site" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path)), security(("admin_key" = ["experiments:write"])),
     responses(
         (status = 201, body = Stored),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -52,7 +53,7 @@ async fn found(state: &AppState, site: &Site, key: &str) -> Result<Stored, ApiEr
     )
 )]
 pub async fn create_experiment(
-    _: Admin,
+    admin: Admin<needs::ExperimentsWrite>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiJson(definition): ApiJson<Definition>,
@@ -60,7 +61,18 @@ pub async fn create_experiment(
     let Path(site) = path.map_err(super::bad_path)?;
     let site = super::configured_site(&state, &site)?;
     let experiment = Experiment::parse(definition, site.settings.default_locale).map_err(ApiError::invalid)?;
-    if !store::create(&state.db, &site.settings.key, &experiment, now_ms()).await? {
+    let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+    let created = store::create(&mut *tx, &site.settings.key, &experiment, now).await?;
+    if created {
+        let change = Change::new("experiment.create", "experiment", experiment.key.as_str()).summary(format!(
+            "{} variants, coverage {}",
+            experiment.variants.len(),
+            experiment.coverage
+        ));
+        audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
+    if !created {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "experiment_exists",
@@ -74,7 +86,7 @@ pub async fn create_experiment(
 /// two experiments.
 #[utoipa::path(
     put, path = "/v1/admin/sites/{site}/experiments/{key}", request_body = Definition,
-    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = ["experiments:write"])),
     responses(
         (status = 200, body = Stored),
         (status = 404, body = ErrorBody, description = "unknown_site, experiment_not_found"),
@@ -83,7 +95,7 @@ pub async fn create_experiment(
     )
 )]
 pub async fn update_experiment(
-    _: Admin,
+    admin: Admin<needs::ExperimentsWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(definition): ApiJson<Definition>,
@@ -97,7 +109,18 @@ pub async fn update_experiment(
         ));
     }
     let experiment = Experiment::parse(definition, site.settings.default_locale).map_err(ApiError::invalid)?;
-    if !store::update(&state.db, &site.settings.key, &experiment).await? {
+    let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+    let updated = store::update(&mut *tx, &site.settings.key, &experiment).await?;
+    if updated {
+        let change = Change::new("experiment.update", "experiment", key.as_str()).summary(format!(
+            "{} variants, coverage {}",
+            experiment.variants.len(),
+            experiment.coverage
+        ));
+        audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
+    if !updated {
         found(&state, site, &key).await?;
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -111,7 +134,7 @@ pub async fn update_experiment(
 /// Starts a draft: from now on visitors are assigned and see their variant.
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/experiments/{key}/start",
-    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = ["experiments:write"])),
     responses(
         (status = 200, body = Stored),
         (status = 404, body = ErrorBody, description = "unknown_site, experiment_not_found"),
@@ -119,12 +142,22 @@ pub async fn update_experiment(
     )
 )]
 pub async fn start_experiment(
-    _: Admin,
+    admin: Admin<needs::ExperimentsWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Stored>, ApiError> {
     let (site, key) = site_and_key(&state, path)?;
-    match store::start(&state.db, &site.settings.key, &key, now_ms()).await {
+    let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+    let started = match store::start(&mut *tx, &site.settings.key, &key, now).await {
+        Ok(true) => {
+            let change = Change::new("experiment.start", "experiment", key.as_str());
+            audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        other => other,
+    };
+    match started {
         Ok(true) => Ok(Json(found(&state, site, &key).await?)),
         Ok(false) => {
             found(&state, site, &key).await?;
@@ -153,7 +186,7 @@ pub struct StopRequest {
 /// Stops a running experiment and ships a variant (or the default text) to everyone.
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/experiments/{key}/stop", request_body = StopRequest,
-    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = ["experiments:write"])),
     responses(
         (status = 200, body = Stored),
         (status = 404, body = ErrorBody, description = "unknown_site, experiment_not_found"),
@@ -162,7 +195,7 @@ pub struct StopRequest {
     )
 )]
 pub async fn stop_experiment(
-    _: Admin,
+    admin: Admin<needs::ExperimentsWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(request): ApiJson<StopRequest>,
@@ -178,7 +211,15 @@ pub async fn stop_experiment(
             format!("{ship:?} is not a variant of {key:?}"),
         ));
     }
-    if !store::stop(&state.db, &site.settings.key, &key, request.ship.as_deref(), now_ms()).await? {
+    let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+    let stopped = store::stop_in(&mut tx, &site.settings.key, &key, request.ship.as_deref(), now).await?;
+    if stopped {
+        let shipped = request.ship.as_deref().unwrap_or("the default text");
+        let change = Change::new("experiment.stop", "experiment", key.as_str()).summary(format!("shipped {shipped}"));
+        audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
+    if !stopped {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "experiment_not_running",
@@ -191,11 +232,11 @@ pub async fn stop_experiment(
 /// The site's experiments, newest first.
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/experiments",
-    params(("site" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path)), security(("admin_key" = ["insights:read"])),
     responses((status = 200, body = Vec<Stored>), (status = 404, body = ErrorBody, description = "unknown_site"))
 )]
 pub async fn list_experiments(
-    _: Admin,
+    _: Admin<needs::InsightsRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<Stored>>, ApiError> {
@@ -207,11 +248,11 @@ pub async fn list_experiments(
 /// Exposures and metrics per variant, each against control, with the sample-ratio check.
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/experiments/{key}/results",
-    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = [])),
+    params(("site" = String, Path), ("key" = String, Path)), security(("admin_key" = ["insights:read"])),
     responses((status = 200, body = Results), (status = 404, body = ErrorBody, description = "unknown_site, experiment_not_found"))
 )]
 pub async fn experiment_results(
-    _: Admin,
+    _: Admin<needs::InsightsRead>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Results>, ApiError> {

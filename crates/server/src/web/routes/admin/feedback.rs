@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::features::visitor_events;
 pub use crate::features::visitor_events::{FeedbackItem, FeedbackQuery};
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 pub use crate::web::feedback_export::csv_export;
 use crate::web::state::AppState;
@@ -24,7 +24,7 @@ pub struct FeedbackPage {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/feedback",
     params(("site" = String, Path), FeedbackQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["feedback:read"])),
     responses(
         (status = 200, description = "A JSON page, or with ?format=csv every matching answer as CSV", content(
             (FeedbackPage = "application/json"),
@@ -36,7 +36,7 @@ pub struct FeedbackPage {
     )
 )]
 pub async fn list_feedback(
-    _: Admin,
+    _: Admin<needs::FeedbackRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<FeedbackQuery>, QueryRejection>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::experiments::stats::Comparison;
 use crate::features::insights::{self, Returns, Satisfaction};
 use crate::platform::clock::{DAY_MS, now_ms};
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
@@ -176,7 +176,7 @@ pub struct ContextReport {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/context",
     params(("site" = String, Path), InsightsQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["insights:read"])),
     responses(
         (status = 200, body = ContextReport),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -185,7 +185,7 @@ pub struct ContextReport {
     )
 )]
 pub async fn context_report(
-    _: Admin,
+    _: Admin<needs::InsightsRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<InsightsQuery>, QueryRejection>,
@@ -203,7 +203,7 @@ pub async fn context_report(
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/insights",
     params(("site" = String, Path), InsightsQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["insights:read"])),
     responses(
         (status = 200, body = Insights),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -212,7 +212,7 @@ pub async fn context_report(
     )
 )]
 pub async fn insights(
-    _: Admin,
+    _: Admin<needs::InsightsRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<InsightsQuery>, QueryRejection>,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::ledger::{self, StoredEntry};
 use crate::features::members;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
@@ -40,7 +40,7 @@ pub struct MemberAccount {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/members/{member}",
     params(("site" = String, Path), ("member" = String, Path), PageQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = MemberAccount),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -49,7 +49,7 @@ pub struct MemberAccount {
     )
 )]
 pub async fn get_member(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
@@ -98,7 +98,7 @@ pub struct DuePage {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/expiring",
     params(("site" = String, Path), DueQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = DuePage),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -107,7 +107,7 @@ pub struct DuePage {
     )
 )]
 pub async fn list_expiring(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<DueQuery>, QueryRejection>,

@@ -7,10 +7,11 @@ use moments_protocol::wire::ErrorBody;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::features::audit::{self, Change};
 use crate::features::ledger::{self, AppendError, Appended, StoredEntry};
 use crate::features::members::{self, Profile};
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -88,7 +89,7 @@ fn whole_number(delta: &Value) -> Option<i64> {
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/members/{member}/points", request_body = PointsRequest,
     params(("site" = String, Path), ("member" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["points:write"])),
     responses(
         (status = 201, body = StoredEntry),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -99,7 +100,7 @@ fn whole_number(delta: &Value) -> Option<i64> {
     )
 )]
 pub async fn add_points(
-    _: Admin,
+    admin: Admin<needs::PointsWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(request): ApiJson<PointsRequest>,
@@ -114,7 +115,14 @@ pub async fn add_points(
         .map_err(ApiError::from)?;
     let mut tx = state.writer.begin().await.map_err(ApiError::from)?;
     let (entry, replayed) = match ledger::append(&mut tx, site, &member, &change, now).await? {
-        Appended::New(entry) => (entry, false),
+        Appended::New(entry) => {
+            let change = Change::new("points.add", "member", member.as_str())
+                .summary(format!("delta {:+}, entry {}", entry.delta, entry.id));
+            audit::record(&mut tx, key, &admin.origin, change, now)
+                .await
+                .map_err(ApiError::from)?;
+            (entry, false)
+        }
         Appended::Replayed(entry) => (entry, true),
     };
     tx.commit().await.map_err(ApiError::from)?;

@@ -10,9 +10,10 @@ use moments_protocol::wire::ErrorBody;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::features::audit::{self, Change, Origin};
 use crate::features::privacy::{self, Erased, Subject};
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::{ApiError, bad_path};
 use crate::web::state::AppState;
 
@@ -77,8 +78,14 @@ async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Js
 }
 
 /// Erases the subject in one transaction: all of it or, on a failure, none.
-async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Json<Erasure>, ApiError> {
+/// The erasure's own audit row goes first, so the erasure pseudonymises it with the others.
+async fn erase(state: &AppState, origin: &Origin, site: &str, subject: Subject<'_>) -> Result<Json<Erasure>, ApiError> {
     let mut tx = state.writer.begin().await?;
+    let change = match subject {
+        Subject::Member(id) => Change::new("member.erase", "member", id),
+        Subject::Visitor(id) => Change::new("visitor.erase", "visitor", id),
+    };
+    audit::record(&mut tx, site, origin, change, now_ms()).await?;
     let (erased, id) = match subject {
         Subject::Member(id) => (privacy::erase_member(&mut tx, site, id).await?, id),
         Subject::Visitor(id) => (privacy::erase_visitor(&mut tx, site, id).await?, id),
@@ -97,7 +104,7 @@ async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Jso
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/members/{member}/export",
     params(("site" = String, Path), ("member" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = Export),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -106,7 +113,7 @@ async fn erase(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Jso
     )
 )]
 pub async fn export_member(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Export>, ApiError> {
@@ -118,7 +125,7 @@ pub async fn export_member(
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/visitors/{visitor}/export",
     params(("site" = String, Path), ("visitor" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = Export),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -127,7 +134,7 @@ pub async fn export_member(
     )
 )]
 pub async fn export_visitor(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Export>, ApiError> {
@@ -140,7 +147,7 @@ pub async fn export_visitor(
 #[utoipa::path(
     delete, path = "/v1/admin/sites/{site}/members/{member}",
     params(("site" = String, Path), ("member" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:erase"])),
     responses(
         (status = 200, body = Erasure),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -149,19 +156,25 @@ pub async fn export_visitor(
     )
 )]
 pub async fn erase_member(
-    _: Admin,
+    admin: Admin<needs::MembersErase>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Erasure>, ApiError> {
     let (site, member) = super::site_and_member(&state, path)?;
-    erase(&state, &site.settings.key, Subject::Member(member.as_str())).await
+    erase(
+        &state,
+        &admin.origin,
+        &site.settings.key,
+        Subject::Member(member.as_str()),
+    )
+    .await
 }
 
 /// Erases a browser: its page views go; its answers stay, anonymous and without comments.
 #[utoipa::path(
     delete, path = "/v1/admin/sites/{site}/visitors/{visitor}",
     params(("site" = String, Path), ("visitor" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:erase"])),
     responses(
         (status = 200, body = Erasure),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -170,10 +183,16 @@ pub async fn erase_member(
     )
 )]
 pub async fn erase_visitor(
-    _: Admin,
+    admin: Admin<needs::MembersErase>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Erasure>, ApiError> {
     let (site, visitor) = site_and_visitor(&state, path)?;
-    erase(&state, &site.settings.key, Subject::Visitor(visitor.as_str())).await
+    erase(
+        &state,
+        &admin.origin,
+        &site.settings.key,
+        Subject::Visitor(visitor.as_str()),
+    )
+    .await
 }

@@ -5,10 +5,11 @@ use axum::http::StatusCode;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
+use crate::features::audit::{self, Change};
 use crate::features::recovery;
 pub use crate::features::recovery::RecoveryCase;
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -41,7 +42,7 @@ pub struct Resolution {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/recovery",
     params(("site" = String, Path), CaseQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["feedback:read"])),
     responses(
         (status = 200, body = RecoveryPage),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -50,7 +51,7 @@ pub struct Resolution {
     )
 )]
 pub async fn list_cases(
-    _: Admin,
+    _: Admin<needs::FeedbackRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<CaseQuery>, QueryRejection>,
@@ -83,7 +84,7 @@ pub async fn list_cases(
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/recovery/{id}/resolve", request_body = Resolution,
     params(("site" = String, Path), ("id" = i64, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["recovery:write"])),
     responses(
         (status = 200, body = RecoveryCase),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -93,7 +94,7 @@ pub async fn list_cases(
     )
 )]
 pub async fn resolve_case(
-    _: Admin,
+    admin: Admin<needs::RecoveryWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, i64)>, PathRejection>,
     ApiJson(resolution): ApiJson<Resolution>,
@@ -115,7 +116,13 @@ pub async fn resolve_case(
             format!("a note is at most {MAX_NOTE_LEN} characters"),
         ));
     }
-    recovery::resolve_now(&state.db, site, id, note, now_ms()).await?;
+    let now = now_ms();
+    let mut tx = state.writer.begin().await?;
+    if recovery::resolve(&mut tx, site, id, note, now).await? {
+        let change = Change::new("recovery.resolve", "case", id.to_string());
+        audit::record(&mut tx, site, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
     let case = recovery::find(&state.db, site, id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,

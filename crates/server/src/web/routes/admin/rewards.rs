@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::rewards::catalog::Gives;
 use crate::features::rewards::store::{self, StoredRedemption};
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
 
@@ -40,7 +40,7 @@ pub struct CatalogPage {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/rewards",
     params(("site" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["insights:read"])),
     responses(
         (status = 200, body = CatalogPage),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -49,7 +49,7 @@ pub struct CatalogPage {
     )
 )]
 pub async fn list_rewards(
-    _: Admin,
+    _: Admin<needs::InsightsRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CatalogPage>, ApiError> {
@@ -104,7 +104,7 @@ pub struct RedemptionPage {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/redemptions",
     params(("site" = String, Path), RedemptionQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = RedemptionPage),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -113,7 +113,7 @@ pub struct RedemptionPage {
     )
 )]
 pub async fn list_redemptions(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<RedemptionQuery>, QueryRejection>,

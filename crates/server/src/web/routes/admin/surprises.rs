@@ -6,11 +6,12 @@ use axum::response::Response;
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
+use crate::features::audit::{self, Change};
 use crate::features::members::{self, Profile};
 use crate::features::surprises::rules::Trigger;
 use crate::features::surprises::store::{self, Recipient, StoredSurprise};
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -29,7 +30,7 @@ pub struct GrantRequest {
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/members/{member}/surprises", request_body = GrantRequest,
     params(("site" = String, Path), ("member" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["surprises:write"])),
     responses(
         (status = 200, body = StoredSurprise, description = "Granted before with this key: the same gift, with Idempotent-Replayed: true"),
         (status = 201, body = StoredSurprise),
@@ -40,7 +41,7 @@ pub struct GrantRequest {
     )
 )]
 pub async fn grant_surprise(
-    _: Admin,
+    admin: Admin<needs::SurprisesWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(request): ApiJson<GrantRequest>,
@@ -67,7 +68,14 @@ pub async fn grant_surprise(
         member_id: Some(member.as_str()),
         visitor_id: None,
     };
-    let given = store::give(&mut *state.db.acquire().await?, site_key, rule, to, &occasion, now).await?;
+    let mut tx = state.writer.begin().await?;
+    let given = store::give(&mut tx, site_key, rule, to, &occasion, now).await?;
+    if given.is_some() {
+        let change = Change::new("surprise.grant", "member", member.as_str())
+            .summary(format!("rule {}, occasion {occasion:?}", rule.key));
+        audit::record(&mut tx, site_key, &admin.origin, change, now).await?;
+    }
+    tx.commit().await?;
     let stored = store::given_for(&state.db, site_key, &rule.key, member.as_str(), &occasion, now).await?;
     match (given, stored) {
         (Some(_), Some(stored)) => Ok(super::idempotent_answer(StatusCode::CREATED, stored, false)),
@@ -106,7 +114,7 @@ pub struct SurprisePage {
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/surprises",
     params(("site" = String, Path), SurpriseQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["members:read"])),
     responses(
         (status = 200, body = SurprisePage),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -115,7 +123,7 @@ pub struct SurprisePage {
     )
 )]
 pub async fn list_surprises(
-    _: Admin,
+    _: Admin<needs::MembersRead>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<SurpriseQuery>, QueryRejection>,

@@ -6,12 +6,13 @@ use moments_protocol::domain;
 use moments_protocol::wire::{ErrorBody, SurpriseOffer};
 use serde::{Deserialize, Serialize};
 
+use crate::features::audit::{self, Change};
 use crate::features::members::{self, Profile};
 use crate::features::surprises::store::{self, Recipient};
 use crate::features::surprises::{self as gifts, Grounds};
 use crate::features::verified_events::{self, Fact, Source};
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -49,7 +50,7 @@ pub struct VouchedEvent {
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/members/{member}/events", request_body = ReportedEvent,
     params(("site" = String, Path), ("member" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["events:write"])),
     responses(
         (status = 200, body = VouchedEvent, description = "Reported before with this key: the same answer, nothing given again"),
         (status = 201, body = VouchedEvent),
@@ -60,7 +61,7 @@ pub struct VouchedEvent {
     )
 )]
 pub async fn report_event(
-    _: Admin,
+    admin: Admin<needs::EventsWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(request): ApiJson<ReportedEvent>,
@@ -89,6 +90,12 @@ pub async fn report_event(
             };
             let given =
                 gifts::after_event(&mut tx, site, to, Grounds::HostVouches { key: &key }, &name, value, now).await?;
+            let summary = match value {
+                Some(value) => format!("{name} {value}, key {key:?}"),
+                None => format!("{name}, key {key:?}"),
+            };
+            let change = Change::new("event.report", "member", member.as_str()).summary(summary);
+            audit::record(&mut tx, site_key, &admin.origin, change, now).await?;
             (now, given, false)
         }
         Some(earlier) if fact.same_as(&earlier) => {

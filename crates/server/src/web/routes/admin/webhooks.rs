@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
+use crate::features::audit::{self, Change};
 use crate::features::sites::Site;
 use crate::features::webhooks::address::EndpointUrl;
 use crate::features::webhooks::event_types::EventType;
@@ -16,7 +17,7 @@ use crate::features::webhooks::signature::Secret;
 use crate::features::webhooks::store::{self, Delivery, Endpoint};
 use crate::features::webhooks::{self, ROTATION_GRACE_MS};
 use crate::platform::clock::now_ms;
-use crate::web::admin_auth::Admin;
+use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::state::AppState;
@@ -147,7 +148,7 @@ async fn check_reachable(state: &AppState, url: &EndpointUrl) -> Result<(), ApiE
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/webhooks", request_body = NewWebhook,
     params(("site" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 201, body = WebhookWithSecret),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -157,7 +158,7 @@ async fn check_reachable(state: &AppState, url: &EndpointUrl) -> Result<(), ApiE
     )
 )]
 pub async fn create_webhook(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiJson(request): ApiJson<NewWebhook>,
@@ -178,6 +179,10 @@ pub async fn create_webhook(
     let (id, secret, now) = (webhooks::new_endpoint_id(), Secret::generate(), now_ms());
     let mut tx = state.writer.begin().await?;
     store::create(&mut tx, &site.settings.key, &id, &spec, &secret, false, now).await?;
+    // Not the URL: a chat service's incoming-webhook address is itself a secret.
+    let change =
+        Change::new("webhook.create", "endpoint", id.as_str()).summary(format!("events {}", request.events.join(" ")));
+    audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
     tx.commit().await?;
     let endpoint = existing(&state, site, &id).await?;
     let made = WebhookWithSecret {
@@ -192,7 +197,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/webhooks",
     params(("site" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 200, body = WebhookList),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -200,7 +205,7 @@ pub async fn create_webhook(
     )
 )]
 pub async fn list_webhooks(
-    _: Admin,
+    _: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<WebhookList>, ApiError> {
@@ -214,7 +219,7 @@ pub async fn list_webhooks(
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/webhooks/{id}",
     params(("site" = String, Path), ("id" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 200, body = Endpoint),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -222,7 +227,7 @@ pub async fn list_webhooks(
     )
 )]
 pub async fn get_webhook(
-    _: Admin,
+    _: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Endpoint>, ApiError> {
@@ -234,7 +239,7 @@ pub async fn get_webhook(
 #[utoipa::path(
     patch, path = "/v1/admin/sites/{site}/webhooks/{id}", request_body = WebhookChange,
     params(("site" = String, Path), ("id" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 200, body = Endpoint),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -244,7 +249,7 @@ pub async fn get_webhook(
     )
 )]
 pub async fn update_webhook(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(change): ApiJson<WebhookChange>,
@@ -294,6 +299,19 @@ pub async fn update_webhook(
     if let Some(paused) = paused {
         store::set_paused(&mut *tx, key, &id, paused, now).await?;
     }
+    let mut changed: Vec<&str> = Vec::new();
+    if spec.is_some() {
+        changed.push("settings");
+    }
+    match paused {
+        Some(true) => changed.push("paused"),
+        Some(false) => changed.push("resumed"),
+        None => {}
+    }
+    if !changed.is_empty() {
+        let change = Change::new("webhook.update", "endpoint", id.as_str()).summary(changed.join(", "));
+        audit::record(&mut tx, key, &admin.origin, change, now).await?;
+    }
     tx.commit().await?;
     Ok(Json(existing(&state, site, &id).await?))
 }
@@ -302,7 +320,7 @@ pub async fn update_webhook(
 #[utoipa::path(
     delete, path = "/v1/admin/sites/{site}/webhooks/{id}",
     params(("site" = String, Path), ("id" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -311,7 +329,7 @@ pub async fn update_webhook(
     )
 )]
 pub async fn delete_webhook(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -321,6 +339,8 @@ pub async fn delete_webhook(
     }
     let mut tx = state.writer.begin().await?;
     store::delete(&mut tx, &site.settings.key, &id).await?;
+    let change = Change::new("webhook.delete", "endpoint", id.as_str());
+    audit::record(&mut tx, &site.settings.key, &admin.origin, change, now_ms()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -330,7 +350,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/webhooks/{id}/rotate-secret",
     params(("site" = String, Path), ("id" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 200, body = WebhookWithSecret),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -339,7 +359,7 @@ pub async fn delete_webhook(
     )
 )]
 pub async fn rotate_secret(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<WebhookWithSecret>, ApiError> {
@@ -352,6 +372,8 @@ pub async fn rotate_secret(
     let until = now + ROTATION_GRACE_MS;
     let mut tx = state.writer.begin().await?;
     store::rotate(&mut tx, &site.settings.key, &id, &secret, now, until).await?;
+    let change = Change::new("webhook.rotate_secret", "endpoint", id.as_str());
+    audit::record(&mut tx, &site.settings.key, &admin.origin, change, now).await?;
     tx.commit().await?;
     Ok(Json(WebhookWithSecret {
         endpoint,
@@ -364,7 +386,7 @@ pub async fn rotate_secret(
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/webhooks/{id}/test",
     params(("site" = String, Path), ("id" = String, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 202, body = TestSent, description = "Queued (a paused endpoint gets it when it resumes); its delivery shows in the endpoint's deliveries"),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -373,7 +395,7 @@ pub async fn rotate_secret(
     )
 )]
 pub async fn send_test(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
@@ -394,6 +416,8 @@ pub async fn send_test(
         now_ms(),
     )
     .await?;
+    let change = Change::new("webhook.test", "endpoint", id.as_str()).summary(format!("message {message_id}"));
+    audit::record(&mut tx, &site.settings.key, &admin.origin, change, now_ms()).await?;
     tx.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(TestSent { message_id })).into_response())
 }
@@ -402,7 +426,7 @@ pub async fn send_test(
 #[utoipa::path(
     get, path = "/v1/admin/sites/{site}/webhooks/{id}/deliveries",
     params(("site" = String, Path), ("id" = String, Path), DeliveryQuery),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 200, body = DeliveryList),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -411,7 +435,7 @@ pub async fn send_test(
     )
 )]
 pub async fn list_deliveries(
-    _: Admin,
+    _: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<DeliveryQuery>, QueryRejection>,
@@ -439,7 +463,7 @@ pub async fn list_deliveries(
 #[utoipa::path(
     post, path = "/v1/admin/sites/{site}/webhooks/{id}/deliveries/{delivery}/resend",
     params(("site" = String, Path), ("id" = String, Path), ("delivery" = i64, Path)),
-    security(("admin_key" = [])),
+    security(("admin_key" = ["webhooks:write"])),
     responses(
         (status = 202, description = "Queued"),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
@@ -448,7 +472,7 @@ pub async fn list_deliveries(
     )
 )]
 pub async fn resend_delivery(
-    _: Admin,
+    admin: Admin<needs::WebhooksWrite>,
     State(state): State<AppState>,
     path: Result<Path<(String, String, i64)>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -456,9 +480,14 @@ pub async fn resend_delivery(
     let site = super::configured_site(&state, &site)?;
     existing(&state, site, &id).await?;
     let key = site.settings.key.as_str();
-    if store::send_again(&state.db, key, &id, delivery, now_ms()).await? {
+    let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+    if store::send_again(&mut *tx, key, &id, delivery, now).await? {
+        let change = Change::new("webhook.resend", "endpoint", id.as_str()).summary(format!("delivery {delivery}"));
+        audit::record(&mut tx, key, &admin.origin, change, now).await?;
+        tx.commit().await?;
         return Ok(StatusCode::ACCEPTED);
     }
+    drop(tx);
     match store::delivery(&state.db, key, &id, delivery).await? {
         Some(_) => Err(ApiError::new(
             StatusCode::CONFLICT,

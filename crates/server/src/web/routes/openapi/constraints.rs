@@ -99,7 +99,8 @@ fn path_parameter(path: &str, name: &str) -> Option<Value> {
         "visitor" => visitor_id(),
         "key" | "pool" => key(),
         "id" if path.starts_with("/v1/surprises/") => uuid(),
-        "id" => json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX }),
+        "id" if path.contains("/webhooks/") => json!({ "type": "string", "minLength": 1 }),
+        "id" | "delivery" => json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX }),
         _ => return None,
     })
 }
@@ -238,8 +239,29 @@ fn common_responses(path: &str, operation: &Value) -> Vec<(&'static str, Value)>
     if takes_input {
         responses.push(("422", error("A parameter or field is invalid; the code names it")));
     }
-    if operation.get("security").is_some() {
-        responses.push(("401", error("admin_key_missing, admin_key_invalid, admin_api_disabled")));
+    if let Some(scope) = required_scope(operation) {
+        responses.push((
+            "401",
+            error("admin_key_missing, admin_key_invalid, admin_api_disabled, key_revoked, key_expired"),
+        ));
+        responses.push((
+            "403",
+            error(&format!("missing_scope: a site key needs the scope {scope}")),
+        ));
+        responses.push((
+            "404",
+            error("unknown_site: no such site, or a site key of another site"),
+        ));
+    }
+    let has_path_parameters = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| p.iter().any(|p| p["in"] == "path"));
+    if has_path_parameters {
+        responses.push((
+            "400",
+            error("invalid_path: a path parameter is not of its type or range"),
+        ));
     }
     let public = ["/v1/session", "/v1/events", "/v1/surprises/"]
         .iter()
@@ -250,6 +272,15 @@ fn common_responses(path: &str, operation: &Value) -> Vec<(&'static str, Value)>
         responses.push(("429", limited));
     }
     responses
+}
+
+/// The scope an admin operation needs, from its `security` (`admin_key: [scope]`).
+pub fn required_scope(operation: &Value) -> Option<String> {
+    operation
+        .get("security")?
+        .as_array()?
+        .iter()
+        .find_map(|requirement| requirement.get("admin_key")?.get(0)?.as_str().map(str::to_owned))
 }
 
 /// Writes the rules into the generated document.
