@@ -244,6 +244,11 @@ impl TestApp {
         response["session_id"].as_str().unwrap().to_owned()
     }
 
+    /// The server's process, when it is one (`spawn_second_process`): to signal it.
+    pub fn process(&self) -> Option<&ServerProcess> {
+        self._process.as_ref()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
             .fetch_one(&self.db)

@@ -1,7 +1,9 @@
 //! Integration tests: the real server on a real port, over a fresh SQLite file.
 
 mod abuse;
+mod access;
 mod admin_points;
+mod audit;
 mod context;
 mod dashboard;
 mod demo;
