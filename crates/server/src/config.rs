@@ -139,6 +139,8 @@ pub struct RetentionSettings {
     pub events_days: u32,
     /// Webhook deliveries once delivered or failed, with what they sent.
     pub webhooks_days: u32,
+    /// The audit trail: 365 at least (the table refuses younger deletions), 0 keeps it forever.
+    pub audit_days: u32,
 }
 
 impl Default for RetentionSettings {
@@ -147,6 +149,7 @@ impl Default for RetentionSettings {
             sessions_days: 180,
             events_days: 730,
             webhooks_days: 30,
+            audit_days: 730,
         }
     }
 }
@@ -486,6 +489,10 @@ impl Settings {
     }
 
     pub fn check(&self) -> anyhow::Result<()> {
+        let audit_days = self.server.retention.audit_days;
+        if audit_days != 0 && audit_days < 365 {
+            bail!("retention.audit_days is 365 or more (or 0 to keep the audit trail forever); it is {audit_days}");
+        }
         if let Some(key) = &self.server.admin_key
             && key.len() < MIN_SECRET_BYTES
         {

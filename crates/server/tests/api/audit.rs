@@ -117,22 +117,35 @@ async fn the_trail_refuses_updates_and_deletes_and_pseudonymises_erased_members(
             .all(|r| r["target_id"].as_str().unwrap().starts_with("erased:"))
     );
 
-    // Retention may purge rows over a year old; nothing younger.
-    let year_and_a_day = crate::helpers::now() - 366 * 86_400_000;
-    sqlx::query(
-        "INSERT INTO audit_log (site, at, actor_kind, actor_id, actor_name, action, target_kind, target_id, summary)
-         VALUES ('demo', $1, 'operator', 'admin-key', 'operator', 'points.add', 'member', 'carol', 'delta +1')",
-    )
-    .bind(year_and_a_day)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    let purged = sqlx::query("DELETE FROM audit_log WHERE at < $1")
-        .bind(crate::helpers::now() - 365 * 86_400_000)
+    // Retention purges what is older than its setting (two years by default), nothing younger.
+    let days_ago = |days: i64| crate::helpers::now() - days * 86_400_000;
+    for (at, member) in [(days_ago(731), "carol"), (days_ago(400), "dave")] {
+        sqlx::query(
+            "INSERT INTO audit_log (site, at, actor_kind, actor_id, actor_name, action, target_kind, target_id, summary)
+             VALUES ('demo', $1, 'operator', 'admin-key', 'operator', 'points.add', 'member', $2, 'delta +1')",
+        )
+        .bind(at)
+        .bind(member)
         .execute(&app.db)
         .await
         .unwrap();
-    assert_eq!(purged.rows_affected(), 1);
+    }
+    let settings = moments_server::config::RetentionSettings::default();
+    moments_server::features::retention::run_once(&app.db, settings, crate::helpers::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE target_id IN ('carol', 'dave')")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE target_id = 'dave'")
+            .await,
+        1
+    );
+    let too_short = moments_server::config::Settings::from_toml("[server.retention]\naudit_days = 90").unwrap();
+    assert!(too_short.check().is_err(), "an audit trail kept under a year");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod audit;
 mod context;
 mod dashboard;
 mod demo;
+mod docs_commands;
 mod events;
 mod experiments;
 mod expiry;

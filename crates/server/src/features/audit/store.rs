@@ -96,12 +96,3 @@ pub async fn pseudonymise(
         .await?;
     Ok(())
 }
-
-/// Retention: rows older than `before` go (the table's trigger refuses anything under a year old).
-pub async fn purge_older_than(db: impl AnyExecutor<'_>, before: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
-        .bind(before)
-        .execute(db)
-        .await?
-        .rows_affected())
-}
