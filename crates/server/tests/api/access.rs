@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_KEY, TestApp, WITH_ADMIN_KEY, error_code, spawn_app_with, spawn_second_process};
+use crate::helpers::{TestApp, WITH_ADMIN_KEY, error_code, spawn_app_with, spawn_second_process};
 
 const OTHER_SITE: &str = "[[sites]]\nkey = \"other\"\nallowed_origins = [\"http://localhost:*\"]";
 
