@@ -324,6 +324,9 @@ pub struct RecoveryConfig {
     pub reason: String,
     /// Cases one visitor's answers may open per UTC day; later low answers are kept, without a case.
     pub max_cases_per_visitor_per_day: u32,
+    /// The most points a support agent may give as goodwill when resolving one case (owners and
+    /// operators are bound only by the ledger's limits).
+    pub staff_goodwill_limit: i64,
 }
 
 impl Default for RecoveryConfig {
@@ -333,6 +336,7 @@ impl Default for RecoveryConfig {
             cooldown_days: 30,
             reason: "With our apologies".into(),
             max_cases_per_visitor_per_day: 3,
+            staff_goodwill_limit: 500,
         }
     }
 }
@@ -594,6 +598,9 @@ impl SiteSettings {
         }
         if !(0..=moments_protocol::limits::MAX_POINTS_DELTA).contains(&self.recovery.goodwill_points) {
             bail!("recovery.goodwill_points must be between 0 and 1000000");
+        }
+        if !(0..=moments_protocol::limits::MAX_POINTS_DELTA).contains(&self.recovery.staff_goodwill_limit) {
+            bail!("recovery.staff_goodwill_limit must be between 0 and 1000000");
         }
         let mut rule_keys = std::collections::HashSet::new();
         for rule in &self.surprises.rules {

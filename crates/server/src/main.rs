@@ -39,17 +39,10 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if args.hash_password {
-        use argon2::PasswordHasher;
         let mut password = String::new();
         std::io::stdin().read_line(&mut password)?;
         let password = password.trim_end_matches(['\r', '\n']);
-        anyhow::ensure!(
-            password.chars().count() >= 12,
-            "use a password of at least 12 characters"
-        );
-        let hash = argon2::Argon2::default()
-            .hash_password(password.as_bytes())
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let hash = moments_server::features::staff::hash_password(password).map_err(|e| anyhow::anyhow!(e.message))?;
         println!("{hash}");
         return Ok(());
     }

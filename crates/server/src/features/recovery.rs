@@ -15,6 +15,24 @@ fn goodwill_key(event_id: &str) -> String {
     format!("{SERVER_KEY_PREFIX}recovery:{event_id}")
 }
 
+/// Goodwill a staff member gives when resolving case `case_id`: at most once per case (the
+/// ledger key says which), with the site's goodwill reason.
+pub async fn staff_goodwill(
+    tx: &mut AnyConnection,
+    site: &Site,
+    member: &moments_protocol::domain::MemberId,
+    case_id: i64,
+    points: i64,
+    now: i64,
+) -> Result<crate::features::ledger::Appended, crate::features::ledger::AppendError> {
+    let change = moments_protocol::domain::PointsChange {
+        delta: points,
+        reason: site.settings.recovery.reason.clone(),
+        idempotency_key: format!("{SERVER_KEY_PREFIX}goodwill:case:{case_id}"),
+    };
+    crate::features::ledger::append(tx, site, member, &change, now).await
+}
+
 fn key_pattern() -> String {
     format!("{SERVER_KEY_PREFIX}recovery:%")
 }

@@ -5,7 +5,6 @@
 pub mod store;
 
 use moments_protocol::error::InvalidInput;
-use sha2::{Digest, Sha256};
 
 /// What a site key may do. One operation needs one scope; `/openapi.json` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,10 +158,7 @@ impl Secret {
 
 /// What the database keeps of a secret.
 pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::platform::hashed_key::sha256_hex(secret)
 }
 
 /// Whether a bearer token is shaped like a site key (else it can only be the admin key).

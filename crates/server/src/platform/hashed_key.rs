@@ -3,6 +3,15 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+/// SHA-256 as 64 hex characters: how tokens and secrets are kept (the token itself is random
+/// enough that no salt or stretching is needed).
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A key as the server keeps it (the admin key, the metrics token): hashed, so comparing takes
 /// the same time whatever the presented key's length or content.
 #[derive(Clone)]

@@ -123,13 +123,10 @@ async fn site_key(parts: &mut Parts, state: &AppState, token: &str) -> Result<(A
     if site != Some(key.site.as_str()) {
         return Err(ApiError::unknown_site(site.unwrap_or("")));
     }
-    let db = state.db.clone();
-    // Bookkeeping only: a failure to note the use must not fail the request.
-    tokio::spawn(async move {
-        if let Err(error) = site_keys::store::touch(&db, key.id, now).await {
-            tracing::debug!(%error, "could not note a site key's use");
-        }
-    });
+    // Bookkeeping only (one write a minute per key at most): a failure must not fail the request.
+    if let Err(error) = site_keys::store::touch(&state.db, key.id, now).await {
+        tracing::warn!(%error, "could not note a site key's use");
+    }
     Ok((
         Actor::Key {
             id: key.id,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod charts;
 pub mod html;
 pub mod i18n;
+pub mod invite;
 pub mod pages;
 
 use axum::Router;
@@ -41,6 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/{site}/support", get(pages::support::support))
         .route("/dashboard/{site}/support.csv", get(pages::support::support_csv))
         .route("/dashboard/{site}/recovery/{id}/resolve", post(pages::recovery::resolve))
+        .route("/dashboard/invite/{token}", get(invite::invitation).post(invite::accept))
+        .route("/dashboard/{site}/staff", get(pages::staff::page))
+        .route("/dashboard/{site}/staff/invite", post(pages::staff::invite))
+        .route("/dashboard/{site}/staff/{id}/role", post(pages::staff::change_role))
+        .route("/dashboard/{site}/staff/{id}/remove", post(pages::staff::remove))
         .route("/dashboard/{site}/webhooks", get(pages::webhooks::page))
         .route("/dashboard/{site}/webhooks/{endpoint}/pause", post(pages::webhooks::pause))
         .route("/dashboard/{site}/webhooks/{endpoint}/deliveries/{id}/resend", post(pages::webhooks::resend))
@@ -52,10 +58,15 @@ pub fn router() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
-async fn first_site(state: axum::extract::State<AppState>, _: Staff) -> Response {
-    match state.sites.keys().first() {
+async fn first_site(state: axum::extract::State<AppState>, staff: Staff, headers: HeaderMap) -> Response {
+    let first = state
+        .sites
+        .keys()
+        .into_iter()
+        .find(|s| staff.access.role_on(s).is_some());
+    match first {
         Some(site) => Redirect::to(&format!("/dashboard/{}", html::urlencode(site))).into_response(),
-        None => (StatusCode::NOT_FOUND, "no site is configured").into_response(),
+        None => no_such_site(&headers),
     }
 }
 
@@ -68,6 +79,53 @@ async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
+}
+
+/// A site the staff member works on; any other, existing or not, is not found.
+#[allow(clippy::result_large_err)] // the refusal is the page answered
+fn reachable_site<'a>(state: &'a AppState, access: &auth::Access, site: &str) -> Result<&'a Site, Response> {
+    match state.sites.get(site) {
+        Some(found) if access.role_on(&found.settings.key).is_some() => Ok(found),
+        _ => Err(no_such_site_headers()),
+    }
+}
+
+fn no_such_site_headers() -> Response {
+    no_such_site(&HeaderMap::new())
+}
+
+fn no_such_site(headers: &HeaderMap) -> Response {
+    let t = i18n::texts(auth::language(headers, None).0);
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!("<!doctype html><p>{}</p>", t.no_such_site)),
+    )
+        .into_response()
+}
+
+/// 403: the person's role on this site does not reach this page or action.
+fn not_allowed(headers: &HeaderMap) -> Response {
+    auth::refused_with(headers, StatusCode::FORBIDDEN, |t| t.not_allowed)
+}
+
+/// The checks of every state-changing form: the CSRF token, a site the person works on, and a
+/// role that may do `needs` there.
+#[allow(clippy::result_large_err)] // the refusal is the page answered
+pub fn authorize_form<'a>(
+    state: &'a AppState,
+    staff: &Staff,
+    site: &str,
+    csrf: &str,
+    headers: &HeaderMap,
+    needs: crate::features::site_keys::Scope,
+) -> Result<&'a Site, Response> {
+    auth::check_form(staff, csrf, headers, state)?;
+    let site = reachable_site(state, &staff.access, site)?;
+    if staff.access.scopes_on(&site.settings.key).contains(needs) {
+        Ok(site)
+    } else {
+        Err(not_allowed(headers))
+    }
 }
 
 /// Everything a page needs: the site, the staff member, the language, the frame.
@@ -88,15 +146,26 @@ impl<'a> PageContext<'a> {
         section: &'a str,
         here: &'a str,
     ) -> Result<Self, Response> {
-        let Some(site) = state.sites.get(site) else {
-            return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such site.</p>")).into_response());
-        };
         let (locale, set_language) = auth::language(headers, lang);
+        let site = reachable_site(state, &staff.access, site)?;
+        if !staff
+            .access
+            .scopes_on(&site.settings.key)
+            .contains(html::section_scope(section))
+        {
+            return Err(not_allowed(headers));
+        }
         let frame = Frame {
             t: i18n::texts(locale),
             locale,
             site: &site.settings.key,
-            sites: state.sites.keys(),
+            sites: state
+                .sites
+                .keys()
+                .into_iter()
+                .filter(|s| staff.access.role_on(s).is_some())
+                .collect(),
+            scopes: staff.access.scopes_on(&site.settings.key),
             csrf: &staff.csrf,
             staff: &staff.name,
             section,

@@ -25,6 +25,7 @@ mod resilience;
 mod rewards;
 mod session;
 mod snapshots;
+mod staff_roles;
 mod surprises;
 mod webhook_receiver;
 mod webhooks;

@@ -10,42 +10,79 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use moments_protocol::Locale;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::html::{escape, urlencode};
 use super::i18n::{Texts, texts};
 use crate::config::ADMIN_STAFF_NAME as ADMIN;
+use crate::features::audit::{Actor, Origin};
+use crate::features::site_keys::Scopes;
+use crate::features::staff::Role;
+use crate::features::staff::store::{self as staff_store, SiteRole};
 use crate::features::staff_sessions;
 use crate::platform::clock::now_ms;
+use crate::web::observe::RequestId;
 use crate::web::state::{AppState, ClientAddress};
 
 const COOKIE: &str = "moments_staff";
 const LANGUAGE_COOKIE: &str = "moments_lang";
 const SESSION_MS: i64 = 12 * 3_600_000;
 
-/// What a dashboard session was opened with. A session whose credential no longer matches
-/// the config (an account removed, a password or the admin key changed) is over.
-fn credential(state: &AppState, staff: &str) -> Option<String> {
+/// Who a staff name is, and what their session was opened with: a session whose credential
+/// no longer matches (an account removed, a password or the admin key changed, a person
+/// removed from every site and invited again) is over.
+async fn identify(state: &AppState, staff: &str) -> Result<Option<(String, Access)>, sqlx::Error> {
     let presented = if staff == ADMIN {
         state
             .admin_key
             .as_ref()
-            .map(|key| format!("admin-key:{}", hash(&key.fingerprint())))
+            .map(|key| (format!("admin-key:{}", hash(&key.fingerprint())), Access::Operator))
+    } else if let Some(account) = state.staff.iter().find(|s| s.name == staff) {
+        Some((format!("password:{}", hash(&account.password_hash)), Access::Operator))
     } else {
-        state
-            .staff
-            .iter()
-            .find(|s| s.name == staff)
-            .map(|s| format!("password:{}", hash(&s.password_hash)))
+        match staff_store::by_login(&state.db, staff).await? {
+            Some(member) => match member.password_hash {
+                Some(password) => {
+                    let roles = staff_store::roles(&state.db, member.id).await?;
+                    let access = Access::Member { id: member.id, roles };
+                    Some((format!("staff:{}:{}", member.id, hash(&password)), access))
+                }
+                None => None,
+            },
+            None => None,
+        }
     };
-    presented.map(|p| hash(&p))
+    Ok(presented.map(|(credential, access)| (hash(&credential), access)))
+}
+
+/// What a signed-in person may reach: every site (the admin key, config-file staff), or the
+/// sites they have a role on.
+#[derive(Debug, Clone)]
+pub enum Access {
+    Operator,
+    Member { id: i64, roles: Vec<SiteRole> },
+}
+
+impl Access {
+    pub fn role_on(&self, site: &str) -> Option<Role> {
+        match self {
+            Access::Operator => Some(Role::Owner),
+            Access::Member { roles, .. } => roles.iter().find(|r| r.site == site).map(|r| r.role),
+        }
+    }
+
+    pub fn scopes_on(&self, site: &str) -> Scopes {
+        self.role_on(site).map(Role::scopes).unwrap_or_default()
+    }
 }
 
 /// A signed-in staff member.
 pub struct Staff {
     pub name: String,
     pub csrf: String,
+    pub access: Access,
+    /// Who they are and where this request came from, for the audit trail.
+    pub origin: Origin,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -57,13 +94,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
+use crate::platform::hashed_key::sha256_hex as hash;
 use crate::platform::random::token as random_token;
 
 impl FromRequestParts<AppState> for Staff {
@@ -78,19 +109,33 @@ impl FromRequestParts<AppState> for Staff {
             None => None,
         };
         let found = match found {
-            Some(session) if Some(&session.credential) == credential(state, &session.staff).as_ref() => Some(session),
-            Some(ended) => {
-                staff_sessions::end_session(&state.db, &ended.token_hash)
-                    .await
-                    .map_err(db_error)?;
-                None
-            }
+            Some(session) => match identify(state, &session.staff).await.map_err(db_error)? {
+                Some((credential, access)) if credential == session.credential => Some((session, access)),
+                _ => {
+                    staff_sessions::end_session(&state.db, &session.token_hash)
+                        .await
+                        .map_err(db_error)?;
+                    None
+                }
+            },
             None => None,
         };
         match found {
-            Some(session) => Ok(Staff {
+            Some((session, access)) => Ok(Staff {
+                origin: Origin {
+                    actor: Actor::Staff {
+                        name: session.staff.clone(),
+                    },
+                    request_id: parts.extensions.get::<RequestId>().map(|id| id.0.clone()),
+                    client_address: Some(
+                        ClientAddress::of(&parts.headers, &parts.extensions, &state.limits)
+                            .0
+                            .to_string(),
+                    ),
+                },
                 name: session.staff,
                 csrf: session.csrf,
+                access,
             }),
             None if parts.method == Method::GET => {
                 let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());
@@ -103,8 +148,13 @@ impl FromRequestParts<AppState> for Staff {
 
 /// A request that is not the dashboard's own: another site's form, a missing or wrong token.
 pub fn refused(headers: &HeaderMap, status: StatusCode) -> Response {
+    refused_with(headers, status, |t| t.refused)
+}
+
+/// A short page saying why not, in the person's language.
+pub fn refused_with(headers: &HeaderMap, status: StatusCode, why: fn(&Texts) -> &'static str) -> Response {
     let t = texts(language(headers, None).0);
-    (status, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head><body><p>{0}</p><p><a href="/dashboard">{1}</a></p></body></html>"#, t.refused, t.title))).into_response()
+    (status, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head><body><p>{0}</p><p><a href="/dashboard">{1}</a></p></body></html>"#, why(t), t.title))).into_response()
 }
 
 /// Same-site only: browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`).
@@ -268,12 +318,14 @@ pub async fn login(
             .as_ref()
             .is_some_and(|key| key.accepts(&credentials.password))
     } else {
-        let account = state.staff.iter().find(|s| s.name == name);
-        match state
-            .sign_in
-            .verify(account.map(|a| a.password_hash.as_str()), &credentials.password)
-            .await
-        {
+        let account = match state.staff.iter().find(|s| s.name == name) {
+            Some(account) => Some(account.password_hash.clone()),
+            None => match staff_store::by_login(&state.db, &name.to_lowercase()).await {
+                Ok(member) => member.and_then(|m| m.password_hash),
+                Err(error) => return db_error(error),
+            },
+        };
+        match state.sign_in.verify(account.as_deref(), &credentials.password).await {
             Ok(verified) => verified,
             Err(staff_sessions::TooManySignIns) => {
                 return crate::web::error::ApiError::new(
@@ -285,7 +337,20 @@ pub async fn login(
             }
         }
     };
-    let credential = verified.then(|| credential(&state, staff_name)).flatten();
+    // Config-file names are as written; database logins are lowercase.
+    let staff_name = if state.staff.iter().any(|s| s.name == staff_name) || staff_name == ADMIN {
+        staff_name.to_owned()
+    } else {
+        staff_name.to_lowercase()
+    };
+    let staff_name = staff_name.as_str();
+    let credential = match verified {
+        true => match identify(&state, staff_name).await {
+            Ok(found) => found.map(|(credential, _)| credential),
+            Err(error) => return db_error(error),
+        },
+        false => None,
+    };
     let Some(credential) = credential else {
         if let Err(error) = staff_sessions::record_failure(&state.db, &keys, now).await {
             return db_error(error);

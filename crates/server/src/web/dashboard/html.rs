@@ -6,6 +6,7 @@ use std::fmt::Write;
 use moments_protocol::Locale;
 
 use super::i18n::Texts;
+use crate::features::site_keys::{Scope, Scopes};
 
 /// Text and attribute values made safe for HTML.
 pub fn escape(text: &str) -> String {
@@ -34,10 +35,25 @@ pub struct Frame<'a> {
     pub csrf: &'a str,
     /// Who is signed in.
     pub staff: &'a str,
+    /// What their role lets them do on this site: the navigation shows only what they may open.
+    pub scopes: Scopes,
     /// Which navigation entry is this page (`overview`, `loyalty`, `experiments`, `feedback`, `recovery`, `support`, `webhooks`).
     pub section: &'a str,
     /// The path and query of this page, for the language links.
     pub here: &'a str,
+}
+
+/// What a role must allow to open a section of the dashboard.
+pub fn section_scope(section: &str) -> Scope {
+    match section {
+        "loyalty" | "experiments" => Scope::InsightsRead,
+        "support" => Scope::MembersRead,
+        "webhooks" => Scope::WebhooksWrite,
+        "staff" => Scope::KeysWrite,
+        "audit" => Scope::AuditRead,
+        // The overview, the inbox and recovery cases: every role reads them.
+        _ => Scope::FeedbackRead,
+    }
 }
 
 pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
@@ -52,7 +68,12 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
         ("recovery", t.recovery),
         ("support", t.support),
         ("webhooks", t.webhooks),
+        ("staff", t.staff),
+        ("audit", t.audit),
     ] {
+        if !frame.scopes.contains(section_scope(section)) {
+            continue;
+        }
         let href = if section == "overview" {
             format!("/dashboard/{site}")
         } else {

@@ -5,6 +5,7 @@ pub mod feedback;
 pub mod loyalty;
 pub mod overview;
 pub mod recovery;
+pub mod staff;
 pub mod support;
 pub mod webhooks;
 

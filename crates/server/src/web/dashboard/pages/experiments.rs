@@ -7,10 +7,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{date_of_ms, day_label, days};
+use crate::features::audit::{self, Change};
 use crate::features::experiments::results;
 use crate::features::experiments::store::{self, Stored};
+use crate::features::site_keys::Scope;
 use crate::platform::clock::{DAY_MS, now_ms};
-use crate::web::dashboard::auth::{Staff, check_form};
+use crate::web::dashboard::auth::Staff;
+use crate::web::dashboard::authorize_form;
 use crate::web::dashboard::charts::{self, Series};
 use crate::web::dashboard::html::{chance, escape, number, p_value, table};
 use crate::web::dashboard::{PageContext, here};
@@ -307,13 +310,20 @@ pub async fn start(
     headers: HeaderMap,
     Form(form): Form<StartForm>,
 ) -> Response {
-    if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
-        return refusal;
-    }
-    let Some(site) = state.sites.get(&site) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let site = match authorize_form(&state, &staff, &site, &form.csrf, &headers, Scope::ExperimentsWrite) {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
-    match store::start(&state.db, &site.settings.key, &key, now_ms()).await {
+    let site_key = site.settings.key.as_str();
+    let started = async {
+        let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+        if store::start(&mut *tx, site_key, &key, now).await? {
+            let change = Change::new("experiment.start", "experiment", key.as_str());
+            audit::record(&mut tx, site_key, &staff.origin, change, now).await?;
+        }
+        tx.commit().await
+    };
+    match started.await {
         Ok(_) => back_to(&site.settings.key, &key),
         // Another experiment runs in the slot: the page shows this one unchanged.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => back_to(&site.settings.key, &key),
@@ -328,11 +338,9 @@ pub async fn stop(
     headers: HeaderMap,
     Form(form): Form<StopForm>,
 ) -> Response {
-    if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
-        return refusal;
-    }
-    let Some(site) = state.sites.get(&site) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let site = match authorize_form(&state, &staff, &site, &form.csrf, &headers, Scope::ExperimentsWrite) {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
     let stored = match store::find(&state.db, &site.settings.key, &key).await {
         Ok(Some(stored)) => stored,
@@ -343,7 +351,18 @@ pub async fn stop(
     if ship.is_some_and(|s| stored.experiment().variant(s).is_none()) {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     }
-    match store::stop(&state.db, &site.settings.key, &key, ship, now_ms()).await {
+    let site_key = site.settings.key.as_str();
+    let stopped = async {
+        let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+        if store::stop_in(&mut tx, site_key, &key, ship, now).await? {
+            let shipped = ship.unwrap_or("the default text");
+            let change =
+                Change::new("experiment.stop", "experiment", key.as_str()).summary(format!("shipped {shipped}"));
+            audit::record(&mut tx, site_key, &staff.origin, change, now).await?;
+        }
+        tx.commit().await
+    };
+    match stopped.await {
         Ok(_) => back_to(&site.settings.key, &key),
         Err(e) => db(e),
     }

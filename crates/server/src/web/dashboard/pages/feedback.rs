@@ -228,13 +228,16 @@ pub async fn inbox(
 /// The inbox's current filter as CSV (every matching answer, streamed).
 pub async fn export(
     State(state): State<AppState>,
-    _: Staff,
+    staff: Staff,
     Path(site): Path<String>,
     Query(filter): Query<Filter>,
-) -> Response {
-    match (state.sites.get(&site), filter.query()) {
-        (Some(site), Ok(query)) => csv_export(state.db.clone(), site.settings.key.clone(), query),
-        (None, _) => StatusCode::NOT_FOUND.into_response(),
-        (Some(_), Err(_)) => StatusCode::BAD_REQUEST.into_response(),
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
+    let here = here(&uri);
+    let page = PageContext::new(&state, &site, &staff, &headers, None, "feedback", &here)?;
+    match filter.query() {
+        Ok(query) => Ok(csv_export(state.db.clone(), page.site.settings.key.clone(), query)),
+        Err(_) => Err(StatusCode::BAD_REQUEST.into_response()),
     }
 }

@@ -7,9 +7,12 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::features::audit::{self, Change};
+use crate::features::site_keys::Scope;
 use crate::features::webhooks::store::{self, Delivery, Endpoint};
 use crate::platform::clock::now_ms;
-use crate::web::dashboard::auth::{Staff, check_form};
+use crate::web::dashboard::auth::Staff;
+use crate::web::dashboard::authorize_form;
 use crate::web::dashboard::html::{escape, table, time, urlencode};
 use crate::web::dashboard::i18n::Texts;
 use crate::web::dashboard::pages::experiments::Lang;
@@ -199,14 +202,24 @@ pub async fn pause(
     headers: HeaderMap,
     Form(form): Form<PauseForm>,
 ) -> Response {
-    if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
-        return refusal;
-    }
-    let Some(site) = state.sites.get(&site) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let site = match authorize_form(&state, &staff, &site, &form.csrf, &headers, Scope::WebhooksWrite) {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
     let key = site.settings.key.as_str();
-    match store::set_paused(&state.db, key, &endpoint, form.paused == "1", now_ms()).await {
+    let paused = form.paused == "1";
+    let changed = async {
+        let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+        let found = store::set_paused(&mut *tx, key, &endpoint, paused, now).await?;
+        if found {
+            let summary = if paused { "paused" } else { "resumed" };
+            let change = Change::new("webhook.update", "endpoint", endpoint.as_str()).summary(summary);
+            audit::record(&mut tx, key, &staff.origin, change, now).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(found)
+    };
+    match changed.await {
         Ok(true) => back(key),
         Ok(false) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => db_error(e),
@@ -225,14 +238,20 @@ pub async fn resend(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refusal) = check_form(&staff, &form.csrf, &headers, &state) {
-        return refusal;
-    }
-    let Some(site) = state.sites.get(&site) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let site = match authorize_form(&state, &staff, &site, &form.csrf, &headers, Scope::WebhooksWrite) {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
     let key = site.settings.key.as_str();
-    match store::send_again(&state.db, key, &endpoint, id, now_ms()).await {
+    let sent = async {
+        let (now, mut tx) = (now_ms(), state.writer.begin().await?);
+        if store::send_again(&mut *tx, key, &endpoint, id, now).await? {
+            let change = Change::new("webhook.resend", "endpoint", endpoint.as_str()).summary(format!("delivery {id}"));
+            audit::record(&mut tx, key, &staff.origin, change, now).await?;
+        }
+        tx.commit().await
+    };
+    match sent.await {
         // Not queued: it is being sent this moment, or gone; the page shows which.
         Ok(_) => back(key),
         Err(e) => db_error(e),
