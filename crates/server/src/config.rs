@@ -56,6 +56,42 @@ pub struct ServerSettings {
     /// A bearer token that reads `/metrics` (the admin key does too); 32 bytes or more.
     pub metrics_token: Option<String>,
     pub webhooks: WebhookSettings,
+    /// Sign-in through the company's identity provider (OpenID Connect); none: passwords only.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The identity provider staff sign in with, and who among its people works on which site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The provider's issuer URL (its discovery document is `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    pub client_id: String,
+    /// Also `MOMENTS_OIDC_CLIENT_SECRET`.
+    #[serde(default)]
+    pub client_secret: String,
+    /// The ID token claim listing a person's groups.
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// Each grant gives a role on a site to the people of a group, or of an email domain.
+    #[serde(default)]
+    pub grants: Vec<OidcGrant>,
+}
+
+fn default_groups_claim() -> String {
+    "groups".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcGrant {
+    /// A value of the groups claim.
+    pub group: Option<String>,
+    /// A verified email address's domain, e.g. `shop.example`.
+    pub email_domain: Option<String>,
+    pub site: String,
+    /// `owner`, `marketer`, `support` or `viewer`.
+    pub role: String,
 }
 
 /// How webhooks are delivered (the webhooks feature's worker).
@@ -180,6 +216,7 @@ impl Default for ServerSettings {
             retention: RetentionSettings::default(),
             metrics_token: None,
             webhooks: WebhookSettings::default(),
+            oidc: None,
         }
     }
 }
@@ -478,6 +515,9 @@ impl Settings {
         if let Some(key) = env("MOMENTS_ADMIN_KEY") {
             settings.server.admin_key = Some(key);
         }
+        if let (Some(secret), Some(oidc)) = (env("MOMENTS_OIDC_CLIENT_SECRET"), settings.server.oidc.as_mut()) {
+            oidc.client_secret = secret;
+        }
         match env("MOMENTS_RATE_LIMIT").as_deref() {
             None => {}
             Some("off") => settings.server.rate_limit.enabled = false,
@@ -493,6 +533,13 @@ impl Settings {
     }
 
     pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(oidc) = &self.server.oidc {
+            for grant in &oidc.grants {
+                if grant.group.is_some() == grant.email_domain.is_some() {
+                    bail!("server.oidc.grants: each grant names a group or an email_domain, not both");
+                }
+            }
+        }
         let audit_days = self.server.retention.audit_days;
         if audit_days != 0 && audit_days < 365 {
             bail!("retention.audit_days is 365 or more (or 0 to keep the audit trail forever); it is {audit_days}");

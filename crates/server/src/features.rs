@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod site_keys;
 pub mod sites;
 pub mod snapshots;
+pub mod sso;
 pub mod staff;
 pub mod staff_sessions;
 pub mod support;

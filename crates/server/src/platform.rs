@@ -5,6 +5,7 @@ pub mod clock;
 pub mod csv;
 pub mod db;
 pub mod hashed_key;
+pub mod http;
 pub mod metrics;
 pub mod numbers;
 pub mod origin;

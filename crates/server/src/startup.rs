@@ -93,6 +93,10 @@ impl Application {
             metrics: Default::default(),
             metrics_token: server.metrics_token.as_deref().map(HashedKey::new),
             webhooks: server.webhooks,
+            sso: match &server.oidc {
+                Some(oidc) => Some(Arc::new(crate::features::sso::Sso::new(oidc, &public_url, &sites)?)),
+                None => None,
+            },
         };
         db::retrying(|| crate::features::webhooks::sync_config(&db, &sites, crate::platform::clock::now_ms())).await?;
         let webhook_worker =

@@ -8,6 +8,7 @@ pub mod html;
 pub mod i18n;
 pub mod invite;
 pub mod pages;
+pub mod sso;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/{site}/support.csv", get(pages::support::support_csv))
         .route("/dashboard/{site}/recovery/{id}/resolve", post(pages::recovery::resolve))
         .route("/dashboard/invite/{token}", get(invite::invitation).post(invite::accept))
+        .route("/dashboard/sso", get(sso::start))
+        .route("/dashboard/sso/callback", get(sso::callback))
         .route("/dashboard/{site}/staff", get(pages::staff::page))
         .route("/dashboard/{site}/staff/invite", post(pages::staff::invite))
         .route("/dashboard/{site}/staff/{id}/role", post(pages::staff::change_role))

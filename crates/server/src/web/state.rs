@@ -43,6 +43,8 @@ pub struct AppState {
     pub metrics_token: Option<HashedKey>,
     /// Whether tenants' webhook endpoints may point into private networks, and how deliveries go.
     pub webhooks: crate::config::WebhookSettings,
+    /// Sign-in through the identity provider, when `[server.oidc]` is set.
+    pub sso: Option<Arc<crate::features::sso::Sso>>,
 }
 
 /// The rate limits of the public endpoints and whom to believe about client addresses.

@@ -10,6 +10,8 @@ pub struct Member {
     pub login: String,
     pub password_hash: Option<String>,
     pub invite_expires_at: Option<i64>,
+    /// Set for people who sign in through the identity provider.
+    pub sso_subject: Option<String>,
 }
 
 /// A member's role on one site.
@@ -31,15 +33,17 @@ pub struct Listed {
 }
 
 pub async fn by_login(db: impl AnyExecutor<'_>, login: &str) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as("SELECT id, login, password_hash, invite_expires_at FROM staff_members WHERE login = $1")
-        .bind(login)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(
+        "SELECT id, login, password_hash, invite_expires_at, sso_subject FROM staff_members WHERE login = $1",
+    )
+    .bind(login)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn by_invite(db: impl AnyExecutor<'_>, invite_hash: &str, now: i64) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, login, password_hash, invite_expires_at FROM staff_members
+        "SELECT id, login, password_hash, invite_expires_at, sso_subject FROM staff_members
          WHERE invite_hash = $1 AND invite_expires_at > $2",
     )
     .bind(invite_hash)
@@ -190,4 +194,48 @@ pub async fn accept(db: impl AnyExecutor<'_>, id: i64, password_hash: &str) -> R
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Someone the identity provider vouched for: found by login (made if new), their subject noted.
+pub async fn upsert_sso(tx: &mut AnyConnection, login: &str, subject: &str, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO staff_members (login, sso_subject, created_at, created_by) VALUES ($1, $2, $3, 'sso')
+         ON CONFLICT (login) DO UPDATE SET sso_subject = excluded.sso_subject",
+    )
+    .bind(login)
+    .bind(subject)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM staff_members WHERE login = $1")
+        .bind(login)
+        .fetch_one(tx)
+        .await
+}
+
+/// The roles the provider's claims give, replacing those they gave before (a person taken out
+/// of a group loses its role); roles an owner gave by hand stay.
+pub async fn replace_sso_roles(
+    tx: &mut AnyConnection,
+    staff_id: i64,
+    roles: &[(String, Role)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM staff_roles WHERE staff_id = $1 AND granted_by = 'sso'")
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
+    for (site, role) in roles {
+        sqlx::query(
+            "INSERT INTO staff_roles (site, staff_id, role, granted_at, granted_by) VALUES ($1, $2, $3, $4, 'sso')
+             ON CONFLICT (site, staff_id) DO NOTHING",
+        )
+        .bind(site)
+        .bind(staff_id)
+        .bind(role.name())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

@@ -72,14 +72,10 @@ pub struct Worker {
 }
 
 fn client(settings: &WebhookSettings, public_only: bool) -> anyhow::Result<reqwest::Client> {
-    // reqwest's rustls uses the process's crypto provider; a second install is refused, harmlessly.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let builder = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.timeout_secs))
-        .connect_timeout(Duration::from_secs(settings.timeout_secs.min(5)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Moments-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .no_proxy();
+    let builder = crate::platform::http::outbound(
+        Duration::from_secs(settings.timeout_secs),
+        concat!("Moments-Webhooks/", env!("CARGO_PKG_VERSION")),
+    );
     let builder = if public_only {
         builder.dns_resolver(PublicOnly::shared())
     } else {

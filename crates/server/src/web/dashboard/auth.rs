@@ -41,14 +41,20 @@ async fn identify(state: &AppState, staff: &str) -> Result<Option<(String, Acces
         Some((format!("password:{}", hash(&account.password_hash)), Access::Operator))
     } else {
         match staff_store::by_login(&state.db, staff).await? {
-            Some(member) => match member.password_hash {
-                Some(password) => {
-                    let roles = staff_store::roles(&state.db, member.id).await?;
-                    let access = Access::Member { id: member.id, roles };
-                    Some((format!("staff:{}:{}", member.id, hash(&password)), access))
+            Some(member) => {
+                let credential = match (&member.password_hash, &member.sso_subject) {
+                    (Some(password), _) => Some(format!("staff:{}:{}", member.id, hash(password))),
+                    (None, Some(subject)) => Some(format!("sso:{}:{subject}", member.id)),
+                    (None, None) => None,
+                };
+                match credential {
+                    Some(credential) => {
+                        let roles = staff_store::roles(&state.db, member.id).await?;
+                        Some((credential, Access::Member { id: member.id, roles }))
+                    }
+                    None => None,
                 }
-                None => None,
-            },
+            }
             None => None,
         }
     };
@@ -212,16 +218,25 @@ pub struct LoginQuery {
 
 /// Only our own pages: never an open redirect to another site, and only what a `Location`
 /// header can carry (a browser sends a path percent-encoded, so anything else is made up).
-fn safe_next(next: Option<&str>) -> &str {
+pub fn safe_next(next: Option<&str>) -> &str {
     next.filter(|n| n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\'))
         .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("/dashboard")
 }
 
-fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> String {
+fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>, sso: bool) -> String {
     let error = error
         .map(|e| format!(r#"<p class="error" role="alert">{e}</p>"#))
         .unwrap_or_default();
+    let sso = if sso {
+        format!(
+            r#"<p class="sso"><a href="/dashboard/sso?next={}">{}</a></p>"#,
+            escape(&urlencode(next)),
+            t.sso_sign_in
+        )
+    } else {
+        String::new()
+    };
     format!(
         r#"<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -238,6 +253,7 @@ fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> Str
 <input id="password" name="password" type="password" required autocomplete="current-password">
 <button type="submit">{sign_in}</button>
 </form>
+{sso}
 </main></body></html>"#,
         lang = locale.tag(),
         title = t.title,
@@ -248,7 +264,11 @@ fn login_page(t: &Texts, locale: Locale, next: &str, error: Option<&str>) -> Str
     )
 }
 
-pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let (locale, set) = language(&headers, query.lang.as_deref());
     with_language(
         Html(login_page(
@@ -256,6 +276,7 @@ pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
             locale,
             safe_next(query.next.as_deref()),
             None,
+            state.sso.is_some(),
         ))
         .into_response(),
         set,
@@ -302,7 +323,13 @@ pub async fn login(
             let secs = (wait_ms + 999) / 1000;
             let mut page = (
                 StatusCode::TOO_MANY_REQUESTS,
-                Html(login_page(t, locale, next, Some(t.too_many_attempts))),
+                Html(login_page(
+                    t,
+                    locale,
+                    next,
+                    Some(t.too_many_attempts),
+                    state.sso.is_some(),
+                )),
             )
                 .into_response();
             page.headers_mut()
@@ -357,22 +384,41 @@ pub async fn login(
         }
         return (
             StatusCode::UNAUTHORIZED,
-            Html(login_page(t, locale, next, Some(t.wrong_password))),
+            Html(login_page(t, locale, next, Some(t.wrong_password), state.sso.is_some())),
         )
             .into_response();
     };
+    let cookie = match open_session(&state, staff_name, &credential, now + SESSION_MS).await {
+        Ok(cookie) => cookie,
+        Err(error) => return db_error(error),
+    };
+    let mut response = Redirect::to(next).into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// A new dashboard session for `staff`, ending at `expires_at` or after 12 hours, whichever is
+/// sooner: the cookie to set.
+pub async fn open_session(
+    state: &AppState,
+    staff: &str,
+    credential: &str,
+    expires_at: i64,
+) -> Result<Option<HeaderValue>, sqlx::Error> {
+    let now = now_ms();
+    let expires_at = expires_at.min(now + SESSION_MS);
     let (token, csrf) = (random_token(), random_token());
     let session = staff_sessions::NewSession {
         token_hash: &hash(&token),
-        staff: staff_name,
+        staff,
         csrf: &csrf,
-        credential: &credential,
+        credential,
         now,
-        expires_at: now + SESSION_MS,
+        expires_at,
     };
-    if let Err(error) = staff_sessions::start_session(&state.db, &session).await {
-        return db_error(error);
-    }
+    staff_sessions::start_session(&state.db, &session).await?;
     let secure = if state.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -380,13 +426,14 @@ pub async fn login(
     };
     let cookie = format!(
         "{COOKIE}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        SESSION_MS / 1000
+        ((expires_at - now) / 1000).max(1)
     );
-    let mut response = Redirect::to(next).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    Ok(HeaderValue::from_str(&cookie).ok())
+}
+
+/// The credential a session for `staff` is opened with now (none: no such account).
+pub async fn credential_of(state: &AppState, staff: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(identify(state, staff).await?.map(|(credential, _)| credential))
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,11 @@ mod zh_tw;
 use moments_protocol::Locale;
 
 pub struct Texts {
+    pub sso_sign_in: &'static str,
+    pub sso_failed: &'static str,
+    pub sso_no_role: &'static str,
+    pub signing_in: &'static str,
+    pub continue_label: &'static str,
     pub staff: &'static str,
     pub audit: &'static str,
     pub no_such_site: &'static str,

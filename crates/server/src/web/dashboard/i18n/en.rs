@@ -232,4 +232,9 @@ pub static EN: Texts = Texts {
     target: "Target",
     change: "Change",
     no_audit: "Nothing recorded for these filters.",
+    sso_sign_in: "Sign in with your company account",
+    sso_failed: "Signing in through your company account did not work. Try again.",
+    sso_no_role: "Your company account has no role on any site here. Ask a site's owner or your administrator.",
+    signing_in: "Signing you in…",
+    continue_label: "Continue",
 };

@@ -232,4 +232,9 @@ pub static ZH_CN: Texts = Texts {
     target: "对象",
     change: "变更",
     no_audit: "这些筛选条件下没有记录。",
+    sso_sign_in: "使用公司账号登录",
+    sso_failed: "使用公司账号登录失败，请重试。",
+    sso_no_role: "你的公司账号在这里没有任何站点的角色，请联系站点所有者或管理员。",
+    signing_in: "正在登录…",
+    continue_label: "继续",
 };

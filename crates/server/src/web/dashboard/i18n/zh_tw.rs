@@ -232,4 +232,9 @@ pub static ZH_TW: Texts = Texts {
     target: "對象",
     change: "變更",
     no_audit: "這些篩選條件下沒有紀錄。",
+    sso_sign_in: "使用公司帳號登入",
+    sso_failed: "使用公司帳號登入失敗，請重試。",
+    sso_no_role: "您的公司帳號在這裡沒有任何網站的角色，請聯絡網站擁有者或管理員。",
+    signing_in: "正在登入…",
+    continue_label: "繼續",
 };
