@@ -2,6 +2,7 @@
 //! JSON routes, the dashboard and the OpenAPI document.
 
 pub mod admin_auth;
+pub mod audit_export;
 pub mod conflict_retry;
 pub mod csv_download;
 pub mod dashboard;

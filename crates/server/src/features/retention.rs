@@ -43,6 +43,13 @@ pub async fn run_once(db: &AnyPool, settings: RetentionSettings, now: i64) -> Re
     // Snapshots of reports: yesterday's ranges are not asked for again (a new one is made if so).
     delete_in_batches(db, "report_snapshots", "computed_at", now - 2 * DAY_MS).await?;
     delete_in_batches(db, "staff_sessions", "expires_at", now).await?;
+    delete_in_batches(
+        db,
+        "sso_attempts",
+        "created_at",
+        now - crate::features::sso::store::ATTEMPT_MS,
+    )
+    .await?;
     if settings.audit_days > 0 {
         delete_in_batches(db, "audit_log", "at", cutoff(settings.audit_days)).await?;
     }

@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/invite/{token}", get(invite::invitation).post(invite::accept))
         .route("/dashboard/sso", get(sso::start))
         .route("/dashboard/sso/callback", get(sso::callback))
+        .route("/dashboard/{site}/audit", get(pages::audit::page))
+        .route("/dashboard/{site}/audit.csv", get(pages::audit::export))
         .route("/dashboard/{site}/staff", get(pages::staff::page))
         .route("/dashboard/{site}/staff/invite", post(pages::staff::invite))
         .route("/dashboard/{site}/staff/{id}/role", post(pages::staff::change_role))

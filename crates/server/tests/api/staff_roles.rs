@@ -224,6 +224,25 @@ async fn a_support_agent_resolves_cases_within_the_goodwill_limit_and_nothing_el
         1
     );
 
+    // The Audit page, for those whose role reads it.
+    assert_eq!(support.get("/dashboard/demo/audit").await.status(), 403);
+    let audit_page = owner.get("/dashboard/demo/audit?action=recovery.resolve").await;
+    assert_eq!(audit_page.status(), 200);
+    let audit_page = audit_page.text().await.unwrap();
+    assert!(
+        audit_page.contains("sam") && audit_page.contains("recovery.resolve"),
+        "{audit_page}"
+    );
+    assert!(!audit_page.contains("staff.invite"), "filtered by action");
+    let csv = owner
+        .get("/dashboard/demo/audit.csv?actor=sam")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("id,at,actor_kind"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "sam's two changes: {csv}");
+
     // Who did what, from the trail.
     let trail: Value = app
         .admin(reqwest::Method::GET, "demo/audit?limit=50")

@@ -1,5 +1,6 @@
 //! The dashboard's pages, one file each.
 
+pub mod audit;
 pub mod experiments;
 pub mod feedback;
 pub mod loyalty;
