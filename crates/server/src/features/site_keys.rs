@@ -6,6 +6,9 @@ pub mod store;
 
 use moments_protocol::error::InvalidInput;
 
+use crate::features::audit::{self, Change, Origin};
+use crate::platform::db::Writer;
+
 /// What a site key may do. One operation needs one scope; `/openapi.json` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -221,6 +224,67 @@ impl KeyRecord {
             Ok(())
         }
     }
+}
+
+/// A key to make: new, or in place of `replacing` (revoked in the same transaction).
+pub struct Issue<'a> {
+    pub name: &'a str,
+    pub scopes: Scopes,
+    pub expires_at: Option<i64>,
+    pub replacing: Option<i64>,
+}
+
+/// Writes a new key and its audit row in one transaction; `None` when the key it replaces was
+/// already revoked (nothing is written then).
+pub async fn issue(
+    writer: &Writer,
+    site: &str,
+    origin: &Origin,
+    new: &Issue<'_>,
+    now: i64,
+) -> Result<Option<(KeyRecord, Secret)>, sqlx::Error> {
+    let secret = Secret::generate();
+    let by = origin.actor.label();
+    let key = store::NewKey {
+        name: new.name,
+        scopes: new.scopes,
+        expires_at: new.expires_at,
+        created_by: &by,
+    };
+    let mut tx = writer.begin().await?;
+    if let Some(old) = new.replacing
+        && !store::revoke(&mut tx, site, old, &by, now).await?
+    {
+        return Ok(None);
+    }
+    let made = store::insert(&mut tx, site, &key, &secret, now).await?;
+    let change = match new.replacing {
+        Some(old) => Change::new("key.rotate", "key", old.to_string()).summary(format!("new key {}", made.id)),
+        None => Change::new("key.create", "key", made.id.to_string()).summary(format!(
+            "{:?}: {}",
+            new.name,
+            new.scopes.names().join(" ")
+        )),
+    };
+    audit::record(&mut tx, site, origin, change, now).await?;
+    tx.commit().await?;
+    Ok(Some((made, secret)))
+}
+
+/// Revokes `key` with its audit row; revoking a revoked key changes nothing.
+pub async fn revoke(
+    writer: &Writer,
+    site: &str,
+    key: &KeyRecord,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    if store::revoke(&mut tx, site, key.id, &origin.actor.label(), now).await? {
+        let change = Change::new("key.revoke", "key", key.id.to_string()).summary(format!("{:?}", key.name));
+        audit::record(&mut tx, site, origin, change, now).await?;
+    }
+    tx.commit().await
 }
 
 #[cfg(test)]

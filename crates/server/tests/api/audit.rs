@@ -86,6 +86,31 @@ async fn each_change_is_one_row_naming_who_from_where() {
     assert_eq!(lines.len(), 3, "{csv}");
     let bad = app.admin(Method::GET, "demo/audit?format=xml").send().await.unwrap();
     assert_eq!(error_code(bad, 422).await, "invalid_format");
+
+    // For a SIEM: each row as the webhook event audit.recorded, to endpoints that ask for it.
+    let endpoint = app
+        .admin(Method::POST, "demo/webhooks")
+        .json(&json!({ "url": "https://93.184.216.34/siem", "events": ["audit.recorded"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(endpoint.status(), 201);
+    assert_eq!(award(5, "order-2").await.unwrap().status(), 201);
+    let sent: String = sqlx::query_scalar(
+        "SELECT data FROM webhook_messages WHERE type = 'audit.recorded' AND data LIKE '%points.add%'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let sent: Value = serde_json::from_str(&sent).unwrap();
+    assert_eq!(sent["action"], "points.add");
+    assert_eq!(sent["actor_name"], "orders backend");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_messages WHERE type = 'audit.recorded'")
+            .await,
+        2,
+        "the endpoint's own creation, then the points"
+    );
 }
 
 #[tokio::test]

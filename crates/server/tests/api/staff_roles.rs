@@ -320,3 +320,98 @@ async fn owners_change_roles_and_removing_someone_ends_their_session() {
         0
     );
 }
+
+#[tokio::test]
+async fn owners_manage_the_sites_api_keys_from_the_dashboard() {
+    let app = spawn_app_with(&format!("{WITH_ADMIN_KEY}\n{OTHER_SITE}")).await;
+    let operator = Person::sign_in(&app, "", ADMIN_KEY).await;
+    let owner = invited(&app, &operator, "olga", "owner").await;
+    let secret_of = |page: &str| {
+        page.split("<code id=\"new-secret\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let award = |secret: String| {
+        app.client
+            .post(format!("{}/v1/admin/sites/demo/members/alice/points", app.url))
+            .bearer_auth(secret)
+            .json(&json!({ "delta": 5, "reason": "Order", "idempotency_key": uuid::Uuid::new_v4().to_string() }))
+            .send()
+    };
+
+    let made = owner
+        .post(
+            "/dashboard/demo/keys",
+            &[
+                ("name", "orders backend"),
+                ("scope", "points:write"),
+                ("scope", "events:write"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let first = secret_of(&made.text().await.unwrap());
+    assert_eq!(award(first.clone()).await.unwrap().status(), 201);
+    let listed = owner.get("/dashboard/demo/keys").await.text().await.unwrap();
+    assert!(
+        listed.contains("orders backend") && !listed.contains(&first),
+        "the secret is shown once"
+    );
+    let empty = owner.post("/dashboard/demo/keys", &[("name", "no scopes")]).await;
+    assert_eq!(empty.status(), 422);
+
+    let id = app
+        .count("SELECT id FROM site_keys WHERE name = 'orders backend'")
+        .await;
+    let rotated = owner.post(&format!("/dashboard/demo/keys/{id}/rotate"), &[]).await;
+    let second = secret_of(&rotated.text().await.unwrap());
+    assert_eq!(
+        award(first).await.unwrap().status(),
+        401,
+        "the old secret stops at once"
+    );
+    assert_eq!(award(second.clone()).await.unwrap().status(), 201);
+    let new_id = app.count("SELECT MAX(id) FROM site_keys").await;
+    assert_eq!(
+        owner
+            .post(&format!("/dashboard/demo/keys/{new_id}/revoke"), &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(award(second).await.unwrap().status(), 401);
+    // Another site's key is not this page's to touch.
+    let (other_id, _) = {
+        let made: Value = app
+            .admin(reqwest::Method::POST, "other/keys")
+            .json(&json!({ "name": "theirs", "scopes": ["audit:read"] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (made["key"]["id"].as_i64().unwrap(), ())
+    };
+    assert_eq!(
+        owner
+            .post(&format!("/dashboard/demo/keys/{other_id}/revoke"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM site_keys WHERE site = 'other' AND revoked_at IS NULL")
+            .await,
+        1
+    );
+
+    let support = invited(&app, &owner, "sam", "support").await;
+    assert_eq!(support.get("/dashboard/demo/keys").await.status(), 403);
+    let actions = app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('key.create', 'key.rotate', 'key.revoke') AND actor_name = 'olga'").await;
+    assert_eq!(actions, 3);
+}

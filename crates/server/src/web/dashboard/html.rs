@@ -49,7 +49,7 @@ pub fn section_scope(section: &str) -> Scope {
         "loyalty" | "experiments" => Scope::InsightsRead,
         "support" => Scope::MembersRead,
         "webhooks" => Scope::WebhooksWrite,
-        "staff" => Scope::KeysWrite,
+        "staff" | "keys" => Scope::KeysWrite,
         "audit" => Scope::AuditRead,
         // The overview, the inbox and recovery cases: every role reads them.
         _ => Scope::FeedbackRead,
@@ -68,6 +68,7 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
         ("recovery", t.recovery),
         ("support", t.support),
         ("webhooks", t.webhooks),
+        ("keys", t.keys),
         ("staff", t.staff),
         ("audit", t.audit),
     ] {

@@ -8,6 +8,19 @@ mod zh_tw;
 use moments_protocol::Locale;
 
 pub struct Texts {
+    pub keys: &'static str,
+    pub key_name: &'static str,
+    pub scopes: &'static str,
+    pub expires: &'static str,
+    pub last_used: &'static str,
+    pub never: &'static str,
+    pub create_key: &'static str,
+    pub revoke: &'static str,
+    pub rotate: &'static str,
+    pub revoked: &'static str,
+    pub secret_once: &'static str,
+    pub no_keys: &'static str,
+    pub key_invalid: &'static str,
     pub sso_sign_in: &'static str,
     pub sso_failed: &'static str,
     pub sso_no_role: &'static str,

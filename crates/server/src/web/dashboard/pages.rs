@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod experiments;
 pub mod feedback;
+pub mod keys;
 pub mod loyalty;
 pub mod overview;
 pub mod recovery;

@@ -10,9 +10,8 @@ use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
 
-use crate::features::audit::{self, Change};
-use crate::features::site_keys::store::{self, NewKey};
-use crate::features::site_keys::{self, KeyRecord, Scope, Scopes, Secret};
+use crate::features::site_keys::store;
+use crate::features::site_keys::{self, KeyRecord, Scope, Scopes};
 use crate::platform::clock::now_ms;
 use crate::web::admin_auth::{Admin, needs};
 use crate::web::error::ApiError;
@@ -103,7 +102,7 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-/// Writes a new key and its audit row; `replacing` is revoked in the same transaction.
+/// A new key (or a rotation) through the feature, answered with its secret.
 async fn issue(
     state: &AppState,
     site: &str,
@@ -113,37 +112,23 @@ async fn issue(
     expires_at: Option<i64>,
     replacing: Option<i64>,
 ) -> Result<CreatedKey, ApiError> {
-    let now = now_ms();
-    let secret = Secret::generate();
-    let by = admin.origin.actor.label();
-    let new = NewKey {
+    let new = site_keys::Issue {
         name,
         scopes,
         expires_at,
-        created_by: &by,
+        replacing,
     };
-    let mut tx = state.writer.begin().await?;
-    if let Some(old) = replacing
-        && !store::revoke(&mut tx, site, old, &by, now).await?
-    {
-        return Err(ApiError::new(
+    match site_keys::issue(&state.writer, site, &admin.origin, &new, now_ms()).await? {
+        Some((key, secret)) => Ok(CreatedKey {
+            key,
+            secret: secret.expose().to_owned(),
+        }),
+        None => Err(ApiError::new(
             StatusCode::CONFLICT,
             "key_revoked",
-            format!("key {old} is already revoked"),
-        ));
+            "this key is already revoked",
+        )),
     }
-    let key = store::insert(&mut tx, site, &new, &secret, now).await?;
-    let change = match replacing {
-        Some(old) => Change::new("key.rotate", "key", old.to_string()).summary(format!("new key {}", key.id)),
-        None => Change::new("key.create", "key", key.id.to_string())
-            .summary(format!("{name:?}: {}", scopes.names().join(" "))),
-    };
-    audit::record(&mut tx, site, &admin.origin, change, now).await?;
-    tx.commit().await?;
-    Ok(CreatedKey {
-        key,
-        secret: secret.expose().to_owned(),
-    })
 }
 
 /// The site's keys, newest first, revoked ones included. Never their secrets.
@@ -198,13 +183,7 @@ pub async fn revoke_key(
     path: Result<Path<(String, i64)>, PathRejection>,
 ) -> Result<Json<KeyRecord>, ApiError> {
     let (site, key) = managed_key(&state, &admin, path).await?;
-    let now = now_ms();
-    let mut tx = state.writer.begin().await?;
-    if store::revoke(&mut tx, &site, key.id, &admin.origin.actor.label(), now).await? {
-        let change = Change::new("key.revoke", "key", key.id.to_string()).summary(format!("{:?}", key.name));
-        audit::record(&mut tx, &site, &admin.origin, change, now).await?;
-    }
-    tx.commit().await?;
+    site_keys::revoke(&state.writer, &site, &key, &admin.origin, now_ms()).await?;
     let key = store::find(&state.db, &site, key.id)
         .await?
         .ok_or_else(|| unknown_key(key.id))?;
