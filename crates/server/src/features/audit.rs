@@ -4,7 +4,6 @@
 
 pub mod store;
 
-use serde::Serialize;
 use sqlx::AnyConnection;
 
 use crate::features::webhooks::emit;
@@ -83,41 +82,8 @@ impl Change {
     }
 }
 
-/// A row of the trail as the API and the dashboard show it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
-pub struct Entry {
-    pub id: i64,
-    pub site: String,
-    pub at: i64,
-    pub actor_kind: String,
-    pub actor_id: String,
-    pub actor_name: String,
-    pub action: String,
-    pub target_kind: String,
-    pub target_id: String,
-    pub summary: String,
-    pub request_id: Option<String>,
-    pub client_address: Option<String>,
-}
-
-impl From<Entry> for AuditRecorded {
-    fn from(e: Entry) -> Self {
-        AuditRecorded {
-            id: e.id,
-            site: e.site,
-            at: e.at,
-            actor_kind: e.actor_kind,
-            actor_id: e.actor_id,
-            actor_name: e.actor_name,
-            action: e.action,
-            target_kind: e.target_kind,
-            target_id: e.target_id,
-            summary: e.summary,
-            request_id: e.request_id,
-            client_address: e.client_address,
-        }
-    }
-}
+/// A row of the trail as the API and the dashboard show it, and as `audit.recorded` sends it.
+pub type Entry = AuditRecorded;
 
 /// Records `change` in `tx`, the transaction that makes it, and queues `audit.recorded`.
 pub async fn record(
@@ -128,5 +94,5 @@ pub async fn record(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let entry = store::insert(tx, site, origin, &change, now).await?;
-    emit::send(tx, site, Event::AuditRecorded(AuditRecorded::from(entry)), now).await
+    emit::send(tx, site, Event::AuditRecorded(entry), now).await
 }

@@ -9,56 +9,59 @@ use moments_protocol::error::InvalidInput;
 use crate::features::audit::{self, Change, Origin};
 use crate::platform::db::Writer;
 
-/// What a site key may do. One operation needs one scope; `/openapi.json` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    PointsWrite,
-    EventsWrite,
-    MembersRead,
-    MembersErase,
-    FeedbackRead,
-    RecoveryWrite,
-    InsightsRead,
-    ExperimentsWrite,
-    SurprisesWrite,
-    WebhooksWrite,
-    KeysWrite,
-    AuditRead,
+/// The scopes, each once: the enum, its names, and a marker type per scope for handlers to
+/// name the scope they need in their types (`Admin<needs::PointsWrite>`).
+macro_rules! scopes {
+    ($($scope:ident => $name:literal),* $(,)?) => {
+        /// What a site key may do. One operation needs one scope; `/openapi.json` names it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scope {
+            $($scope),*
+        }
+
+        impl Scope {
+            pub const ALL: [Scope; [$($name),*].len()] = [$(Scope::$scope),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Scope::$scope => $name),*
+                }
+            }
+        }
+
+        /// One marker type per scope.
+        pub mod needs {
+            $(
+                pub struct $scope;
+                impl super::NeedsScope for $scope {
+                    const SCOPE: super::Scope = super::Scope::$scope;
+                }
+            )*
+        }
+    };
+}
+
+scopes!(
+    PointsWrite => "points:write",
+    EventsWrite => "events:write",
+    MembersRead => "members:read",
+    MembersErase => "members:erase",
+    FeedbackRead => "feedback:read",
+    RecoveryWrite => "recovery:write",
+    InsightsRead => "insights:read",
+    ExperimentsWrite => "experiments:write",
+    SurprisesWrite => "surprises:write",
+    WebhooksWrite => "webhooks:write",
+    KeysWrite => "keys:write",
+    AuditRead => "audit:read",
+);
+
+/// What an operation needs, as a type.
+pub trait NeedsScope {
+    const SCOPE: Scope;
 }
 
 impl Scope {
-    pub const ALL: [Scope; 12] = [
-        Scope::PointsWrite,
-        Scope::EventsWrite,
-        Scope::MembersRead,
-        Scope::MembersErase,
-        Scope::FeedbackRead,
-        Scope::RecoveryWrite,
-        Scope::InsightsRead,
-        Scope::ExperimentsWrite,
-        Scope::SurprisesWrite,
-        Scope::WebhooksWrite,
-        Scope::KeysWrite,
-        Scope::AuditRead,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::PointsWrite => "points:write",
-            Scope::EventsWrite => "events:write",
-            Scope::MembersRead => "members:read",
-            Scope::MembersErase => "members:erase",
-            Scope::FeedbackRead => "feedback:read",
-            Scope::RecoveryWrite => "recovery:write",
-            Scope::InsightsRead => "insights:read",
-            Scope::ExperimentsWrite => "experiments:write",
-            Scope::SurprisesWrite => "surprises:write",
-            Scope::WebhooksWrite => "webhooks:write",
-            Scope::KeysWrite => "keys:write",
-            Scope::AuditRead => "audit:read",
-        }
-    }
-
     pub fn parse(name: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|s| s.name() == name)
     }

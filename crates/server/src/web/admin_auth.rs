@@ -11,45 +11,12 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 
 use crate::features::audit::{Actor, Origin};
-use crate::features::site_keys::{self, Refused, Scope, Scopes};
+pub use crate::features::site_keys::needs;
+use crate::features::site_keys::{self, NeedsScope, Refused, Scopes};
 use crate::platform::clock::now_ms;
 use crate::web::error::ApiError;
 use crate::web::observe::RequestId;
 use crate::web::state::{AppState, ClientAddress};
-
-/// What an operation needs: a marker type per scope.
-pub trait NeedsScope {
-    const SCOPE: Scope;
-}
-
-macro_rules! scope_markers {
-    ($($scope:ident),* $(,)?) => {
-        /// The scope markers `Admin<…>` takes, one per `Scope`.
-        pub mod needs {
-            $(
-                pub struct $scope;
-                impl super::NeedsScope for $scope {
-                    const SCOPE: super::Scope = super::Scope::$scope;
-                }
-            )*
-        }
-    };
-}
-
-scope_markers!(
-    PointsWrite,
-    EventsWrite,
-    MembersRead,
-    MembersErase,
-    FeedbackRead,
-    RecoveryWrite,
-    InsightsRead,
-    ExperimentsWrite,
-    SurprisesWrite,
-    WebhooksWrite,
-    KeysWrite,
-    AuditRead,
-);
 
 /// Proof that the request carried a key allowed this operation on this site.
 pub struct Admin<S> {

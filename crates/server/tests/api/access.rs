@@ -306,7 +306,7 @@ async fn a_revoked_rotated_or_expired_key_is_refused_on_every_server() {
 
     let (id, expiring) = new_key(&app, "demo", &["members:read"]).await;
     sqlx::query("UPDATE site_keys SET expires_at = $1 WHERE id = $2")
-        .bind(crate::helpers::now() - 1)
+        .bind(crate::helpers::now_ms() - 1)
         .bind(id)
         .execute(&app.db)
         .await

@@ -143,7 +143,7 @@ async fn the_trail_refuses_updates_and_deletes_and_pseudonymises_erased_members(
     );
 
     // Retention purges what is older than its setting (two years by default), nothing younger.
-    let days_ago = |days: i64| crate::helpers::now() - days * 86_400_000;
+    let days_ago = |days: i64| crate::helpers::now_ms() - days * 86_400_000;
     for (at, member) in [(days_ago(731), "carol"), (days_ago(400), "dave")] {
         sqlx::query(
             "INSERT INTO audit_log (site, at, actor_kind, actor_id, actor_name, action, target_kind, target_id, summary)
@@ -156,7 +156,7 @@ async fn the_trail_refuses_updates_and_deletes_and_pseudonymises_erased_members(
         .unwrap();
     }
     let settings = moments_server::config::RetentionSettings::default();
-    moments_server::features::retention::run_once(&app.db, settings, crate::helpers::now())
+    moments_server::features::retention::run_once(&app.db, settings, crate::helpers::now_ms())
         .await
         .unwrap();
     assert_eq!(

@@ -257,6 +257,11 @@ impl TestApp {
     }
 }
 
+/// Wall-clock milliseconds, the unit of every time column.
+pub fn now_ms() -> i64 {
+    now() * 1000
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

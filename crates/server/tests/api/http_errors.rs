@@ -87,4 +87,27 @@ async fn the_protocol_is_published_as_openapi() {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
     }
     assert_eq!(doc["components"]["securitySchemes"]["admin_key"]["scheme"], "bearer");
+    let mut dangling = Vec::new();
+    dangling_refs(&doc, &doc["components"]["schemas"], &mut dangling);
+    assert!(
+        dangling.is_empty(),
+        "references to schemas not in the document: {dangling:?}"
+    );
+}
+
+/// Every `$ref` of `node` that names no schema of `schemas`.
+fn dangling_refs(node: &Value, schemas: &Value, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                let name = target.trim_start_matches("#/components/schemas/");
+                if !schemas[name].is_object() {
+                    out.push(target.clone());
+                }
+            }
+            map.values().for_each(|v| dangling_refs(v, schemas, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| dangling_refs(v, schemas, out)),
+        _ => {}
+    }
 }

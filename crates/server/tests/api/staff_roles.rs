@@ -133,7 +133,10 @@ async fn open_case(app: &TestApp, member: &str) -> i64 {
 
 #[tokio::test]
 async fn a_support_agent_resolves_cases_within_the_goodwill_limit_and_nothing_else() {
-    let app = spawn_app_with(&format!("{WITH_ADMIN_KEY}\n{OTHER_SITE}")).await;
+    let app = spawn_app_with(&format!(
+        "{WITH_ADMIN_KEY}\n{OTHER_SITE}\n[server.webhooks]\nallow_private_networks = true"
+    ))
+    .await;
     let operator = Person::sign_in(&app, "", ADMIN_KEY).await;
     let owner = invited(&app, &operator, "Olga@Shop.example", "owner").await;
     let support = invited(&app, &owner, "sam", "support").await;
@@ -182,6 +185,28 @@ async fn a_support_agent_resolves_cases_within_the_goodwill_limit_and_nothing_el
         support.get("/dashboard/demo/webhooks").await.status(),
         403,
         "webhooks are a marketer's"
+    );
+    let endpoint: Value = app
+        .admin(reqwest::Method::POST, "demo/webhooks")
+        .json(&json!({ "url": "http://127.0.0.1:9/moments", "events": ["points.changed"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pause = format!(
+        "/dashboard/demo/webhooks/{}/pause",
+        endpoint["endpoint"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{endpoint}"))
+    );
+    assert_eq!(support.post(&pause, &[("paused", "1")]).await.status(), 403);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_endpoints WHERE paused <> 0")
+            .await,
+        0,
+        "a refused pause pauses nothing"
     );
     assert_eq!(
         support.get("/dashboard/demo/staff").await.status(),

@@ -222,7 +222,7 @@ pub struct ExperimentStopped {
 
 /// `audit.recorded`: a change was made through the admin API or the dashboard (for a SIEM).
 /// The audit trail's row, as `GET /v1/admin/sites/{site}/audit` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 #[schema(example = json!({
     "id": 812, "site": "shop", "at": 1764567000000_i64, "actor_kind": "key", "actor_id": "3",
     "actor_name": "orders backend", "action": "points.add", "target_kind": "member", "target_id": "cus_8812",
