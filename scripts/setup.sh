@@ -78,6 +78,16 @@ if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+# GrowthBook's statistics engine, the reference the experiment statistics are checked against
+# (scripts/gbstats_fixtures.py), in its own venv: it pins pandas and numpy below what other
+# tools may want.
+GBSTATS_VERSION=0.8.0
+if [ "$(.venv-gbstats/bin/python -c 'import importlib.metadata as m; print(m.version("gbstats"))' 2>/dev/null)" != "$GBSTATS_VERSION" ]; then
+  say "pip install gbstats $GBSTATS_VERSION (into .venv-gbstats)"
+  python3 -m venv .venv-gbstats
+  .venv-gbstats/bin/pip install --quiet --disable-pip-version-check "gbstats==$GBSTATS_VERSION"
+fi
+
 # The release widget builds offline, so every crate must already be here: ours, and those of
 # the nightly's std, which it rebuilds (-Zbuild-std).
 cargo fetch --locked --quiet

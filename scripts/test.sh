@@ -16,6 +16,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "release widget build"
 scripts/build-widget.sh
 
+step "experiment statistics fixtures against GrowthBook's engine (gbstats)"
+.venv-gbstats/bin/python scripts/gbstats_fixtures.py --check
+
 step "native tests: cargo test --workspace (the server's integration suite on SQLite)"
 cargo test --workspace --locked
 

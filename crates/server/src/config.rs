@@ -242,6 +242,8 @@ pub struct SiteSettings {
     #[serde(default)]
     pub surprises: SurpriseSettings,
     #[serde(default)]
+    pub experiments: ExperimentStatsSettings,
+    #[serde(default)]
     pub rate_limit: SiteRateLimits,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
     #[serde(default)]
@@ -364,6 +366,35 @@ pub struct RecoveryConfig {
     /// The most points a support agent may give as goodwill when resolving one case (owners and
     /// operators are bound only by the ledger's limits).
     pub staff_goodwill_limit: i64,
+    /// The share of members (0 to 0.5) whose automatic goodwill is held out, decided once per
+    /// member by hashing, so the Loyalty page can show whether the credit itself brings
+    /// detractors back. The apology is always shown.
+    pub goodwill_holdout: f64,
+}
+
+/// How experiment results are read (GrowthBook's engine and defaults).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExperimentStatsSettings {
+    /// Always-valid intervals, safe to read every day.
+    pub sequential: bool,
+    /// The sequential intervals' tuning: the number of units they are tightest at.
+    pub sequential_tuning: f64,
+    /// Regression adjustment on the 14 days before each visitor's first exposure.
+    pub cuped: bool,
+    /// The relative effect the power estimate asks about (0.05: 5%).
+    pub minimum_effect: f64,
+}
+
+impl Default for ExperimentStatsSettings {
+    fn default() -> Self {
+        Self {
+            sequential: true,
+            sequential_tuning: 5_000.0,
+            cuped: true,
+            minimum_effect: 0.05,
+        }
+    }
 }
 
 impl Default for RecoveryConfig {
@@ -374,6 +405,7 @@ impl Default for RecoveryConfig {
             reason: "With our apologies".into(),
             max_cases_per_visitor_per_day: 3,
             staff_goodwill_limit: 500,
+            goodwill_holdout: 0.0,
         }
     }
 }
@@ -433,7 +465,14 @@ pub struct SurpriseRuleSettings {
     pub message: BTreeMap<String, String>,
     /// The reason in the member's points history (default "A surprise from us").
     pub reason: Option<String>,
+    /// The share (0 to 0.5) of those who would get the gift that get nothing instead, decided
+    /// once per member (or visitor) and rule by hashing: a randomized comparison of the gift.
+    #[serde(default)]
+    pub holdout: f64,
 }
+
+/// The largest holdout: half stays given, or the program stops being a program.
+pub const MAX_HOLDOUT: f64 = 0.5;
 
 /// One reward of the catalog as written in the config (the rewards feature checks it).
 #[derive(Debug, Clone, Deserialize)]
@@ -642,6 +681,16 @@ impl SiteSettings {
         }
         if !(0.0..=1.0).contains(&self.feedback.sample_rate) {
             bail!("feedback.sample_rate must be between 0 and 1");
+        }
+        if !(0.0..=MAX_HOLDOUT).contains(&self.recovery.goodwill_holdout) {
+            bail!("recovery.goodwill_holdout must be between 0 and {MAX_HOLDOUT}");
+        }
+        let stats = &self.experiments;
+        if !(stats.sequential_tuning >= 1.0 && stats.sequential_tuning.is_finite()) {
+            bail!("experiments.sequential_tuning must be 1 or more");
+        }
+        if !(stats.minimum_effect > 0.0 && stats.minimum_effect <= 10.0) {
+            bail!("experiments.minimum_effect must be above 0 and at most 10 (1000%)");
         }
         if !(0..=moments_protocol::limits::MAX_POINTS_DELTA).contains(&self.recovery.goodwill_points) {
             bail!("recovery.goodwill_points must be between 0 and 1000000");

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod demo;
 pub mod experiments;
 pub mod expiry;
+pub mod holdouts;
 pub mod insights;
 pub mod ledger;
 pub mod member_token;

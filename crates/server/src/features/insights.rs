@@ -66,6 +66,9 @@ pub struct Loyalty {
     /// Per tier (today's; "" below the first): members given a gift in a week of the range
     /// against members active that week without one, and how many came back within 30 days.
     pub gift_effect: Vec<GiftStratum>,
+    /// Surprise rules and goodwill with a holdout: the treated against the held out, randomized.
+    #[serde(default)]
+    pub holdouts: Vec<crate::features::holdouts::HoldoutComparison>,
 }
 
 /// Members who came back (a page view 30 minutes to 30 days after the gift, or after their
@@ -758,5 +761,6 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
         returns_members,
         returns_by_tier,
         gift_effect,
+        holdouts: crate::features::holdouts::compare_all(db, site, start, end).await?,
     })
 }

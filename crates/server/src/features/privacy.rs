@@ -208,6 +208,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
         // Kept for the stock and the codes given out, under the pseudonym.
         "UPDATE redemptions SET member_id = $3 WHERE site = $1 AND member_id = $2",
         "UPDATE surprises SET member_id = $3, recipient = 'm:' || $3 WHERE site = $1 AND member_id = $2",
+        "UPDATE surprise_holdouts SET member_id = $3, recipient = 'm:' || $3 WHERE site = $1 AND member_id = $2",
     ] {
         run(tx, renamed, site, member, Some(&alias)).await?;
     }
@@ -250,6 +251,7 @@ pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) ->
         "UPDATE exposures SET visitor_id = $3, session_id = $3, member_id = NULL WHERE site = $1 AND visitor_id = $2",
         "UPDATE recovery_cases SET visitor_id = $3, member_id = NULL WHERE site = $1 AND visitor_id = $2",
         "UPDATE surprises SET visitor_id = $3, recipient = CASE WHEN member_id IS NULL THEN 'v:' || $3 ELSE recipient END WHERE site = $1 AND visitor_id = $2",
+        "UPDATE surprise_holdouts SET visitor_id = $3, recipient = CASE WHEN member_id IS NULL THEN 'v:' || $3 ELSE recipient END WHERE site = $1 AND visitor_id = $2",
     ] {
         run(tx, statement, site, visitor, Some(&alias)).await?;
     }

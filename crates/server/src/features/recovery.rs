@@ -46,7 +46,8 @@ fn cooldown_start(site: &Site, now: i64) -> i64 {
     now - i64::from(site.settings.recovery.cooldown_days) * DAY_MS
 }
 
-/// The goodwill points the member would get after a low answer now, if any.
+/// The goodwill points the member would get after a low answer now, if any (none for a member
+/// in the goodwill holdout: the widget promises nothing it will not give).
 pub async fn goodwill_available(
     db: impl AnyExecutor<'_>,
     site: &Site,
@@ -54,9 +55,14 @@ pub async fn goodwill_available(
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let points = site.settings.recovery.goodwill_points;
-    if points <= 0 {
+    if points <= 0 || goodwill_held_out(site, member) {
         return Ok(None);
     }
+    Ok(outside_cooldown(db, site, member, now).await?.then_some(points))
+}
+
+/// Whether the member had no goodwill credit within the cooldown.
+async fn outside_cooldown(db: impl AnyExecutor<'_>, site: &Site, member: &str, now: i64) -> Result<bool, sqlx::Error> {
     let granted_lately: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT CASE WHEN {GRANTED_SINCE} THEN 1 ELSE 0 END"
     )))
@@ -66,7 +72,7 @@ pub async fn goodwill_available(
     .bind(cooldown_start(site, now))
     .fetch_one(db)
     .await?;
-    Ok((granted_lately == 0).then_some(points))
+    Ok(granted_lately == 0)
 }
 
 pub struct Answer<'a> {
@@ -111,7 +117,19 @@ pub async fn open_case(
     .await?;
     let Some(case) = opened else { return Ok(None) };
     let mut points = None;
-    if let Some(member) = answer.member_id.filter(|_| site.settings.recovery.goodwill_points > 0)
+    let member = answer.member_id.filter(|_| site.settings.recovery.goodwill_points > 0);
+    if let Some(member) = member
+        && goodwill_held_out(site, member)
+    {
+        // Recorded only where the credit would have been given (outside the cooldown of a
+        // credit the member got before joining the holdout), so both sides are alike.
+        if outside_cooldown(&mut *tx, site, member, now).await? {
+            sqlx::query("UPDATE recovery_cases SET goodwill_held_out = 1 WHERE id = $1")
+                .bind(case)
+                .execute(&mut *tx)
+                .await?;
+        }
+    } else if let Some(member) = member
         && let Some(entry) = grant_goodwill(tx, site, member, answer.event_id, now).await?
     {
         sqlx::query("UPDATE recovery_cases SET points = $1 WHERE id = $2")
@@ -123,6 +141,16 @@ pub async fn open_case(
         points = Some(entry.delta);
     }
     Ok(Some((case, points)))
+}
+
+/// Whether the member's automatic goodwill is held out (`recovery.goodwill_holdout`): the
+/// experiments' hashing, once per member, the same on every server and every answer.
+pub fn goodwill_held_out(site: &Site, member: &str) -> bool {
+    crate::features::experiments::assignment::in_holdout(
+        "recovery:goodwill",
+        &format!("m:{member}"),
+        site.settings.recovery.goodwill_holdout,
+    )
 }
 
 /// One statement: appends the grant unless the member had one within the cooldown (or this

@@ -69,7 +69,7 @@ pub async fn give_at_session_start(
             Trigger::AfterEvent { .. } | Trigger::Manual => None,
         };
         if let Some(occasion) = occasion {
-            store::give(&mut *conn, key, rule, to, &occasion, now).await?;
+            give_or_hold_out(&mut *conn, key, rule, to, &occasion, now).await?;
         }
     }
     Ok(())
@@ -122,9 +122,27 @@ pub async fn after_event(
     };
     let mut given = Vec::new();
     for rule in site.surprise_rules.iter().filter(earns) {
-        given.extend(store::give(&mut *tx, &site.settings.key, rule, to, &occasion, now).await?);
+        given.extend(give_or_hold_out(&mut *tx, &site.settings.key, rule, to, &occasion, now).await?);
     }
     Ok(given)
+}
+
+/// Gives the rule's gift, unless the recipient is in the rule's holdout: then the gift that
+/// would have been given is recorded as held out (under the same limits, none of them spent)
+/// and nothing is revealed.
+async fn give_or_hold_out(
+    conn: &mut AnyConnection,
+    site: &str,
+    rule: &SurpriseRule,
+    to: Recipient<'_>,
+    occasion: &str,
+    now: i64,
+) -> Result<Option<SurpriseOffer>, sqlx::Error> {
+    if rule.held_out(&to.key()) {
+        store::hold_out(conn, site, rule, to, occasion, now).await?;
+        return Ok(None);
+    }
+    store::give(conn, site, rule, to, occasion, now).await
 }
 
 /// Sessions of this member (or, for anonymous visitors, this browser), this one included.

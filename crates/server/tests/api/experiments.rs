@@ -261,14 +261,7 @@ async fn results_count_exposures_and_metrics_and_flag_a_sample_ratio_mismatch() 
             .await;
         }
     }
-    let results: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let results = hello_results(&app).await;
     let variants = results["variants"].as_array().unwrap();
     assert_eq!(variants[0]["exposures"], exposed[0]);
     assert_eq!(variants[1]["exposures"], exposed[1]);
@@ -290,7 +283,7 @@ async fn results_count_exposures_and_metrics_and_flag_a_sample_ratio_mismatch() 
     );
     let b = conversion(&variants[1]);
     assert!(
-        b["value"].as_f64().unwrap() > 0.0 && b["vs_control"]["p_value"].as_f64().is_some(),
+        b["value"].as_f64().unwrap() > 0.0 && b["vs_control"]["absolute"]["p_value"].as_f64().is_some(),
         "{b}"
     );
 }
@@ -308,8 +301,9 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
         n[v] += 1;
         expose(&app, &visitor, &answer, &variant, i).await;
         let mut events = Vec::new();
-        // Everyone in b answers 5; one in two in a answers 3. One in four buys; one in five returns.
-        if v == 1 || i % 2 == 0 {
+        // Nine in ten in b answer 5 (all of them would leave no spread: no interval, as gbstats);
+        // one in two in a answers 3. One in four buys; one in five returns.
+        if (v == 1 && i % 10 != 3) || i % 2 == 0 {
             let score = if v == 1 { 5 } else { 3 };
             events.push(json!({ "type": "feedback", "id": format!("20000000-0000-4000-8000-{i:012}"), "at": 1.7e12, "scale": "csat5", "score": score }));
             expected[v][0] += 1;
@@ -336,20 +330,20 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
         }
         drop(next_page);
     }
-    let results: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let results = hello_results(&app).await;
     assert_eq!(
         (results["enough_data"].as_bool(), results["note"].as_str()),
         (Some(true), None),
         "{results}"
     );
     assert_eq!(results["sample_ratio"]["mismatch"], false);
+    assert_eq!(
+        (
+            results["analysis"]["design"].as_str(),
+            results["analysis"]["cuped"].as_bool()
+        ),
+        (Some("randomized"), Some(true))
+    );
     for (v, variant) in results["variants"].as_array().unwrap().iter().enumerate() {
         assert_eq!(variant["exposures"], n[v]);
         let metric = |name: &str| {
@@ -372,14 +366,108 @@ async fn results_compare_every_metric_with_control_once_there_is_enough_data() {
         assert_eq!(metric("csat")["value"], if v == 0 { 3.0 } else { 5.0 });
         if v == 1 {
             let feedback = metric("feedback_rate")["vs_control"].clone();
+            let absolute = &feedback["absolute"];
             assert!(
-                feedback["difference"].as_f64().unwrap() > 0.4 && feedback["p_value"].as_f64().unwrap() < 1e-6,
+                // Sequential p-values, valid at every look, are larger than a fixed test's.
+                absolute["value"].as_f64().unwrap() > 0.4 && absolute["p_value"].as_f64().unwrap() < 1e-3,
                 "{feedback}"
             );
-            assert!(feedback["probability_to_beat_control"].as_f64().unwrap() > 0.999);
-            let low = feedback["difference_low"].as_f64().unwrap();
-            assert!(low > 0.0 && low < feedback["difference"].as_f64().unwrap());
-            assert!(metric("csat")["vs_control"]["difference"] == 2.0);
+            assert!(feedback["chance_to_beat_control"].as_f64().unwrap() > 0.999);
+            assert_eq!(feedback["sequential"], true, "sequential by default");
+            let low = absolute["low"].as_f64().unwrap();
+            assert!(low > 0.0 && low < absolute["value"].as_f64().unwrap());
+            let relative = &feedback["relative"];
+            assert!(relative["low"].as_f64().unwrap() > 0.0, "{feedback}");
+            assert!(
+                metric("csat")["vs_control"].is_null(),
+                "every answer 3 against every answer 5: no spread, so no interval (as gbstats)"
+            );
+            assert!(
+                feedback["cuped_variance_reduction"].is_null(),
+                "no visitor answered before their exposure: nothing to adjust for"
+            );
+            assert!(
+                metric("feedback_rate")["power"].is_object(),
+                "a running experiment says how long to detect the effect"
+            );
         }
     }
+}
+
+/// Writes 600 exposed visitors of experiment `hello` (alternately a and b, exposed a day apart
+/// in turn), who answered feedback in the 14 days before their exposure when `i % 3 != 0`, and
+/// after it when `answers_after(i)` says so.
+async fn exposed_history(app: &TestApp, answers_after: fn(i64) -> bool) {
+    let base = crate::helpers::now_ms() - 20 * 86_400_000;
+    for i in 0..600_i64 {
+        let (visitor, exposed_at) = (format!("cuped-{i:04}"), base + (i % 5) * 86_400_000);
+        sqlx::query("INSERT INTO exposures (site, experiment, visitor_id, variant, session_id, exposed_at) VALUES ($1, 'hello', $2, $3, 's', $4)")
+            .bind(SITE)
+            .bind(&visitor)
+            .bind(if i % 2 == 0 { "a" } else { "b" })
+            .bind(exposed_at)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        let answered = [
+            (i % 3 != 0, exposed_at - 3 * 86_400_000),
+            (answers_after(i), exposed_at + 3_600_000),
+        ];
+        for (k, (answered, at)) in answered.into_iter().enumerate() {
+            if answered {
+                sqlx::query("INSERT INTO events (site, id, session_id, visitor_id, type, scale, score, occurred_at, received_at) VALUES ($1, $2, 's', $3, 'feedback', 'csat5', 4, $4, $4)")
+                    .bind(SITE)
+                    .bind(format!("{visitor}-{k}"))
+                    .bind(&visitor)
+                    .bind(at)
+                    .execute(&app.db)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The results of experiment `hello`, as the admin API answers them.
+async fn hello_results(app: &TestApp) -> Value {
+    app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn feedback_effect(app: &TestApp) -> Value {
+    hello_results(app).await["variants"][1]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "feedback_rate")
+        .unwrap()["vs_control"]
+        .clone()
+}
+
+#[tokio::test]
+async fn cuped_narrows_the_interval_where_the_14_days_before_predict_the_metric() {
+    // Who answered before answers after, but for one in ten: a strong pre-period correlation.
+    let predicts = |i: i64| (i % 3 != 0) != (i % 10 == 7);
+    let with_cuped = spawn_app_with(WITH_ADMIN_KEY).await;
+    running(&with_cuped, "hello", "greeting").await;
+    exposed_history(&with_cuped, predicts).await;
+    let adjusted = feedback_effect(&with_cuped).await;
+    let reduction = adjusted["cuped_variance_reduction"].as_f64().unwrap();
+    assert!(reduction > 0.4, "{adjusted}");
+
+    let without = spawn_app_with(&format!(
+        "{WITH_ADMIN_KEY}\n[[sites]]\nkey = \"{SITE}\"\nallowed_origins = [\"http://localhost:*\"]\n[sites.experiments]\ncuped = false"
+    ))
+    .await;
+    running(&without, "hello", "greeting").await;
+    exposed_history(&without, predicts).await;
+    let plain = feedback_effect(&without).await;
+    assert!(plain["cuped_variance_reduction"].is_null());
+    let error = |e: &Value| e["absolute"]["standard_error"].as_f64().unwrap();
+    assert!(error(&adjusted) < 0.8 * error(&plain), "{adjusted} against {plain}");
 }

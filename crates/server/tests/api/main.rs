@@ -14,6 +14,7 @@ mod expiry;
 mod feedback;
 mod group_commit;
 mod helpers;
+mod holdouts;
 mod http_errors;
 mod insights;
 mod member_tokens;

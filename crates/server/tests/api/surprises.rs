@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, spawn_process_on};
 
-const SITE: &str = "gifts";
+pub const SITE: &str = "gifts";
 
 /// The gifts site, with `rules` (TOML tables) and anonymous thank-you gifts allowed.
-fn config(rules: &str) -> String {
+pub fn config(rules: &str) -> String {
     format!(
         "[server]\nadmin_key = \"{ADMIN_KEY}\"\nrandom_seed = 42\n\
          [[sites]]\nkey = \"{SITE}\"\nallowed_origins = [\"http://localhost:*\"]\n\
@@ -21,7 +21,7 @@ fn config(rules: &str) -> String {
     )
 }
 
-fn token(member: &str, birthday: Option<&str>) -> String {
+pub fn token(member: &str, birthday: Option<&str>) -> String {
     let claims = MemberClaims {
         sub: member.into(),
         name: None,
@@ -31,12 +31,12 @@ fn token(member: &str, birthday: Option<&str>) -> String {
     member_token::mint(&claims, SITE, &demo_secret(), now(), now() + 600)
 }
 
-fn visitor(n: usize) -> String {
+pub fn visitor(n: usize) -> String {
     format!("visitor-{n:06}")
 }
 
 /// Starts a session as `member` (or anonymously) and returns the answer.
-async fn session(app: &TestApp, visitor_id: &str, member_token: Option<String>) -> Value {
+pub async fn session(app: &TestApp, visitor_id: &str, member_token: Option<String>) -> Value {
     let mut body = json!({ "site": SITE, "visitor_id": visitor_id });
     if let Some(token) = member_token {
         body["member_token"] = token.into();
@@ -46,7 +46,7 @@ async fn session(app: &TestApp, visitor_id: &str, member_token: Option<String>) 
     response.json().await.unwrap()
 }
 
-fn offers(answer: &Value) -> Vec<String> {
+pub fn offers(answer: &Value) -> Vec<String> {
     answer["surprises"].as_array().map_or_else(Vec::new, |list| {
         list.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
     })

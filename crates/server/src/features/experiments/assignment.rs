@@ -7,6 +7,12 @@ use sqlx::AnyConnection;
 
 use super::definition::Experiment;
 
+/// Whether `unit` falls in the first `share` of `seed`'s hash range: a holdout decided by the
+/// same hashing as variants (GrowthBook's v2), so every server and every visit agree on it.
+pub fn in_holdout(seed: &str, unit: &str, share: f64) -> bool {
+    share > 0.0 && hash(seed, unit, HashVersion::V2) < share
+}
+
 /// The visitor's variant, or `None` when the hash puts them outside the experiment.
 pub async fn assign(
     conn: &mut AnyConnection,

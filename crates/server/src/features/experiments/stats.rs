@@ -1,6 +1,8 @@
 //! The statistics of experiment results: every variant against control. Distributions come
 //! from statrs; the formulas are the textbook ones, named where they are used.
 
+pub mod effects;
+
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 

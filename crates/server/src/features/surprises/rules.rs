@@ -7,7 +7,7 @@ use moments_protocol::Locale;
 use moments_protocol::domain::is_valid_key;
 use moments_protocol::limits::{MAX_POINTS_DELTA, MAX_POINTS_REASON_LEN, MAX_TRACK_NAME_LEN};
 
-use crate::config::SurpriseRuleSettings;
+use crate::config::{MAX_HOLDOUT, SurpriseRuleSettings};
 use crate::platform::clock::DAY_MS;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,8 @@ pub struct SurpriseRule {
     pub expires_ms: i64,
     pub message: BTreeMap<String, String>,
     pub reason: String,
+    /// The share held out (0: none); see `held_out`.
+    pub holdout: f64,
 }
 
 const DEFAULT_EXPIRY_DAYS: u32 = 30;
@@ -123,6 +125,12 @@ impl SurpriseRule {
         if reason.trim().is_empty() || reason.chars().count() > MAX_POINTS_REASON_LEN {
             bail!("reason: 1 to {MAX_POINTS_REASON_LEN} characters");
         }
+        if !(0.0..=MAX_HOLDOUT).contains(&s.holdout) {
+            bail!("holdout must be between 0 and {MAX_HOLDOUT}");
+        }
+        if s.holdout > 0.0 && s.trigger == "manual" {
+            bail!("holdout: a manual rule is given by staff on purpose, nothing to hold out");
+        }
         if s.daily_points.is_some_and(|p| p < 0) {
             bail!("daily_points must be 0 or more");
         }
@@ -160,6 +168,7 @@ impl SurpriseRule {
             expires_ms: i64::from(s.expires_days.unwrap_or(DEFAULT_EXPIRY_DAYS).max(1)) * DAY_MS,
             message: s.message.clone(),
             reason,
+            holdout: s.holdout,
         })
     }
 
@@ -167,6 +176,14 @@ impl SurpriseRule {
     /// the host vouched for. A thank-you is free to give.
     pub fn gives_value(&self) -> bool {
         self.reward != RewardSpec::Message
+    }
+
+    /// The coupon pool the gift comes from, if it is a coupon.
+    pub fn coupon_pool(&self) -> Option<&str> {
+        match &self.reward {
+            RewardSpec::Coupon { pool } => Some(pool),
+            _ => None,
+        }
     }
 
     pub fn points(&self) -> Option<i64> {
@@ -182,6 +199,17 @@ impl SurpriseRule {
             .into_iter()
             .find_map(|l| self.message.get(l.tag()))
             .cloned()
+    }
+
+    /// Whether this recipient (`m:<member>` or `v:<visitor>`) is in the rule's holdout: the
+    /// experiments' hash of the rule and the recipient, so every server and every visit agree.
+    pub fn held_out(&self, recipient: &str) -> bool {
+        self.holdout > 0.0
+            && crate::features::experiments::assignment::in_holdout(
+                &format!("surprise:{}", self.key),
+                recipient,
+                self.holdout,
+            )
     }
 
     /// Whether a tracked event earns this rule's gift.

@@ -21,7 +21,7 @@ pub struct Recipient<'a> {
 
 impl Recipient<'_> {
     /// What the per-recipient cap counts: the member when known, else the browser.
-    fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match (self.member_id, self.visitor_id) {
             (Some(member), _) => format!("m:{member}"),
             (None, visitor) => format!("v:{}", visitor.unwrap_or_default()),
@@ -93,7 +93,10 @@ impl StoredSurprise {
 /// Gives `rule`'s gift for `occasion` unless that would break a limit: the rule's budget for
 /// today (gifts and points), the recipient's cap, a coupon pool run dry, or the same occasion
 /// given before. One statement, so SQLite's write lock makes check and insert one step for
-/// every server process on the file. `None`: not given.
+/// every server process on the file. A rule without a budget (or a cap) does not read the
+/// day's gifts (or the recipient's) at all, the `OR` stopping first: on PostgreSQL, concurrent
+/// gifts of such a rule then share no read and do not fail each other's serializable
+/// transactions. `None`: not given.
 pub async fn give(
     conn: &mut AnyConnection,
     site: &str,
@@ -102,10 +105,7 @@ pub async fn give(
     occasion: &str,
     now: i64,
 ) -> Result<Option<SurpriseOffer>, sqlx::Error> {
-    let pool = match &rule.reward {
-        RewardSpec::Coupon { pool } => Some(pool.as_str()),
-        _ => None,
-    };
+    let pool = rule.coupon_pool();
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + rule.expires_ms;
     let given: Option<(i64, Option<String>)> = sqlx::query_as(
@@ -117,9 +117,11 @@ pub async fn give(
                  AND NOT EXISTS (SELECT 1 FROM redemptions AS r WHERE r.site = $2 AND r.coupon_pool = $10 AND r.code = c.code)
                  ORDER BY c.seq LIMIT 1) AS code) AS free
          WHERE ($10 IS NULL OR free.code IS NOT NULL)
-           AND (SELECT COUNT(*) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) < $14
-           AND (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) + COALESCE($9, 0) <= $15
-           AND NOT EXISTS (SELECT 1 FROM surprises WHERE site = $2 AND rule = $3 AND recipient = $4 AND created_at > $16)
+           AND ($14 = 9223372036854775807 OR (SELECT COUNT(*) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) < $14)
+           AND ($15 = 9223372036854775807
+                OR (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = $2 AND rule = $3 AND day = $11) + COALESCE($9, 0) <= $15)
+           AND ($16 = 9223372036854775807
+                OR NOT EXISTS (SELECT 1 FROM surprises WHERE site = $2 AND rule = $3 AND recipient = $4 AND created_at > $16))
          ON CONFLICT DO NOTHING
          RETURNING expires_at, coupon_code",
     )
@@ -159,6 +161,50 @@ pub async fn give(
     };
     crate::features::webhooks::emit::surprise(conn, site, gift, false, now).await?;
     Ok(Some(SurpriseOffer { id, expires_at }))
+}
+
+/// Records that `rule` would have given its gift for `occasion` but the recipient is held out:
+/// only when `give` would have given it (today's budget and the coupon pool allow it, the
+/// occasion is new, and the recipient was not held out within the cap), spending nothing.
+/// Returns whether it was recorded.
+pub async fn hold_out(
+    conn: &mut AnyConnection,
+    site: &str,
+    rule: &SurpriseRule,
+    to: Recipient<'_>,
+    occasion: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let pool = rule.coupon_pool();
+    let held = sqlx::query(
+        "INSERT INTO surprise_holdouts (site, rule, recipient, member_id, visitor_id, occasion, points, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8
+         WHERE ($9 IS NULL OR EXISTS (SELECT 1 FROM coupon_codes AS c WHERE c.site = $1 AND c.pool = $9
+                 AND NOT EXISTS (SELECT 1 FROM surprises AS s WHERE s.site = $1 AND s.coupon_pool = $9 AND s.coupon_code = c.code)
+                 AND NOT EXISTS (SELECT 1 FROM redemptions AS r WHERE r.site = $1 AND r.coupon_pool = $9 AND r.code = c.code)))
+           AND ($11 = 9223372036854775807 OR (SELECT COUNT(*) FROM surprises WHERE site = $1 AND rule = $2 AND day = $10) < $11)
+           AND ($12 = 9223372036854775807
+                OR (SELECT COALESCE(SUM(points), 0) FROM surprises WHERE site = $1 AND rule = $2 AND day = $10) + COALESCE($7, 0) <= $12)
+           AND ($13 = 9223372036854775807
+                OR NOT EXISTS (SELECT 1 FROM surprise_holdouts WHERE site = $1 AND rule = $2 AND recipient = $3 AND created_at > $13))
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(site)
+    .bind(&rule.key)
+    .bind(to.key())
+    .bind(to.member_id)
+    .bind(to.visitor_id)
+    .bind(occasion)
+    .bind(rule.points())
+    .bind(now)
+    .bind(pool)
+    .bind(now.div_euclid(DAY_MS))
+    .bind(rule.daily_limit)
+    .bind(rule.daily_points)
+    .bind(if rule.cap_ms > 0 { now - rule.cap_ms } else { i64::MAX })
+    .execute(conn)
+    .await?;
+    Ok(held.rows_affected() == 1)
 }
 
 /// Why `give` gave nothing, for the admin API's answer (read after the fact, so only advice).

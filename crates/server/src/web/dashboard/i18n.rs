@@ -238,6 +238,50 @@ pub struct Texts {
     pub difference: &'static str,
     pub p_value: &'static str,
     pub beat_control: &'static str,
+    /// How many a side's figure is of: members, or answers for CSAT and NPS.
+    pub counted: &'static str,
+    /// A holdout's metric.
+    pub metric_return_30d: &'static str,
+    /// A holdout's metric: purchases the host vouched for.
+    pub metric_repeat_purchase: &'static str,
+    /// A holdout's metric: the gift's own points left out.
+    pub metric_points_earned: &'static str,
+    /// The Loyalty page's table of randomized holdouts.
+    pub holdouts_title: &'static str,
+    /// What the holdout table means.
+    pub holdout_how: &'static str,
+    /// The holdout table's first column.
+    pub treatment: &'static str,
+    /// The treatment of recovery's holdout.
+    pub goodwill_credit: &'static str,
+    /// The treated side of a holdout.
+    pub given_side: &'static str,
+    /// The held-out side of a holdout.
+    pub held_out_side: &'static str,
+    /// The share held out.
+    pub holdout_share: &'static str,
+    /// A comparison's design.
+    pub randomized: &'static str,
+    /// The variant's change relative to control, with its 95% interval (delta method).
+    pub relative_change: &'static str,
+    /// The column of CUPED's variance reduction.
+    pub variance_removed: &'static str,
+    /// What a randomized comparison means.
+    pub analysis_randomized: &'static str,
+    /// Sequential testing is on.
+    pub analysis_sequential: &'static str,
+    /// Sequential testing is off.
+    pub analysis_fixed: &'static str,
+    /// CUPED is on.
+    pub analysis_cuped: &'static str,
+    /// CUPED is off.
+    pub analysis_cuped_off: &'static str,
+    /// `{effect}`, `{metric}`, `{days}` and `{mde}`: a running experiment's power.
+    pub power_sentence: &'static str,
+    /// `{effect}` and `{metric}`: already powered.
+    pub power_now: &'static str,
+    /// `{effect}` and `{metric}`: not within a year.
+    pub power_beyond: &'static str,
     pub srm_warning: &'static str,
     pub not_enough: &'static str,
     pub exposures_per_day: &'static str,
@@ -283,6 +327,9 @@ impl Texts {
             "return_rate" => self.metric_return_rate,
             "csat" => self.metric_csat,
             "nps" => self.metric_nps,
+            "return_30d" => self.metric_return_30d,
+            "repeat_purchase" => self.metric_repeat_purchase,
+            "points_earned" => self.metric_points_earned,
             _ => self.metric_thumbs_up_rate,
         }
     }

@@ -56,6 +56,15 @@ fn bad_rules_are_refused_with_a_reason() {
             "trigger = \"manual\"\nreward = \"message\"\nmessage = { fr = \"Merci\" }",
             "fr",
         ),
+        (
+            "trigger = \"random\"\nprobability = 1\nreward = \"message\"\nholdout = 0.6",
+            "holdout",
+        ),
+        (
+            "trigger = \"random\"\nprobability = 1\nreward = \"message\"\nholdout = -0.1",
+            "holdout",
+        ),
+        ("trigger = \"manual\"\nreward = \"message\"\nholdout = 0.1", "manual"),
     ] {
         let error = format!("{:#}", rule(bad).unwrap_err());
         assert!(error.contains(says), "{bad}: {error}");

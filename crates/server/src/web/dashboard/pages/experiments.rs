@@ -16,6 +16,7 @@ use crate::web::dashboard::auth::Staff;
 use crate::web::dashboard::authorize_form;
 use crate::web::dashboard::charts::{self, Series};
 use crate::web::dashboard::html::{chance, escape, number, p_value, table};
+use crate::web::dashboard::i18n::Texts;
 use crate::web::dashboard::{PageContext, here};
 use crate::web::state::AppState;
 
@@ -100,7 +101,10 @@ pub async fn detail(
         return Err((StatusCode::NOT_FOUND, Html("<!doctype html><p>No such experiment.</p>")).into_response());
     };
     let e = stored.experiment();
-    let (results, computed_at) = match results::snapshot(&state.db, key, stored.clone()).await.map_err(db)? {
+    let (results, computed_at) = match results::snapshot(&state.db, key, stored.clone(), page.site.settings.experiments)
+        .await
+        .map_err(db)?
+    {
         crate::features::snapshots::Lookup::Ready(snapshot) => (snapshot.value, snapshot.computed_at),
         crate::features::snapshots::Lookup::Computing => return Err(page.computing(&stored.definition.key, "")),
     };
@@ -148,13 +152,15 @@ pub async fn detail(
         &variant_rows,
     ));
 
-    // The widest interval sets the scale, so every row's interval compares with the others.
+    body.push_str(&analysis_notes(t, &results));
+
+    // The widest relative interval sets the scale, so every row's interval compares with the others.
     let range = results
         .variants
         .iter()
         .flat_map(|v| &v.metrics)
-        .filter_map(|m| m.vs_control.as_ref())
-        .map(|c| c.difference_low.abs().max(c.difference_high.abs()))
+        .filter_map(|m| m.vs_control.as_ref()?.relative)
+        .map(|r| r.low.abs().max(r.high.abs()))
         .fold(0.0_f64, f64::max);
     let control = results.variants.iter().find(|v| v.control);
     for v in results.variants.iter().filter(|v| !v.control) {
@@ -187,35 +193,44 @@ pub async fn detail(
                         .and_then(|cm| cm.value),
                 );
                 let name = escape(t.metric(&m.metric));
-                match &m.vs_control {
-                    Some(c) => {
-                        let label = format!(
-                            "{}{unit} [{}, {}]",
-                            shown(c.difference),
-                            shown(c.difference_low),
-                            shown(c.difference_high)
-                        );
+                let Some(c) = &m.vs_control else {
+                    return vec![
+                        name,
+                        control_value,
+                        value,
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                    ];
+                };
+                let percent = |x: f64| format!("{}%", number(x * 100.0, 1));
+                let relative = c.relative.map_or_else(
+                    || "–".into(),
+                    |r| {
+                        let label = format!("{} [{}, {}]", percent(r.value), percent(r.low), percent(r.high));
                         let plot = charts::interval(
                             &format!("ci-{}-{i}", escape(&v.key)),
                             &label,
-                            (
-                                c.difference_low * scale,
-                                c.difference * scale,
-                                c.difference_high * scale,
-                            ),
-                            range * scale,
+                            (r.low * 100.0, r.value * 100.0, r.high * 100.0),
+                            range * 100.0,
                         );
-                        vec![
-                            name,
-                            control_value,
-                            value,
-                            format!("{plot} <span>{}</span>", escape(&label)),
-                            p_value(c.p_value),
-                            chance(c.probability_to_beat_control),
-                        ]
-                    }
-                    None => vec![name, control_value, value, "–".into(), "–".into(), "–".into()],
-                }
+                        format!("{plot} <span>{}</span>", escape(&label))
+                    },
+                );
+                let a = c.absolute;
+                let absolute = format!("{}{unit} [{}, {}]", shown(a.value), shown(a.low), shown(a.high));
+                vec![
+                    name,
+                    control_value,
+                    value,
+                    relative,
+                    escape(&absolute),
+                    p_value(c.relative.unwrap_or(a).p_value),
+                    chance(c.chance_to_beat_control),
+                    c.cuped_variance_reduction.map_or_else(|| "–".into(), percent),
+                ]
             })
             .collect();
         body.push_str(&table(
@@ -224,12 +239,15 @@ pub async fn detail(
                 t.metric,
                 t.control_value,
                 &v.key,
+                t.relative_change,
                 t.difference,
                 t.p_value,
                 t.beat_control,
+                t.variance_removed,
             ],
             &rows,
         ));
+        body.push_str(&power_notes(t, v, results.analysis.minimum_effect));
     }
 
     let daily = store::exposures_per_day(&state.db, key, &e.key).await.map_err(db)?;
@@ -370,4 +388,50 @@ pub async fn stop(
 
 fn back_to(site: &str, key: &str) -> Response {
     Redirect::to(&format!("/dashboard/{site}/experiments/{key}")).into_response()
+}
+
+/// What kind of comparison the page shows, in plain words.
+fn analysis_notes(t: &Texts, results: &results::Results) -> String {
+    let a = &results.analysis;
+    let notes = [
+        t.analysis_randomized,
+        if a.sequential {
+            t.analysis_sequential
+        } else {
+            t.analysis_fixed
+        },
+        if a.cuped {
+            t.analysis_cuped
+        } else {
+            t.analysis_cuped_off
+        },
+    ];
+    notes
+        .iter()
+        .map(|n| format!(r#"<p class="note">{}</p>"#, escape(n)))
+        .collect()
+}
+
+/// A running variant's power on each metric that has one.
+fn power_notes(t: &Texts, v: &results::VariantResult, effect: f64) -> String {
+    let percent = |x: f64| format!("{}%", number(x * 100.0, 1));
+    v.metrics
+        .iter()
+        .filter_map(|m| {
+            let power = m.power?;
+            let metric = t.metric(&m.metric);
+            let sentence = match power.days_to_detect {
+                Some(days) if days <= 0.0 => t.power_now.to_owned(),
+                Some(days) => t.power_sentence.replace("{days}", &number(days.ceil(), 0)).replace(
+                    "{mde}",
+                    &power.minimum_detectable_effect.map_or_else(|| "–".into(), percent),
+                ),
+                None => t.power_beyond.to_owned(),
+            };
+            let sentence = sentence
+                .replace("{effect}", &percent(effect))
+                .replace("{metric}", metric);
+            Some(format!(r#"<p class="power">{}</p>"#, escape(&sentence)))
+        })
+        .collect()
 }

@@ -117,6 +117,9 @@ pub async fn loyalty(
                 escape(&recovery_effect(t, &l)),
                 escape(&next_answer_effect(t, &l))
             )),
+            "holdouts" if !table_.rows.is_empty() => {
+                body.push_str(&format!(r#"<p class="note">{}</p>"#, escape(t.holdout_how)));
+            }
             "gifts" => body.push_str(&format!(
                 "<p>{}</p><p>{}</p>",
                 escape(t.gift_effect_how),
@@ -320,6 +323,7 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
             ]
         })
         .collect();
+    let holdouts = holdout_rows(t, l);
     vec![
         make("tiers", t.members_per_tier, &[t.tier, t.members, t.share], tiers),
         make("moves", t.tier_moves, &[t.from_tier, t.to_tier, t.members], moves),
@@ -362,6 +366,23 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
                 t.return_rate,
             ],
             gifts,
+        ),
+        make(
+            "holdouts",
+            t.holdouts_title,
+            &[
+                t.treatment,
+                t.holdout_share,
+                t.metric,
+                t.given_side,
+                t.counted,
+                t.held_out_side,
+                t.counted,
+                t.difference,
+                t.relative_change,
+                t.p_value,
+            ],
+            holdouts,
         ),
         make("cohorts", t.cohorts, &cohort_headers, cohorts),
         make(
@@ -487,6 +508,59 @@ fn heatmap(t: &Texts, rows: &[Vec<String>], headers: &[String]) -> String {
         r#"<figure class="chart"><svg class="heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="cohorts-title"><title id="cohorts-title">{title}</title>{cells}</svg><figcaption>{title}</figcaption></figure>"#,
         title = escape(t.cohorts),
     )
+}
+
+/// One row per holdout and metric: each side's value and size, and the randomized difference.
+fn holdout_rows(t: &Texts, l: &Loyalty) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for h in &l.holdouts {
+        let treatment = match &h.rule {
+            Some(rule) => rule.clone(),
+            None => t.goodwill_credit.to_owned(),
+        };
+        for m in &h.metrics {
+            // Rates as percentages (differences in percentage points); points and scores as they are.
+            let rate = matches!(m.metric.as_str(), "return_30d" | "repeat_purchase");
+            let value = |v: Option<f64>| match v {
+                Some(v) if rate => format!("{}%", number(100.0 * v, 1)),
+                Some(v) => number(v, 1),
+                None => "–".into(),
+            };
+            let scale = if rate { 100.0 } else { 1.0 };
+            let unit = if rate { " pp" } else { "" };
+            let (difference, relative, p) = match &m.effect {
+                Some(e) => {
+                    let a = e.absolute;
+                    let shown = |x: f64| number(scale * x, 1);
+                    (
+                        format!("{}{unit} [{}, {}]", shown(a.value), shown(a.low), shown(a.high)),
+                        e.relative.map_or_else(
+                            || "–".into(),
+                            |r| {
+                                let pc = |x: f64| format!("{}%", number(100.0 * x, 1));
+                                format!("{} [{}, {}]", pc(r.value), pc(r.low), pc(r.high))
+                            },
+                        ),
+                        crate::web::dashboard::html::p_value(e.relative.unwrap_or(a).p_value),
+                    )
+                }
+                None => ("–".into(), "–".into(), "–".into()),
+            };
+            rows.push(vec![
+                treatment.clone(),
+                format!("{}%", number(100.0 * h.holdout, 0)),
+                t.metric(&m.metric).to_owned(),
+                value(m.treated),
+                m.n_treated.to_string(),
+                value(m.held_out),
+                m.n_held_out.to_string(),
+                difference,
+                relative,
+                p,
+            ]);
+        }
+    }
+    rows
 }
 
 /// An effect in a sentence: `template`'s difference (in percentage points, its sign in words),

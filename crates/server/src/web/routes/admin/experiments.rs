@@ -258,5 +258,7 @@ pub async fn experiment_results(
 ) -> Result<Json<Results>, ApiError> {
     let (site, key) = site_and_key(&state, path)?;
     let stored = found(&state, site, &key).await?;
-    Ok(Json(results::compute(&state.db, &site.settings.key, &stored).await?))
+    Ok(Json(
+        results::compute(&state.db, &site.settings.key, &stored, site.settings.experiments).await?,
+    ))
 }

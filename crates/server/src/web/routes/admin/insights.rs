@@ -117,7 +117,12 @@ pub struct Insights {
     /// and how many came back 30 minutes to 30 days later. Observational.
     pub gift_effect: Vec<GiftEffect>,
     /// Gifted minus not gifted, within tiers (weighted by gifted members), once each side has 30.
+    /// Observational.
     pub gift_comparison: Option<Comparison>,
+    /// Surprise rules and recovery's goodwill that hold out a share: those given against those
+    /// held out, on what they did in the 30 days after. Randomized: the difference is the
+    /// gift's effect.
+    pub holdouts: Vec<crate::features::holdouts::HoldoutComparison>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -311,5 +316,6 @@ pub async fn insights(
             })
             .collect(),
         gift_comparison: l.gift_comparison(),
+        holdouts: l.holdouts.clone(),
     }))
 }
