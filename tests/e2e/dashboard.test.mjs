@@ -101,7 +101,7 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
   // Each variant's metrics sit beside control's.
   assert.deepEqual(
     await page.locator("table").nth(1).locator("thead th").allInnerTexts(),
-    ["Metric", "Control", "b", "Difference to control (95% CI)", "p-value", "Chance to beat control"],
+    ["Metric", "Control", "b", "Relative change (95% CI)", "Difference to control (95% CI)", "p-value", "Chance to beat control", "Variance removed (CUPED)"],
   );
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-experiment.png"), fullPage: true });
   assert.deepEqual(await pageAxeViolations(page), [], "experiment page");

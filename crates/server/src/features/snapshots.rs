@@ -15,8 +15,11 @@ use crate::platform::clock::now_ms;
 
 /// How old a snapshot may be before a page view starts its refresh.
 pub const FRESH_MS: i64 = 5 * 60_000;
-/// A refresh that has not finished by then (its server died) may be claimed again.
-const REFRESH_LEASE_MS: i64 = 5 * 60_000;
+/// A claim on a computation lasts this long unless renewed: the computing task renews it every
+/// `HEARTBEAT` however long it takes, so a claim left by a server that died (killed in the
+/// middle of a computation) lapses within seconds, not after the longest computation.
+const REFRESH_LEASE_MS: i64 = 20_000;
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A report's figures and when they were computed.
 pub struct Snapshot<T> {
@@ -92,6 +95,21 @@ async fn claim_new(db: &AnyPool, site: &str, report: &str, key: &str, now: i64) 
     Ok(claimed.rows_affected() == 1)
 }
 
+/// The computing task is alive: its claim runs another lease from now.
+async fn renew(db: &AnyPool, site: &str, report: &str, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE report_snapshots SET refreshing_until = $4
+         WHERE site = $1 AND report = $2 AND range_key = $3 AND refreshing_until IS NOT NULL",
+    )
+    .bind(site)
+    .bind(report)
+    .bind(key)
+    .bind(now_ms() + REFRESH_LEASE_MS)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// A computation that failed lets the next page view try again at once.
 async fn release(db: &AnyPool, site: &str, report: &str, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -133,13 +151,24 @@ where
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let (db, site, report, key) = (db.clone(), site.to_owned(), report.to_owned(), key.to_owned());
     tokio::spawn(async move {
-        let computed = async {
+        let work = async {
             let value = compute().await?;
             let body = serde_json::to_string(&value).map_err(|e| sqlx::Error::Encode(e.into()))?;
             save(&db, &site, &report, &key, now, &body).await?;
             Ok(value)
-        }
-        .await;
+        };
+        tokio::pin!(work);
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        let computed = loop {
+            tokio::select! {
+                done = &mut work => break done,
+                _ = heartbeat.tick() => {
+                    if let Err(error) = renew(&db, &site, &report, &key).await {
+                        tracing::warn!(%error, site, report, "renewing the claim on a report snapshot failed");
+                    }
+                }
+            }
+        };
         if let Err(error) = &computed {
             tracing::warn!(%error, site, report, "computing a report snapshot failed; the next page view tries again");
             let _ = release(&db, &site, &report, &key).await;

@@ -125,6 +125,18 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
         "resolved detractors come back more"
     );
 
+    // The big-order gift holds out a fifth: the randomized comparison has both sides.
+    let holdout = &insights["holdouts"][0];
+    assert_eq!(
+        (holdout["rule"].as_str(), holdout["design"].as_str()),
+        (Some("big-order"), Some("randomized"))
+    );
+    let (given, held) = (
+        holdout["treated"].as_f64().unwrap(),
+        holdout["held_out"].as_f64().unwrap(),
+    );
+    assert!(held >= 20.0 && held / (given + held) < 0.35, "{holdout}");
+
     // One finished experiment that shipped its challenger, one running; both with exposures.
     let experiments: serde_json::Value = app
         .admin(reqwest::Method::GET, "demo/experiments")

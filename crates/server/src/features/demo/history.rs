@@ -487,8 +487,12 @@ impl Shop<'_> {
             member_id: Some(member.as_str()),
             visitor_id: Some(&person.visitor),
         };
-        let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &verified_events::occasion(&order), at).await?
-        else {
+        let occasion = verified_events::occasion(&order);
+        if rule.held_out(&to.key()) {
+            surprises::hold_out(&mut *self.tx, SITE, rule, to, &occasion, at).await?;
+            return Ok(());
+        }
+        let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &occasion, at).await? else {
             return Ok(());
         };
         // A modest effect, for the Loyalty page's comparison to find: gifted members linger.
