@@ -103,6 +103,10 @@ test("staff sign in, read the numbers, ship a variant, export and resolve", asyn
     await page.locator("table").nth(1).locator("thead th").allInnerTexts(),
     ["Metric", "Control", "b", "Relative change (95% CI)", "Difference to control (95% CI)", "p-value", "Chance to beat control", "Variance removed (CUPED)"],
   );
+  // What kind of comparison it is, in plain words.
+  for (const words of [/^Randomized:/, /^Sequential testing:/, /^CUPED:/]) {
+    assert.equal(await page.locator("p.note").filter({ hasText: words }).count(), 1, String(words));
+  }
   await page.screenshot({ path: join(ARTIFACTS, "dashboard-experiment.png"), fullPage: true });
   assert.deepEqual(await pageAxeViolations(page), [], "experiment page");
   await page.getByLabel("Variant everyone will see").selectOption("b");

@@ -178,6 +178,29 @@ async fn a_goodwill_holdout_keeps_the_apology_and_holds_the_credit() {
         (members.len() - held.len()) as i64,
         "the others were credited"
     );
+    // The Loyalty figures compare the credited with the held out.
+    let today = now() * 1000 / DAY * DAY;
+    let api: Value = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("demo/insights?from={}&to={}", today - 7 * DAY, today + DAY),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let goodwill = &api["holdouts"][0];
+    assert_eq!(
+        (goodwill["treatment"].as_str(), goodwill["rule"].is_null()),
+        (Some("goodwill"), true),
+        "{api}"
+    );
+    assert_eq!(
+        (goodwill["treated"].as_u64(), goodwill["held_out"].as_u64()),
+        (Some((members.len() - held.len()) as u64), Some(held.len() as u64))
+    );
 }
 
 /// Writes a history into `app`'s database: `count` members of `prefix`, each given rule
@@ -344,6 +367,27 @@ async fn the_randomized_comparison_finds_a_caused_effect_and_no_phantom_where_ob
     );
     let zh = computed_page(&app, &format!("{loyalty_page}&lang=zh-CN")).await;
     assert!(zh.contains("保留组：礼物与补偿的随机对照"), "{zh}");
+    let csv = page(
+        &app,
+        &format!(
+            "/dashboard/{SITE}/loyalty.csv?table=holdouts&from={}&to={}",
+            day(base),
+            day(base + 27 * DAY)
+        ),
+    )
+    .await;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Gift or credit,Share held out,Metric,Given,"),
+        "{csv}"
+    );
+    assert!(
+        lines.any(|l| l.starts_with("thanks,20%,Came back within 30 days,45%,4000,45%,1000,\"0 pp [-")),
+        "{csv}"
+    );
 }
 
 /// The dashboard page at `path` once its figures are computed (it reloads itself until then).

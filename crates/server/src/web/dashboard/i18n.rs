@@ -238,6 +238,8 @@ pub struct Texts {
     pub difference: &'static str,
     pub p_value: &'static str,
     pub beat_control: &'static str,
+    /// The holdout table's difference column.
+    pub holdout_difference: &'static str,
     /// How many a side's figure is of: members, or answers for CSAT and NPS.
     pub counted: &'static str,
     /// A holdout's metric.

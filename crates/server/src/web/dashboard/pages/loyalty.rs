@@ -378,7 +378,7 @@ fn tables(t: &Texts, l: &Loyalty) -> Vec<LoyaltyTable> {
                 t.counted,
                 t.held_out_side,
                 t.counted,
-                t.difference,
+                t.holdout_difference,
                 t.relative_change,
                 t.p_value,
             ],
