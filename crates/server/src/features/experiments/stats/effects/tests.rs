@@ -130,15 +130,17 @@ fn sequential_intervals_are_wider_early_and_converge() {
         sequential: None,
         ..Settings::default()
     };
-    let ratio = |n: f64| {
-        let (a, b) = (proportion(n, 0.30), proportion(n, 0.32));
-        let width = |s| {
-            let e = compare(a, b, s).unwrap().absolute;
-            e.high - e.low
-        };
-        width(Settings::default()) / width(fixed)
+    let width = |n: f64, s: Settings| {
+        let e = compare(proportion(n, 0.30), proportion(n, 0.32), s).unwrap().absolute;
+        e.high - e.low
     };
-    let ratios: Vec<f64> = [500.0, 5_000.0, 50_000.0, 500_000.0, 5_000_000.0].map(ratio).into();
+    let sizes = [500.0, 5_000.0, 50_000.0, 500_000.0, 5_000_000.0];
+    let widths: Vec<f64> = sizes.map(|n| width(n, Settings::default())).into();
+    assert!(
+        widths.windows(2).all(|w| w[1] < w[0] / 2.0),
+        "they close in on the effect: {widths:?}"
+    );
+    let ratios: Vec<f64> = sizes.map(|n| width(n, Settings::default()) / width(n, fixed)).into();
     assert!(ratios.iter().all(|&r| r > 1.0), "always wider: {ratios:?}");
     assert!(ratios[0] > 1.5, "much wider early: {ratios:?}");
     // Always-valid intervals shrink like sqrt(log n / n), a little slower than fixed ones: the
