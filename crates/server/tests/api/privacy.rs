@@ -41,6 +41,41 @@ async fn alice_visits(app: &TestApp) {
     assert_eq!(answer["accepted"], 2, "{answer}");
 }
 
+/// Every `table.column` of text in the database that holds exactly `value` (every table, so a
+/// table added later is checked too).
+async fn columns_holding(app: &TestApp, value: &str) -> Vec<String> {
+    let columns: Vec<(String, String)> = if crate::helpers::on_postgres() {
+        sqlx::query_as(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND data_type = 'text' AND table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+    } else {
+        sqlx::query_as(
+            "SELECT t.name, c.name FROM sqlite_master AS t, pragma_table_info(t.name) AS c
+             WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%' AND t.name <> '_sqlx_migrations' AND c.type = 'TEXT'",
+        )
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+    };
+    let mut holding = Vec::new();
+    for (table, column) in columns {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(value)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        if n > 0 {
+            holding.push(format!("{table}.{column}"));
+        }
+    }
+    holding
+}
+
 #[tokio::test]
 async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
@@ -65,8 +100,22 @@ async fn a_member_is_exported_then_erased_and_the_ledger_keeps_its_sums() {
     assert_eq!(data["sessions"][0]["page_url"], "https://shop.example/account");
     assert_eq!(data["recovery_cases"].as_array().unwrap().len(), 1);
 
+    // Held out of a surprise rule's gift once, too.
+    sqlx::query("INSERT INTO surprise_holdouts (site, rule, recipient, member_id, visitor_id, occasion, created_at) VALUES ('demo', 'big-order', 'm:alice', 'alice', $1, 'order-1', 1)")
+        .bind(VISITOR)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
     let erased = erase(&app, "members/alice").await;
     assert_eq!(erased["erased"]["profile"], 1, "{erased}");
+    for id in ["alice", "m:alice", VISITOR] {
+        assert_eq!(
+            columns_holding(&app, id).await,
+            Vec::<String>::new(),
+            "{id} is still stored"
+        );
+    }
     assert_eq!(export(&app, "members/alice").await.status(), 404);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM members WHERE member_id = 'alice'")
