@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 
 use self::store::{LaterAnswer, Treatment, Unit};
+use crate::features::experiments::stats;
 use crate::features::experiments::stats::effects::{self, Arm, Effect, Settings, Summary};
 use crate::features::sites::Site;
 use crate::platform::clock::DAY_MS;
@@ -107,28 +108,16 @@ pub fn comparison(
         let (n, sum) = side(treated).fold((0.0, 0.0), |(n, sum), u| (n + 1.0, sum + outcome(u) as f64));
         Summary::Proportion { n, sum }
     };
-    let mean = |values: Vec<f64>| {
-        let n = values.len() as f64;
-        Summary::Mean {
-            n,
-            sum: values.iter().sum(),
-            sum_squares: values.iter().map(|v| v * v).sum(),
-        }
-    };
-    let points = |treated: bool| mean(side(treated).map(|u| u.points as f64).collect());
+    let points = |treated: bool| Summary::of_values(side(treated).map(|u| u.points as f64));
     let scores = |treated: bool, scale: &str| {
-        mean(
+        Summary::of_values(
             answers
                 .iter()
                 .filter(|a| (a.treated == 1) == treated && a.scale == scale)
                 .map(|a| match scale {
-                    // NPS as the mean of +100 (promoters), 0 and −100 (detractors).
-                    "nps" if a.score >= 9 => 100.0,
-                    "nps" if a.score >= 7 => 0.0,
-                    "nps" => -100.0,
+                    "nps" => stats::nps_points(a.score),
                     _ => a.score as f64,
-                })
-                .collect(),
+                }),
         )
     };
     // Purchases are vouched for members only; a visitor's thank-you counts none.

@@ -130,7 +130,7 @@ pub async fn after_event(
 /// Gives the rule's gift, unless the recipient is in the rule's holdout: then the gift that
 /// would have been given is recorded as held out (under the same limits, none of them spent)
 /// and nothing is revealed.
-async fn give_or_hold_out(
+pub async fn give_or_hold_out(
     conn: &mut AnyConnection,
     site: &str,
     rule: &SurpriseRule,

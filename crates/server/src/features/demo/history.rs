@@ -488,11 +488,9 @@ impl Shop<'_> {
             visitor_id: Some(&person.visitor),
         };
         let occasion = verified_events::occasion(&order);
-        if rule.held_out(&to.key()) {
-            surprises::hold_out(&mut *self.tx, SITE, rule, to, &occasion, at).await?;
-            return Ok(());
-        }
-        let Some(gift) = surprises::give(&mut *self.tx, SITE, rule, to, &occasion, at).await? else {
+        let Some(gift) =
+            crate::features::surprises::give_or_hold_out(&mut *self.tx, SITE, rule, to, &occasion, at).await?
+        else {
             return Ok(());
         };
         // A modest effect, for the Loyalty page's comparison to find: gifted members linger.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 
+use super::stats;
 use super::stats::effects::{self, Arm, Effect, Power, Pre, Settings, Summary};
-use super::stats::{self};
 use super::store::Stored;
 use crate::config::ExperimentStatsSettings;
 use crate::platform::clock::DAY_MS;
@@ -133,18 +133,6 @@ pub async fn compute(
 ) -> Result<Results, sqlx::Error> {
     let e = stored.experiment();
     let mut observed: HashMap<String, Observed> = HashMap::new();
-    let counts = |condition: String| {
-        let sql = format!(
-            "SELECT x.variant, COUNT(*) FROM exposures AS x WHERE x.site = $1 AND x.experiment = $2 AND {condition} GROUP BY x.variant"
-        );
-        sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql))
-            .bind(site)
-            .bind(&e.key)
-            .fetch_all(db)
-    };
-    for (variant, n) in counts("1 = 1".into()).await? {
-        observed.entry(variant).or_default().exposures = n as u64;
-    }
     // Each rate: its condition after the exposure, and the same in the pre-period (CUPED's
     // covariate).
     let session_between = |from: &str, to: &str| {
@@ -177,21 +165,22 @@ pub async fn compute(
         let tracked = format!("e.type = 'track' AND e.name = '{}'", name.replace('\'', "''"));
         rate_conditions.insert(1, ("conversion_rate", event(AFTER, &tracked), event(&before, &tracked)));
     }
+    // Each visitor's two flags once, then added up per variant (with their product for CUPED);
+    // the count is the variant's exposures.
     for (metric, post, pre) in &rate_conditions {
         let sql = format!(
-            "SELECT x.variant, COUNT(*),
-               COALESCE(SUM(CASE WHEN {post} THEN 1 ELSE 0 END), 0),
-               COALESCE(SUM(CASE WHEN {pre} THEN 1 ELSE 0 END), 0),
-               COALESCE(SUM(CASE WHEN ({post}) AND ({pre}) THEN 1 ELSE 0 END), 0)
-             FROM exposures AS x WHERE x.site = $1 AND x.experiment = $2 GROUP BY x.variant"
+            "SELECT variant, COUNT(*), COALESCE(SUM(post), 0), COALESCE(SUM(pre), 0), COALESCE(SUM(post * pre), 0)
+             FROM (SELECT x.variant, CASE WHEN {post} THEN 1 ELSE 0 END AS post, CASE WHEN {pre} THEN 1 ELSE 0 END AS pre
+                   FROM exposures AS x WHERE x.site = $1 AND x.experiment = $2) AS flags
+             GROUP BY variant"
         );
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(site)
             .bind(&e.key)
             .fetch_all(db)
             .await?;
-        for (variant, n, post_sum, pre_sum, both) in rows {
-            let n = n as f64;
+        for (variant, exposures, post_sum, pre_sum, both) in rows {
+            let n = exposures as f64;
             let arm = Arm {
                 post: Summary::Proportion {
                     n,
@@ -202,7 +191,9 @@ pub async fn compute(
                     post_pre_sum_of_products: both as f64,
                 }),
             };
-            observed.entry(variant).or_default().rates.insert(metric, arm);
+            let seen = observed.entry(variant).or_default();
+            seen.exposures = exposures as u64;
+            seen.rates.insert(metric, arm);
         }
     }
     let answers: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -216,17 +207,7 @@ pub async fn compute(
     for (variant, scale, score) in answers {
         let (metric, value) = match scale.as_str() {
             "csat5" => ("csat", score as f64),
-            // NPS as the mean of +100 (promoters), 0 and −100 (detractors).
-            "nps" => (
-                "nps",
-                if score >= 9 {
-                    100.0
-                } else if score >= 7 {
-                    0.0
-                } else {
-                    -100.0
-                },
-            ),
+            "nps" => ("nps", stats::nps_points(score)),
             _ => ("thumbs_up_rate", score as f64),
         };
         observed
@@ -333,13 +314,9 @@ fn metric_result(
     reading: Reading,
 ) -> MetricResult {
     let scores = |o: &Observed| {
-        o.scores.get(metric).map(|values| {
-            Arm::of(Summary::Mean {
-                n: values.len() as f64,
-                sum: values.iter().sum(),
-                sum_squares: values.iter().map(|v| v * v).sum(),
-            })
-        })
+        o.scores
+            .get(metric)
+            .map(|values| Arm::of(Summary::of_values(values.iter().copied())))
     };
     let is_score = matches!(metric, "csat" | "nps" | "thumbs_up_rate");
     let (arm, control_arm) = if is_score {

@@ -174,6 +174,16 @@ pub fn mean_interval(n: u64, sum: f64, sum_of_squares: f64) -> Option<(f64, f64)
     Some((mean - half, mean + half))
 }
 
+/// An NPS answer (0 to 10) as its share of the score: +100 for a promoter (9 or 10), 0 for a
+/// passive (7 or 8), −100 for a detractor. NPS is the mean of these.
+pub fn nps_points(score: i64) -> f64 {
+    match score {
+        9.. => 100.0,
+        7 | 8 => 0.0,
+        _ => -100.0,
+    }
+}
+
 /// A 95% Wald interval of a Net Promoter Score (−100 to 100) from the answers, promoters and
 /// detractors: each answer is +1, 0 or −1, and NPS is their mean times 100.
 pub fn nps_interval(n: u64, promoters: u64, detractors: u64) -> Option<(f64, f64)> {

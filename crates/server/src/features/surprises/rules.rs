@@ -204,12 +204,7 @@ impl SurpriseRule {
     /// Whether this recipient (`m:<member>` or `v:<visitor>`) is in the rule's holdout: the
     /// experiments' hash of the rule and the recipient, so every server and every visit agree.
     pub fn held_out(&self, recipient: &str) -> bool {
-        self.holdout > 0.0
-            && crate::features::experiments::assignment::in_holdout(
-                &format!("surprise:{}", self.key),
-                recipient,
-                self.holdout,
-            )
+        crate::features::experiments::assignment::in_holdout(&format!("surprise:{}", self.key), recipient, self.holdout)
     }
 
     /// Whether a tracked event earns this rule's gift.

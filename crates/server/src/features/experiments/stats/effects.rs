@@ -26,6 +26,17 @@ pub enum Summary {
 }
 
 impl Summary {
+    /// A value per unit, added up.
+    pub fn of_values(values: impl IntoIterator<Item = f64>) -> Self {
+        let (mut n, mut sum, mut sum_squares) = (0.0, 0.0, 0.0);
+        for v in values {
+            n += 1.0;
+            sum += v;
+            sum_squares += v * v;
+        }
+        Summary::Mean { n, sum, sum_squares }
+    }
+
     pub fn n(self) -> f64 {
         match self {
             Summary::Proportion { n, .. } | Summary::Mean { n, .. } => n,

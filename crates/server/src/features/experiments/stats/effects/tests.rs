@@ -204,13 +204,7 @@ impl Normals {
 }
 
 fn mean_arm(values: impl Iterator<Item = f64>) -> Arm {
-    let (mut n, mut sum, mut sum_squares) = (0.0, 0.0, 0.0);
-    for v in values {
-        n += 1.0;
-        sum += v;
-        sum_squares += v * v;
-    }
-    Arm::of(Summary::Mean { n, sum, sum_squares })
+    Arm::of(Summary::of_values(values))
 }
 
 #[test]
