@@ -11,6 +11,7 @@ use std::time::Instant;
 
 // The demo history's generator: the same shop from the same seed.
 use moments_server::features::demo::history::Rng;
+use moments_server::features::experiments::assignment::in_holdout;
 use sqlx::AnyConnection;
 
 const DAY: i64 = 86_400_000;
@@ -188,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
         n += 1;
         format!("{kind}-{n:09}")
     };
+    let big_order_holdout = demo_rule_holdout("big-order");
 
     for person in 0..members + anonymous {
         let member = (person < members).then(|| format!("member-{person:06}"));
@@ -387,7 +389,27 @@ async fn main() -> anyhow::Result<()> {
                         ],
                     )
                     .await?;
-                if value >= 50.0 && rng.chance(0.3) {
+                let recipient = format!("m:{member}");
+                let gifted = value >= 50.0 && rng.chance(0.3);
+                // The demo's big-order rule holds out a fifth: their would-be gifts are recorded
+                // as held out, so the Loyalty page's randomized comparison has its real load.
+                if gifted && in_holdout("surprise:big-order", &recipient, big_order_holdout) {
+                    t.holdouts
+                        .push(
+                            &mut *db,
+                            vec![
+                                SITE.into(),
+                                "big-order".into(),
+                                recipient.clone().into(),
+                                member.clone().into(),
+                                visitor.clone().into(),
+                                format!("fact:{order}").into(),
+                                100_i64.into(),
+                                at.into(),
+                            ],
+                        )
+                        .await?;
+                } else if gifted {
                     let gift = next_id("gift");
                     let claimed = rng.chance(0.8).then_some(at + 60_000);
                     t.surprises
@@ -397,7 +419,7 @@ async fn main() -> anyhow::Result<()> {
                                 gift.clone().into(),
                                 SITE.into(),
                                 "big-order".into(),
-                                format!("m:{member}").into(),
+                                recipient.clone().into(),
                                 member.clone().into(),
                                 visitor.clone().into(),
                                 format!("fact:{order}").into(),
@@ -513,6 +535,16 @@ fn event_row(
     ]
 }
 
+/// The share the demo site's rule holds out (its `site.toml`).
+fn demo_rule_holdout(rule: &str) -> f64 {
+    moments_server::features::demo::site()
+        .surprises
+        .rules
+        .iter()
+        .find(|r| r.key == rule)
+        .map_or(0.0, |r| r.holdout)
+}
+
 struct Tables {
     members: Table,
     sessions: Table,
@@ -522,6 +554,7 @@ struct Tables {
     verified: Table,
     ledger: Table,
     surprises: Table,
+    holdouts: Table,
     redemptions: Table,
     exposures: Table,
 }
@@ -622,6 +655,19 @@ impl Tables {
                     "claimed_at",
                 ],
             ),
+            holdouts: Table::new(
+                "surprise_holdouts",
+                &[
+                    "site",
+                    "rule",
+                    "recipient",
+                    "member_id",
+                    "visitor_id",
+                    "occasion",
+                    "points",
+                    "created_at",
+                ],
+            ),
             redemptions: Table::new(
                 "redemptions",
                 &[
@@ -662,6 +708,7 @@ impl Tables {
             &mut self.verified,
             &mut self.ledger,
             &mut self.surprises,
+            &mut self.holdouts,
             &mut self.redemptions,
             &mut self.exposures,
         ] {
