@@ -78,6 +78,13 @@ pub fn languages() -> Vec<String> {
 
 /// The page's origin and path: never its query string or fragment, which may hold e-mail
 /// addresses, order tokens and the like.
+/// Whether the page address has a query (`?…`): where a referral link's code would be.
+pub fn has_query() -> bool {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|s| s.len() > 1)
+}
+
 pub fn page_url() -> Option<String> {
     let location = window()?.location();
     Some(location.origin().ok()? + &location.pathname().ok()?)

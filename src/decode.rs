@@ -7,7 +7,8 @@ use js_sys::Reflect;
 use moments_protocol::Locale;
 use moments_protocol::wire::{
     ClaimedSurprise, ExperimentAssignment, FeedbackSettings, LedgerEntry, MemberSummary, NextTier, PointsExpiring,
-    Redeemed, Redemption, Reward, RewardOffer, Scale, SessionResponse, Slot, SurpriseOffer, TierStatus,
+    Redeemed, Redemption, ReferralSettings, Reward, RewardOffer, Scale, SessionResponse, Slot, SurpriseOffer,
+    TierStatus,
 };
 use wasm_bindgen::JsValue;
 
@@ -91,7 +92,23 @@ pub fn session_response(v: &JsValue) -> Option<SessionResponse> {
                 unavailable: optional_string(r, "unavailable")?,
             })
         })?,
+        referral: optional(v, "referral", |r| {
+            Some(ReferralSettings {
+                param: string(r, "param")?,
+                link: optional_string(r, "link")?,
+                promise: optional_string(r, "promise")?,
+                ask: optional_string(r, "ask")?,
+            })
+        })?,
     })
+}
+
+/// A present field that is not a whole number is an error; an absent one is `None`.
+fn optional_integer(object: &JsValue, key: &str) -> Option<Option<i64>> {
+    match field(object, key) {
+        None => Some(None),
+        Some(_) => integer(object, key).map(Some),
+    }
 }
 
 /// A `POST /v1/rewards/{key}/redeem` answer.
@@ -200,9 +217,6 @@ fn feedback(v: &JsValue) -> Option<FeedbackSettings> {
         farewell: optional_string(v, "farewell")?,
         apology: optional_string(v, "apology")?,
         follow_up: optional_string(v, "follow_up")?,
-        recovery_points: match field(v, "recovery_points") {
-            None => None,
-            Some(_) => Some(integer(v, "recovery_points")?),
-        },
+        recovery_points: optional_integer(v, "recovery_points")?,
     })
 }

@@ -3,7 +3,7 @@
 //! tests/browser.rs checks every shape against the protocol's serde output.
 
 use js_sys::{Array, Object, Reflect};
-use moments_protocol::wire::{ClaimRequest, Event, MemberSummary, RedeemRequest, SessionRequest};
+use moments_protocol::wire::{ClaimRequest, Event, MemberSummary, RedeemRequest, ReferralClick, SessionRequest};
 use wasm_bindgen::JsValue;
 
 struct Writer(Object);
@@ -38,6 +38,18 @@ pub fn session_request(r: &SessionRequest) -> JsValue {
         .maybe("locale", r.locale.as_deref())
         .maybe("languages", languages)
         .maybe("page_url", r.page_url.as_deref())
+        .maybe("device_id", r.device_id.as_deref())
+        .done()
+}
+
+pub fn referral_click(r: &ReferralClick) -> JsValue {
+    Writer::new()
+        .set("site", r.site.as_str())
+        .set("visitor_id", r.visitor_id.as_str())
+        .set("session_id", r.session_id.as_str())
+        .set("code", r.code.as_str())
+        .maybe("device_id", r.device_id.as_deref())
+        .maybe("locale", r.locale.as_deref())
         .done()
 }
 

@@ -8,6 +8,7 @@
 
 const TAG = "moments-widget";
 const VISITOR_KEY = "moments:visitor";
+const DEVICE_KEY = "moments:device";
 const ATTRIBUTES = ["backend", "site", "member-token", "locale", "mode", "idle-timeout", "context"];
 
 // A second copy of this script (included twice, or from two URLs) leaves the first in charge.
@@ -57,17 +58,18 @@ if (!customElements.get(TAG)) {
 
   // The visitor id this browser keeps, made here (a version-4 UUID) on a first visit so the
   // session request need not wait for the wasm. The test is the protocol's VisitorId rule;
-  // the wasm checks it again and reads the same key.
-  const visitorId = () => {
+  // the wasm checks it again and reads the same key. The device id is kept the same way
+  // under its own key, which nothing resets (refer-a-friend knows a referrer's device by it).
+  const keptId = (key) => {
     try {
-      let id = localStorage.getItem(VISITOR_KEY);
+      let id = localStorage.getItem(key);
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(id ?? "")) {
         const b = crypto.getRandomValues(new Uint8Array(16));
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
         id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-        localStorage.setItem(VISITOR_KEY, id);
+        localStorage.setItem(key, id);
       }
       return id;
     } catch {
@@ -82,7 +84,7 @@ if (!customElements.get(TAG)) {
     const attr = (name) => element.getAttribute(name)?.trim() || undefined;
     const backend = attr("backend")?.replace(/\/+$/, "");
     const site = attr("site");
-    const visitor = visitorId();
+    const visitor = keptId(VISITOR_KEY);
     if (!backend || !site || !visitor) return null;
     const languages = navigator.languages?.length ? [...navigator.languages] : navigator.language ? [navigator.language] : undefined;
     const body = JSON.stringify({
@@ -92,6 +94,7 @@ if (!customElements.get(TAG)) {
       locale: attr("locale"),
       languages,
       page_url: location.origin + location.pathname,
+      device_id: keptId(DEVICE_KEY) ?? undefined,
     });
     const controller = new AbortController();
     const response = fetch(`${backend}/v1/session`, {

@@ -77,6 +77,7 @@ fn response(locale: Locale, member: bool) -> SessionResponse {
         experiments: Vec::new(),
         ways_to_earn: Vec::new(),
         rewards: Vec::new(),
+        referral: None,
     }
 }
 
@@ -572,6 +573,7 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
             locale: None,
             languages: vec![],
             page_url: None,
+            device_id: None,
         },
         SessionRequest {
             site: "demo".into(),
@@ -580,6 +582,7 @@ fn requests_and_events_encode_as_the_protocol_defines_them() {
             locale: Some("zh-HK".into()),
             languages: vec!["en-GB".into(), "zh".into()],
             page_url: Some("https://shop.example/?q=1".into()),
+            device_id: Some("device-12345678".into()),
         },
     ];
     for request in requests {
@@ -1099,6 +1102,141 @@ fn numbers_are_written_as_intl_writes_them() {
                 .as_string()
                 .unwrap();
             assert_eq!(moments::i18n::number(n, locale), intl, "{n} in {}", locale.tag());
+        }
+    }
+}
+
+fn with_referrals(member: bool) -> SessionResponse {
+    let mut answer = response(Locale::En, member);
+    answer.referral = Some(moments_protocol::wire::ReferralSettings {
+        param: "ref".into(),
+        link: member.then(|| "/?ref=ABCDEFGHJKMN".into()),
+        promise: member.then(|| "You both get 200 points.".into()),
+        ask: member.then(|| "Glad you like it! Share your link: You both get 200 points.".into()),
+    });
+    answer
+}
+
+/// Runs `body` as page script (the test's stand-in for what a browser or a host page has).
+fn page_script(body: &str) -> wasm_bindgen::JsValue {
+    js_sys::Function::new_no_args(body)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap()
+}
+
+fn address() -> String {
+    let location = web_sys::window().unwrap().location();
+    location.pathname().unwrap() + &location.search().unwrap() + &location.hash().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_referral_code_in_the_address_is_taken_once_removed_and_the_offer_shown() {
+    clear_storage();
+    let history = web_sys::window().unwrap().history().unwrap();
+    let before = address();
+    let path = web_sys::window().unwrap().location().pathname().unwrap();
+    history
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}?page=2&ref=ABCDEFGHJKMN#reviews")),
+        )
+        .unwrap();
+    // The device id the loader keeps.
+    page_script("localStorage.setItem('moments:device', 'device-of-this-browser');");
+    // The backend, as the page's fetch sees it: every click is recorded and attributed.
+    page_script(
+        "window.__clicks = []; window.__fetch = window.fetch;
+         window.fetch = async (request) => {
+           if (!String(request.url).endsWith('/v1/referrals/click')) return window.__fetch(request);
+           window.__clicks.push(JSON.parse(await request.text()));
+           return new Response(JSON.stringify({ status: 'attributed', offer: { referrer_points: 200, friend_points: 150 }, expires_at: 1,
+             message: 'Place your first order and get 150 points.' }),
+             { headers: { 'content-type': 'application/json' } });
+         };",
+    );
+    let root = render(with_response(with_referrals(false))).await;
+    until_present(&root, ".referral-welcome").await;
+    assert_eq!(
+        text(&root, ".referral-welcome .reveal-reward"),
+        "Place your first order and get 150 points."
+    );
+    assert_eq!(
+        address(),
+        format!("{path}?page=2#reviews"),
+        "the code left the address, the rest stayed"
+    );
+    let second = render_beside(with_response(with_referrals(false)), Rc::default(), 0).await;
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert!(second.query_selector(".referral-welcome").unwrap().is_none());
+    let clicks = json_of(&page_script("return window.__clicks;"));
+    assert_eq!(clicks.as_array().unwrap().len(), 1, "taken once: {clicks}");
+    assert_eq!(clicks[0]["code"], "ABCDEFGHJKMN");
+    assert_eq!(clicks[0]["session_id"], "11111111-2222-4333-8444-555555555555");
+    assert_eq!(clicks[0]["device_id"], "device-of-this-browser");
+    assert_eq!(clicks[0]["locale"], "en");
+    page_script("window.fetch = window.__fetch;");
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before))
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_invite_link_is_shared_with_the_web_share_api_where_there_is_one_and_copied_otherwise() {
+    clear_storage();
+    page_script(
+        "window.__shared = [];
+         Object.defineProperty(navigator, 'share', { configurable: true, value: async (data) => { window.__shared.push(data); } });",
+    );
+    let root = render(with_response(with_referrals(true))).await;
+    click(&root, ".badge");
+    until_present(&root, ".share-button").await;
+    assert_eq!(text(&root, ".share-promise"), "You both get 200 points.");
+    assert_eq!(text(&root, ".share-button"), "Share");
+    click(&root, ".share-button");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let shared = json_of(&page_script("return window.__shared;"));
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    assert_eq!(
+        shared[0]["url"],
+        format!("{origin}/?ref=ABCDEFGHJKMN"),
+        "a path is on the page's origin"
+    );
+    assert!(
+        outbox_events()
+            .iter()
+            .any(|e| e["type"] == "track" && e["name"] == "referral_shared")
+    );
+
+    page_script("delete navigator.share;");
+    let root = render(with_response(with_referrals(true))).await;
+    click(&root, ".badge");
+    until_present(&root, ".share-button").await;
+    assert_eq!(text(&root, ".share-button"), "Copy link");
+}
+
+#[wasm_bindgen_test]
+async fn a_promoters_answer_brings_the_share_offer_and_a_low_one_does_not() {
+    for (score, offered) in [(5, true), (2, false)] {
+        clear_storage();
+        let end = Rc::new(EndSignal::default());
+        let root = render_with(with_response(with_referrals(true)), end.clone(), 0).await;
+        end.send(());
+        let face = format!(".prompt [data-score='{score}']");
+        until_present(&root, &face).await;
+        click(&root, &face);
+        until_present(&root, ".prompt .thanks").await;
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        assert_eq!(
+            root.query_selector(".prompt .share").unwrap().is_some(),
+            offered,
+            "score {score}"
+        );
+        if offered {
+            assert_eq!(
+                text(&root, ".prompt .share-promise"),
+                "Glad you like it! Share your link: You both get 200 points."
+            );
         }
     }
 }

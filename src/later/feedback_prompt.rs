@@ -73,7 +73,15 @@ pub fn FeedbackQuestion(props: &PartsProps) -> Html {
     let m = crate::i18n::messages(parts.view.response.locale);
     let (on, settings) = (feedback_handlers(parts), &parts.view.response.feedback);
     match &parts.state.answered {
-        Some(answer) => after_answer(m, settings, answer, &on, thanks_ref),
+        Some(answer) => {
+            let ask = parts.view.response.referral.as_ref().and_then(|r| r.ask.as_ref());
+            let share = if promoter(settings.scale, answer.score) {
+                super::panel::share_section(parts, ask)
+            } else {
+                Html::default()
+            };
+            after_answer(m, settings, answer, &on, thanks_ref, share)
+        }
         None => question(m, settings, &parts.state, &on),
     }
 }
@@ -115,6 +123,7 @@ fn after_answer(
     answer: &Answered,
     on: &FeedbackHandlers,
     thanks_ref: NodeRef,
+    share: Html,
 ) -> Html {
     html! {
         <section class="feedback" part="feedback">
@@ -129,12 +138,22 @@ fn after_answer(
                     }
                 </div>
             }
+            {share}
             if answer.comment_sent {
                 <p class="comment-sent" role="status">{m.comment_sent}</p>
             } else {
                 <CommentBox messages={m} on_send={on.on_comment.clone()} />
             }
         </section>
+    }
+}
+
+/// A promoter's answer: the moment to ask them to tell a friend (CSAT 5, NPS 9 or 10).
+fn promoter(scale: Scale, score: u8) -> bool {
+    match scale {
+        Scale::Csat5 => score == 5,
+        Scale::Nps => score >= 9,
+        Scale::Thumbs => false,
     }
 }
 

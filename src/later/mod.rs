@@ -15,9 +15,12 @@ mod gifts;
 mod icons;
 mod member_standing;
 mod panel;
+mod referral_arrival;
+mod referral_texts;
 mod reward_handlers;
 mod rewards;
 pub mod sending;
+mod share_link;
 pub mod state;
 mod style;
 mod use_earned;
@@ -144,10 +147,12 @@ fn Later(props: &LaterProps) -> Html {
     {
         // Another session (the host changed the member token): the new member's gifts replace
         // the old one's; an open question and a draft comment stay.
-        let state = state.clone();
+        let (state, session, config) = (state.clone(), session.clone(), config.clone());
         let waiting = session.response.surprises.clone();
         use_effect_with(session.response.session_id.clone(), move |_| {
-            state.dispatch(Action::SessionChanged(waiting))
+            state.dispatch(Action::SessionChanged(waiting));
+            // A page opened through a referral link: the first widget drawn takes the code.
+            referral_arrival::take(&session, &config, state);
         });
     }
     // The panel is drawn, hidden, while the browser is idle after the later parts arrive, a
@@ -317,6 +322,7 @@ fn Later(props: &LaterProps) -> Html {
                 <EndPrompt parts={parts.clone()} />
             }
             <Gifts parts={parts.clone()} />
+            {referral_arrival::card(&parts)}
             if let Some(ahead) = panel {
                 // Its question is left out while the prompt asks it (the same question, with the
                 // same ids).

@@ -74,6 +74,7 @@ pub fn Panel(props: &PanelProps) -> Html {
                 if let Some(member) = &response.member {
                     {rewards(m, &response.rewards, member, ui, &on_reward, redeem_focus)}
                 }
+                {share_section(parts, response.referral.as_ref().and_then(|r| r.promise.as_ref()))}
                 {ways_to_earn(m, &response.ways_to_earn)}
                 if ui.ended && ui.answered.is_none() {
                     if let Some(farewell) = &response.feedback.farewell {
@@ -86,4 +87,18 @@ pub fn Panel(props: &PanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// The member's invite link with `words` (what it brings); nothing where the site has no
+/// referrals or the visitor is not a member. A link given as a path is on this page's origin.
+pub fn share_section(parts: &super::Parts, words: Option<&String>) -> Html {
+    let referral = parts.view.response.referral.as_ref();
+    let (Some(link), Some(words)) = (referral.and_then(|r| r.link.as_ref()), words) else {
+        return Html::default();
+    };
+    let link = match crate::browser::window().and_then(|w| w.location().origin().ok()) {
+        Some(origin) if link.starts_with('/') => moments_protocol::text::cat(&[&origin, link]),
+        _ => link.clone(),
+    };
+    super::share_link::share_link(parts, link, words.clone())
 }

@@ -34,6 +34,7 @@ async fn session_instead_of(refused: &Envelope) -> Result<String, BackendError> 
         locale: None,
         languages: browser::languages(),
         page_url: browser::page_url(),
+        device_id: crate::launcher::device_id(),
     };
     let response = backend::start_session_at(&refused.backend, &request).await?;
     outbox::session_started(

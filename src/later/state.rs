@@ -33,6 +33,18 @@ pub struct LaterState {
     pub redeeming: Option<Redeeming>,
     /// The page's end-of-visit question for this site, shared with its other widgets.
     pub question: Rc<Cell<bool>>,
+    /// What became of a referral link this page was opened through, on screen until closed.
+    pub arrival: Option<Arrival>,
+    /// The member's invite link is on the clipboard.
+    pub link_copied: bool,
+}
+
+/// What the friend is told after their click was reported: the server's words, and whether
+/// the click counts (then the card offers to join).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrival {
+    pub text: String,
+    pub welcome: bool,
 }
 
 /// A redemption's steps: confirm, send, then the code (or why not).
@@ -110,6 +122,8 @@ impl LaterState {
             copied: false,
             redeeming: None,
             question: Rc::new(Cell::new(true)),
+            arrival: None,
+            link_copied: false,
         }
     }
 
@@ -159,6 +173,9 @@ pub enum Action {
         code: String,
     },
     RedeemedCodeCopied,
+    Arrived(Arrival),
+    CloseArrival,
+    LinkCopied,
 }
 
 impl Reducible for LaterState {
@@ -255,6 +272,9 @@ impl Reducible for LaterState {
                 next.revealed = None;
                 next.gift = GiftState::Idle;
             }
+            Action::Arrived(arrival) => next.arrival = Some(arrival),
+            Action::CloseArrival => next.arrival = None,
+            Action::LinkCopied => next.link_copied = true,
         }
         if next == *self { self } else { Rc::new(next) }
     }

@@ -18,7 +18,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use moments_protocol::wire::{Event, MemberSummary, SessionResponse, Slot};
-pub use session::visitor_id;
+pub use session::{device_id, visitor_id};
 use view::BadgeContent;
 pub use view::join_url;
 use wasm_bindgen::{JsCast, JsValue};
@@ -484,10 +484,11 @@ impl Launcher {
     fn want_later(&self) {
         let (later, need) = {
             let s = self.state.borrow();
-            let waiting = s
-                .session
-                .as_ref()
-                .is_some_and(|session| !session.response.surprises.is_empty() || session_end::owed(&s.config.site));
+            let waiting = s.session.as_ref().is_some_and(|session| {
+                !session.response.surprises.is_empty()
+                    || session_end::owed(&s.config.site)
+                    || referral_landing(&session.response)
+            });
             let need = if s.config.inline || (s.session.is_some() && (s.first.panel_open || s.ended)) {
                 Need::Now
             } else if waiting {
@@ -623,6 +624,12 @@ impl Launcher {
         self.escape.borrow_mut().take();
         self.root.remove();
     }
+}
+
+/// The page may have been opened through a referral link (it has a query, on a site with
+/// referrals): the later parts look for the code, take it and greet the friend.
+fn referral_landing(response: &SessionResponse) -> bool {
+    response.referral.is_some() && browser::has_query()
 }
 
 /// A tier-up is celebrated in the bubble, in place of the greeting (which the panel still shows).

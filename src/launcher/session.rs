@@ -9,6 +9,8 @@ use crate::state::Session;
 use crate::{browser, decode, retry, standing};
 
 const VISITOR_KEY: &str = "moments:visitor";
+/// Never reset with the visitor id: refer-a-friend knows a referrer's own device by it.
+const DEVICE_KEY: &str = "moments:device";
 /// After this many failed starts the widget stays hidden for this page view.
 const MAX_ATTEMPTS: u32 = 8;
 
@@ -21,6 +23,11 @@ pub fn visitor_id() -> String {
             browser::storage_set(VISITOR_KEY, &id);
             id
         })
+}
+
+/// The device id the loader made (`src/loader.js`), if this browser keeps one.
+pub fn device_id() -> Option<String> {
+    browser::storage_get(DEVICE_KEY).filter(|id| moments_protocol::domain::VisitorId::parse(id).is_ok())
 }
 
 /// Starts the page view's session (one `/v1/session` call when all goes well: the one the
@@ -40,6 +47,7 @@ pub async fn start(
         locale: config.locale.clone(),
         languages: browser::languages(),
         page_url: browser::page_url(),
+        device_id: device_id(),
     };
     let mut attempt = 0;
     loop {

@@ -69,6 +69,16 @@ impl VisitorId {
     }
 }
 
+/// The widget's device id: a visitor id's shape, with its own code.
+pub fn device_id(text: &str) -> Result<VisitorId, InvalidInput> {
+    VisitorId::parse(text).map_err(|_| {
+        InvalidInput::new(
+            "invalid_device_id",
+            "device_id must be 8 to 64 of A-Z, a-z, 0-9, '-' and '_'",
+        )
+    })
+}
+
 /// Who a member is on their site: the host's own id for them (the token's `sub`).
 /// 1 to `MAX_MEMBER_ID_LEN` characters, no surrounding spaces, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -412,6 +422,7 @@ pub struct SessionStart {
     pub locale: Option<String>,
     pub languages: Vec<String>,
     pub page_url: Option<String>,
+    pub device: Option<VisitorId>,
 }
 
 impl TryFrom<SessionRequest> for SessionStart {
@@ -446,6 +457,7 @@ impl TryFrom<SessionRequest> for SessionStart {
             locale: req.locale.filter(|l| !l.trim().is_empty()),
             languages: req.languages,
             page_url,
+            device: req.device_id.as_deref().map(device_id).transpose()?,
         })
     }
 }

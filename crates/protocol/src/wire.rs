@@ -29,6 +29,10 @@ pub struct SessionRequest {
     /// The page's origin and path (a query string or fragment is cut off before storing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
+    /// A second random id the widget keeps (`moments:device`), never reset with the visitor
+    /// id: refer-a-friend's fraud rules know a referrer's own browser by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// Everything the widget needs for one page view.
@@ -64,6 +68,78 @@ pub struct SessionResponse {
     /// The rewards a member may spend points on, in the site's order; members only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rewards: Vec<RewardOffer>,
+    /// Refer a friend, on sites that have it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<ReferralSettings>,
+}
+
+/// Refer a friend as one page view sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralSettings {
+    /// The query parameter a referral link carries (`ref`): the widget takes it from the
+    /// address once, tells the server, and removes it.
+    pub param: String,
+    /// This member's own link (members only): the shop's URL with the parameter; a path
+    /// (`/welcome?ref=…`) is on the page's own origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// What the link brings, in `locale`, shown with it (members only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
+    /// Shown with the link right after a promoter's answer (CSAT 5, NPS 9 or 10); absent: the
+    /// site (or the farewell experiment variant) does not ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask: Option<String>,
+}
+
+/// What each side gets once the friend's first order is vouched for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralOffer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer_points: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friend_points: Option<i64>,
+    /// The friend gets a coupon code (from the site's pool).
+    #[serde(default)]
+    pub friend_coupon: bool,
+    /// The smallest first order that counts, in the shop's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_order_value: Option<f64>,
+}
+
+/// `POST /v1/referrals/click`: a visitor arrived through a referral link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralClick {
+    pub site: String,
+    pub visitor_id: String,
+    /// The page view's session (the server's own, signed id).
+    pub session_id: String,
+    /// The link's code.
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The locale of the answer's message (the session's); the site default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// What became of a click: `attributed` (the friend's first order will count) or `refused`
+/// with the reason; the offer either way, and what to tell the friend in their locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralClicked {
+    /// `attributed` or `refused`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub offer: ReferralOffer,
+    /// How long the referral waits for the first order (ms since the Unix epoch).
+    pub expires_at: i64,
+    /// What the widget shows the friend, in the click's locale.
+    pub message: String,
 }
 
 /// A reward of the site's catalog as one member sees it now.

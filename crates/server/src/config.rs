@@ -17,6 +17,9 @@ use crate::platform::origin::OriginPattern;
 use crate::platform::rate_limit::{Cidr, Rate};
 pub use crate::platform::signed_token::TokenSecret;
 
+mod referrals;
+pub use referrals::{Attribution, ReferralConfig};
+
 /// The name dashboard sessions opened with the admin key go by (no staff account may take it).
 pub const ADMIN_STAFF_NAME: &str = "admin";
 
@@ -243,6 +246,8 @@ pub struct SiteSettings {
     pub surprises: SurpriseSettings,
     #[serde(default)]
     pub experiments: ExperimentStatsSettings,
+    #[serde(default)]
+    pub referrals: ReferralConfig,
     #[serde(default)]
     pub rate_limit: SiteRateLimits,
     /// Texts per locale tag (`en`, `zh-CN`, `zh-TW`).
@@ -682,6 +687,7 @@ impl SiteSettings {
         if !(0.0..=1.0).contains(&self.feedback.sample_rate) {
             bail!("feedback.sample_rate must be between 0 and 1");
         }
+        self.referrals.check()?;
         if !(0.0..=MAX_HOLDOUT).contains(&self.recovery.goodwill_holdout) {
             bail!("recovery.goodwill_holdout must be between 0 and {MAX_HOLDOUT}");
         }

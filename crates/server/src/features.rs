@@ -13,6 +13,7 @@ pub mod members;
 pub mod privacy;
 pub mod proofs;
 pub mod recovery;
+pub mod referrals;
 pub mod retention;
 pub mod rewards;
 pub mod sessions;

@@ -29,7 +29,7 @@ use crate::platform::session_key::SessionKey;
 use crate::web::error::{self, ApiError};
 use crate::web::observe;
 use crate::web::routes::pages::{Pages, serve_page};
-use crate::web::routes::{admin, health, metrics, openapi, rewards, session, surprises, visitor_events};
+use crate::web::routes::{admin, health, metrics, openapi, referrals, rewards, session, surprises, visitor_events};
 use crate::web::state::{AppState, ClientAddress, Limits};
 
 pub struct Application {
@@ -194,6 +194,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         .route("/v1/events", post(visitor_events::record_events))
         .route("/v1/surprises/{id}/claim", post(surprises::claim_surprise))
         .route("/v1/rewards/{key}/redeem", post(rewards::redeem_reward))
+        .route("/v1/referrals/click", post(referrals::click))
         // Set before the CORS layer, so preflights (OPTIONS) reach CORS instead of the 405.
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit_by_address))
@@ -303,7 +304,19 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         )
         .route("/v1/admin/sites/{site}/keys/{id}", delete(admin::keys::revoke_key))
         .route("/v1/admin/sites/{site}/keys/{id}/rotate", post(admin::keys::rotate_key))
-        .route("/v1/admin/sites/{site}/audit", get(admin::audit::list_audit));
+        .route("/v1/admin/sites/{site}/audit", get(admin::audit::list_audit))
+        .route(
+            "/v1/admin/sites/{site}/referrals",
+            get(admin::referrals::list_referrals),
+        )
+        .route(
+            "/v1/admin/sites/{site}/referrals/{id}/{decision}",
+            post(admin::referrals::decide_referral),
+        )
+        .route(
+            "/v1/admin/sites/{site}/insights/referrals",
+            get(admin::referrals::referral_figures),
+        );
 
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::openapi))

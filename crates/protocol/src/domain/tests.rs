@@ -132,8 +132,18 @@ fn session_requests() {
         locale: None,
         languages: vec!["zh-HK".into()],
         page_url: Some("https://shop.example/cart".into()),
+        device_id: Some("device-0001".into()),
     };
     let start = SessionStart::try_from(req.clone()).unwrap();
+    assert_eq!(start.device.as_ref().map(|d| d.as_str()), Some("device-0001"));
+    let bad_device = SessionRequest {
+        device_id: Some("a device".into()),
+        ..req.clone()
+    };
+    assert_eq!(
+        SessionStart::try_from(bad_device).unwrap_err().code,
+        "invalid_device_id"
+    );
     assert_eq!(start.member_token, None);
     assert_eq!(start.page_url.as_deref(), Some("https://shop.example/cart"));
     let private = SessionRequest {

@@ -70,6 +70,8 @@ impl Placeholders<'_> {
 pub struct Decided {
     pub text: String,
     pub assignment: Option<ExperimentAssignment>,
+    /// The variant's referral ask (farewells), if it says.
+    pub share: Option<bool>,
 }
 
 /// The experiment that decides `slot`'s message, if any (read before the write path begins).
@@ -111,13 +113,16 @@ pub async fn message(
             None => return Ok(None),
         }
     };
-    let text = e
-        .variant(&variant)
-        .and_then(|v| v.text_in(locale, site.settings.default_locale));
-    Ok(text.map(|text| Decided {
-        text: placeholders.fill(text),
-        assignment,
-    }))
+    let Some(variant) = e.variant(&variant) else {
+        return Ok(None);
+    };
+    Ok(variant
+        .text_in(locale, site.settings.default_locale)
+        .map(|text| Decided {
+            text: placeholders.fill(text),
+            assignment,
+            share: variant.share,
+        }))
 }
 
 #[cfg(test)]

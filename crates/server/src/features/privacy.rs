@@ -51,6 +51,10 @@ const MEMBER_SECTIONS: &[Section] = &[
                                   WHERE a.site = $1 AND a.member_id = $2 ORDER BY a.assigned_at"),
     ("recovery_cases", Shape::Rows, "SELECT id, scale, score, points, status, note, created_at, resolved_at FROM recovery_cases
                                      WHERE site = $1 AND member_id = $2 ORDER BY id"),
+    ("referral_code", Shape::Object, "SELECT code, created_at FROM referral_codes WHERE site = $1 AND member_id = $2"),
+    ("referrals", Shape::Rows, "SELECT id, CASE WHEN referrer_id = $2 THEN 'referrer' ELSE 'friend' END AS side, status, reason,
+                                order_value, referrer_points, friend_points, clicked_at, decided_at FROM referrals
+                                WHERE site = $1 AND (referrer_id = $2 OR friend_id = $2) ORDER BY seq"),
 ];
 
 const VISITOR_SECTIONS: &[Section] = &[
@@ -64,6 +68,7 @@ const VISITOR_SECTIONS: &[Section] = &[
                                   LEFT JOIN exposures AS x ON x.site = a.site AND x.experiment = a.experiment AND x.visitor_id = a.visitor_id
                                   WHERE a.site = $1 AND a.visitor_id = $2 ORDER BY a.assigned_at"),
     ("recovery_cases", Shape::Rows, "SELECT id, scale, score, status, created_at FROM recovery_cases WHERE site = $1 AND visitor_id = $2 ORDER BY id"),
+    ("referrals", Shape::Rows, "SELECT id, status, reason, clicked_at, decided_at FROM referrals WHERE site = $1 AND visitor_id = $2 ORDER BY seq"),
 ];
 
 /// Everything stored about the subject, by section; `None` when there is nothing at all.
@@ -209,9 +214,23 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
         "UPDATE redemptions SET member_id = $3 WHERE site = $1 AND member_id = $2",
         "UPDATE surprises SET member_id = $3, recipient = 'm:' || $3 WHERE site = $1 AND member_id = $2",
         "UPDATE surprise_holdouts SET member_id = $3, recipient = 'm:' || $3 WHERE site = $1 AND member_id = $2",
+        // Kept for the program's figures and caps, under the pseudonym.
+        "UPDATE referrals SET referrer_id = $3 WHERE site = $1 AND referrer_id = $2",
+        "UPDATE referrals SET friend_id = $3 WHERE site = $1 AND friend_id = $2",
     ] {
         run(tx, renamed, site, member, Some(&alias)).await?;
     }
+    crate::features::webhooks::store::erase_mentions(tx, site, "referral.", &["referrer_id", "friend_id"], member)
+        .await?;
+    // Their link stops working: a code leads to a person.
+    run(
+        tx,
+        "DELETE FROM referral_codes WHERE site = $1 AND member_id = $2",
+        site,
+        member,
+        None,
+    )
+    .await?;
     for unlinked in [
         "UPDATE recovery_cases SET member_id = NULL WHERE site = $1 AND member_id = $2",
         "UPDATE assignments SET member_id = NULL WHERE site = $1 AND member_id = $2",
@@ -252,6 +271,7 @@ pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) ->
         "UPDATE recovery_cases SET visitor_id = $3, member_id = NULL WHERE site = $1 AND visitor_id = $2",
         "UPDATE surprises SET visitor_id = $3, recipient = CASE WHEN member_id IS NULL THEN 'v:' || $3 ELSE recipient END WHERE site = $1 AND visitor_id = $2",
         "UPDATE surprise_holdouts SET visitor_id = $3, recipient = CASE WHEN member_id IS NULL THEN 'v:' || $3 ELSE recipient END WHERE site = $1 AND visitor_id = $2",
+        "UPDATE referrals SET visitor_id = $3, device_id = NULL, address = NULL WHERE site = $1 AND visitor_id = $2",
     ] {
         run(tx, statement, site, visitor, Some(&alias)).await?;
     }

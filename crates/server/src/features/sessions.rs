@@ -10,11 +10,13 @@ pub struct NewSession<'a> {
     pub member_id: Option<&'a str>,
     pub locale: &'a str,
     pub page_url: Option<&'a str>,
+    /// The widget's device id (refer-a-friend knows a referrer's own browsers by it).
+    pub device_id: Option<&'a str>,
     pub started_at: i64,
 }
 
 pub async fn insert(db: impl AnyExecutor<'_>, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query("INSERT INTO sessions (id, site, visitor_id, member_id, locale, page_url, started_at, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(session.id)
         .bind(session.site)
         .bind(session.visitor_id)
@@ -22,6 +24,7 @@ pub async fn insert(db: impl AnyExecutor<'_>, session: &NewSession<'_>) -> Resul
         .bind(session.locale)
         .bind(session.page_url)
         .bind(session.started_at)
+        .bind(session.device_id)
         .execute(db)
         .await?;
     Ok(())

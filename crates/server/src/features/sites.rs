@@ -20,6 +20,8 @@ pub struct Site {
     pub catalog: Catalog,
     /// The config file's webhook endpoints, checked.
     pub webhooks: Vec<ConfiguredEndpoint>,
+    /// The friend's coupon of refer-a-friend, as a gift given by staff's rules (a manual rule).
+    pub referral_gift: Option<SurpriseRule>,
 }
 
 #[derive(Debug, Default)]
@@ -62,7 +64,7 @@ impl Site {
             .iter()
             .map(|o| OriginPattern::parse(o))
             .collect::<Result<_, _>>()?;
-        let surprise_rules = settings
+        let surprise_rules: Vec<SurpriseRule> = settings
             .surprises
             .rules
             .iter()
@@ -74,12 +76,27 @@ impl Site {
             .iter()
             .map(|endpoint| ConfiguredEndpoint::parse(endpoint).with_context(|| format!("webhook {:?}", endpoint.id)))
             .collect::<Result<_, _>>()?;
+        let referral_gift = settings
+            .referrals
+            .friend_coupon_pool
+            .as_ref()
+            .map(|pool| SurpriseRule::referral_gift(pool, &settings.referrals.friend_message));
+        if referral_gift.is_some()
+            && surprise_rules
+                .iter()
+                .any(|r| r.key == crate::features::referrals::GIFT_RULE)
+        {
+            anyhow::bail!(
+                "surprise rule key \"referral\" is the friend's coupon of referrals.friend_coupon_pool; name the rule otherwise"
+            );
+        }
         Ok(Self {
             settings: settings.clone(),
             origins,
             surprise_rules,
             catalog,
             webhooks,
+            referral_gift,
         })
     }
 
@@ -125,7 +142,10 @@ impl Site {
     }
 
     pub fn surprise_rule(&self, key: &str) -> Option<&SurpriseRule> {
-        self.surprise_rules.iter().find(|r| r.key == key)
+        self.surprise_rules
+            .iter()
+            .chain(&self.referral_gift)
+            .find(|r| r.key == key)
     }
 
     /// A tier named by its configured name, as `locale` names it.

@@ -57,3 +57,16 @@ where
     )
         .into_response()
 }
+
+/// A CSV made whole in memory (a report's small table), as a download named `filename`.
+pub fn attachment(filename: &str, body: String) -> Response {
+    let disposition = format!(r#"attachment; filename="{filename}""#);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}

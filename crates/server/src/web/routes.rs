@@ -3,6 +3,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod referrals;
 pub mod rewards;
 pub mod session;
 pub mod surprises;

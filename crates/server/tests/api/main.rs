@@ -22,6 +22,7 @@ mod operations;
 mod pages;
 mod privacy;
 mod rate_limits;
+mod referrals;
 mod resilience;
 mod rewards;
 mod session;

@@ -43,7 +43,7 @@ async fn alice_visits(app: &TestApp) {
 
 /// Every `table.column` of text in the database that holds exactly `value` (every table, so a
 /// table added later is checked too).
-async fn columns_holding(app: &TestApp, value: &str) -> Vec<String> {
+pub async fn columns_holding(app: &TestApp, value: &str) -> Vec<String> {
     let columns: Vec<(String, String)> = if crate::helpers::on_postgres() {
         sqlx::query_as(
             "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns

@@ -181,6 +181,7 @@ impl Shop<'_> {
                         VariantDefinition {
                             key: "plain".into(),
                             weight: 0.5,
+                            share: None,
                             text: text(
                                 "Welcome to Harbor & Pine.",
                                 "欢迎光临 Harbor & Pine。",
@@ -190,6 +191,7 @@ impl Shop<'_> {
                         VariantDefinition {
                             key: "warm".into(),
                             weight: 0.5,
+                            share: None,
                             text: text(
                                 "Hello again, friend! Fresh linen just came in.",
                                 "好久不见！新款亚麻刚到货。",
@@ -214,11 +216,13 @@ impl Shop<'_> {
                         VariantDefinition {
                             key: "ask".into(),
                             weight: 0.5,
+                            share: None,
                             text: text("Before you go: how was it?", "离开前，体验如何？", "離開前，體驗如何？"),
                         },
                         VariantDefinition {
                             key: "thanks-first".into(),
                             weight: 0.5,
+                            share: None,
                             text: text(
                                 "Thank you for visiting! One tap tells us how we did.",
                                 "感谢光临！轻点一下告诉我们做得如何。",
@@ -371,6 +375,7 @@ impl Shop<'_> {
                 member_id: member,
                 locale: person.locale.tag(),
                 page_url: Some(&url),
+                device_id: None,
                 started_at: last,
             };
             sessions::insert(&mut *self.tx, &view).await?;

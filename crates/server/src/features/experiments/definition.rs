@@ -37,6 +37,10 @@ pub struct VariantDefinition {
     pub weight: f64,
     /// The message per locale tag; `{name}`, `{tier}` and `{points}` are filled in as text.
     pub text: BTreeMap<String, String>,
+    /// Farewell variants: offer the member's referral link right after a promoter's answer
+    /// (absent: the site's `referrals.ask_promoters`), so the ask is measured like any message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<bool>,
 }
 
 /// A definition that passed every check.
@@ -181,11 +185,13 @@ mod tests {
                     key: "a".into(),
                     weight: 0.5,
                     text: text("Hi"),
+                    share: None,
                 },
                 VariantDefinition {
                     key: "b".into(),
                     weight: 0.5,
                     text: text("Hello, {name}"),
+                    share: None,
                 },
             ],
             metric_event: Some("purchase".into()),

@@ -45,6 +45,7 @@ impl Catalog {
     pub fn parse(site: &SiteSettings) -> anyhow::Result<Self> {
         let mut pools: Vec<&str> = site.coupon_pools.iter().map(String::as_str).collect();
         pools.extend(site.surprises.rules.iter().filter_map(|r| r.coupon_pool.as_deref()));
+        pools.extend(site.referrals.friend_coupon_pool.as_deref());
         if let Some(bad) = site.coupon_pools.iter().find(|p| !is_valid_key(p)) {
             bail!("coupon_pools: {bad:?} is not a pool name (1 to 64 letters, digits, '-' or '_')");
         }

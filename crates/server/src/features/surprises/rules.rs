@@ -172,6 +172,23 @@ impl SurpriseRule {
         })
     }
 
+    /// The friend's coupon of refer-a-friend: given once per completed referral, which the
+    /// referral rules (caps, review) limit; no budget of its own.
+    pub fn referral_gift(pool: &str, message: &BTreeMap<String, String>) -> Self {
+        Self {
+            key: crate::features::referrals::GIFT_RULE.to_owned(),
+            trigger: Trigger::Manual,
+            reward: RewardSpec::Coupon { pool: pool.to_owned() },
+            cap_ms: 0,
+            daily_limit: i64::MAX,
+            daily_points: i64::MAX,
+            expires_ms: i64::from(DEFAULT_EXPIRY_DAYS) * DAY_MS,
+            message: message.clone(),
+            reason: "A welcome from your friend".to_owned(),
+            holdout: 0.0,
+        }
+    }
+
     /// Points and coupons are worth something: they go to members only, and only for what
     /// the host vouched for. A thank-you is free to give.
     pub fn gives_value(&self) -> bool {

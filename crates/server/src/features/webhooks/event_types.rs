@@ -24,10 +24,16 @@ pub enum EventType {
     ExperimentStopped,
     #[serde(rename = "audit.recorded")]
     AuditRecorded,
+    #[serde(rename = "referral.clicked")]
+    ReferralClicked,
+    #[serde(rename = "referral.completed")]
+    ReferralCompleted,
+    #[serde(rename = "referral.refused")]
+    ReferralRefused,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 12] = [
         EventType::FeedbackReceived,
         EventType::RecoveryOpened,
         EventType::RecoveryResolved,
@@ -37,6 +43,9 @@ impl EventType {
         EventType::PointsChanged,
         EventType::ExperimentStopped,
         EventType::AuditRecorded,
+        EventType::ReferralClicked,
+        EventType::ReferralCompleted,
+        EventType::ReferralRefused,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +59,9 @@ impl EventType {
             EventType::PointsChanged => "points.changed",
             EventType::ExperimentStopped => "experiment.stopped",
             EventType::AuditRecorded => "audit.recorded",
+            EventType::ReferralClicked => "referral.clicked",
+            EventType::ReferralCompleted => "referral.completed",
+            EventType::ReferralRefused => "referral.refused",
         }
     }
 
@@ -244,6 +256,36 @@ pub struct AuditRecorded {
     pub client_address: Option<String>,
 }
 
+/// `referral.clicked`, `referral.completed` and `referral.refused`: a friend arrived through
+/// a member's link; their first vouched-for order paid both sides; or a rule (or staff)
+/// refused it, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(example = json!({
+    "id": "7e3b8d4a-0c1f-4b6e-9a2d-5f8e1c3b7a90", "site": "shop", "referrer_id": "cus_8812", "friend_id": "cus_9120",
+    "status": "completed", "reason": null, "order_value": 60.0, "referrer_points": 200, "friend_points": 200,
+    "clicked_at": 1764567000000_i64, "decided_at": 1764570600000_i64
+}))]
+pub struct Referral {
+    pub id: String,
+    pub site: String,
+    /// The member whose link it was.
+    pub referrer_id: String,
+    /// The friend, once they are a member.
+    pub friend_id: Option<String>,
+    /// `pending`, `held` (waits for review), `completed` or `refused`.
+    pub status: String,
+    /// Why it was refused or held: `own_code`, `already_member`, `already_bought`,
+    /// `claimed_by_another`, `referrer_cap`, `address_velocity`, `order_below_minimum`,
+    /// `window_expired`, `refused_by_staff`; `review_value`, `review_velocity` while held.
+    pub reason: Option<String>,
+    /// The first order's value, once there is one.
+    pub order_value: Option<f64>,
+    pub referrer_points: Option<i64>,
+    pub friend_points: Option<i64>,
+    pub clicked_at: i64,
+    pub decided_at: Option<i64>,
+}
+
 /// What a test event carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TestEvent {
@@ -264,6 +306,9 @@ pub enum Event {
     PointsChanged(PointsChanged),
     ExperimentStopped(ExperimentStopped),
     AuditRecorded(AuditRecorded),
+    ReferralClicked(Referral),
+    ReferralCompleted(Referral),
+    ReferralRefused(Referral),
 }
 
 impl Event {
@@ -278,6 +323,9 @@ impl Event {
             Event::PointsChanged(_) => EventType::PointsChanged,
             Event::ExperimentStopped(_) => EventType::ExperimentStopped,
             Event::AuditRecorded(_) => EventType::AuditRecorded,
+            Event::ReferralClicked(_) => EventType::ReferralClicked,
+            Event::ReferralCompleted(_) => EventType::ReferralCompleted,
+            Event::ReferralRefused(_) => EventType::ReferralRefused,
         }
     }
 
@@ -291,6 +339,9 @@ impl Event {
             Event::PointsChanged(d) => serde_json::to_value(d),
             Event::ExperimentStopped(d) => serde_json::to_value(d),
             Event::AuditRecorded(d) => serde_json::to_value(d),
+            Event::ReferralClicked(d) | Event::ReferralCompleted(d) | Event::ReferralRefused(d) => {
+                serde_json::to_value(d)
+            }
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -307,6 +358,7 @@ fn schema_name(kind: EventType) -> &'static str {
         EventType::PointsChanged => "PointsChanged",
         EventType::ExperimentStopped => "ExperimentStopped",
         EventType::AuditRecorded => "AuditRecorded",
+        EventType::ReferralClicked | EventType::ReferralCompleted | EventType::ReferralRefused => "Referral",
     }
 }
 

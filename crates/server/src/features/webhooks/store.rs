@@ -802,6 +802,41 @@ pub async fn erase(tx: &mut AnyConnection, site: &str, column: Subject, id: &str
     Ok(erased.rows_affected())
 }
 
+/// Erases the messages of `kind_prefix` (`referral.`) whose data names `id` in one of
+/// `fields`: events about two people (a referrer and a friend) keep neither in a column.
+pub async fn erase_mentions(
+    tx: &mut AnyConnection,
+    site: &str,
+    kind_prefix: &str,
+    fields: &[&str],
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    let escape = |text: &str| text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let quoted = serde_json::Value::from(id).to_string();
+    for field in fields {
+        let pattern = format!("%{}%", escape(&format!("\"{field}\":{quoted}")));
+        let filter = "site = $1 AND type LIKE $2 ESCAPE '\\' AND data LIKE $3 ESCAPE '\\'";
+        let kind = format!("{}%", escape(kind_prefix));
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM webhook_deliveries WHERE message_id IN (SELECT id FROM webhook_messages WHERE {filter})"
+        )))
+        .bind(site)
+        .bind(&kind)
+        .bind(&pattern)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM webhook_messages WHERE {filter}"
+        )))
+        .bind(site)
+        .bind(&kind)
+        .bind(&pattern)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Subject {
     Member,

@@ -11,6 +11,7 @@ pub mod members;
 pub mod points;
 pub mod privacy;
 pub mod recovery;
+pub mod referrals;
 pub mod rewards;
 pub mod surprises;
 pub mod verified_events;

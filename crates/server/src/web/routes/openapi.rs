@@ -55,6 +55,10 @@ use utoipa::OpenApi;
         super::admin::keys::revoke_key,
         super::admin::keys::rotate_key,
         super::admin::audit::list_audit,
+        super::referrals::click,
+        super::admin::referrals::list_referrals,
+        super::admin::referrals::referral_figures,
+        super::admin::referrals::decide_referral,
     ),
     components(schemas(
         moments_protocol::wire::Event,
@@ -67,6 +71,7 @@ use utoipa::OpenApi;
         crate::features::webhooks::event_types::ExperimentStopped,
         crate::features::webhooks::event_types::TestEvent,
         crate::features::webhooks::event_types::AuditRecorded,
+        crate::features::webhooks::event_types::Referral,
     )),
     modifiers(&AdminKeyScheme),
 )]

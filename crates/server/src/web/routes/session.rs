@@ -12,7 +12,7 @@ use crate::features::experiments::{self, Placeholders};
 use crate::features::member_token::{self, MemberClaims, TokenError};
 use crate::features::members::{self, Profile};
 use crate::features::sites::Site;
-use crate::features::{recovery, rewards, sessions, surprises};
+use crate::features::{recovery, referrals, rewards, sessions, surprises};
 use crate::platform::clock::{DAY_MS, now_ms};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
@@ -109,9 +109,13 @@ pub async fn start_session(
         member_id,
         locale: locale.tag(),
         page_url: start.page_url.as_deref(),
+        device_id: start.device.as_ref().map(|d| d.as_str()),
         started_at: now,
     };
     sessions::insert(&mut *tx, &row).await?;
+    if let Some(member) = member_id {
+        referrals::member_signed_in(&mut tx, site, start.visitor.as_str(), member).await?;
+    }
     let summary = match &member {
         Some(m) => Some(members::summary(&mut tx, site, &m.sub, m.name.clone(), locale, true).await?),
         None => None,
@@ -138,7 +142,7 @@ pub async fn start_session(
                             stored,
                             slot: Slot,
                             default: Option<String>|
-           -> Result<Option<String>, sqlx::Error> {
+           -> Result<(Option<String>, Option<bool>), sqlx::Error> {
         match experiments::message(
             tx,
             site,
@@ -154,25 +158,26 @@ pub async fn start_session(
         {
             Some(decided) => {
                 experiments.extend(decided.assignment);
-                Ok(Some(decided.text))
+                Ok((Some(decided.text), decided.share))
             }
-            None => Ok(default),
+            None => Ok((default, None)),
         }
     };
-    let greeting = decide(
+    let (greeting, _) = decide(
         &mut tx,
         greeting_experiment,
         Slot::Greeting,
         greeting(site, locale, member.as_ref()),
     )
     .await?;
-    let farewell = decide(
+    let (farewell, share) = decide(
         &mut tx,
         farewell_experiment,
         Slot::Farewell,
         site.text(locale, |t| t.farewell.as_ref()),
     )
     .await?;
+    let referral = referrals::for_session(&mut tx, site, member_id, share, locale, now).await?;
     tx.commit().await?;
     let mut reader = state.db.acquire().await?;
     let surprises = surprises::waiting(&mut *reader, site, start.visitor.as_str(), member.as_ref(), now).await?;
@@ -208,6 +213,7 @@ pub async fn start_session(
         experiments,
         ways_to_earn: site.catalog.ways_to_earn(locale, site.settings.default_locale),
         rewards,
+        referral,
     }))
 }
 

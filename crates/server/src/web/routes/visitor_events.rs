@@ -14,7 +14,7 @@ use crate::features::surprises::store::Recipient;
 use crate::features::verified_events::{self, Fact, Source};
 use crate::features::visitor_events::{self, NewEvent};
 use crate::features::webhooks::emit::NewAnswer;
-use crate::features::{experiments, proofs, recovery, sessions};
+use crate::features::{experiments, proofs, recovery, referrals, sessions};
 use crate::platform::clock::now_ms;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
@@ -253,6 +253,16 @@ async fn track(
     };
     if !visitor_events::insert(tx, &stored).await? {
         return Ok(Ok(false));
+    }
+    if let (Some(key), Some(member)) = (vouched, from.member_id) {
+        let order = referrals::Order {
+            member,
+            visitor: Some(from.visitor.as_str()),
+            key,
+            name,
+            value,
+        };
+        referrals::after_vouched(tx, site, &order, received_at).await?;
     }
     let grounds = match vouched {
         Some(key) => Grounds::HostVouches { key },

@@ -441,20 +441,8 @@ pub async fn loyalty_csv(
     for row in &found.rows {
         body.push_str(&cells(row));
     }
-    let disposition = format!(
-        r#"attachment; filename="loyalty-{}-{}-{}.csv""#,
-        found.key,
-        day_text(from),
-        day_text(to)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    let filename = format!("loyalty-{}-{}-{}.csv", found.key, day_text(from), day_text(to));
+    Ok(crate::web::csv_download::attachment(&filename, body))
 }
 
 #[derive(Debug, Deserialize)]

@@ -150,21 +150,26 @@ pub struct RecoveryReturns {
 impl InsightsQuery {
     /// The range asked for (`days` before `to` by default), or `invalid_range`.
     fn range(&self, days: i64) -> Result<(i64, i64), ApiError> {
-        let to = self.to.unwrap_or_else(now_ms);
-        let from = self.from.unwrap_or_else(|| to.saturating_sub(days * DAY_MS));
-        if !(EARLIEST..LATEST).contains(&from)
-            || !(EARLIEST..=LATEST).contains(&to)
-            || from >= to
-            || to - from > MAX_RANGE_MS
-        {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_range",
-                "from must be before to, both in the years 2000 to 2199, at most 366 days apart",
-            ));
-        }
-        Ok((from, to))
+        checked_range(self.from, self.to, days)
     }
+}
+
+/// `from` and `to` as asked (`days` before `to`, and now, by default), or `invalid_range`.
+pub(super) fn checked_range(from: Option<i64>, to: Option<i64>, days: i64) -> Result<(i64, i64), ApiError> {
+    let to = to.unwrap_or_else(now_ms);
+    let from = from.unwrap_or_else(|| to.saturating_sub(days * DAY_MS));
+    if !(EARLIEST..LATEST).contains(&from)
+        || !(EARLIEST..=LATEST).contains(&to)
+        || from >= to
+        || to - from > MAX_RANGE_MS
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_range",
+            "from must be before to, both in the years 2000 to 2199, at most 366 days apart",
+        ));
+    }
+    Ok((from, to))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::audit::{self, Change};
 use crate::features::members::{self, Profile};
+use crate::features::referrals;
 use crate::features::surprises::store::{self, Recipient};
 use crate::features::surprises::{self as gifts, Grounds};
 use crate::features::verified_events::{self, Fact, Source};
@@ -90,6 +91,14 @@ pub async fn report_event(
             };
             let given =
                 gifts::after_event(&mut tx, site, to, Grounds::HostVouches { key: &key }, &name, value, now).await?;
+            let order = referrals::Order {
+                member: member.as_str(),
+                visitor: None,
+                key: &key,
+                name: &name,
+                value,
+            };
+            referrals::after_vouched(&mut tx, site, &order, now).await?;
             let summary = match value {
                 Some(value) => format!("{name} {value}, key {key:?}"),
                 None => format!("{name}, key {key:?}"),
