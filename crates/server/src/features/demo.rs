@@ -13,6 +13,7 @@ use crate::features::sites::{Site, Sites};
 use crate::platform::clock::now_ms;
 
 pub mod history;
+mod referral_history;
 pub mod store;
 mod texts;
 

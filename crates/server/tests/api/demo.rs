@@ -31,6 +31,7 @@ async fn fingerprint(db: &AnyPool) -> Vec<(String, i64)> {
         "SELECT 'redeemed ' || reward, COUNT(*) FROM redemptions GROUP BY reward",
         "SELECT 'exposed ' || variant, COUNT(*) FROM exposures GROUP BY variant",
         "SELECT 'context ' || key || ' ' || value, COUNT(*) FROM answer_context WHERE key <> 'ticket' GROUP BY key, value",
+        "SELECT 'referrals ' || status || ' ' || COALESCE(reason, ''), COUNT(*) FROM referrals GROUP BY status, reason",
     ];
     let mut rows = Vec::new();
     for sql in queries {
@@ -124,6 +125,27 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
         recovery("resolved") > recovery("open"),
         "resolved detractors come back more"
     );
+
+    // Referrals: completed ones and refused ones, for more than one reason, and one held.
+    let referrals: serde_json::Value = app
+        .admin(
+            reqwest::Method::GET,
+            &format!(
+                "demo/insights/referrals?from={}&to={NOW}",
+                NOW - 90 * moments_server::platform::clock::DAY_MS
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let funnel = &referrals["funnel"];
+    assert!(funnel["clicks"].as_i64().unwrap() >= 30, "{referrals}");
+    assert!(funnel["completed"].as_i64().unwrap() >= 10, "{referrals}");
+    assert!(referrals["refusals"].as_array().unwrap().len() >= 3, "{referrals}");
+    assert!(funnel["points_paid"].as_i64().unwrap() >= 4000, "{referrals}");
 
     // The big-order gift holds out a fifth: the randomized comparison has both sides.
     let holdout = &insights["holdouts"][0];

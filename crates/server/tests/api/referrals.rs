@@ -656,3 +656,65 @@ async fn erasing_either_side_leaves_no_trace_of_them_and_the_figures_still_add_u
 async fn clicked_status(app: &TestApp, code: &str) -> u16 {
     click(app, "newcomer-browser", code, None, None).await.status().as_u16()
 }
+
+#[tokio::test]
+async fn the_referrals_page_shows_the_funnel_and_staff_approve_a_held_one_once() {
+    let app = spawn_app_with(&config("review_above_value = 500")).await;
+    let code = code_of(&app, "alice").await;
+    friend_orders(&app, &code, "big", 600.0).await;
+    friend_orders(&app, &code, "small", 10.0).await;
+    let staff = crate::staff_roles::Person::sign_in(&app, "", ADMIN_KEY).await;
+    let page = staff.get(&format!("/dashboard/{SITE}/referrals")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for shown in [
+        "Referrals",
+        "Large order: held for review",
+        "First order below the minimum",
+        "Approve and pay",
+        "alice",
+    ] {
+        assert!(html.contains(shown), "{shown} is on the page");
+    }
+    let chinese = staff
+        .get(&format!("/dashboard/{SITE}/referrals?lang=zh-TW"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        chinese.contains("首筆訂單低於最低金額"),
+        "the reasons in Traditional Chinese"
+    );
+    let id: String = sqlx::query_scalar("SELECT id FROM referrals WHERE visitor_id = 'big-browser'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/dashboard/{SITE}/referrals/{id}/approve");
+    assert_eq!(staff.post(&path, &[]).await.status(), 303);
+    assert_eq!(staff.post(&path, &[]).await.status(), 303, "sent twice: decided once");
+    assert_eq!((balance(&app, "alice").await, balance(&app, "big").await), (200, 200));
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'referral.approve' AND actor_kind = 'staff'")
+        .await;
+    assert_eq!(audited, 1);
+    let forged = staff
+        .client
+        .post(format!("{}{path}", app.url))
+        .header("cookie", &staff.cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "a form without the page's token does nothing");
+    let csv = staff
+        .get(&format!("/dashboard/{SITE}/referrals.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("member_id,clicks,completed,refused,points_earned\r\nalice,2,1,1,200"),
+        "{csv}"
+    );
+}

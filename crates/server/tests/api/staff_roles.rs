@@ -10,15 +10,15 @@ const OTHER_SITE: &str = "[[sites]]\nkey = \"other\"\nallowed_origins = [\"http:
 const PASSWORD: &str = "a long enough password";
 
 /// A browser signed in to the dashboard.
-struct Person {
-    client: reqwest::Client,
+pub struct Person {
+    pub client: reqwest::Client,
     url: String,
-    cookie: String,
+    pub cookie: String,
     csrf: String,
 }
 
 impl Person {
-    async fn sign_in(app: &TestApp, name: &str, password: &str) -> Person {
+    pub async fn sign_in(app: &TestApp, name: &str, password: &str) -> Person {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -57,7 +57,7 @@ impl Person {
         person
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.url))
             .header("cookie", &self.cookie)
@@ -66,7 +66,7 @@ impl Person {
             .unwrap()
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
         self.client

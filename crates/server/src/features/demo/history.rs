@@ -55,6 +55,7 @@ pub struct Summary {
     pub answers: usize,
     pub cases: usize,
     pub orders: usize,
+    pub referral_clicks: usize,
 }
 
 /// Generates the history unless it was generated before (`None`), in one transaction.
@@ -82,6 +83,9 @@ pub async fn generate(db: &AnyPool, site: &Site, now: i64) -> anyhow::Result<Opt
     for n in 0..MEMBERS + ANONYMOUS {
         shop.person(n, n < MEMBERS).await?;
     }
+    let origin = shop.origin;
+    shop.summary.referral_clicks =
+        super::referral_history::generate(&mut *shop.tx, site, &mut shop.rng, origin, now).await?;
     let summary = std::mem::take(&mut shop.summary);
     tx.commit().await?;
     Ok(Some(summary))

@@ -46,7 +46,7 @@ pub struct Frame<'a> {
 /// What a role must allow to open a section of the dashboard.
 pub fn section_scope(section: &str) -> Scope {
     match section {
-        "loyalty" | "experiments" => Scope::InsightsRead,
+        "loyalty" | "experiments" | "referrals" => Scope::InsightsRead,
         "support" => Scope::MembersRead,
         "webhooks" => Scope::WebhooksWrite,
         "staff" | "keys" => Scope::KeysWrite,
@@ -64,6 +64,7 @@ pub fn page(frame: &Frame, heading: &str, body: &str) -> String {
         ("overview", t.overview),
         ("loyalty", t.loyalty),
         ("experiments", t.experiments),
+        ("referrals", t.referrals),
         ("feedback", t.feedback),
         ("recovery", t.recovery),
         ("support", t.support),

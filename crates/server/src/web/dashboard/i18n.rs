@@ -28,6 +28,7 @@ pub struct Texts {
     pub continue_label: &'static str,
     pub staff: &'static str,
     pub audit: &'static str,
+    pub referrals: &'static str,
     pub no_such_site: &'static str,
     pub not_allowed: &'static str,
     pub login_name: &'static str,

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod loyalty;
 pub mod overview;
 pub mod recovery;
+pub mod referrals;
 pub mod staff;
 pub mod support;
 pub mod webhooks;

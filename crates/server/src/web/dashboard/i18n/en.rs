@@ -229,6 +229,7 @@ pub static EN: Texts = Texts {
     refused: "This request was refused: sign in again and retry from the dashboard.",
     staff: "Staff",
     audit: "Audit trail",
+    referrals: "Referrals",
     no_such_site: "No such site.",
     not_allowed: "Your role on this site does not allow this.",
     login_name: "Login (email address or name)",

@@ -229,6 +229,7 @@ pub static ZH_CN: Texts = Texts {
     refused: "请求被拒绝：请重新登录后在控制台中重试。",
     staff: "员工",
     audit: "审计记录",
+    referrals: "推荐好友",
     no_such_site: "没有这个站点。",
     not_allowed: "你在此站点的角色不能进行此操作。",
     login_name: "登录名（邮箱或名字）",

@@ -229,6 +229,7 @@ pub static ZH_TW: Texts = Texts {
     refused: "請求遭拒：請重新登入後在控制台中重試。",
     staff: "員工",
     audit: "稽核紀錄",
+    referrals: "推薦好友",
     no_such_site: "沒有這個網站。",
     not_allowed: "您在此網站的角色不能進行此操作。",
     login_name: "登入名稱（電子郵件或名字）",
