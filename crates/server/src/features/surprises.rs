@@ -83,7 +83,8 @@ pub async fn waiting(
     member: Option<&MemberClaims>,
     now: i64,
 ) -> Result<Vec<SurpriseOffer>, sqlx::Error> {
-    if site.surprise_rules.is_empty() {
+    // No rule to give anything: nothing to read (the referral friend's coupon is a gift too).
+    if site.surprise_rules.is_empty() && site.referral_gift.is_none() {
         return Ok(Vec::new());
     }
     let to = Recipient {

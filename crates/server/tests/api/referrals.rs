@@ -718,3 +718,42 @@ async fn the_referrals_page_shows_the_funnel_and_staff_approve_a_held_one_once()
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn a_friends_coupon_comes_as_a_gift_with_the_completion() {
+    let settings = config("friend_coupon_pool = \"welcome\"\nfriend_message = { en = \"Welcome, from your friend\" }");
+    let app = spawn_app_with(&settings.replace("friend_points = 200", "friend_points = 0")).await;
+    let uploaded = app
+        .admin(reqwest::Method::POST, &format!("{SITE}/coupon-pools/welcome/codes"))
+        .json(&json!({ "codes": ["WELCOME-1", "WELCOME-2"] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(uploaded.status().is_success());
+    let code = code_of(&app, "alice").await;
+    let arrived = clicked(&app, "bob-browser", &code).await;
+    assert_eq!(arrived["message"], "Place your first order and get a welcome gift.");
+    assert_eq!(friend_orders(&app, &code, "bob", 60.0).await.status(), 201);
+    assert_eq!((balance(&app, "alice").await, balance(&app, "bob").await), (200, 0));
+    // The gift waits for the friend's next page view; opening it shows the code, once.
+    let waiting = visit(&app, "bob-browser", Some("bob"), None).await;
+    let gift = waiting["surprises"][0]["id"].as_str().unwrap().to_owned();
+    let body = json!({ "site": SITE, "visitor_id": "bob-browser", "session_id": waiting["session_id"], "member_token": token("bob") });
+    let opened: Value = app
+        .post(&format!("/v1/surprises/{gift}/claim"), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened["reward"], json!({ "kind": "coupon", "code": "WELCOME-1" }));
+    assert_eq!(opened["message"], "Welcome, from your friend");
+    let figures: Value = app
+        .admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(figures["funnel"]["coupons_given"], 1);
+}
