@@ -220,11 +220,11 @@ pub async fn click(
         let earlier = store::click_of(&mut *tx, key, c.visitor, c.code).await?;
         return Ok(earlier.ok_or(ClickError::UnknownCode));
     }
-    let stored = store::get(&mut *tx, key, &id).await?.ok_or(sqlx::Error::RowNotFound)?;
-    emit::send(tx, key, Event::ReferralClicked(stored.referral.clone()), now).await?;
+    announce(tx, key, &id, Event::ReferralClicked, now).await?;
     if refused.is_some() {
-        emit::send(tx, key, Event::ReferralRefused(stored.referral.clone()), now).await?;
+        announce(tx, key, &id, Event::ReferralRefused, now).await?;
     }
+    let stored = store::get(&mut *tx, key, &id).await?.ok_or(sqlx::Error::RowNotFound)?;
     Ok(Ok(stored))
 }
 
@@ -357,11 +357,21 @@ async fn refuse_by(
     if !store::settle(tx, key, &referral.referral.id, from, &settle, now).await? {
         return Ok(false);
     }
-    let stored = store::get(&mut *tx, key, &referral.referral.id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
-    emit::send(tx, key, Event::ReferralRefused(stored.referral), now).await?;
+    announce(tx, key, &referral.referral.id, Event::ReferralRefused, now).await?;
     Ok(true)
+}
+
+/// Tells the webhooks what became of referral `id`, as it is stored now.
+async fn announce(
+    tx: &mut AnyConnection,
+    key: &str,
+    id: &str,
+    event: fn(Referral) -> Event,
+    now: i64,
+) -> Result<Referral, sqlx::Error> {
+    let stored = store::get(&mut *tx, key, id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    emit::send(tx, key, event(stored.referral.clone()), now).await?;
+    Ok(stored.referral)
 }
 
 /// Completes a referral that is still `from` and pays both sides, each once: the status
@@ -425,10 +435,7 @@ async fn pay(
             store::set_friend_coupon(tx, key, &r.id, &gift.id).await?;
         }
     }
-    let stored = store::get(&mut *tx, key, &r.id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
-    emit::send(tx, key, Event::ReferralCompleted(stored.referral), now).await?;
+    announce(tx, key, &r.id, Event::ReferralCompleted, now).await?;
     Ok(true)
 }
 

@@ -95,6 +95,17 @@ pub async fn balance(app: &TestApp, member: &str) -> i64 {
     .await
 }
 
+/// The insights API's referral figures for the last 30 days.
+async fn figures(app: &TestApp) -> Value {
+    app.admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn status(app: &TestApp, visitor: &str) -> (String, Option<String>) {
     let page: Value = app
         .admin(reqwest::Method::GET, &format!("{SITE}/referrals?limit=100"))
@@ -508,14 +519,7 @@ async fn the_figures_count_the_funnel_refusals_and_referrers() {
     friend_orders(&app, &code, "f2", 10.0).await;
     clicked(&app, "f3-browser", &code).await;
     click(&app, "alice-browser", &code, Some("alice"), None).await;
-    let figures: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let figures = figures(&app).await;
     let funnel = &figures["funnel"];
     assert_eq!(
         [
@@ -634,14 +638,7 @@ async fn erasing_either_side_leaves_no_trace_of_them_and_the_figures_still_add_u
         0,
         "her link leads nowhere"
     );
-    let figures: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let figures = figures(&app).await;
     assert_eq!(
         (
             figures["funnel"]["completed"].as_i64(),
@@ -747,13 +744,6 @@ async fn a_friends_coupon_comes_as_a_gift_with_the_completion() {
         .unwrap();
     assert_eq!(opened["reward"], json!({ "kind": "coupon", "code": "WELCOME-1" }));
     assert_eq!(opened["message"], "Welcome, from your friend");
-    let figures: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let figures = figures(&app).await;
     assert_eq!(figures["funnel"]["coupons_given"], 1);
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use time::Date;
 
 use crate::features::audit::{self, Change};
 use crate::features::referrals::{self, Decision, report, store};
@@ -33,6 +34,23 @@ fn db(e: sqlx::Error) -> Response {
     ApiError::from(e).into_response()
 }
 
+/// The period asked for (30 days to today by default) and its figures, or the page saying
+/// the dates are out of range.
+async fn period_figures<'a>(
+    state: &AppState,
+    page: PageContext<'a>,
+    q: &Period,
+) -> Result<(PageContext<'a>, (Date, Date), report::ReferralFigures), Response> {
+    let Some((from, to, start, end)) = super::report_range(q.from.as_deref(), q.to.as_deref(), DEFAULT_DAYS) else {
+        return Err(page.bad_range());
+    };
+    let key = page.site.settings.key.as_str();
+    let figures = report::figures(&mut *state.db.acquire().await.map_err(db)?, key, start, end)
+        .await
+        .map_err(db)?;
+    Ok((page, (from, to), figures))
+}
+
 pub async fn page(
     State(state): State<AppState>,
     staff: Staff,
@@ -44,13 +62,8 @@ pub async fn page(
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "referrals", &here)?;
     let (t, r) = (page.frame.t, texts::texts(page.frame.locale));
-    let Some((from, to, start, end)) = super::report_range(q.from.as_deref(), q.to.as_deref(), DEFAULT_DAYS) else {
-        return Err(page.bad_range());
-    };
+    let (page, (from, to), figures) = period_figures(&state, page, &q).await?;
     let key = page.site.settings.key.as_str();
-    let figures = report::figures(&mut *state.db.acquire().await.map_err(db)?, key, start, end)
-        .await
-        .map_err(db)?;
     let held = store::list(&state.db, key, Some("held"), None, 100).await.map_err(db)?;
     let f = &figures.funnel;
     let rate = f
@@ -164,13 +177,8 @@ pub async fn export(
 ) -> Result<Response, Response> {
     let here = here(&uri);
     let page = PageContext::new(&state, &site, &staff, &headers, q.lang.as_deref(), "referrals", &here)?;
-    let Some((from, to, start, end)) = super::report_range(q.from.as_deref(), q.to.as_deref(), DEFAULT_DAYS) else {
-        return Err(page.bad_range());
-    };
+    let (page, (from, to), figures) = period_figures(&state, page, &q).await?;
     let key = page.site.settings.key.as_str();
-    let figures = report::figures(&mut *state.db.acquire().await.map_err(db)?, key, start, end)
-        .await
-        .map_err(db)?;
     let filename = format!("referrers-{key}-{}-{}.csv", super::day_text(from), super::day_text(to));
     Ok(crate::web::csv_download::attachment(
         &filename,
