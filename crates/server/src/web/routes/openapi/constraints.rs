@@ -115,6 +115,9 @@ fn query_parameter(path: &str, name: &str) -> Option<Value> {
         "scale" => json!({ "type": "string", "enum": ["csat5", "nps", "thumbs"] }),
         "format" => json!({ "type": "string", "enum": ["json", "csv"] }),
         "status" if path.ends_with("/recovery") => json!({ "type": "string", "enum": ["open", "resolved"] }),
+        "status" if path.ends_with("/referrals") => {
+            json!({ "type": "string", "enum": ["pending", "held", "completed", "refused"] })
+        }
         "status" if path.ends_with("/deliveries") => {
             json!({ "type": "string", "enum": ["pending", "delivered", "failed"] })
         }
@@ -142,6 +145,13 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
             "page_url",
             string(format!("^[^?#{CONTROL}]{{0,{MAX_PAGE_URL_LEN}}}(?:[?#][\\s\\S]*)?$")),
         ),
+        // The widget's device id has a visitor id's shape.
+        ("SessionRequest", "device_id", visitor_id()),
+        ("ReferralClick", "site", site_key()),
+        ("ReferralClick", "visitor_id", visitor_id()),
+        ("ReferralClick", "session_id", session_id()),
+        ("ReferralClick", "device_id", visitor_id()),
+        ("ReferralClick", "locale", bounded(MAX_LOCALE_TAG_LEN)),
         ("EventBatch", "site", site_key()),
         ("EventBatch", "visitor_id", visitor_id()),
         ("EventBatch", "session_id", session_id()),
