@@ -16,6 +16,7 @@ pub mod recovery;
 pub mod referrals;
 pub mod retention;
 pub mod rewards;
+pub mod rollups;
 pub mod sessions;
 pub mod site_keys;
 pub mod sites;

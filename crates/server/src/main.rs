@@ -23,6 +23,10 @@ struct Args {
     /// Read a password from standard input and print its argon2 hash for `[[server.staff]]`.
     #[arg(long)]
     hash_password: bool,
+    /// Count the rollups again from the raw rows (after a restore, a migration or rows written
+    /// by hand), each site's days that retention has not thinned; prints what it did and exits.
+    #[arg(long)]
+    rebuild_rollups: bool,
     /// Print a new webhook signing secret (`whsec_…`) for `[[sites.webhooks]]`.
     #[arg(long)]
     new_webhook_secret: bool,
@@ -48,6 +52,13 @@ async fn main() -> anyhow::Result<()> {
     }
     telemetry::init();
     let settings = Settings::load(args.config.as_deref(), &|name| std::env::var(name).ok())?;
+    if args.rebuild_rollups {
+        let mut settings = settings;
+        if args.demo {
+            demo::add_site(&mut settings);
+        }
+        return moments_server::features::rollups::rebuild_all(&settings).await;
+    }
     let serves_pages = settings.server.www_dir.is_some();
     let demo = match (args.demo, args.no_demo_history) {
         (false, _) => demo::Mode::Off,

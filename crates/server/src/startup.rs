@@ -133,6 +133,7 @@ impl Application {
             self.db.clone(),
             self.sites.clone(),
         ));
+        let folding = tokio::spawn(crate::features::rollups::run(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(
@@ -162,6 +163,7 @@ impl Application {
         delivering.abort();
         expiring.abort();
         reports.abort();
+        folding.abort();
         self.writer.close().await;
         self.db.close().await;
         tracing::info!("stopped");

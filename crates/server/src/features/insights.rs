@@ -10,9 +10,9 @@ use moments_protocol::Locale;
 use sqlx::AnyPool;
 
 use crate::features::experiments::stats::{self, Comparison};
+use crate::features::rollups::{self, figures};
 use crate::features::sites::Site;
-
-pub const WEEK_MS: i64 = 7 * crate::platform::clock::DAY_MS;
+pub use crate::platform::clock::WEEK_MS;
 
 /// One week of the range: its first millisecond and the points it moved.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -235,27 +235,24 @@ async fn answers_by_member(
 
 /// Every balance added up before `at`.
 async fn outstanding_before(db: &AnyPool, site: &str, at: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = $1 AND created_at < $2",
-    )
-    .bind(site)
-    .bind(at)
-    .fetch_one(db)
-    .await?;
-    Ok(n)
+    let (_, total) = rollups::sums(&rollups::read(db, &figures::POINTS, site, 0, at).await?);
+    Ok(total)
 }
 
 /// Per week of the range (week 0 starts at `start`): points credited, and all changes added up.
 async fn ledger_by_week(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    in_range(
-        db,
-        "SELECT (created_at - $2) / 604800000 AS week, CAST(COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0) AS BIGINT), CAST(SUM(delta) AS BIGINT)
-         FROM points_ledger WHERE site = $1 AND created_at >= $2 AND created_at < $3 GROUP BY week",
-        site,
-        start,
-        end,
-    )
-    .await
+    let mut weeks: Vec<(i64, i64, i64)> = Vec::new();
+    for (week, row) in rollups::read_by_week(db, &figures::POINTS, site, start, end).await? {
+        let credited = if row.dim1 == "credit" { row.total } else { 0 };
+        match weeks.iter_mut().find(|(w, ..)| *w == week) {
+            Some(found) => {
+                found.1 += credited;
+                found.2 += row.total;
+            }
+            None => weeks.push((week, credited, row.total)),
+        }
+    }
+    Ok(weeks)
 }
 
 /// A visit starts 30 minutes or more after the visitor's previous page view (or with their
@@ -264,7 +261,9 @@ const NEW_VISIT_MS: i64 = 30 * 60 * 1000;
 const RETURN_WITHIN_MS: i64 = 30 * crate::platform::clock::DAY_MS;
 
 /// Per visitor with a page view in the range: their member id (if any), their visits in the
-/// range, and how many of those were returns.
+/// range, and how many of those were returns.  A previous page view more than 30 days before the range's
+/// start makes no return, so the views before that are not read: the cost follows the range,
+/// not the history.
 async fn visits_by_visitor(
     db: &AnyPool,
     site: &str,
@@ -275,7 +274,7 @@ async fn visits_by_visitor(
         db,
         "SELECT MAX(member_id), COUNT(CASE WHEN gap IS NULL OR gap >= $4 THEN 1 END), COUNT(CASE WHEN gap >= $4 AND gap <= $5 THEN 1 END)
          FROM (SELECT visitor_id, member_id, started_at, started_at - LAG(started_at) OVER (PARTITION BY visitor_id ORDER BY started_at) AS gap
-               FROM sessions WHERE site = $1 AND started_at < $3) AS views
+               FROM sessions WHERE site = $1 AND started_at >= $2 - $5 AND started_at < $3) AS views
          WHERE started_at >= $2 GROUP BY visitor_id",
         site,
         start,

@@ -252,11 +252,27 @@ pub async fn cases(
         .await
 }
 
-/// Open cases first, then the rest, newest first within each.
+/// Open cases first, then the rest, newest first within each: two reads down the index by
+/// status, so the page costs the same however many cases the site has closed.
 pub async fn cases_open_first(db: &AnyPool, site: &str, limit: u32) -> Result<Vec<RecoveryCase>, sqlx::Error> {
-    let sql = format!("{SELECT_CASE} WHERE c.site = $1 ORDER BY c.status = 'open' DESC, c.id DESC LIMIT $2");
+    let mut cases = newest_with_status(db, site, "open", limit).await?;
+    let left = limit.saturating_sub(cases.len() as u32);
+    if left > 0 {
+        cases.extend(newest_with_status(db, site, "resolved", left).await?);
+    }
+    Ok(cases)
+}
+
+async fn newest_with_status(
+    db: &AnyPool,
+    site: &str,
+    status: &str,
+    limit: u32,
+) -> Result<Vec<RecoveryCase>, sqlx::Error> {
+    let sql = format!("{SELECT_CASE} WHERE c.site = $1 AND c.status = $2 ORDER BY c.id DESC LIMIT $3");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(site)
+        .bind(status)
         .bind(i64::from(limit))
         .fetch_all(db)
         .await

@@ -1,9 +1,12 @@
 //! Answers by what their visit was about, as the host said (`setContext`): CSAT and NPS per
 //! agent, per topic, per any key, so a support team sees whose tickets end in one-star answers.
 
+use std::collections::BTreeMap;
+
 use sqlx::AnyPool;
 
 use crate::features::experiments::stats;
+use crate::features::rollups::{self, figures};
 
 /// Fewer answers than this, and a group's figures are shown but not to be compared.
 pub const MIN_ANSWERS: i64 = 30;
@@ -53,28 +56,34 @@ type Row = (String, String, String, i64, i64, i64, i64, i64, i64);
 /// Per key, value and scale of answers received in `[start, end)`: count, sum and sum of
 /// squares of the scores, promoters (9, 10), detractors (0 to 6), and 1- or 2-face answers.
 async fn by_context(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<Row>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT c.key, c.value, e.scale, COUNT(*), CAST(SUM(e.score) AS BIGINT), CAST(SUM(e.score * e.score) AS BIGINT),
-                COUNT(CASE WHEN e.score >= 9 THEN 1 END), COUNT(CASE WHEN e.score <= 6 THEN 1 END), COUNT(CASE WHEN e.score <= 2 THEN 1 END)
-         FROM answer_context AS c JOIN events AS e ON e.site = c.site AND e.id = c.event_id
-         WHERE c.site = $1 AND c.received_at >= $2 AND c.received_at < $3 AND e.scale IN ('csat5', 'nps')
-         GROUP BY c.key, c.value, e.scale",
-    )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
-    .await
+    let mut groups: BTreeMap<(String, String, String), [i64; 6]> = BTreeMap::new();
+    for row in rollups::read(db, &figures::CONTEXT_ANSWERS, site, start, end).await? {
+        let (n, score) = (row.n, row.score);
+        let sums = groups.entry((row.dim1, row.dim2, row.scale)).or_default();
+        let counted = [
+            n,
+            score * n,
+            score * score * n,
+            if score >= 9 { n } else { 0 },
+            if score <= 6 { n } else { 0 },
+            if score <= 2 { n } else { 0 },
+        ];
+        sums.iter_mut().zip(counted).for_each(|(sum, add)| *sum += add);
+    }
+    Ok(groups
+        .into_iter()
+        .map(
+            |((key, value, scale), [n, sum, squares, promoters, detractors, one_or_two])| {
+                (key, value, scale, n, sum, squares, promoters, detractors, one_or_two)
+            },
+        )
+        .collect())
 }
 
 /// Answers received in `[start, end)` that carry a context.
 pub async fn answers_with_context(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(DISTINCT event_id) FROM answer_context WHERE site = $1 AND received_at >= $2 AND received_at < $3")
-        .bind(site)
-        .bind(start)
-        .bind(end)
-        .fetch_one(db)
-        .await
+    let rows = rollups::read(db, &figures::ANSWERS_WITH_CONTEXT, site, start, end).await?;
+    Ok(rollups::sums(&rows).0)
 }
 
 /// Every context key answered in the range, its values' CSAT and NPS with intervals.

@@ -11,6 +11,7 @@ pub fn now_ms() -> i64 {
 }
 
 pub const DAY_MS: i64 = 86_400_000;
+pub const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// The UTC date of a time in milliseconds since the Unix epoch.
 pub fn date_of_ms(ms: i64) -> time::Date {

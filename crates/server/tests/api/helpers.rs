@@ -88,7 +88,7 @@ pub async fn spawn_app_on(database_url: &str, extra_toml: &str) -> TestApp {
 /// Another server process (the built binary) over `app`'s database, for the races that must
 /// come out the same with many servers: each keeps its own memory, only the database is shared.
 pub async fn spawn_second_process(app: &TestApp, extra_toml: &str) -> TestApp {
-    let process = spawn_process_on(&app.database_url, extra_toml);
+    let process = start_process_on(&app.database_url, extra_toml).await;
     let db = AnyPool::connect(&app.database_url).await.unwrap();
     TestApp {
         url: process.url.clone(),
@@ -139,6 +139,17 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `spawn_process_on` off the test's runtime: waiting for the process to start must not stop
+/// this process's own server (its background tasks may hold the database's write lock).
+pub async fn start_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
+    let (url, extra) = (database_url.to_owned(), extra_toml.to_owned());
+    tokio::task::spawn_blocking(move || spawn_process_on(&url, &extra))
+        .await
+        .unwrap()
+}
+
+/// Starts the built binary over `database_url`, blocking the thread until it listens (from
+/// a thread of its own; a test awaits `start_process_on`).
 pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
@@ -172,7 +183,10 @@ pub fn spawn_process_on(database_url: &str, extra_toml: &str) -> ServerProcess {
         .by_ref()
         .map_while(Result::ok)
         .find_map(|line| line.strip_prefix("Moments is running at ").map(str::to_owned))
-        .expect("the second server process started");
+        .unwrap_or_else(|| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            panic!("the second server process did not start: {:?}", log.lock().unwrap())
+        });
     // Keep reading: a closed pipe would fail the server's next print.
     std::thread::spawn(move || lines.for_each(drop));
     ServerProcess {
@@ -311,6 +325,15 @@ pub async fn past_ledger_entry(app: &TestApp, member: &str, delta: i64, key: &st
     .execute(&app.db)
     .await
     .unwrap();
+    recount_since(app, at).await;
+}
+
+/// Rows written by hand with a time the rollups may have folded already: the fold counts the
+/// site's days from `at`'s on again (as `--rebuild-rollups` does for an operator).
+pub async fn recount_since(app: &TestApp, at: i64) {
+    moments_server::features::rollups::start_over(&app.db, "demo", at.div_euclid(86_400_000))
+        .await
+        .unwrap();
 }
 
 /// GET `path` of the dashboard, signed in with the admin key (the app needs one).

@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use moments_server::features::experiments::assignment::in_holdout;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_KEY, TestApp, now, page, spawn_app_with, spawn_process_on, token_for};
+use crate::helpers::{ADMIN_KEY, TestApp, now, page, spawn_app_with, start_process_on, token_for};
 use crate::surprises::{SITE, config, offers, token, visitor};
 
 const DAY: i64 = 86_400_000;
@@ -59,7 +59,7 @@ async fn recipients(app: &TestApp, table: &str) -> std::collections::BTreeSet<St
 #[tokio::test]
 async fn a_fifth_of_2000_members_is_held_out_by_hash_on_every_server_and_visit() {
     let app = spawn_app_with(&config(THANKS)).await;
-    let second = spawn_process_on(&app.database_url, &config(THANKS));
+    let second = start_process_on(&app.database_url, &config(THANKS)).await;
     let offered = member_sessions(&[&app.url, &second.url], 0..2_000).await;
 
     let held = recipients(&app, "surprise_holdouts").await;

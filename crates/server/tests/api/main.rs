@@ -25,6 +25,7 @@ mod rate_limits;
 mod referrals;
 mod resilience;
 mod rewards;
+mod rollups;
 mod session;
 mod snapshots;
 mod staff_roles;

@@ -42,7 +42,7 @@ async fn liveness_and_readiness() {
 #[tokio::test]
 async fn every_answer_carries_a_request_id_and_every_request_one_log_line() {
     let dir = tempfile::tempdir().unwrap();
-    let server = spawn_process_on(&fresh_database_url(dir.path()).await, "");
+    let server = start_process_on(&fresh_database_url(dir.path()).await, "").await;
     let client = reqwest::Client::new();
     let given = client
         .get(format!("{}/healthz", server.url))
@@ -191,7 +191,7 @@ async fn sigterm_stops_accepting_and_closes_the_database_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
     let wal = dir.path().join("moments.db-wal");
-    let mut server = spawn_process_on(&database_url, "");
+    let mut server = start_process_on(&database_url, "").await;
     let client = reqwest::Client::new();
     assert_eq!(
         client
@@ -219,7 +219,7 @@ async fn sigterm_stops_accepting_and_closes_the_database_cleanly() {
 async fn kill_9_under_load_loses_no_acknowledged_answer() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
-    let server = spawn_process_on(&database_url, "");
+    let server = start_process_on(&database_url, "").await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -264,7 +264,7 @@ async fn kill_9_under_load_loses_no_acknowledged_answer() {
     eprintln!("kill -9: {} answers acknowledged before the kill", acknowledged.len());
 
     // Restarted on the same file: every answer that got its 200 is there.
-    let restarted = spawn_process_on(&database_url, "");
+    let restarted = start_process_on(&database_url, "").await;
     let ready = reqwest::get(format!("{}/readyz", restarted.url)).await.unwrap();
     assert_eq!(ready.status(), 200);
     let stored = sqlx::AnyPool::connect(&database_url).await.unwrap();

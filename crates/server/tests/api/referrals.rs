@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 use moments_server::features::member_token::{self, MemberClaims};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, spawn_process_on};
+use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, start_process_on};
 
 pub const SITE: &str = "friends";
 
@@ -477,7 +477,7 @@ async fn bad_clicks_get_clear_errors() {
 #[tokio::test]
 async fn two_server_processes_completing_the_same_referrals_at_once_pay_once() {
     let first = spawn_app_with(&config("monthly_cap = 1000")).await;
-    let second = spawn_process_on(&first.database_url, &config("monthly_cap = 1000"));
+    let second = start_process_on(&first.database_url, &config("monthly_cap = 1000")).await;
     let code = code_of(&first, "alice").await;
     let friends: Vec<String> = (0..15).map(|n| format!("friend{n}")).collect();
     for friend in &friends {

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use moments_server::features::member_token::{self, MemberClaims};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, spawn_process_on};
+use crate::helpers::{ADMIN_KEY, TestApp, demo_secret, error_code, now, spawn_app_with, start_process_on};
 
 pub const SITE: &str = "gifts";
 
@@ -178,7 +178,7 @@ async fn a_daily_budget_holds_under_200_concurrent_sessions() {
 #[tokio::test]
 async fn a_daily_budget_holds_across_two_server_processes() {
     let first = spawn_app_with(&config(BUDGET_OF_TEN)).await;
-    let second = spawn_process_on(&first.database_url, &config(BUDGET_OF_TEN));
+    let second = start_process_on(&first.database_url, &config(BUDGET_OF_TEN)).await;
     let offered = concurrent_member_sessions(&[&first.url, &second.url], 200).await;
     assert_eq!(offered, 10);
     assert_eq!(first.count("SELECT COUNT(*) FROM surprises").await, 10);

@@ -800,7 +800,7 @@ async fn a_server_killed_mid_delivery_leaves_it_to_the_next() {
     subscribe(&app, &receiver.url, &["points.changed"]).await;
     // The first try hangs past the sender's timeout: the server is killed holding its lease.
     receiver.answer_next(&[(200, Duration::from_secs(30), None)]);
-    let mut doomed = spawn_process_on(&app.database_url, FAST);
+    let mut doomed = start_process_on(&app.database_url, FAST).await;
     assert_eq!(app.award("kim", json!(7), "Review", "review-4").await.status(), 201);
     let first = receiver.until("the first try", |r| r.len() == 1).await;
     doomed.signal("KILL");
@@ -814,7 +814,7 @@ async fn a_server_killed_mid_delivery_leaves_it_to_the_next() {
         ("pending", 1),
         "the kill left it waiting, its try counted"
     );
-    let _heir = spawn_process_on(&app.database_url, FAST);
+    let _heir = start_process_on(&app.database_url, FAST).await;
     let got = receiver.until("the try after the kill", |r| r.len() == 2).await;
     assert_eq!(got[1].id, first[0].id, "the same webhook-id");
     let delivered = async || {
@@ -838,7 +838,7 @@ async fn a_server_stopped_for_a_deploy_finishes_its_deliveries_and_sends_none_tw
     subscribe(&app, &receiver.url, &["points.changed"]).await;
     // Slow enough to be in flight when the signal comes, well within the sender's 1 s timeout.
     receiver.answer_next(&[(200, Duration::from_millis(400), None)]);
-    let mut stopping = spawn_process_on(&app.database_url, FAST);
+    let mut stopping = start_process_on(&app.database_url, FAST).await;
     assert_eq!(app.award("lee", json!(7), "Review", "review-5").await.status(), 201);
     receiver.until("the try in flight", |r| r.len() == 1).await;
     stopping.signal("TERM");
@@ -856,7 +856,7 @@ async fn a_server_stopped_for_a_deploy_finishes_its_deliveries_and_sends_none_tw
         ("delivered", 1),
         "the answer that came while stopping was recorded"
     );
-    let _next = spawn_process_on(&app.database_url, FAST);
+    let _next = start_process_on(&app.database_url, FAST).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         receiver.received().len(),

@@ -87,6 +87,8 @@ pub async fn generate(db: &AnyPool, site: &Site, now: i64) -> anyhow::Result<Opt
     shop.summary.referral_clicks =
         super::referral_history::generate(&mut *shop.tx, site, &mut shop.rng, origin, now).await?;
     let summary = std::mem::take(&mut shop.summary);
+    // Every row above is dated in the past: the rollups count those days again.
+    crate::features::rollups::store::start_over(&mut tx, SITE, first_day - 1).await?;
     tx.commit().await?;
     Ok(Some(summary))
 }

@@ -1,10 +1,14 @@
 //! The dashboard's reads that belong to no one feature: the overview's sums over a range of
-//! days (`start` inclusive, `end` exclusive, in ms since the Unix epoch).
+//! days (`start` inclusive, `end` exclusive, in ms since the Unix epoch), read from the daily
+//! rollups.
+
+use std::collections::BTreeMap;
 
 use sqlx::AnyPool;
 
+use crate::features::rollups::{self, figures};
+
 /// Per UTC day and scale: answers, their mean, promoters and detractors (NPS).
-#[derive(sqlx::FromRow)]
 pub struct Daily {
     pub day: i64,
     pub scale: String,
@@ -15,16 +19,32 @@ pub struct Daily {
 }
 
 pub async fn daily_answers(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<Daily>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT received_at / 86400000 AS day, scale, COUNT(*) AS answers, CAST(AVG(score) AS DOUBLE PRECISION) AS mean,
-                COUNT(CASE WHEN score >= 9 THEN 1 END) AS promoters, COUNT(CASE WHEN score <= 6 THEN 1 END) AS detractors
-         FROM events WHERE site = $1 AND type = 'feedback' AND received_at >= $2 AND received_at < $3 GROUP BY day, scale",
-    )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
-    .await
+    // Per day and scale: the day's figures and the sum of its scores.
+    let mut days: BTreeMap<(i64, String), (Daily, i64)> = BTreeMap::new();
+    for row in rollups::read(db, &figures::ANSWERS, site, start, end).await? {
+        let (day, sum) = days.entry((row.day, row.scale.clone())).or_insert_with(|| {
+            let day = Daily {
+                day: row.day,
+                scale: row.scale.clone(),
+                answers: 0,
+                mean: 0.0,
+                promoters: 0,
+                detractors: 0,
+            };
+            (day, 0)
+        });
+        day.answers += row.n;
+        *sum += row.score * row.n;
+        day.promoters += if row.score >= 9 { row.n } else { 0 };
+        day.detractors += if row.score <= 6 { row.n } else { 0 };
+    }
+    Ok(days
+        .into_values()
+        .map(|(day, sum)| Daily {
+            mean: sum as f64 / day.answers as f64,
+            ..day
+        })
+        .collect())
 }
 
 /// Whether the site has had any answer at all (an empty overview says which kind of empty).
@@ -39,7 +59,6 @@ pub async fn any_answers(db: &AnyPool, site: &str) -> Result<bool, sqlx::Error> 
 }
 
 /// What the program gave in the range.
-#[derive(sqlx::FromRow)]
 pub struct Given {
     /// Surprises given.
     pub given: i64,
@@ -50,16 +69,11 @@ pub struct Given {
 }
 
 pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Given, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM surprises WHERE site = $1 AND created_at >= $2 AND created_at < $3) AS given,
-                (SELECT COUNT(*) FROM surprises WHERE site = $1 AND claimed_at >= $2 AND claimed_at < $3) AS claimed,
-                (SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM points_ledger WHERE site = $1 AND delta > 0 AND created_at >= $2 AND created_at < $3) AS points",
-    )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_one(db)
-    .await
+    let (given, _) = rollups::sums(&rollups::read(db, &figures::GIFTS_GIVEN, site, start, end).await?);
+    let (claimed, _) = rollups::sums(&rollups::read(db, &figures::GIFTS_OPENED, site, start, end).await?);
+    let points = rollups::read(db, &figures::POINTS, site, start, end).await?;
+    let (_, points) = rollups::sums(points.iter().filter(|r| r.dim1 == "credit"));
+    Ok(Given { given, claimed, points })
 }
 
 /// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.
@@ -69,13 +83,18 @@ pub async fn redemptions_by_week(
     start: i64,
     end: i64,
 ) -> Result<Vec<(i64, String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT (created_at - $2) / 604800000 AS week, reward, COUNT(*), CAST(SUM(points) AS BIGINT)
-         FROM redemptions WHERE site = $1 AND created_at >= $2 AND created_at < $3 GROUP BY week, reward",
-    )
-    .bind(site)
-    .bind(start)
-    .bind(end)
-    .fetch_all(db)
-    .await
+    let mut weeks: Vec<(i64, String, i64, i64)> = Vec::new();
+    for (week, row) in rollups::read_by_week(db, &figures::REDEMPTIONS, site, start, end).await? {
+        match weeks
+            .iter_mut()
+            .find(|(w, reward, ..)| *w == week && *reward == row.dim1)
+        {
+            Some(found) => {
+                found.2 += row.n;
+                found.3 += row.total;
+            }
+            None => weeks.push((week, row.dim1, row.n, row.total)),
+        }
+    }
+    Ok(weeks)
 }
