@@ -1,6 +1,6 @@
 //! Seeds a big shop for `scripts/bench-dashboard.sh`: the demo site with 100,000 members,
 //! 200,000 anonymous browsers, 1,000,000 events (answers, dismissals, tracked purchases) over
-//! 90 days, with the page views, ledger, vouched purchases, gifts, redemptions, recovery cases,
+//! 90 days (90 more per further million: a bigger shop is an older one, as busy a day), with the page views, ledger, vouched purchases, gifts, redemptions, recovery cases,
 //! exposures and contexts that go with them. Rows are written in large multi-row INSERTs,
 //! straight into the tables: a benchmark fixture, not a path the product takes.
 //! `cargo run -p moments-server --profile server --example big_shop -- sqlite:///tmp/big.db [members] [events]`
@@ -149,7 +149,12 @@ async fn main() -> anyhow::Result<()> {
     .await?;
 
     let now = moments_server::platform::clock::now_ms();
-    let origin = (now / DAY - 90) * DAY;
+    // 90 days per million events: a bigger shop is an older one, as busy per day (the
+    // dashboard's cost must follow the period asked for, not the history behind it).
+    let days = 90 * (target_events / 1_000_000).max(1);
+    let origin = (now / DAY - days) * DAY;
+    // The experiments ran in the last 90 days, whatever the history's length.
+    let recent = (now / DAY - 90) * DAY;
     // The two experiments the exposures below are of: one finished, one running.
     let variants =
         r#"[{"key":"a","weight":0.5,"text":{"en":"Hello"}},{"key":"b","weight":0.5,"text":{"en":"Hello again!"}}]"#;
@@ -159,10 +164,10 @@ async fn main() -> anyhow::Result<()> {
             "greeting",
             "stopped",
             Some("b"),
-            origin + 5 * DAY,
-            Some(origin + 47 * DAY),
+            recent + 5 * DAY,
+            Some(recent + 47 * DAY),
         ),
-        ("farewell-ask", "farewell", "running", None, origin + 68 * DAY, None),
+        ("farewell-ask", "farewell", "running", None, recent + 68 * DAY, None),
     ] {
         sqlx::query(
             "INSERT INTO experiments (site, key, slot, seed, coverage, control, variants, metric_event, status, shipped, created_at, started_at, stopped_at)
@@ -182,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = Rng(20_261_201);
     let mut t = Tables::new();
     // Events per page view, so the events come to about the target.
-    let page_views_expected = members * 10 + anonymous * 5 / 2;
+    let page_views_expected = (members * 10 + anonymous * 5 / 2) * days / 90;
     let events_per_view = target_events as f64 / page_views_expected as f64;
     let mut n: u64 = 0;
     let mut next_id = |kind: &str| {
@@ -199,11 +204,12 @@ async fn main() -> anyhow::Result<()> {
         } else {
             rng.between(origin, now)
         };
-        let views = if member.is_some() {
+        let views = (if member.is_some() {
             rng.between(1, 20)
         } else {
             rng.between(1, 5)
-        };
+        }) * days
+            / 90;
         let mut balance = 0_i64;
         if let Some(member) = &member {
             t.members
@@ -238,8 +244,8 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await?;
             for (i, (experiment, from, to)) in [
-                ("greeting-warmth", origin + 5 * DAY, origin + 47 * DAY),
-                ("farewell-ask", origin + 68 * DAY, now),
+                ("greeting-warmth", recent + 5 * DAY, recent + 47 * DAY),
+                ("farewell-ask", recent + 68 * DAY, now),
             ]
             .into_iter()
             .enumerate()

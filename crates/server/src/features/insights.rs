@@ -532,15 +532,69 @@ pub async fn loyalty_snapshot(
             .ok_or_else(|| sqlx::Error::Protocol("no such site".into()))?;
         loyalty(&pool, site, start, end).await
     };
-    crate::features::snapshots::cached(
+    // The page shows `loyalty_at_once` meanwhile: it waits less than pages with nothing to show.
+    crate::features::snapshots::cached_within(
         db,
         site,
         "loyalty",
         &format!("{start}-{end}"),
         crate::features::snapshots::recent,
+        WAIT_FOR_TABLES,
         compute,
     )
     .await
+}
+
+/// How long the Loyalty page waits for a range's tables before it shows what it has at once.
+const WAIT_FOR_TABLES: std::time::Duration = std::time::Duration::from_millis(700);
+
+/// The figures of `[start, end)` that come from the daily rollups, in milliseconds whatever
+/// the shop's size: the members, and the points issued, redeemed and owed per week. Every
+/// other field is empty: those need individual rows (`loyalty`, kept as a snapshot).
+pub async fn loyalty_at_once(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
+    let key = site.settings.key.as_str();
+    let members = crate::features::members::count(db, key).await?;
+    Ok(Loyalty {
+        members,
+        ..points_by_week(db, key, start, end).await?
+    })
+}
+
+/// The weeks of the range with their points, and the range's totals; the rest left empty.
+async fn points_by_week(db: &AnyPool, key: &str, start: i64, end: i64) -> Result<Loyalty, sqlx::Error> {
+    let weeks_in_range = ((end - start) + WEEK_MS - 1) / WEEK_MS;
+    let ledger = ledger_by_week(db, key, start, end).await?;
+    let spent = crate::features::insights::reports::redemptions_by_week(db, key, start, end).await?;
+    let mut outstanding = outstanding_before(db, key, start).await?;
+    let mut weeks = Vec::new();
+    for w in 0..weeks_in_range.max(0) {
+        let (issued, net) = ledger
+            .iter()
+            .find(|(week, ..)| *week == w)
+            .map_or((0, 0), |&(_, issued, net)| (issued, net));
+        outstanding += net;
+        let redeemed = spent
+            .iter()
+            .filter(|(week, ..)| *week == w)
+            .map(|(.., points)| points)
+            .sum();
+        weeks.push(Week {
+            start: start + w * WEEK_MS,
+            issued,
+            redeemed,
+            outstanding,
+        });
+    }
+    let issued: i64 = weeks.iter().map(|w| w.issued).sum();
+    let redeemed: i64 = weeks.iter().map(|w| w.redeemed).sum();
+    Ok(Loyalty {
+        weeks,
+        issued,
+        redeemed,
+        outstanding,
+        redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
+        ..Loyalty::default()
+    })
 }
 
 /// Keeps every site's default Loyalty page (twelve weeks to today) computed, so it opens from
@@ -713,40 +767,11 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
     }
     gift_effect.retain(|g| g.gifted.members + g.others.members > 0);
 
-    let weeks_in_range = ((end - start) + WEEK_MS - 1) / WEEK_MS;
-    let ledger = ledger_by_week(db, key, start, end).await?;
-    let spent = crate::features::insights::reports::redemptions_by_week(db, key, start, end).await?;
-    let mut outstanding = outstanding_before(db, key, start).await?;
-    let mut weeks = Vec::new();
-    for w in 0..weeks_in_range.max(0) {
-        let (issued, net) = ledger
-            .iter()
-            .find(|(week, ..)| *week == w)
-            .map_or((0, 0), |&(_, issued, net)| (issued, net));
-        outstanding += net;
-        let redeemed = spent
-            .iter()
-            .filter(|(week, ..)| *week == w)
-            .map(|(.., points)| points)
-            .sum();
-        weeks.push(Week {
-            start: start + w * WEEK_MS,
-            issued,
-            redeemed,
-            outstanding,
-        });
-    }
-    let issued: i64 = weeks.iter().map(|w| w.issued).sum();
-    let redeemed: i64 = weeks.iter().map(|w| w.redeemed).sum();
+    let points = points_by_week(db, key, start, end).await?;
     Ok(Loyalty {
         tiers,
         untiered,
         members: lifetimes.len() as i64,
-        weeks,
-        issued,
-        redeemed,
-        outstanding,
-        redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
         satisfaction,
         tier_moves,
         purchasers,
@@ -761,5 +786,6 @@ pub async fn loyalty(db: &AnyPool, site: &Site, start: i64, end: i64) -> Result<
         returns_by_tier,
         gift_effect,
         holdouts: crate::features::holdouts::compare_all(db, site, start, end).await?,
+        ..points
     })
 }

@@ -123,8 +123,9 @@ async fn release(db: &AnyPool, site: &str, report: &str, key: &str) -> Result<()
     Ok(())
 }
 
-/// How long a page waits for a first computation before it says it is under way.
-const WAIT_FOR_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a page waits for a first computation before it says it is under way (a page
+/// with figures of its own to show meanwhile may wait less: `cached_within`).
+pub const WAIT_FOR_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A report's snapshot, or word that it is being computed.
 pub enum Lookup<T> {
@@ -194,6 +195,24 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Result<T, sqlx::Error>> + Send,
 {
+    cached_within(db, site, report, key, fresh, WAIT_FOR_FIRST, compute).await
+}
+
+/// `cached`, waiting at most `wait` for a first computation.
+pub async fn cached_within<T, F, Fut>(
+    db: &AnyPool,
+    site: &str,
+    report: &str,
+    key: &str,
+    fresh: impl Fn(i64) -> bool,
+    wait: std::time::Duration,
+    compute: F,
+) -> Result<Lookup<T>, sqlx::Error>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, sqlx::Error>> + Send,
+{
     let now = now_ms();
     let kept = load(db, site, report, key).await?;
     if let Some(snapshot) = figures(&kept) {
@@ -210,7 +229,7 @@ where
     };
     if !claimed {
         // Another task or server is computing it: wait for it as long as for our own.
-        let until = tokio::time::Instant::now() + WAIT_FOR_FIRST;
+        let until = tokio::time::Instant::now() + wait;
         while tokio::time::Instant::now() < until {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             if let Some(snapshot) = figures(&load(db, site, report, key).await?) {
@@ -219,12 +238,7 @@ where
         }
         return Ok(Lookup::Computing);
     }
-    match tokio::time::timeout(
-        WAIT_FOR_FIRST,
-        compute_in_background(db, site, report, key, now, compute),
-    )
-    .await
-    {
+    match tokio::time::timeout(wait, compute_in_background(db, site, report, key, now, compute)).await {
         Ok(Ok(Ok(value))) => Ok(Lookup::Ready(Snapshot {
             value,
             computed_at: now,

@@ -200,9 +200,14 @@ impl<'a> PageContext<'a> {
     /// The figures are being computed for the first time (a big shop's take seconds): the page
     /// says so and reloads itself (a `Refresh` header: no script, no meta element).
     pub fn computing(self, heading: &str, before: &str) -> Response {
+        self.computing_beside(heading, before, "")
+    }
+
+    /// `computing`, with `after` (what the page can show meanwhile) below the notice.
+    pub fn computing_beside(self, heading: &str, before: &str, after: &str) -> Response {
         let t = self.frame.t;
         let body = format!(
-            r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>"#,
+            r#"{before}<p class="notice" role="status">{}</p><p><a href="{}">{}</a></p>{after}"#,
             html::escape(t.computing),
             html::escape(self.frame.here),
             html::escape(t.reload_now)

@@ -89,12 +89,13 @@ async fn a_range_being_computed_says_so_and_the_page_reloads_itself() {
         Some("3"),
         "{snapshots:?}"
     );
+    let waiting = waiting.text().await.unwrap();
+    assert!(waiting.contains("Computing these figures: on a big shop this takes a few seconds."));
+    // Meanwhile, what the rollups give at once: the members and the points.
+    assert_eq!(members_card(&waiting), "2", "{waiting}");
     assert!(
-        waiting
-            .text()
-            .await
-            .unwrap()
-            .contains("Computing these figures: on a big shop this takes a few seconds.")
+        waiting.contains(r#"<p class="card-label">Points issued</p>"#),
+        "{waiting}"
     );
     let csv = crate::helpers::dashboard(
         &app,

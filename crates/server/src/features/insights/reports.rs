@@ -2,7 +2,7 @@
 //! days (`start` inclusive, `end` exclusive, in ms since the Unix epoch), read from the daily
 //! rollups.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::AnyPool;
 
@@ -74,6 +74,16 @@ pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Giv
     let points = rollups::read(db, &figures::POINTS, site, start, end).await?;
     let (_, points) = rollups::sums(points.iter().filter(|r| r.dim1 == "credit"));
     Ok(Given { given, claimed, points })
+}
+
+/// Every redemption so far, per reward (what the stock has given).
+pub async fn redeemed_per_reward(db: &AnyPool, site: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut redeemed = HashMap::new();
+    let tomorrow = crate::platform::clock::now_ms() + crate::platform::clock::DAY_MS;
+    for row in rollups::read(db, &figures::REDEMPTIONS, site, 0, tomorrow).await? {
+        *redeemed.entry(row.dim1).or_default() += row.n;
+    }
+    Ok(redeemed)
 }
 
 /// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.

@@ -37,17 +37,24 @@ pub async fn loyalty(
         return Err(page.bad_range());
     };
     let db = |e: sqlx::Error| axum::response::IntoResponse::into_response(crate::web::error::ApiError::from(e));
-    let snapshot = match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end)
-        .await
-        .map_err(db)?
-    {
-        Lookup::Ready(snapshot) => snapshot,
-        Lookup::Computing => {
-            let range = super::range_and_cards(t, (from, to), t.loyalty, &[]);
-            return Ok(page.computing(t.loyalty, &range));
-        }
-    };
-    let l = snapshot.value.localized(page.site, page.frame.locale);
+    // A range seen for the first time: what the rollups give at once, and the tables (which
+    // need individual rows) when their snapshot is ready; the page reloads itself until then.
+    let (l, computed_at) =
+        match crate::features::insights::loyalty_snapshot(&state.db, state.sites.clone(), &site, start, end)
+            .await
+            .map_err(db)?
+        {
+            Lookup::Ready(snapshot) => (
+                snapshot.value.localized(page.site, page.frame.locale),
+                Some(snapshot.computed_at),
+            ),
+            Lookup::Computing => (
+                crate::features::insights::loyalty_at_once(&state.db, page.site, start, end)
+                    .await
+                    .map_err(db)?,
+                None,
+            ),
+        };
 
     let mut body = super::range_and_cards(
         t,
@@ -69,11 +76,14 @@ pub async fn loyalty(
         body.push_str(&format!(r#"<p class="notice">{}</p>"#, escape(t.no_members_yet)));
         return Ok(page.render(t.loyalty, &body));
     }
+    let Some(computed_at) = computed_at else {
+        return Ok(page.computing_beside(t.loyalty, &body, &charts(t, &l)));
+    };
     body.push_str(&format!(
         r#"<p class="as-of">{}</p>"#,
         escape(
             &t.figures_as_of
-                .replace("{time}", &crate::web::dashboard::html::time(snapshot.computed_at))
+                .replace("{time}", &crate::web::dashboard::html::time(computed_at))
         )
     ));
 
@@ -130,6 +140,13 @@ pub async fn loyalty(
         }
     }
 
+    body.push_str(&charts(t, &l));
+    Ok(page.render(t.loyalty, &body))
+}
+
+/// The points issued per week and owed at each week's end, where there is something to draw.
+fn charts(t: &Texts, l: &Loyalty) -> String {
+    let mut drawn = String::new();
     let week_label = |start: i64| day_text(date_of_ms(start));
     // Charts only where there is something to draw.
     if l.issued > 0 {
@@ -138,7 +155,7 @@ pub async fn loyalty(
             .iter()
             .map(|w| (week_label(w.start), Some(w.issued as f64)))
             .collect();
-        body.push_str(&charts::bars(
+        drawn.push_str(&charts::bars(
             "issued",
             t,
             &Series {
@@ -158,7 +175,7 @@ pub async fn loyalty(
             .iter()
             .map(|w| (week_label(w.start), Some(w.outstanding as f64)))
             .collect();
-        body.push_str(&charts::line(
+        drawn.push_str(&charts::line(
             "outstanding",
             t,
             &Series {
@@ -172,7 +189,7 @@ pub async fn loyalty(
             (0.0, max),
         ));
     }
-    Ok(page.render(t.loyalty, &body))
+    drawn
 }
 
 /// One table of the page: a key for its CSV, its caption and headers, and its cells as text

@@ -161,9 +161,7 @@ pub async fn overview(
         ));
     }
     if !page.site.catalog.rewards.is_empty() {
-        let redeemed = crate::features::rewards::store::counts_by_reward(&state.db, key)
-            .await
-            .map_err(db)?;
+        let redeemed = reports::redeemed_per_reward(&state.db, key).await.map_err(db)?;
         body.push_str(&rewards_table(&page.frame, page.site, (from, to), &by_week, &redeemed));
     }
     Ok(page.render(t.overview, &body))
