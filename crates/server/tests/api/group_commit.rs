@@ -92,3 +92,33 @@ async fn an_answer_is_visible_to_every_reader_once_commit_returns() {
         assert_eq!(seen, n + 1);
     }
 }
+
+/// A request gives up (its timeout) while the writer waits for SQLite's write lock, held by
+/// another connection (a background job): the writer's BEGIN still runs once the lock is free,
+/// and the writer must know it, not leave every later request failing with "cannot start a
+/// transaction within a transaction".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_cancelled_while_the_writer_waits_for_the_lock_leaves_the_writer_working() {
+    if on_postgres() {
+        // PostgreSQL's write path is a pooled transaction per request: no shared writer.
+        return;
+    }
+    let (_dir, pool, writer) = writer_on_fresh_database().await;
+    let mut other = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *other).await.unwrap();
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        store_session(&writer, "cancelled".into(), false),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the request waited for the lock: {gave_up:?}");
+    sqlx::query("COMMIT").execute(&mut *other).await.unwrap();
+    drop(other);
+
+    store_session(&writer, "after".into(), false).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec!["after".to_owned()]);
+}

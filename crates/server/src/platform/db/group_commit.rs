@@ -80,8 +80,19 @@ impl GroupCommit {
     /// Waits for the writer, then opens this request's savepoint on it.
     pub async fn begin(self: &Arc<Self>) -> Result<GroupTx, sqlx::Error> {
         let waiting = Waiting::count(&self.stats.waiting);
-        let mut state = self.state.clone().lock_owned().await;
+        let state = self.state.clone().lock_owned().await;
         drop(waiting);
+        // The statements run in a task of their own: a request cancelled meanwhile (its
+        // timeout, while SQLite's write lock is held by another connection) must not leave a
+        // BEGIN that ran after all unknown to the writer. Nobody takes the transaction then:
+        // dropped, it counts as abandoned, as for any request that left without committing.
+        let writer = self.clone();
+        tokio::spawn(writer.open_savepoint(state))
+            .await
+            .map_err(|error| sqlx::Error::Protocol(format!("the writer's task failed: {error}")))?
+    }
+
+    async fn open_savepoint(self: Arc<Self>, mut state: OwnedMutexGuard<State>) -> Result<GroupTx, sqlx::Error> {
         state.settle_abandoned().await;
         let State {
             conn, open, to_release, ..
@@ -100,7 +111,7 @@ impl GroupCommit {
         *open = true;
         Ok(GroupTx {
             state: Some(state),
-            writer: self.clone(),
+            writer: self,
         })
     }
 
