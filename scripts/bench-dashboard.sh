@@ -33,6 +33,8 @@ else
   snapshots() { sqlite3 "$db" "$1"; }
 fi
 
+# As seeded: no report computed, nothing folded, so a rerun measures the same first look.
+snapshots "DELETE FROM report_snapshots; DELETE FROM daily_rollups; DELETE FROM rollup_watermarks" >/dev/null 2>&1 || true
 dir=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"; }
