@@ -75,56 +75,40 @@ pub const PAGE_VIEWS: Figure = Figure {
 };
 
 /// Ledger entries, credits and debits apart: how many, and their points.
-pub const POINTS: Figure = Figure {
-    name: "points",
-    rows: "points_ledger l WHERE l.site = $1",
-    time: "l.created_at",
-    dims: ["CASE WHEN l.delta > 0 THEN 'credit' ELSE 'debit' END", "''", "''", "-1"],
-    group: "CASE WHEN l.delta > 0 THEN 'credit' ELSE 'debit' END",
-    n: "COUNT(*)",
-    total: "CAST(SUM(l.delta) AS BIGINT)",
-    erased_with_member: None,
-    erased_with_visitor: None,
-};
+pub const POINTS: Figure = counted(
+    "points",
+    "points_ledger l WHERE l.site = $1",
+    "l.created_at",
+    "CASE WHEN l.delta > 0 THEN 'credit' ELSE 'debit' END",
+    "CAST(SUM(l.delta) AS BIGINT)",
+);
 
 /// Redemptions per reward, and the points they cost.
-pub const REDEMPTIONS: Figure = Figure {
-    name: "redemptions",
-    rows: "redemptions r WHERE r.site = $1",
-    time: "r.created_at",
-    dims: ["r.reward", "''", "''", "-1"],
-    group: "r.reward",
-    n: "COUNT(*)",
-    total: "CAST(SUM(r.points) AS BIGINT)",
-    erased_with_member: None,
-    erased_with_visitor: None,
-};
+pub const REDEMPTIONS: Figure = counted(
+    "redemptions",
+    "redemptions r WHERE r.site = $1",
+    "r.created_at",
+    "r.reward",
+    "CAST(SUM(r.points) AS BIGINT)",
+);
 
 /// Surprises given, per rule.
-pub const GIFTS_GIVEN: Figure = Figure {
-    name: "gifts_given",
-    rows: "surprises g WHERE g.site = $1",
-    time: "g.created_at",
-    dims: ["g.rule", "''", "''", "-1"],
-    group: "g.rule",
-    n: "COUNT(*)",
-    total: "0",
-    erased_with_member: None,
-    erased_with_visitor: None,
-};
+pub const GIFTS_GIVEN: Figure = counted(
+    "gifts_given",
+    "surprises g WHERE g.site = $1",
+    "g.created_at",
+    "g.rule",
+    "0",
+);
 
 /// Surprises opened, per rule, on the day they were opened.
-pub const GIFTS_OPENED: Figure = Figure {
-    name: "gifts_opened",
-    rows: "surprises g WHERE g.site = $1 AND g.claimed_at IS NOT NULL",
-    time: "g.claimed_at",
-    dims: ["g.rule", "''", "''", "-1"],
-    group: "g.rule",
-    n: "COUNT(*)",
-    total: "0",
-    erased_with_member: None,
-    erased_with_visitor: None,
-};
+pub const GIFTS_OPENED: Figure = counted(
+    "gifts_opened",
+    "surprises g WHERE g.site = $1 AND g.claimed_at IS NOT NULL",
+    "g.claimed_at",
+    "g.rule",
+    "0",
+);
 
 pub const RECOVERY_OPENED: Figure = Figure {
     name: "recovery_opened",
@@ -149,6 +133,28 @@ pub const RECOVERY_RESOLVED: Figure = Figure {
     erased_with_member: None,
     erased_with_visitor: None,
 };
+
+/// A figure of one source counted per day and `by` (an expression of the row): how many rows,
+/// and `total`; an erasure renames or unlinks these rows, their counts stay.
+const fn counted(
+    name: &'static str,
+    rows: &'static str,
+    time: &'static str,
+    by: &'static str,
+    total: &'static str,
+) -> Figure {
+    Figure {
+        name,
+        rows,
+        time,
+        dims: [by, "''", "''", "-1"],
+        group: by,
+        n: "COUNT(*)",
+        total,
+        erased_with_member: None,
+        erased_with_visitor: None,
+    }
+}
 
 /// Every figure the fold keeps.
 pub const ALL: [&Figure; 10] = [
