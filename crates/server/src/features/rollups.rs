@@ -62,7 +62,7 @@ pub async fn catch_up(db: &AnyPool, site: &str, now: i64) -> Result<u32, sqlx::E
 /// Folds from the watermark to the next midnight or `target`, whichever comes first; whether
 /// it did (false: caught up, or another server moved the watermark first).
 async fn fold_one_day(db: &AnyPool, site: &str, target: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = crate::platform::db::begin_write(db).await?;
+    let mut tx = crate::platform::db::begin_write_read_committed(db).await?;
     let from = store::watermark(&mut tx, site, target).await?;
     if from >= target {
         tx.commit().await?;
@@ -118,7 +118,7 @@ pub async fn rebuild_all(settings: &crate::config::Settings) -> anyhow::Result<(
 /// Drops the site's rollups from `from_day` on and moves its watermark back there: the fold
 /// (this server's or another's) counts those days again. Pages stay exact meanwhile.
 pub async fn start_over(db: &AnyPool, site: &str, from_day: i64) -> Result<(), sqlx::Error> {
-    let mut tx = crate::platform::db::begin_write(db).await?;
+    let mut tx = crate::platform::db::begin_write_read_committed(db).await?;
     store::start_over(&mut tx, site, from_day).await?;
     tx.commit().await
 }

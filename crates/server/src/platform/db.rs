@@ -275,6 +275,21 @@ pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx
     sqlx::Transaction::begin(conn, Some(sqlx::SqlSafeStr::into_sql_str(sql))).await
 }
 
+/// A transaction that will write, for background work whose guarantees rest on single-row
+/// conditional updates (a watermark moved only from where it was read): on PostgreSQL READ
+/// COMMITTED, so its wide reads take no predicate locks (under SERIALIZABLE they fill the
+/// server's shared lock table, and other transactions fail "out of shared memory"); a
+/// concurrent change to that row makes the update wait and then find it changed. SQLite: as
+/// `begin_write`.
+pub async fn begin_write_read_committed(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let conn = db.acquire().await?;
+    let sql = match Backend::of_connection(&conn) {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL READ COMMITTED",
+    };
+    sqlx::Transaction::begin(conn, Some(sqlx::SqlSafeStr::into_sql_str(sql))).await
+}
+
 /// `begin_write` on a connection already held.
 pub async fn begin_write_on(conn: &mut AnyConnection) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
     let sql = Backend::of_connection(conn).begin_write_sql();
