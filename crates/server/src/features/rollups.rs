@@ -49,8 +49,11 @@ pub async fn catch_up(db: &AnyPool, site: &str, now: i64) -> Result<u32, sqlx::E
     let mut folded = 0;
     loop {
         match fold_one_day(db, site, target, now).await {
-            Ok(true) => folded += 1,
-            Ok(false) => return Ok(folded),
+            Ok(Fold::Folded) => folded += 1,
+            Ok(Fold::CaughtUp) => return Ok(folded),
+            // Another server moved the watermark first: carry on from where it got to, so the
+            // rows up to `target` are folded when this returns.
+            Ok(Fold::Lost) => {}
             // Another server folded the same stretch at the same moment (PostgreSQL).
             Err(error) if crate::platform::db::is_conflict(&error) => return Ok(folded),
             Err(error) => return Err(error),
@@ -59,22 +62,28 @@ pub async fn catch_up(db: &AnyPool, site: &str, now: i64) -> Result<u32, sqlx::E
     }
 }
 
-/// Folds from the watermark to the next midnight or `target`, whichever comes first; whether
-/// it did (false: caught up, or another server moved the watermark first).
-async fn fold_one_day(db: &AnyPool, site: &str, target: i64, now: i64) -> Result<bool, sqlx::Error> {
+/// What one day's fold came to.
+enum Fold {
+    Folded,
+    CaughtUp,
+    Lost,
+}
+
+/// Folds from the watermark to the next midnight or `target`, whichever comes first.
+async fn fold_one_day(db: &AnyPool, site: &str, target: i64, now: i64) -> Result<Fold, sqlx::Error> {
     let mut tx = crate::platform::db::begin_write_read_committed(db).await?;
     let from = store::watermark(&mut tx, site, target).await?;
     if from >= target {
         tx.commit().await?;
-        return Ok(false);
+        return Ok(Fold::CaughtUp);
     }
     let to = target.min(from - from.rem_euclid(DAY_MS) + DAY_MS);
     if !store::fold(&mut tx, site, from, to, now).await? {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(Fold::Lost);
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Fold::Folded)
 }
 
 /// Counts the site's days from `from_day` (a UTC day number; 0: all of them) again from the
@@ -121,6 +130,11 @@ pub async fn start_over(db: &AnyPool, site: &str, from_day: i64) -> Result<(), s
     let mut tx = crate::platform::db::begin_write_read_committed(db).await?;
     store::start_over(&mut tx, site, from_day).await?;
     tx.commit().await
+}
+
+/// The first statement of an erasure's transaction: folds wait for it (see `store::hold_folds`).
+pub async fn hold_folds(tx: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    store::hold_folds(tx).await
 }
 
 /// Takes what an erasure is about to delete out of the rollups, in the erasure's transaction.
