@@ -87,11 +87,12 @@ pub async fn due_before(
     };
     // Last entries before this lapse by `before`.
     let cutoff = add_months(before, -(months as i32));
+    // `member_points` is the ledger's sum and last time per member, kept by the database's
+    // triggers (migration 0020): down its index of positive balances, not the whole ledger.
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT member_id, CAST(SUM(delta) AS BIGINT), MAX(created_at) FROM points_ledger
-         WHERE site = $1 AND member_id NOT LIKE 'erased:%'
-         GROUP BY member_id HAVING SUM(delta) > 0 AND MAX(created_at) < $2
-         ORDER BY MAX(created_at) LIMIT $3",
+        "SELECT member_id, balance, last_entry_at FROM member_points
+         WHERE site = $1 AND balance > 0 AND last_entry_at < $2
+         ORDER BY last_entry_at, member_id LIMIT $3",
     )
     .bind(&site.settings.key)
     .bind(cutoff)

@@ -258,14 +258,17 @@ pub fn context_text(context: Option<&str>) -> String {
         .join("; ")
 }
 
-/// The context keys answers of `site` carry, most used first (for the inbox's filter).
-pub async fn context_keys(db: impl AnyExecutor<'_>, site: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT key FROM answer_context WHERE site = $1 GROUP BY key ORDER BY COUNT(*) DESC, key LIMIT 50",
-    )
-    .bind(site)
-    .fetch_all(db)
-    .await
+/// The context keys answers of `site` carry, most used first (for the inbox's filter): from
+/// the rollups, a row per key and day, so the cost does not grow with the answers.
+pub async fn context_keys(db: &sqlx::AnyPool, site: &str) -> Result<Vec<String>, sqlx::Error> {
+    use crate::features::rollups::{self, figures::CONTEXT_KEYS};
+    let mut uses: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for row in rollups::read(db, &CONTEXT_KEYS, site, 0, crate::platform::clock::now_ms() + 1).await? {
+        *uses.entry(row.dim1).or_default() += row.n;
+    }
+    let mut keys: Vec<(i64, String)> = uses.into_iter().map(|(key, n)| (-n, key)).collect();
+    keys.sort();
+    Ok(keys.into_iter().take(50).map(|(_, key)| key).collect())
 }
 
 /// Answers newest first, below `before` (a row id), at most `limit`.

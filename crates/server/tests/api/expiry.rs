@@ -149,3 +149,103 @@ async fn the_panel_warns_from_thirty_days_before_and_the_admin_api_lists_what_is
         .unwrap();
     assert_eq!(error_code(refused, 422).await, "invalid_within_days");
 }
+
+/// Each member's balance and last entry as the database keeps them for expiry (migration
+/// 0020), and as the ledger itself sums them.
+async fn kept_and_summed(app: &TestApp) -> (Vec<(String, i64, i64)>, Vec<(String, i64, i64)>) {
+    let kept = sqlx::query_as(
+        "SELECT member_id, balance, last_entry_at FROM member_points WHERE site = 'demo' ORDER BY member_id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let summed = sqlx::query_as(
+        "SELECT member_id, CAST(SUM(delta) AS BIGINT), MAX(created_at) FROM points_ledger
+         WHERE site = 'demo' AND member_id NOT LIKE 'erased:%' GROUP BY member_id ORDER BY member_id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    (kept, summed)
+}
+
+#[tokio::test]
+async fn the_balances_expiry_reads_are_the_ledgers_own_sums_through_earning_spending_lapsing_and_erasure() {
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    // Written out of time order: an old entry after a recent one must not move the last entry back.
+    app.award("uma", serde_json::json!(50), "Review", "uma-1").await;
+    earned_long_ago(&app, "uma", 300, 200, "uma-old").await;
+    earned_long_ago(&app, "vic", 120, 380, "vic-old").await;
+    app.award("vic", serde_json::json!(-20), "Spent", "vic-spent").await;
+    earned_long_ago(&app, "wes", 90, 390, "wes-old").await;
+    let lapsed = app.account("wes").await;
+    let (kept, summed) = kept_and_summed(&app).await;
+    assert_eq!(kept, summed, "{lapsed}");
+    assert!(
+        kept.iter().any(|(m, balance, _)| m == "uma" && *balance == 350),
+        "{kept:?}"
+    );
+
+    // Wes's points lapse (the expiry job; two processes run it), then Alice is erased.
+    let url = app.database_url.clone();
+    let _server = start_process_on(&url, WITH_ADMIN_KEY).await;
+    for _ in 0..100 {
+        if lapses(&app, "wes").await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(lapses(&app, "wes").await, 1);
+    let erased = app.admin(Method::DELETE, "demo/members/alice").send().await.unwrap();
+    let status = erased.status();
+    assert_eq!(status, 200, "{}", erased.text().await.unwrap());
+    let (kept, summed) = kept_and_summed(&app).await;
+    assert_eq!(kept, summed);
+    assert!(
+        kept.iter().all(|(m, _, _)| m != "alice"),
+        "an erased member leaves: {kept:?}"
+    );
+    assert!(
+        kept.iter().any(|(m, balance, _)| m == "wes" && *balance == 0),
+        "{kept:?}"
+    );
+
+    // What the admin API lists as due within 30 days is what the ledger's sums say: a balance
+    // whose last entry is about 335 days old (none is near that edge).
+    earned_long_ago(&app, "xan", 75, 360, "xan-old").await;
+    earned_long_ago(&app, "yul", 60, 300, "yul-old").await;
+    let due: Value = app
+        .admin(Method::GET, "demo/expiring?within_days=30")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<(String, i64)> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["member_id"].as_str().unwrap().to_owned(),
+                d["points"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let (_, summed) = kept_and_summed(&app).await;
+    let age = |last: i64| (now_ms() - last) / DAY_MS;
+    assert!(
+        summed.iter().all(|(_, _, last)| !(325..345).contains(&age(*last))),
+        "{summed:?}"
+    );
+    let mut expected: Vec<(i64, String, i64)> = summed
+        .iter()
+        .filter(|(_, balance, last)| *balance > 0 && age(*last) >= 335)
+        .map(|(m, balance, last)| (*last, m.clone(), *balance))
+        .collect();
+    expected.sort();
+    let expected: Vec<(String, i64)> = expected.into_iter().map(|(_, m, b)| (m, b)).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.contains(&("xan".to_owned(), 75)), "{listed:?}");
+}

@@ -49,6 +49,20 @@ pub const CONTEXT_ANSWERS: Figure = Figure {
     erased_with_visitor: Some("e.visitor_id = $2"),
 };
 
+/// Context rows by key, whatever the answer's scale (the inbox's filter lists the keys in use,
+/// most used first); they go at an erasure, as the rows do.
+pub const CONTEXT_KEYS: Figure = Figure {
+    name: "context_keys",
+    rows: "answer_context c JOIN events e ON e.site = c.site AND e.id = c.event_id WHERE c.site = $1",
+    time: "c.received_at",
+    dims: ["c.key", "''", "''", "-1"],
+    group: "c.key",
+    n: "COUNT(*)",
+    total: "0",
+    erased_with_member: Some("e.member_id = $2"),
+    erased_with_visitor: Some("e.visitor_id = $2"),
+};
+
 /// Answers that carry any context (an answer's context rows share its time: counted once).
 pub const ANSWERS_WITH_CONTEXT: Figure = Figure {
     name: "answers_with_context",
@@ -157,9 +171,10 @@ const fn counted(
 }
 
 /// Every figure the fold keeps.
-pub const ALL: [&Figure; 10] = [
+pub const ALL: [&Figure; 11] = [
     &ANSWERS,
     &CONTEXT_ANSWERS,
+    &CONTEXT_KEYS,
     &ANSWERS_WITH_CONTEXT,
     &PAGE_VIEWS,
     &POINTS,
