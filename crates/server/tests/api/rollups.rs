@@ -101,6 +101,14 @@ async fn figures_read_from_the_rollups_equal_the_raw_rows_for_any_range_and_wate
         .await
         .unwrap();
     assert!(folded > 100, "the rollups hold the first 50 days: {folded} rows");
+    for figure in figures::ALL {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_rollups WHERE site = 'demo' AND figure = $1")
+            .bind(figure.name)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert!(rows > 0, "the history has {}: no comparison is vacuous", figure.name);
+    }
     assert_rollups_read_as_raw(&db, &ranges, "folded to 40 days ago").await;
 
     let now = now_ms();
@@ -341,7 +349,8 @@ async fn the_rebuild_command_counts_rows_written_by_hand() {
 }
 
 #[tokio::test]
-async fn members_erased_while_two_servers_fold_the_whole_history_are_erased_at_once_and_leave_the_rollups_exact() {
+async fn members_erased_through_two_servers_while_the_whole_history_is_folded_are_erased_at_once_and_leave_the_rollups_exact()
+ {
     let dir = tempfile::tempdir().unwrap();
     let (url, db) = shop_with_history(dir.path()).await;
     let members: Vec<String> = sqlx::query_scalar(
@@ -352,11 +361,33 @@ async fn members_erased_while_two_servers_fold_the_whole_history_are_erased_at_o
     .await
     .unwrap();
     assert_eq!(members.len(), 6);
-    // Each server folds the 90 days a day per transaction at its start: the erasures land
-    // among those transactions (on PostgreSQL they used to lose to them until they gave up).
     let one = spawn_app_on(&url, WITH_ADMIN_KEY).await;
     let two = spawn_second_process(&one, WITH_ADMIN_KEY).await;
-    let started = watermark(&db).await;
+    // Once the servers' own folds are done (the next comes in 10 s), the 90 days are folded
+    // again, a day per transaction, and the erasures land among those transactions (on
+    // PostgreSQL they used to lose to each of them until they gave up with a 503).
+    while watermark(&db).await < Some(now_ms() - rollups::LAG_MS - 20_000) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // An entry three years old (a restored backup's): the fold starts there, a transaction
+    // for each of the thousand days since, so it is still folding while the erasures run.
+    sqlx::query(
+        "INSERT INTO points_ledger (site, member_id, delta, reason, idempotency_key, created_at, balance_after)
+         VALUES ('demo', 'old-timer', 10, 'Order', 'restored-1', $1, 10)",
+    )
+    .bind(now_ms() - 1_000 * DAY_MS)
+    .execute(&db)
+    .await
+    .unwrap();
+    rollups::start_over(&db, "demo", 0).await.unwrap();
+    let fold = tokio::spawn({
+        let db = db.clone();
+        async move { rollups::catch_up(&db, "demo", now_ms()).await.unwrap() }
+    });
+    while watermark(&db).await.is_none() {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let mut during_the_fold = 0;
     for (i, member) in members.iter().enumerate() {
         let server = if i % 2 == 0 { &one } else { &two };
         let erased = server
@@ -366,14 +397,14 @@ async fn members_erased_while_two_servers_fold_the_whole_history_are_erased_at_o
             .unwrap();
         let status = erased.status();
         assert_eq!(status, 200, "{member}: {}", erased.text().await.unwrap());
+        let folded_to = watermark(&db).await;
+        during_the_fold += i32::from(folded_to.is_some_and(|at| at < now_ms() - rollups::LAG_MS - DAY_MS));
     }
     assert!(
-        watermark(&db).await.unwrap() < now_ms() - rollups::LAG_MS - DAY_MS,
-        "the erasures ended after the fold ({started:?}): they proved nothing"
+        during_the_fold > 0,
+        "every erasure ended after the fold: they proved nothing"
     );
-    while watermark(&db).await < Some(now_ms() - rollups::LAG_MS - 20_000) {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    fold.await.unwrap();
     drop((one, two));
     let today = now_ms() / DAY_MS;
     let first_day = today - history::DAYS - 1;

@@ -200,32 +200,3 @@ pub async fn deciding(db: impl AnyExecutor<'_>, site: &str, slot: Slot) -> Resul
     .await?;
     Ok(row.map(Into::into))
 }
-
-/// Visitors exposed, per experiment of the site.
-pub async fn exposures_by_experiment(
-    db: impl AnyExecutor<'_>,
-    site: &str,
-) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT experiment, COUNT(*) FROM exposures WHERE site = $1 GROUP BY experiment")
-            .bind(site)
-            .fetch_all(db)
-            .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Visitors first exposed to the experiment, per UTC day (days since the Unix epoch).
-pub async fn exposures_per_day(
-    db: impl AnyExecutor<'_>,
-    site: &str,
-    key: &str,
-) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT exposed_at / 86400000, COUNT(*) FROM exposures WHERE site = $1 AND experiment = $2 GROUP BY 1",
-    )
-    .bind(site)
-    .bind(key)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().collect())
-}

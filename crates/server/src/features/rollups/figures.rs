@@ -63,6 +63,20 @@ pub const CONTEXT_KEYS: Figure = Figure {
     erased_with_visitor: Some("e.visitor_id = $2"),
 };
 
+/// Visitors first exposed to an experiment, by experiment and variant (an erasure renames the
+/// visitor: the count stays).
+pub const EXPOSURES: Figure = Figure {
+    name: "exposures",
+    rows: "exposures x WHERE x.site = $1",
+    time: "x.exposed_at",
+    dims: ["x.experiment", "x.variant", "''", "-1"],
+    group: "x.experiment, x.variant",
+    n: "COUNT(*)",
+    total: "0",
+    erased_with_member: None,
+    erased_with_visitor: None,
+};
+
 /// Answers that carry any context (an answer's context rows share its time: counted once).
 pub const ANSWERS_WITH_CONTEXT: Figure = Figure {
     name: "answers_with_context",
@@ -171,7 +185,7 @@ const fn counted(
 }
 
 /// Every figure the fold keeps.
-pub const ALL: [&Figure; 11] = [
+pub const ALL: [&Figure; 12] = [
     &ANSWERS,
     &CONTEXT_ANSWERS,
     &CONTEXT_KEYS,
@@ -183,6 +197,7 @@ pub const ALL: [&Figure; 11] = [
     &GIFTS_OPENED,
     &RECOVERY_OPENED,
     &RECOVERY_RESOLVED,
+    &EXPOSURES,
 ];
 
 impl Figure {

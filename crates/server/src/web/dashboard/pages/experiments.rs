@@ -50,7 +50,9 @@ pub async fn list(
     let t = page.frame.t;
     let key = page.site.settings.key.as_str();
     let experiments = store::list(&state.db, key).await.map_err(db)?;
-    let exposures = store::exposures_by_experiment(&state.db, key).await.map_err(db)?;
+    let exposures = crate::features::experiments::exposures_by_experiment(&state.db, key)
+        .await
+        .map_err(db)?;
     let body = if experiments.is_empty() {
         format!("<p>{}</p>", t.no_experiments)
     } else {
@@ -250,7 +252,9 @@ pub async fn detail(
         body.push_str(&power_notes(t, v, results.analysis.minimum_effect));
     }
 
-    let daily = store::exposures_per_day(&state.db, key, &e.key).await.map_err(db)?;
+    let daily = crate::features::experiments::exposures_per_day(&state.db, key, &e.key)
+        .await
+        .map_err(db)?;
     let first = stored.started_at.unwrap_or(stored.created_at);
     let last = stored.stopped_at.unwrap_or_else(now_ms).max(first);
     let span = days(date_of_ms(first), date_of_ms(last));
