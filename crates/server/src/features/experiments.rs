@@ -13,7 +13,6 @@ use store::Stored;
 
 use crate::features::rollups::{self, figures::EXPOSURES};
 use crate::features::sites::Site;
-use crate::platform::clock::now_ms;
 
 /// Visitors exposed so far, per experiment of the site: from the rollups, a row per variant and
 /// day, so the lists cost the same however long experiments have run.
@@ -21,11 +20,7 @@ pub async fn exposures_by_experiment(
     db: &sqlx::AnyPool,
     site: &str,
 ) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let mut counts = std::collections::HashMap::new();
-    for row in rollups::read(db, &EXPOSURES, site, 0, now_ms() + 1).await? {
-        *counts.entry(row.dim1).or_default() += row.n;
-    }
-    Ok(counts)
+    rollups::counts_so_far(db, &EXPOSURES, site, |row| Some(row.dim1)).await
 }
 
 /// Visitors first exposed to the experiment `key`, per UTC day (days since the Unix epoch).
@@ -34,13 +29,7 @@ pub async fn exposures_per_day(
     site: &str,
     key: &str,
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let mut days = std::collections::HashMap::new();
-    for row in rollups::read(db, &EXPOSURES, site, 0, now_ms() + 1).await? {
-        if row.dim1 == key {
-            *days.entry(row.day).or_default() += row.n;
-        }
-    }
-    Ok(days)
+    rollups::counts_so_far(db, &EXPOSURES, site, |row| (row.dim1 == key).then_some(row.day)).await
 }
 
 /// What fills a message's `{name}`, `{tier}` and `{points}`: always as plain text.

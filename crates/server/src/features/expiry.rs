@@ -65,10 +65,10 @@ pub async fn member_due(
         return Ok(None);
     }
     let last: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(created_at) FROM points_ledger WHERE site = $1 AND member_id = $2")
+        sqlx::query_scalar("SELECT last_entry_at FROM member_points WHERE site = $1 AND member_id = $2")
             .bind(&site.settings.key)
             .bind(member)
-            .fetch_one(db)
+            .fetch_optional(db)
             .await?;
     Ok(last
         .and_then(|at| due_on(site, at))

@@ -261,9 +261,9 @@ const NEW_VISIT_MS: i64 = 30 * 60 * 1000;
 const RETURN_WITHIN_MS: i64 = 30 * crate::platform::clock::DAY_MS;
 
 /// Per visitor with a page view in the range: their member id (if any), their visits in the
-/// range, and how many of those were returns.  A previous page view more than 30 days before the range's
-/// start makes no return, so the views before that are not read: the cost follows the range,
-/// not the history.
+/// range, and how many of those were returns. A previous page view more than 30 days before
+/// the range's start makes no return, so the views before that are not read: the cost follows
+/// the range, not the history.
 async fn visits_by_visitor(
     db: &AnyPool,
     site: &str,

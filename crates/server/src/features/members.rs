@@ -42,7 +42,6 @@ pub async fn upsert(
     Ok(())
 }
 
-/// The member's display name, if they exist on the site.
 /// How many members the site has.
 pub async fn count(db: impl AnyExecutor<'_>, site: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE site = $1")
@@ -51,6 +50,7 @@ pub async fn count(db: impl AnyExecutor<'_>, site: &str) -> Result<i64, sqlx::Er
         .await
 }
 
+/// The member's display name, if they exist on the site.
 pub async fn find(db: impl AnyExecutor<'_>, site: &str, member: &str) -> Result<Option<Option<String>>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM members WHERE site = $1 AND member_id = $2")
         .bind(site)

@@ -153,6 +153,24 @@ pub async fn read(
     store::read(db, figure, site, start, end).await
 }
 
+/// `figure`'s count `n` over every row of the site so far, summed per `key` of a row (rows
+/// whose key is `None` are left out): what the stock has given, the keys in use.
+pub async fn counts_so_far<K: Eq + std::hash::Hash>(
+    db: &AnyPool,
+    figure: &figures::Figure,
+    site: &str,
+    key: impl Fn(Row) -> Option<K>,
+) -> Result<std::collections::HashMap<K, i64>, sqlx::Error> {
+    let mut counts = std::collections::HashMap::new();
+    for row in store::read(db, figure, site, 0, now_ms() + DAY_MS).await? {
+        let n = row.n;
+        if let Some(k) = key(row) {
+            *counts.entry(k).or_default() += n;
+        }
+    }
+    Ok(counts)
+}
+
 /// Like `read`, per week of the range (week 0 starts at `start`): `(week, row)`. A range that
 /// starts at a midnight has its weeks' bounds at midnights, so one read; any other is read a
 /// week at a time, so each row falls in its own week.

@@ -20,6 +20,29 @@ async fn earned_long_ago(app: &TestApp, member: &str, points: i64, days_ago: i64
     past_ledger_entry(app, member, points, key, at).await;
 }
 
+/// What the admin API lists as due within `days`: member and points, soonest first.
+async fn due_within(app: &TestApp, days: u32) -> Vec<(String, i64)> {
+    let due: Value = app
+        .admin(Method::GET, &format!("demo/expiring?within_days={days}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["member_id"].as_str().unwrap().to_owned(),
+                d["points"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 async fn lapses(app: &TestApp, member: &str) -> i64 {
     app.count(&format!(
         "SELECT COUNT(*) FROM points_ledger WHERE member_id = '{member}' AND idempotency_key LIKE 'moments:expiry:%'"
@@ -113,31 +136,10 @@ async fn the_panel_warns_from_thirty_days_before_and_the_admin_api_lists_what_is
         .unwrap();
     assert!(tom["member"]["expiring"].is_null(), "eight months away: no warning yet");
 
-    let due: Value = app
-        .admin(Method::GET, "demo/expiring?within_days=30")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let members: Vec<&str> = due["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["member_id"].as_str().unwrap())
-        .collect();
+    let members: Vec<String> = due_within(&app, 30).await.into_iter().map(|(m, _)| m).collect();
     assert_eq!(members, ["sara"]);
-    let year: Value = app
-        .admin(Method::GET, "demo/expiring?within_days=365")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(
-        year["items"].as_array().unwrap().len(),
+        due_within(&app, 365).await.len(),
         4,
         "sara, tom, and the demo's alice and bob within a year"
     );
@@ -214,25 +216,7 @@ async fn the_balances_expiry_reads_are_the_ledgers_own_sums_through_earning_spen
     // whose last entry is about 335 days old (none is near that edge).
     earned_long_ago(&app, "xan", 75, 360, "xan-old").await;
     earned_long_ago(&app, "yul", 60, 300, "yul-old").await;
-    let due: Value = app
-        .admin(Method::GET, "demo/expiring?within_days=30")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let listed: Vec<(String, i64)> = due["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["member_id"].as_str().unwrap().to_owned(),
-                d["points"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let listed = due_within(&app, 30).await;
     let (_, summed) = kept_and_summed(&app).await;
     let age = |last: i64| (now_ms() - last) / DAY_MS;
     assert!(

@@ -78,12 +78,7 @@ pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Giv
 
 /// Every redemption so far, per reward (what the stock has given).
 pub async fn redeemed_per_reward(db: &AnyPool, site: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let mut redeemed = HashMap::new();
-    let tomorrow = crate::platform::clock::now_ms() + crate::platform::clock::DAY_MS;
-    for row in rollups::read(db, &figures::REDEMPTIONS, site, 0, tomorrow).await? {
-        *redeemed.entry(row.dim1).or_default() += row.n;
-    }
-    Ok(redeemed)
+    rollups::counts_so_far(db, &figures::REDEMPTIONS, site, |row| Some(row.dim1)).await
 }
 
 /// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.
