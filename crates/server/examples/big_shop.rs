@@ -1,8 +1,10 @@
 //! Seeds a big shop for `scripts/bench-dashboard.sh`: the demo site with 100,000 members,
 //! 200,000 anonymous browsers, 1,000,000 events (answers, dismissals, tracked purchases) over
-//! 90 days (90 more per further million: a bigger shop is an older one, as busy a day), with the page views, ledger, vouched purchases, gifts, redemptions, recovery cases,
-//! exposures and contexts that go with them. Rows are written in large multi-row INSERTs,
-//! straight into the tables: a benchmark fixture, not a path the product takes.
+//! 90 days (90 more per further million, each with as many new members and browsers: a bigger
+//! shop is an older one, as busy a day), with the page views, ledger, vouched purchases, gifts,
+//! redemptions, recovery cases, exposures and contexts that go with them. Rows are written in
+//! large multi-row INSERTs, straight into the tables: a benchmark fixture, not a path the
+//! product takes.
 //! `cargo run -p moments-server --profile server --example big_shop -- sqlite:///tmp/big.db [members] [events]`
 //!
 //! Over 500 lines: a fixture that writes every table the dashboard reads.
@@ -150,8 +152,11 @@ async fn main() -> anyhow::Result<()> {
 
     let now = moments_server::platform::clock::now_ms();
     // 90 days per million events: a bigger shop is an older one, as busy per day (the
-    // dashboard's cost must follow the period asked for, not the history behind it).
-    let days = 90 * (target_events / 1_000_000).max(1);
+    // dashboard's cost must follow the period asked for, not the history behind it). Each 90
+    // days (a generation) bring their own members and browsers, as many and as active as the
+    // first 90: spreading the same people over a longer history made its last days busier.
+    let generations = (target_events / 1_000_000).max(1);
+    let days = 90 * generations;
     let origin = (now / DAY - days) * DAY;
     // The experiments ran in the last 90 days, whatever the history's length.
     let recent = (now / DAY - 90) * DAY;
@@ -187,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = Rng(20_261_201);
     let mut t = Tables::new();
     // Events per page view, so the events come to about the target.
-    let page_views_expected = (members * 10 + anonymous * 5 / 2) * days / 90;
+    let page_views_expected = (members * 10 + anonymous * 5 / 2) * generations;
     let events_per_view = target_events as f64 / page_views_expected as f64;
     let mut n: u64 = 0;
     let mut next_id = |kind: &str| {
@@ -196,20 +201,26 @@ async fn main() -> anyhow::Result<()> {
     };
     let big_order_holdout = demo_rule_holdout("big-order");
 
-    for person in 0..members + anonymous {
-        let member = (person < members).then(|| format!("member-{person:06}"));
+    for person in 0..(members + anonymous) * generations {
+        let (generation, index) = (person / (members + anonymous), person % (members + anonymous));
+        let from = origin + generation * 90 * DAY;
+        let until = if generation + 1 == generations {
+            now
+        } else {
+            from + 90 * DAY
+        };
+        let member = (index < members).then(|| format!("member-{:06}", generation * members + index));
         let visitor = format!("visitor-{person:07}");
         let joined = if member.is_some() {
-            rng.between(origin - 180 * DAY, now)
+            rng.between(from - 180 * DAY, until)
         } else {
-            rng.between(origin, now)
+            rng.between(from, until)
         };
-        let views = (if member.is_some() {
+        let views = if member.is_some() {
             rng.between(1, 20)
         } else {
             rng.between(1, 5)
-        }) * days
-            / 90;
+        };
         let mut balance = 0_i64;
         if let Some(member) = &member {
             t.members
@@ -227,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let mut exposed = [false; 2];
         for _ in 0..views {
-            let at = rng.between(joined.max(origin), now);
+            let at = rng.between(joined.max(from), until);
             let session = next_id("session");
             t.sessions
                 .push(
@@ -493,6 +504,13 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let written = t.flush(&mut *db).await?;
+    // A shop this old has had its page views thinned by the hourly retention job: without
+    // this, a server's first start spends minutes deleting them (beside whatever is timed).
+    let sessions_days = moments_server::config::RetentionSettings::default().sessions_days;
+    sqlx::query("DELETE FROM sessions WHERE started_at < $1")
+        .bind(now - i64::from(sessions_days) * DAY)
+        .execute(&mut *db)
+        .await?;
     sqlx::query("ANALYZE").execute(&mut *db).await?;
     if sqlite {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *db).await?;
@@ -500,7 +518,9 @@ async fn main() -> anyhow::Result<()> {
     drop(connection);
     pool.close().await;
     println!(
-        "{url}: {members} members, {anonymous} anonymous browsers; {written} in {:.1} s",
+        "{url}: {} members, {} anonymous browsers; {written} in {:.1} s",
+        members * generations,
+        anonymous * generations,
         started.elapsed().as_secs_f64()
     );
     Ok(())
