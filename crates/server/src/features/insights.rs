@@ -201,12 +201,13 @@ where
         .await
 }
 
-/// Lifetime points of every member of `site` (members without an entry have 0).
+/// Lifetime points of every member of `site` (members without an entry have 0), as
+/// `member_points` keeps them: a row per member, not the whole ledger.
 async fn lifetime_points(db: &AnyPool, site: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT m.member_id, CAST(COALESCE(SUM(CASE WHEN l.delta > 0 THEN l.delta END), 0) AS BIGINT)
-         FROM members m LEFT JOIN points_ledger l ON l.site = m.site AND l.member_id = m.member_id
-         WHERE m.site = $1 GROUP BY m.member_id",
+        "SELECT m.member_id, CAST(COALESCE(p.earned, 0) AS BIGINT)
+         FROM members m LEFT JOIN member_points p ON p.site = m.site AND p.member_id = m.member_id
+         WHERE m.site = $1",
     )
     .bind(site)
     .fetch_all(db)
@@ -283,12 +284,16 @@ async fn visits_by_visitor(
     .await
 }
 
-/// Per member: lifetime points before `start` and before `end`.
+/// Per member: lifetime points before `start` and before `end`: their lifetime points now
+/// less what they earned since, so only the ledger from `start` on is read, not its history.
 async fn lifetime_at_both_ends(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN delta > 0 AND created_at < $2 THEN delta END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN delta > 0 AND created_at < $3 THEN delta END), 0) AS BIGINT)
-         FROM points_ledger WHERE site = $1 GROUP BY member_id",
+        "SELECT CAST(p.earned - COALESCE(since.from_start, 0) AS BIGINT), CAST(p.earned - COALESCE(since.from_end, 0) AS BIGINT)
+         FROM member_points p LEFT JOIN (
+             SELECT member_id, SUM(delta) AS from_start, SUM(CASE WHEN created_at >= $3 THEN delta ELSE 0 END) AS from_end
+             FROM points_ledger WHERE site = $1 AND created_at >= $2 AND delta > 0 GROUP BY member_id
+         ) AS since ON since.member_id = p.member_id
+         WHERE p.site = $1",
     )
     .bind(site)
     .bind(start)

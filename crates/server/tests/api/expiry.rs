@@ -152,17 +152,17 @@ async fn the_panel_warns_from_thirty_days_before_and_the_admin_api_lists_what_is
     assert_eq!(error_code(refused, 422).await, "invalid_within_days");
 }
 
-/// Each member's balance and last entry as the database keeps them for expiry (migration
-/// 0020), and as the ledger itself sums them.
-async fn kept_and_summed(app: &TestApp) -> (Vec<(String, i64, i64)>, Vec<(String, i64, i64)>) {
+/// Each member's balance, last entry and lifetime points as the database keeps them for
+/// expiry and tiers (migrations 0020 and 0022), and as the ledger itself sums them.
+async fn kept_and_summed(app: &TestApp) -> (Vec<(String, i64, i64, i64)>, Vec<(String, i64, i64, i64)>) {
     let kept = sqlx::query_as(
-        "SELECT member_id, balance, last_entry_at FROM member_points WHERE site = 'demo' ORDER BY member_id",
+        "SELECT member_id, balance, last_entry_at, earned FROM member_points WHERE site = 'demo' ORDER BY member_id",
     )
     .fetch_all(&app.db)
     .await
     .unwrap();
     let summed = sqlx::query_as(
-        "SELECT member_id, CAST(SUM(delta) AS BIGINT), MAX(created_at) FROM points_ledger
+        "SELECT member_id, CAST(SUM(delta) AS BIGINT), MAX(created_at), CAST(COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0) AS BIGINT) FROM points_ledger
          WHERE site = 'demo' AND member_id NOT LIKE 'erased:%' GROUP BY member_id ORDER BY member_id",
     )
     .fetch_all(&app.db)
@@ -184,7 +184,7 @@ async fn the_balances_expiry_reads_are_the_ledgers_own_sums_through_earning_spen
     let (kept, summed) = kept_and_summed(&app).await;
     assert_eq!(kept, summed, "{lapsed}");
     assert!(
-        kept.iter().any(|(m, balance, _)| m == "uma" && *balance == 350),
+        kept.iter().any(|(m, balance, ..)| m == "uma" && *balance == 350),
         "{kept:?}"
     );
 
@@ -204,11 +204,18 @@ async fn the_balances_expiry_reads_are_the_ledgers_own_sums_through_earning_spen
     let (kept, summed) = kept_and_summed(&app).await;
     assert_eq!(kept, summed);
     assert!(
-        kept.iter().all(|(m, _, _)| m != "alice"),
+        kept.iter().all(|(m, ..)| m != "alice"),
         "an erased member leaves: {kept:?}"
     );
+    // A lapse and a spend take from the balance, not from the lifetime points tiers go by.
     assert!(
-        kept.iter().any(|(m, balance, _)| m == "wes" && *balance == 0),
+        kept.iter()
+            .any(|(m, balance, _, earned)| m == "wes" && *balance == 0 && *earned == 90),
+        "{kept:?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|(m, balance, _, earned)| m == "vic" && *balance == 100 && *earned == 120),
         "{kept:?}"
     );
 
@@ -220,13 +227,13 @@ async fn the_balances_expiry_reads_are_the_ledgers_own_sums_through_earning_spen
     let (_, summed) = kept_and_summed(&app).await;
     let age = |last: i64| (now_ms() - last) / DAY_MS;
     assert!(
-        summed.iter().all(|(_, _, last)| !(325..345).contains(&age(*last))),
+        summed.iter().all(|(_, _, last, _)| !(325..345).contains(&age(*last))),
         "{summed:?}"
     );
     let mut expected: Vec<(i64, String, i64)> = summed
         .iter()
-        .filter(|(_, balance, last)| *balance > 0 && age(*last) >= 335)
-        .map(|(m, balance, last)| (*last, m.clone(), *balance))
+        .filter(|(_, balance, last, _)| *balance > 0 && age(*last) >= 335)
+        .map(|(m, balance, last, _)| (*last, m.clone(), *balance))
         .collect();
     expected.sort();
     let expected: Vec<(String, i64)> = expected.into_iter().map(|(_, m, b)| (m, b)).collect();
