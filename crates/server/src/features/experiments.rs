@@ -20,7 +20,7 @@ pub async fn exposures_by_experiment(
     db: &sqlx::AnyPool,
     site: &str,
 ) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    rollups::counts_so_far(db, &EXPOSURES, site, |row| Some(row.dim1)).await
+    rollups::counts_so_far(db, &EXPOSURES, site, rollups::Per::Range, |row| Some(row.dim1)).await
 }
 
 /// Visitors first exposed to the experiment `key`, per UTC day (days since the Unix epoch).
@@ -29,7 +29,10 @@ pub async fn exposures_per_day(
     site: &str,
     key: &str,
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    rollups::counts_so_far(db, &EXPOSURES, site, |row| (row.dim1 == key).then_some(row.day)).await
+    rollups::counts_so_far(db, &EXPOSURES, site, rollups::Per::Day, |row| {
+        (row.dim1 == key).then_some(row.day)
+    })
+    .await
 }
 
 /// What fills a message's `{name}`, `{tier}` and `{points}`: always as plain text.

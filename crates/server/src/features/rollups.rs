@@ -19,7 +19,7 @@ pub mod store;
 use std::time::Duration;
 
 use sqlx::{AnyConnection, AnyPool};
-pub use store::{Erased, Row};
+pub use store::{Erased, Per, Row};
 
 use crate::platform::clock::{DAY_MS, WEEK_MS, now_ms};
 
@@ -50,6 +50,8 @@ pub async fn catch_up(db: &AnyPool, site: &str, now: i64) -> Result<u32, sqlx::E
     loop {
         match fold_one_day(db, site, target, now).await {
             Ok(Fold::Folded) => folded += 1,
+            // No transaction just to find nothing left: on SQLite each one takes the write lock.
+            Ok(Fold::FoldedTheLast) => return Ok(folded + 1),
             Ok(Fold::CaughtUp) => return Ok(folded),
             // Another server moved the watermark first: carry on from where it got to, so the
             // rows up to `target` are folded when this returns.
@@ -65,6 +67,8 @@ pub async fn catch_up(db: &AnyPool, site: &str, now: i64) -> Result<u32, sqlx::E
 /// What one day's fold came to.
 enum Fold {
     Folded,
+    /// Folded up to the target.
+    FoldedTheLast,
     CaughtUp,
     Lost,
 }
@@ -83,7 +87,11 @@ async fn fold_one_day(db: &AnyPool, site: &str, target: i64, now: i64) -> Result
         return Ok(Fold::Lost);
     }
     tx.commit().await?;
-    Ok(Fold::Folded)
+    Ok(if to == target {
+        Fold::FoldedTheLast
+    } else {
+        Fold::Folded
+    })
 }
 
 /// Counts the site's days from `from_day` (a UTC day number; 0: all of them) again from the
@@ -150,19 +158,22 @@ pub async fn read(
     start: i64,
     end: i64,
 ) -> Result<Vec<Row>, sqlx::Error> {
-    store::read(db, figure, site, start, end).await
+    store::read(db, figure, site, start, end, Per::Day).await
 }
 
 /// `figure`'s count `n` over every row of the site so far, summed per `key` of a row (rows
-/// whose key is `None` are left out): what the stock has given, the keys in use.
+/// whose key is `None` are left out): what the stock has given, the keys in use. `per`: what
+/// the key may read of a row (`Per::Range`: not its day, and the database adds up the days,
+/// so the history's length costs little).
 pub async fn counts_so_far<K: Eq + std::hash::Hash>(
     db: &AnyPool,
     figure: &figures::Figure,
     site: &str,
+    per: Per,
     key: impl Fn(Row) -> Option<K>,
 ) -> Result<std::collections::HashMap<K, i64>, sqlx::Error> {
     let mut counts = std::collections::HashMap::new();
-    for row in store::read(db, figure, site, 0, now_ms() + DAY_MS).await? {
+    for row in store::read(db, figure, site, 0, now_ms() + DAY_MS, per).await? {
         let n = row.n;
         if let Some(k) = key(row) {
             *counts.entry(k).or_default() += n;
@@ -182,7 +193,7 @@ pub async fn read_by_week(
     end: i64,
 ) -> Result<Vec<(i64, Row)>, sqlx::Error> {
     if start.rem_euclid(DAY_MS) == 0 {
-        let rows = store::read(db, figure, site, start, end).await?;
+        let rows = store::read(db, figure, site, start, end, Per::Day).await?;
         return Ok(rows
             .into_iter()
             .map(|r| ((r.day * DAY_MS - start).div_euclid(WEEK_MS), r))
@@ -191,7 +202,7 @@ pub async fn read_by_week(
     let mut weeks = Vec::new();
     for week in 0..(end - start + WEEK_MS - 1).div_euclid(WEEK_MS) {
         let from = start + week * WEEK_MS;
-        for row in store::read(db, figure, site, from, end.min(from + WEEK_MS)).await? {
+        for row in store::read(db, figure, site, from, end.min(from + WEEK_MS), Per::Day).await? {
             weeks.push((week, row));
         }
     }

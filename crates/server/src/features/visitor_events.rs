@@ -262,7 +262,7 @@ pub fn context_text(context: Option<&str>) -> String {
 /// the rollups, a row per key and day, so the cost does not grow with the answers.
 pub async fn context_keys(db: &sqlx::AnyPool, site: &str) -> Result<Vec<String>, sqlx::Error> {
     use crate::features::rollups::{self, figures::CONTEXT_KEYS};
-    let uses = rollups::counts_so_far(db, &CONTEXT_KEYS, site, |row| Some(row.dim1)).await?;
+    let uses = rollups::counts_so_far(db, &CONTEXT_KEYS, site, rollups::Per::Range, |row| Some(row.dim1)).await?;
     let mut keys: Vec<(i64, String)> = uses.into_iter().map(|(key, n)| (-n, key)).collect();
     keys.sort();
     Ok(keys.into_iter().take(50).map(|(_, key)| key).collect())

@@ -61,6 +61,17 @@ async fn assert_rollups_read_as_raw(db: &AnyPool, ranges: &[(i64, i64)], when: &
             read.sort();
             raw.sort();
             assert_eq!(read, raw, "{} from {start} to {end}, {when}", figure.name);
+            // Added up over the range by the database: the raw rows' days added up here.
+            let mut whole = store::read(db, figure, "demo", start, end, rollups::Per::Range)
+                .await
+                .unwrap();
+            whole.sort();
+            assert_eq!(
+                whole,
+                over_the_range(raw),
+                "{} from {start} to {end}, whole, {when}",
+                figure.name
+            );
         }
     }
     assert_eq!(
@@ -68,6 +79,28 @@ async fn assert_rollups_read_as_raw(db: &AnyPool, ranges: &[(i64, i64)], when: &
         Vec::<&str>::new(),
         "{when}"
     );
+}
+
+/// `rows` added up per set of dimensions (day 0), sorted, without the sums that come to nothing.
+fn over_the_range(rows: Vec<rollups::Row>) -> Vec<rollups::Row> {
+    let mut sums: std::collections::BTreeMap<(String, String, String, i64), (i64, i64)> = Default::default();
+    for row in rows {
+        let sum = sums.entry((row.dim1, row.dim2, row.scale, row.score)).or_default();
+        sum.0 += row.n;
+        sum.1 += row.total;
+    }
+    sums.into_iter()
+        .filter(|(_, (n, total))| *n != 0 || *total != 0)
+        .map(|((dim1, dim2, scale, score), (n, total))| rollups::Row {
+            day: 0,
+            dim1,
+            dim2,
+            scale,
+            score,
+            n,
+            total,
+        })
+        .collect()
 }
 
 #[tokio::test]

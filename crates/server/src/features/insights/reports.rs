@@ -78,7 +78,10 @@ pub async fn given(db: &AnyPool, site: &str, start: i64, end: i64) -> Result<Giv
 
 /// Every redemption so far, per reward (what the stock has given).
 pub async fn redeemed_per_reward(db: &AnyPool, site: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
-    rollups::counts_so_far(db, &figures::REDEMPTIONS, site, |row| Some(row.dim1)).await
+    rollups::counts_so_far(db, &figures::REDEMPTIONS, site, rollups::Per::Range, |row| {
+        Some(row.dim1)
+    })
+    .await
 }
 
 /// Redemptions per reward per week of the range (week 0 starts at `start`), with their points.

@@ -165,10 +165,27 @@ pub struct Row {
     pub total: i64,
 }
 
-/// `figure` on the site's rows stamped in `[start, end)` (ms), per UTC day, exact to the row:
-/// the rollups of the whole days up to the watermark, the raw rows of the whole days after it
-/// and of the partial days at either end, in one statement (one snapshot).
-pub async fn read(db: &AnyPool, figure: &Figure, site: &str, start: i64, end: i64) -> Result<Vec<Row>, sqlx::Error> {
+/// How `read` adds up its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    /// A row per UTC day and set of dimensions.
+    Day,
+    /// A row per set of dimensions over the whole range (`day` 0), added up by the database:
+    /// a long range sends as few rows as a short one.
+    Range,
+}
+
+/// `figure` on the site's rows stamped in `[start, end)` (ms), exact to the row: the rollups
+/// of the whole days up to the watermark, the raw rows of the whole days after it and of the
+/// partial days at either end, in one statement (one snapshot).
+pub async fn read(
+    db: &AnyPool,
+    figure: &Figure,
+    site: &str,
+    start: i64,
+    end: i64,
+    per: Per,
+) -> Result<Vec<Row>, sqlx::Error> {
     // The whole days: [$3, $4) (day numbers), empty when the range has none.
     let first = (start + DAY_MS - 1).div_euclid(DAY_MS);
     let last = end.div_euclid(DAY_MS).max(first);
@@ -176,13 +193,17 @@ pub async fn read(db: &AnyPool, figure: &Figure, site: &str, start: i64, end: i6
         "(SELECT MAX(x) FROM (SELECT $3 * 86400000 AS x UNION ALL SELECT folded_to FROM rollup_watermarks WHERE site = $1) AS bounds)",
         "$4 * 86400000",
     );
+    let (day, by_day) = match per {
+        Per::Day => ("day", "day, "),
+        Per::Range => ("CAST(0 AS BIGINT) AS day", ""),
+    };
     let sql = format!(
-        "SELECT day, dim1, dim2, scale, score, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM (
+        "SELECT {day}, dim1, dim2, scale, score, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM (
              SELECT day, dim1, dim2, scale, score, n, total FROM daily_rollups WHERE site = $1 AND figure = $2 AND day >= $3 AND day < $4
              UNION ALL {whole_days}
              UNION ALL {before}
              UNION ALL {after}
-         ) AS f GROUP BY day, dim1, dim2, scale, score HAVING SUM(n) <> 0 OR SUM(total) <> 0",
+         ) AS f GROUP BY {by_day}dim1, dim2, scale, score HAVING SUM(n) <> 0 OR SUM(total) <> 0",
         whole_days = figure.grouped(&after_watermark),
         before = figure.grouped(&figure.between("$5", "(CASE WHEN $3 * 86400000 < $6 THEN $3 * 86400000 ELSE $6 END)")),
         after = figure.grouped(&figure.between("$4 * 86400000", "$6")),
