@@ -189,12 +189,15 @@ pub struct FeedbackQuery {
 }
 
 /// The filter of `FeedbackQuery` on events `e` (`$1` the site, `$2` the cursor, `$3`..`$8`
-/// the filter's fields), shared by the API's pages and the dashboard's inbox.
+/// the filter's fields), shared by the API's pages and the dashboard's inbox. The context's
+/// `LIMIT 1 OFFSET 0` keeps PostgreSQL from hashing every context row with the key and value
+/// (which grows with the history) to test the few dozen answers a page walks: with an OFFSET
+/// it looks each answer's context up by its key instead, as SQLite does.
 const FEEDBACK_FILTER: &str = "e.site = $1 AND e.type = 'feedback' AND e.rowid < $2
     AND ($3 IS NULL OR e.received_at >= $3) AND ($4 IS NULL OR e.received_at < $4)
     AND ($5 IS NULL OR e.score >= $5) AND ($6 IS NULL OR e.score <= $6)
     AND ($7 IS NULL OR (e.comment IS NOT NULL) = $7) AND ($8 IS NULL OR e.scale = $8)
-    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM answer_context AS c WHERE c.site = e.site AND c.event_id = e.id AND c.key = $10 AND ($11 IS NULL OR c.value = $11)))";
+    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM answer_context AS c WHERE c.site = e.site AND c.event_id = e.id AND c.key = $10 AND ($11 IS NULL OR c.value = $11) LIMIT 1 OFFSET 0))";
 
 fn filtered<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
