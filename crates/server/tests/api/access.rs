@@ -200,14 +200,7 @@ async fn keys_are_shown_once_kept_hashed_and_cannot_raise_themselves() {
         .await
         .unwrap();
     assert_eq!(awarded.status(), 201);
-    let listed: Value = app
-        .admin(Method::GET, "demo/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.admin_json("demo/keys").await;
     let listed = &listed["keys"][0];
     assert_eq!(listed["name"], "orders backend");
     assert!(listed["last_used_at"].as_i64().is_some(), "{listed}");

@@ -206,14 +206,7 @@ async fn a_members_account_pages_through_their_ledger() {
         app.award("dana", json!(-200), "Redeemed", "redeem-1").await.status(),
         201
     );
-    let first = app
-        .admin(Method::GET, "demo/members/dana?limit=4")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let first = app.admin_json("demo/members/dana?limit=4").await;
     assert_eq!(
         (first["balance"].clone(), first["lifetime_points"].clone()),
         (json!(1300), json!(1500))
@@ -230,13 +223,8 @@ async fn a_members_account_pages_through_their_ledger() {
     assert_eq!(reasons(&first), ["Redeemed", "Order #5", "Order #4", "Order #3"]);
     let before = first["next_before"].as_i64().unwrap();
     let second = app
-        .admin(Method::GET, &format!("demo/members/dana?limit=4&before={before}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .admin_json(&format!("demo/members/dana?limit=4&before={before}"))
+        .await;
     assert_eq!(reasons(&second), ["Order #2", "Order #1"]);
     assert_eq!(second["next_before"], Value::Null);
 

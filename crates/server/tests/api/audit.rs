@@ -10,14 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, WITH_ADMIN_KEY, error_code, spawn_app_with, spawn_second_process};
 
 async fn trail(app: &TestApp, query: &str) -> Vec<Value> {
-    let page: Value = app
-        .admin(Method::GET, &format!("demo/audit?{query}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.admin_json(&format!("demo/audit?{query}")).await;
     page["items"].as_array().unwrap().clone()
 }
 

@@ -156,14 +156,7 @@ async fn staff_compare_agents_filter_by_any_key_export_it_and_erasure_takes_it()
             .status(),
         404
     );
-    let report: Value = app
-        .admin(Method::GET, &format!("{SITE}/context"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.admin_json(&format!("{SITE}/context")).await;
     let agents = report["keys"]
         .as_array()
         .unwrap()

@@ -72,14 +72,7 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     let app = spawn_app_with(WITH_ADMIN_KEY).await;
     generate(&app.db).await.unwrap();
     let from = NOW - 84 * moments_server::platform::clock::DAY_MS;
-    let insights: serde_json::Value = app
-        .admin(reqwest::Method::GET, &format!("demo/insights?from={from}&to={NOW}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let insights: serde_json::Value = app.admin_json(&format!("demo/insights?from={from}&to={NOW}")).await;
     let tiers = insights["members_per_tier"].as_array().unwrap();
     assert!(
         tiers.iter().all(|t| t["members"].as_i64().unwrap() > 20),
@@ -160,14 +153,7 @@ async fn the_history_fills_every_figure_of_the_loyalty_page() {
     assert!(held >= 20.0 && held / (given + held) < 0.35, "{holdout}");
 
     // One finished experiment that shipped its challenger, one running; both with exposures.
-    let experiments: serde_json::Value = app
-        .admin(reqwest::Method::GET, "demo/experiments")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let experiments: serde_json::Value = app.admin_json("demo/experiments").await;
     let status = |key: &str| {
         experiments
             .as_array()

@@ -430,13 +430,7 @@ async fn exposed_history(app: &TestApp, answers_after: fn(i64) -> bool) {
 
 /// The results of experiment `hello`, as the admin API answers them.
 async fn hello_results(app: &TestApp) -> Value {
-    app.admin(reqwest::Method::GET, &format!("{SITE}/experiments/hello/results"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.admin_json(&format!("{SITE}/experiments/hello/results")).await
 }
 
 async fn feedback_effect(app: &TestApp) -> Value {

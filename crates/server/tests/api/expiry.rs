@@ -22,14 +22,7 @@ async fn earned_long_ago(app: &TestApp, member: &str, points: i64, days_ago: i64
 
 /// What the admin API lists as due within `days`: member and points, soonest first.
 async fn due_within(app: &TestApp, days: u32) -> Vec<(String, i64)> {
-    let due: Value = app
-        .admin(Method::GET, &format!("demo/expiring?within_days={days}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let due: Value = app.admin_json(&format!("demo/expiring?within_days={days}")).await;
     due["items"]
         .as_array()
         .unwrap()

@@ -190,14 +190,7 @@ async fn a_detractor_gets_a_case_and_goodwill_points_once() {
     // A happy answer opens nothing; an anonymous detractor gets a case without points.
     send(&app, "visitor-alice", Some("alice"), vec![answer(3, 5)]).await;
     send(&app, "visitor-anonymous", None, vec![answer(4, 1)]).await;
-    let cases = app
-        .admin(Method::GET, "demo/recovery")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let cases = app.admin_json("demo/recovery").await;
     let summary: Vec<(String, Value, Value)> = cases["items"]
         .as_array()
         .unwrap()
@@ -277,14 +270,7 @@ async fn staff_resolve_cases_with_a_note() {
         vec![answer(1, 1), comment(2, 1, "Parcel arrived broken")],
     )
     .await;
-    let open = app
-        .admin(Method::GET, "demo/recovery?status=open")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let open = app.admin_json("demo/recovery?status=open").await;
     let case = &open["items"][0];
     assert_eq!(
         (case["comment"].as_str(), case["status"].as_str()),
@@ -328,14 +314,7 @@ async fn staff_resolve_cases_with_a_note() {
         .await
         .unwrap();
     assert_eq!(error_code(missing, 404).await, "case_not_found");
-    let open = app
-        .admin(Method::GET, "demo/recovery?status=open")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let open = app.admin_json("demo/recovery?status=open").await;
     assert_eq!(open["items"], json!([]));
     let bad = app
         .admin(Method::GET, "demo/recovery?status=closed")

@@ -223,6 +223,15 @@ impl TestApp {
             .bearer_auth(ADMIN_KEY)
     }
 
+    /// An admin GET that must succeed, and the JSON it answered.
+    pub async fn admin_json(&self, path: &str) -> Value {
+        let response = self.admin(reqwest::Method::GET, path).send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
     pub async fn award(&self, member: &str, delta: Value, reason: &str, key: &str) -> reqwest::Response {
         self.award_on(SITE, member, delta, reason, key).await
     }
@@ -236,13 +245,7 @@ impl TestApp {
     }
 
     pub async fn account(&self, member: &str) -> Value {
-        let response = self
-            .admin(reqwest::Method::GET, &format!("{SITE}/members/{member}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        self.admin_json(&format!("{SITE}/members/{member}")).await
     }
 
     pub async fn member_session(&self, member: &str) -> Value {

@@ -97,24 +97,11 @@ pub async fn balance(app: &TestApp, member: &str) -> i64 {
 
 /// The insights API's referral figures for the last 30 days.
 async fn figures(app: &TestApp) -> Value {
-    app.admin(reqwest::Method::GET, &format!("{SITE}/insights/referrals"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.admin_json(&format!("{SITE}/insights/referrals")).await
 }
 
 async fn status(app: &TestApp, visitor: &str) -> (String, Option<String>) {
-    let page: Value = app
-        .admin(reqwest::Method::GET, &format!("{SITE}/referrals?limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.admin_json(&format!("{SITE}/referrals?limit=100")).await;
     let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT id FROM referrals WHERE visitor_id = '{visitor}' ORDER BY seq DESC"
     )))

@@ -3,7 +3,6 @@
 
 use futures_util::future::join_all;
 use moments_server::features::member_token::{self, MemberClaims};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -148,14 +147,7 @@ async fn a_member_sees_the_catalog_and_redeems_once_per_key() {
     );
     assert_eq!(later["rewards"][1]["points_needed"], 0);
 
-    let listed: Value = app
-        .admin(Method::GET, &format!("{SITE}/redemptions?member=alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.admin_json(&format!("{SITE}/redemptions?member=alice")).await;
     assert_eq!(
         (
             listed["items"].as_array().unwrap().len(),
@@ -163,14 +155,7 @@ async fn a_member_sees_the_catalog_and_redeems_once_per_key() {
         ),
         (1, Some("FIVE-0001"))
     );
-    let catalog: Value = app
-        .admin(Method::GET, &format!("{SITE}/rewards"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalog: Value = app.admin_json(&format!("{SITE}/rewards")).await;
     let five_off = catalog["items"]
         .as_array()
         .unwrap()

@@ -269,14 +269,7 @@ async fn a_support_agent_resolves_cases_within_the_goodwill_limit_and_nothing_el
     assert_eq!(csv.lines().count(), 3, "sam's two changes: {csv}");
 
     // Who did what, from the trail.
-    let trail: Value = app
-        .admin(reqwest::Method::GET, "demo/audit?limit=50")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trail: Value = app.admin_json("demo/audit?limit=50").await;
     let actions: Vec<(String, String)> = trail["items"]
         .as_array()
         .unwrap()

@@ -527,14 +527,7 @@ async fn staff_list_surprises_by_status() {
     let list = |status: &'static str| {
         let app = &app;
         async move {
-            let page: Value = app
-                .admin(reqwest::Method::GET, &format!("{SITE}/surprises?{status}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page: Value = app.admin_json(&format!("{SITE}/surprises?{status}")).await;
             page["items"]
                 .as_array()
                 .unwrap()

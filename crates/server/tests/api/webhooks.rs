@@ -229,14 +229,7 @@ async fn every_fact_reaches_an_endpoint_that_wants_it_and_no_other() {
     );
     // A case opened and resolved; an experiment started and stopped.
     answer(&app, "visitor-sad", None, 20, 2, None).await;
-    let cases: Value = app
-        .admin(Method::GET, "demo/recovery")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cases: Value = app.admin_json("demo/recovery").await;
     let case = cases["items"][0]["id"].as_i64().unwrap();
     let resolved = app
         .admin(Method::POST, &format!("demo/recovery/{case}/resolve"))
@@ -477,14 +470,7 @@ async fn endpoints_are_made_listed_changed_rotated_tested_and_deleted() {
     let receiver = Receiver::start().await;
     let (id, first_secret) = subscribe(&app, &receiver.url, &["points.changed"]).await;
     assert!(first_secret.starts_with("whsec_") && first_secret.len() > 40);
-    let listed: Value = app
-        .admin(Method::GET, "demo/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.admin_json("demo/webhooks").await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
     assert!(
         !listed.to_string().contains(&first_secret),
@@ -656,14 +642,7 @@ async fn config_endpoints_are_the_config_files_to_change() {
         receiver.url
     );
     let app = spawn_app_with(&config).await;
-    let listed: Value = app
-        .admin(Method::GET, "cfg/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.admin_json("cfg/webhooks").await;
     assert_eq!(
         (
             listed["items"][0]["id"].as_str(),
