@@ -34,6 +34,6 @@ step "schemathesis: the server against its own /openapi.json"
 step "widget tests in headless Chromium"
 cargo test -p moments --target wasm32-unknown-unknown --test browser --locked
 
-step "end-to-end and size tests"
+step "size, the element's contract and its types, end to end (the React and Vue examples among them)"
 cargo build -p moments-server --locked --quiet
-node --test --test-concurrency=1 tests/size.test.mjs tests/e2e/
+node --test --test-concurrency=1 tests/size.test.mjs tests/contract.test.mjs tests/e2e/

@@ -79,6 +79,8 @@ export async function startServer({ extraConfig = "", history = false } = {}) {
     award(member, body) {
       return this.admin(`members/${member}/points`, body);
     },
+    /** The folder of host pages it serves (a copy of www/). */
+    www,
     /** Adds a host page served by the server (`{{MOMENTS_BACKEND}}` is filled in). */
     writePage: (name, html) => writeFileSync(join(www, name), html),
     /** Stops the server, keeping its database, as an outage would. */
