@@ -47,7 +47,13 @@ const env = serverAndBrowser();
  * and the wasm, whose files carry the build's name) has pending: set and neither run nor cleared.
  */
 function instrument() {
-  window.seen = { ready: 0, errors: [] };
+  window.seen = { ready: 0, errors: [], types: [] };
+  // Every moments:* event any element dispatches, by name: checked against the contract.
+  const dispatch = EventTarget.prototype.dispatchEvent;
+  EventTarget.prototype.dispatchEvent = function (event) {
+    if (event.type.startsWith("moments:") && !window.seen.types.includes(event.type)) window.seen.types.push(event.type);
+    return dispatch.call(this, event);
+  };
   document.addEventListener("moments:ready", () => window.seen.ready++);
   document.addEventListener("moments:error", (event) => window.seen.errors.push(event.detail));
   const pending = new Map();
@@ -118,6 +124,9 @@ for (const name of ["react", "vue"]) {
     assert.equal(await page.evaluate(() => window.seen.ready), 1);
     await page.screenshot({ path: join(ARTIFACTS, `frameworks-${name}.png`) });
     assert.deepEqual(await page.evaluate(() => window.seen.errors), []);
+    const fired = await page.evaluate(() => window.seen.types.sort());
+    for (const type of ["moments:ready", "moments:redeem"]) assert.ok(fired.includes(type), `${type} among ${fired}`);
+    for (const type of fired) assert.ok(contract.events.some((e) => e.name === type), `${type} is in the contract`);
     assert.deepEqual(problems, []);
   });
 
