@@ -30,16 +30,11 @@ const EVERY: Duration = Duration::from_secs(10);
 
 /// Folds every site's new rows every few seconds, until the server stops.
 pub async fn run(db: AnyPool, sites: std::sync::Arc<crate::features::sites::Sites>) {
-    let mut ticks = tokio::time::interval(EVERY);
-    loop {
-        ticks.tick().await;
-        let keys: Vec<String> = sites.keys().into_iter().map(str::to_owned).collect();
-        for site in keys {
-            if let Err(error) = catch_up(&db, &site, now_ms()).await {
-                tracing::warn!(%error, site, "folding new rows into the rollups failed; it is tried again in a few seconds");
-            }
-        }
-    }
+    crate::features::sites::every_site(sites, EVERY, "folding new rows into the rollups", |site| {
+        let db = db.clone();
+        async move { catch_up(&db, &site, now_ms()).await }
+    })
+    .await
 }
 
 /// Folds the site's rows stamped before `now - LAG_MS`, a UTC day per transaction; how many
@@ -140,9 +135,10 @@ pub async fn start_over(db: &AnyPool, site: &str, from_day: i64) -> Result<(), s
     tx.commit().await
 }
 
-/// The first statement of an erasure's transaction: folds wait for it (see `store::hold_folds`).
+/// The first statement of an erasure's transaction: folds wait for it (see
+/// `platform::db::hold_off_writers`).
 pub async fn hold_folds(tx: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    store::hold_folds(tx).await
+    crate::platform::db::hold_off_writers(tx, "rollup_watermarks").await
 }
 
 /// Takes what an erasure is about to delete out of the rollups, in the erasure's transaction.

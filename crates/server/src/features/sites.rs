@@ -162,6 +162,25 @@ impl Site {
     }
 }
 
+/// Runs `work` for every site every `every` (the first time at once), until the server
+/// stops; a failure is logged (`what` failed) and tried again at the next tick.
+pub async fn every_site<W, F>(sites: std::sync::Arc<Sites>, every: std::time::Duration, what: &str, mut work: W)
+where
+    W: FnMut(String) -> F,
+    F: std::future::Future<Output = Result<u32, sqlx::Error>>,
+{
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        let keys: Vec<String> = sites.keys().into_iter().map(str::to_owned).collect();
+        for site in keys {
+            if let Err(error) = work(site.clone()).await {
+                tracing::warn!(%error, site, "{what} failed; it is tried again in a few seconds");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,6 +290,23 @@ pub async fn begin_write_read_committed(db: &AnyPool) -> Result<sqlx::Transactio
     sqlx::Transaction::begin(conn, Some(sqlx::SqlSafeStr::into_sql_str(sql))).await
 }
 
+/// The first statement of an erasure's transaction, for a background fold's watermark
+/// `table`: on PostgreSQL, waits for a fold in flight to commit and holds new folds off until
+/// this transaction ends, before its snapshot is taken (a LOCK is not a query). Without it, a
+/// SERIALIZABLE erasure beside a fold catching up (a day per transaction) lost to every one of
+/// them until it gave up. SQLite: nothing; the write transaction already excludes every other
+/// writer.
+pub async fn hold_off_writers(tx: &mut AnyConnection, table: &'static str) -> Result<(), sqlx::Error> {
+    if Backend::of_connection(tx) == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// `begin_write` on a connection already held.
 pub async fn begin_write_on(conn: &mut AnyConnection) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
     let sql = Backend::of_connection(conn).begin_write_sql();

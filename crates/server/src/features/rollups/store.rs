@@ -85,25 +85,11 @@ pub enum Erased<'a> {
     Visitor(&'a str),
 }
 
-/// The first statement of a transaction that will `forget`: on PostgreSQL, waits for a fold
-/// in flight to commit and holds new folds off until this transaction ends, before its
-/// snapshot is taken (a LOCK is not a query). Without it, a SERIALIZABLE erasure beside a
-/// fold catching up (a day per transaction) lost to every one of them until it gave up.
-/// SQLite: nothing; the write transaction already excludes every other writer.
-pub async fn hold_folds(tx: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    if crate::platform::db::Backend::of_connection(tx) == crate::platform::db::Backend::Postgres {
-        sqlx::query("LOCK TABLE rollup_watermarks IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Takes the rows an erasure is about to delete out of the rollups (those already folded), in
 /// the erasure's transaction, so the rollups keep agreeing with the raw rows. The transaction
-/// begins with `hold_folds`.
+/// begins with `rollups::hold_folds`.
 pub async fn forget(tx: &mut AnyConnection, site: &str, whose: Erased<'_>) -> Result<(), sqlx::Error> {
-    // The watermark's row first: a fold that read it before `hold_folds` waits for this
+    // The watermark's row first: a fold that read it before `rollups::hold_folds` waits for this
     // transaction (when a caller did not hold folds off, one that wins makes this one retry).
     sqlx::query("UPDATE rollup_watermarks SET folded_to = folded_to WHERE site = $1")
         .bind(site)

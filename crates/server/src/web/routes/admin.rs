@@ -54,6 +54,19 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
 use super::idempotent_answer;
 
 /// A page size from `?limit=`: 1 to `MAX_ADMIN_PAGE`, 20 when absent.
+/// Whether `?format=` asks for CSV (`csv`) rather than JSON (`json`, or none), or `invalid_format`.
+fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_format",
+            format!("format {other:?} is not json or csv"),
+        )),
+    }
+}
+
 fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(20);
     if (1..=MAX_ADMIN_PAGE).contains(&limit) {

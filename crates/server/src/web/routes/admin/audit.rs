@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use moments_protocol::wire::ErrorBody;
 use serde::{Deserialize, Serialize};
@@ -80,18 +79,11 @@ pub async fn list_audit(
     let site = super::configured_site(&state, &site)?.settings.key.clone();
     let Query(query) = query.map_err(super::bad_query)?;
     let filter = query.filter();
-    match query.format.as_deref() {
-        None | Some("json") => {
-            let limit = super::page_limit(query.limit)?;
-            let rows = store::page(&state.db, &site, &filter, limit + 1).await?;
-            let (items, next_cursor) = super::split_page(rows, limit, |e| e.id);
-            Ok(Json(AuditPage { items, next_cursor }).into_response())
-        }
-        Some("csv") => Ok(audit_export::csv_export(state.db.clone(), site, filter)),
-        Some(other) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_format",
-            format!("format {other:?} is not json or csv"),
-        )),
+    if super::wants_csv(query.format.as_deref())? {
+        return Ok(audit_export::csv_export(state.db.clone(), site, filter));
     }
+    let limit = super::page_limit(query.limit)?;
+    let rows = store::page(&state.db, &site, &filter, limit + 1).await?;
+    let (items, next_cursor) = super::split_page(rows, limit, |e| e.id);
+    Ok(Json(AuditPage { items, next_cursor }).into_response())
 }

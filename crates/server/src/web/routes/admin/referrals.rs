@@ -94,21 +94,14 @@ pub async fn list_referrals(
             format!("status {status:?} is not pending, held, completed or refused"),
         ));
     }
-    match query.format.as_deref() {
-        None | Some("json") => {
-            let limit = super::page_limit(query.limit)?;
-            let rows = store::list(&state.db, &site, query.status.as_deref(), query.cursor, limit + 1).await?;
-            let (rows, next_cursor) = super::split_page(rows, limit, |r| r.seq);
-            let items = rows.into_iter().map(ReferralItem::from).collect();
-            Ok(Json(ReferralPage { items, next_cursor }).into_response())
-        }
-        Some("csv") => Ok(csv_export(state.db.clone(), site, query.status)),
-        Some(other) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_format",
-            format!("format {other:?} is not json or csv"),
-        )),
+    if super::wants_csv(query.format.as_deref())? {
+        return Ok(csv_export(state.db.clone(), site, query.status));
     }
+    let limit = super::page_limit(query.limit)?;
+    let rows = store::list(&state.db, &site, query.status.as_deref(), query.cursor, limit + 1).await?;
+    let (rows, next_cursor) = super::split_page(rows, limit, |r| r.seq);
+    let items = rows.into_iter().map(ReferralItem::from).collect();
+    Ok(Json(ReferralPage { items, next_cursor }).into_response())
 }
 
 /// Every referral of the site as CSV, streamed (the API's `?format=csv` and the dashboard's).
@@ -190,17 +183,7 @@ pub async fn referral_figures(
     let site = super::configured_site(&state, &site)?.settings.key.as_str();
     let Query(query) = query.map_err(super::bad_query)?;
     let (from, to) = super::insights::checked_range(query.from, query.to, 30)?;
-    let csv = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_format",
-                format!("format {other:?} is not json or csv"),
-            ));
-        }
-    };
+    let csv = super::wants_csv(query.format.as_deref())?;
     let figures = report::figures(&mut *state.db.acquire().await?, site, from, to).await?;
     if !csv {
         return Ok(Json(figures).into_response());
