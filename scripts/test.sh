@@ -19,6 +19,9 @@ scripts/build-widget.sh
 step "experiment statistics fixtures against GrowthBook's engine (gbstats)"
 .venv-gbstats/bin/python scripts/gbstats_fixtures.py --check
 
+step "comment themes' ranking fixture against its Python reference"
+.venv-gbstats/bin/python scripts/themes_reference.py --check
+
 step "native tests: cargo test --workspace (the server's integration suite on SQLite)"
 cargo test --workspace --locked
 

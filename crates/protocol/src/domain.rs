@@ -363,6 +363,14 @@ impl Score {
             Scale::Thumbs => self.value == 0,
         }
     }
+    /// A promoter's answer: 5 of five faces, 9 or 10 of NPS, thumbs up.
+    pub fn is_promoter(self) -> bool {
+        match self.scale {
+            Scale::Csat5 => self.value == 5,
+            Scale::Nps => self.value >= 9,
+            Scale::Thumbs => self.value == 1,
+        }
+    }
     pub fn value(self) -> u8 {
         self.value
     }

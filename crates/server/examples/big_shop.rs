@@ -11,8 +11,10 @@
 
 use std::time::Instant;
 
+use moments_protocol::Locale;
 // The demo history's generator: the same shop from the same seed.
 use moments_server::features::demo::history::Rng;
+use moments_server::features::demo::texts::{self, Mood};
 use moments_server::features::experiments::assignment::in_holdout;
 use sqlx::AnyConnection;
 
@@ -293,7 +295,17 @@ async fn main() -> anyhow::Result<()> {
                     (agent, topic)
                 });
                 let context_json = context.map(|(a, topic)| format!(r#"{{"agent":"{a}","topic":"{topic}"}}"#));
-                let comment = rng.chance(0.2).then_some("Thanks, it was fine");
+                // Comments as the demo shop's: in English, simplified and traditional Chinese,
+                // more often after a low score (the Themes section's words).
+                let mood = match score {
+                    1 | 2 => Mood::Unhappy,
+                    3 | 4 => Mood::Mixed,
+                    _ => Mood::Happy,
+                };
+                let locale = [Locale::En, Locale::En, Locale::ZhCn, Locale::ZhTw][rng.between(0, 4) as usize];
+                let comment = rng
+                    .chance(if score <= 2 { 0.5 } else { 0.2 })
+                    .then(|| texts::comment(locale, mood, rng.between(0, 1000) as usize));
                 t.events
                     .push(
                         &mut *db,

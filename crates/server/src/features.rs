@@ -26,6 +26,7 @@ pub mod staff;
 pub mod staff_sessions;
 pub mod support;
 pub mod surprises;
+pub mod themes;
 pub mod verified_events;
 pub mod visitor_events;
 pub mod webhooks;

@@ -134,6 +134,7 @@ impl Application {
             self.sites.clone(),
         ));
         let folding = tokio::spawn(crate::features::rollups::run(self.db.clone(), self.sites.clone()));
+        let counting_themes = tokio::spawn(crate::features::themes::run(self.db.clone(), self.sites.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(
@@ -164,6 +165,7 @@ impl Application {
         expiring.abort();
         reports.abort();
         folding.abort();
+        counting_themes.abort();
         self.writer.close().await;
         self.db.close().await;
         tracing::info!("stopped");
@@ -250,6 +252,7 @@ fn app_with(state: AppState, server: &ServerSettings, extra: Router<AppState>) -
         )
         .route("/v1/admin/sites/{site}/insights", get(admin::insights::insights))
         .route("/v1/admin/sites/{site}/context", get(admin::insights::context_report))
+        .route("/v1/admin/sites/{site}/themes", get(admin::themes::themes))
         .route(
             "/v1/admin/sites/{site}/coupon-pools/{pool}/codes",
             post(admin::coupons::upload_codes),

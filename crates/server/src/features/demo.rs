@@ -15,7 +15,7 @@ use crate::platform::clock::now_ms;
 pub mod history;
 mod referral_history;
 pub mod store;
-mod texts;
+pub mod texts;
 
 pub const SITE: &str = "demo";
 

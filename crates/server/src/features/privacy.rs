@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use sqlx::any::{AnyRow, AnyTypeInfoKind};
 use sqlx::{AnyConnection, Column, Row, ValueRef};
 
-use crate::features::rollups;
+use crate::features::{rollups, themes};
 
 /// Who an export or an erasure is about.
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +203,7 @@ pub async fn erase_member(tx: &mut AnyConnection, site: &str, member: &str) -> R
     // A context may name the person (a ticket number): it goes with the comment, and out of
     // the rollups that count it.
     rollups::forget(tx, site, rollups::Erased::Member(member)).await?;
+    themes::forget(tx, site, themes::Erased::Member(member)).await?;
     run(tx, "DELETE FROM answer_context WHERE site = $1 AND event_id IN (SELECT id FROM events WHERE site = $1 AND member_id = $2)", site, member, None).await?;
     erased.events += run(
         tx,
@@ -251,6 +252,7 @@ pub async fn erase_visitor(tx: &mut AnyConnection, site: &str, visitor: &str) ->
     let alias = pseudonym();
     crate::features::audit::store::pseudonymise(tx, site, "visitor", visitor, &alias).await?;
     rollups::forget(tx, site, rollups::Erased::Visitor(visitor)).await?;
+    themes::forget(tx, site, themes::Erased::Visitor(visitor)).await?;
     let sessions = run(
         tx,
         "DELETE FROM sessions WHERE site = $1 AND visitor_id = $2",

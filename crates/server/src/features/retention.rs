@@ -36,6 +36,8 @@ pub async fn run_once(db: &AnyPool, settings: RetentionSettings, now: i64) -> Re
         0 => 0,
         days => {
             delete_in_batches(db, "answer_context", "received_at", cutoff(days)).await?;
+            // A comment's terms go with it; the counts (numbers only) stay, as the rollups do.
+            delete_in_batches(db, "answer_terms", "received_at", cutoff(days)).await?;
             delete_in_batches(db, "events", "received_at", cutoff(days)).await?
         }
     };

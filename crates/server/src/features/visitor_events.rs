@@ -186,10 +186,15 @@ pub struct FeedbackQuery {
     pub context_key: Option<String>,
     /// with this value.
     pub context_value: Option<String>,
+    /// Only answers whose comment has this term (a Themes list's `term`: stemmed words joined
+    /// by a space), counted about a minute after the answer,
+    pub term: Option<String>,
+    /// in this band (`low`, `mid` or `high`).
+    pub band: Option<String>,
 }
 
 /// The filter of `FeedbackQuery` on events `e` (`$1` the site, `$2` the cursor, `$3`..`$8`
-/// the filter's fields), shared by the API's pages and the dashboard's inbox. The context's
+/// and `$10`..`$13` the filter's fields, `$9` the page size), shared by the API's pages and the dashboard's inbox. The context's
 /// `LIMIT 1 OFFSET 0` keeps PostgreSQL from hashing every context row with the key and value
 /// (which grows with the history) to test the few dozen answers a page walks: with an OFFSET
 /// it looks each answer's context up by its key instead, as SQLite does.
@@ -197,7 +202,26 @@ const FEEDBACK_FILTER: &str = "e.site = $1 AND e.type = 'feedback' AND e.rowid <
     AND ($3 IS NULL OR e.received_at >= $3) AND ($4 IS NULL OR e.received_at < $4)
     AND ($5 IS NULL OR e.score >= $5) AND ($6 IS NULL OR e.score <= $6)
     AND ($7 IS NULL OR (e.comment IS NOT NULL) = $7) AND ($8 IS NULL OR e.scale = $8)
-    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM answer_context AS c WHERE c.site = e.site AND c.event_id = e.id AND c.key = $10 AND ($11 IS NULL OR c.value = $11) LIMIT 1 OFFSET 0))";
+    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM answer_context AS c WHERE c.site = e.site AND c.event_id = e.id AND c.key = $10 AND ($11 IS NULL OR c.value = $11) LIMIT 1 OFFSET 0))
+    AND ($12 IS NULL OR EXISTS (SELECT 1 FROM answer_terms AS t WHERE t.site = e.site AND t.event_id = e.id AND t.term = $12 AND ($13 IS NULL OR t.band = $13)))";
+
+/// The rows a filtered read walks: the events, or (with a term) the page of answers with that
+/// term, picked first from the term's answers (`CROSS JOIN` keeps SQLite from walking every
+/// answer instead), so a rare term costs its answers and a sort, and the columns a page adds
+/// (its page address, the variants seen) are read for that page only.
+fn walked(f: &FeedbackQuery) -> String {
+    if f.term.is_none() {
+        return "events AS e".to_owned();
+    }
+    format!(
+        "(SELECT e.rowid AS rowid, e.site, e.id, e.type, e.session_id, e.visitor_id, e.member_id, e.scale, e.score,
+                 e.comment, e.context, e.occurred_at, e.received_at
+          FROM answer_terms AS t CROSS JOIN events AS e
+          WHERE t.site = $1 AND t.term = $12 AND ($13 IS NULL OR t.band = $13) AND e.site = t.site AND e.id = t.event_id
+            AND {FEEDBACK_FILTER}
+          ORDER BY e.rowid DESC LIMIT $9) AS e"
+    )
+}
 
 fn filtered<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
@@ -218,6 +242,8 @@ fn filtered<'q, O>(
         .bind(i64::from(limit))
         .bind(f.context_key.as_deref())
         .bind(f.context_value.as_deref())
+        .bind(f.term.as_deref())
+        .bind(f.band.as_deref())
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -279,9 +305,10 @@ pub async fn feedback_page(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<FeedbackItem>, sqlx::Error> {
+    let walked = walked(f);
     let sql = format!(
         "SELECT e.rowid, e.id, e.session_id, e.visitor_id, e.member_id, e.scale, e.score, e.comment, e.context, e.occurred_at, e.received_at
-         FROM events AS e WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
+         FROM {walked} WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
     filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit)
         .fetch_all(db)
@@ -309,11 +336,12 @@ pub async fn inbox(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<InboxAnswer>, sqlx::Error> {
+    let walked = walked(f);
     let sql = format!(
         "SELECT e.rowid AS rowid, e.received_at, e.scale, e.score, e.comment, e.member_id, s.page_url, e.context,
                 (SELECT string_agg(x.experiment || ': ' || x.variant, ', ') FROM exposures AS x
                  WHERE x.site = e.site AND x.visitor_id = e.visitor_id AND x.exposed_at <= e.received_at) AS variants
-         FROM events AS e LEFT JOIN sessions AS s ON s.id = e.session_id
+         FROM {walked} LEFT JOIN sessions AS s ON s.id = e.session_id
          WHERE {FEEDBACK_FILTER} ORDER BY e.rowid DESC LIMIT $9"
     );
     filtered(sqlx::query_as(sqlx::AssertSqlSafe(sql)), site, f, before, limit)

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/{site}/experiments/{key}/stop", post(pages::experiments::stop))
         .route("/dashboard/{site}/feedback", get(pages::feedback::inbox))
         .route("/dashboard/{site}/feedback.csv", get(pages::feedback::export))
+        .route("/dashboard/{site}/themes.csv", get(pages::themes::export))
         .route("/dashboard/{site}/recovery", get(pages::recovery::cases))
         .route("/dashboard/{site}/referrals", get(pages::referrals::page))
         .route("/dashboard/{site}/referrals.csv", get(pages::referrals::export))

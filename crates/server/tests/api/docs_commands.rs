@@ -45,3 +45,27 @@ async fn the_access_guides_commands_run_as_written() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_themes_guides_commands_run_as_written() {
+    let doc = include_str!("../../../../docs/themes.md");
+    let app = spawn_app_with(WITH_ADMIN_KEY).await;
+    let commands = blocks(doc);
+    assert_eq!(commands.len(), 2, "a new command in docs/themes.md needs a check here");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let run = async |command: &str| {
+        let output = tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(command.replace("http://localhost:8080", &app.url))
+            .current_dir(&root)
+            .env("MOMENTS_ADMIN_KEY", ADMIN_KEY)
+            .output()
+            .await
+            .unwrap();
+        assert!(output.status.success(), "{command}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let themes: Value = serde_json::from_str(&run(&commands[0]).await).unwrap();
+    assert!(themes["groups"].is_array() && themes["low"].is_array(), "{themes}");
+    assert!(run(&commands[1]).await.contains("as the reference writes it"));
+}

@@ -30,5 +30,6 @@ mod session;
 mod snapshots;
 mod staff_roles;
 mod surprises;
+mod themes;
 mod webhook_receiver;
 mod webhooks;

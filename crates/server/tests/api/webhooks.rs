@@ -14,7 +14,7 @@ use crate::helpers::*;
 use crate::webhook_receiver::{Received, Receiver};
 
 /// Fast retries and a short timeout, and receivers on 127.0.0.1 allowed.
-const FAST: &str = "[server]
+pub const FAST: &str = "[server]
 admin_key = \"test-admin-key-0123456789abcdef0123456789\"
 [server.webhooks]
 allow_private_networks = true

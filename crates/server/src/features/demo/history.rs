@@ -15,7 +15,7 @@ use moments_protocol::wire::Scale;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::SITE;
-use super::texts::{Mood, comment, member_name, resolution_note};
+use super::texts::{Mood, comment_then, member_name, resolution_note};
 use crate::features::experiments::definition::{Definition, Experiment, VariantDefinition};
 use crate::features::experiments::{assignment, store as experiments};
 use crate::features::members::{self, Profile};
@@ -89,6 +89,7 @@ pub async fn generate(db: &AnyPool, site: &Site, now: i64) -> anyhow::Result<Opt
     let summary = std::mem::take(&mut shop.summary);
     // Every row above is dated in the past: the rollups count those days again.
     crate::features::rollups::store::start_over(&mut tx, SITE, first_day - 1).await?;
+    crate::features::themes::start_over(&mut tx, SITE, first_day - 1).await?;
     tx.commit().await?;
     Ok(Some(summary))
 }
@@ -611,10 +612,15 @@ impl Shop<'_> {
             _ => Mood::Happy,
         };
         let says = [0.0, 0.8, 0.7, 0.5, 0.3, 0.3][faces as usize];
-        let text = self
-            .rng
-            .chance(says)
-            .then(|| comment(person.locale, mood, self.rng.between(0, 1000) as usize));
+        let after_courier_change = at >= self.now - 14 * DAY_MS;
+        let text = self.rng.chance(says).then(|| {
+            comment_then(
+                person.locale,
+                mood,
+                self.rng.between(0, 1000) as usize,
+                after_courier_change,
+            )
+        });
         visitor_events::insert(
             &mut *self.tx,
             &NewEvent {

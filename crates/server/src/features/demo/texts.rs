@@ -93,6 +93,26 @@ const UNHAPPY_ZH_TW: &[&str] = &[
     "收到的帆布袋是破的，很失望。",
 ];
 
+/// The shop changed couriers (to "SpeedyPost") two weeks before the demo's today: from then on,
+/// four unhappy comments in five are about it, and the Themes section sees the name rise.
+const NEW_COURIER: [&str; 3] = [
+    "SpeedyPost is so slow, my parcel took two weeks.",
+    "换了SpeedyPost以后物流很慢，等了两个星期。",
+    "換了SpeedyPost以後物流很慢，等了兩個星期。",
+];
+
+/// The `n`th comment of someone in `mood` writing in `locale`, `after_courier_change` or not.
+pub fn comment_then(locale: Locale, mood: Mood, n: usize, after_courier_change: bool) -> &'static str {
+    match (mood, after_courier_change && n % 5 < 4) {
+        (Mood::Unhappy, true) => match locale {
+            Locale::En => NEW_COURIER[0],
+            Locale::ZhCn => NEW_COURIER[1],
+            Locale::ZhTw => NEW_COURIER[2],
+        },
+        _ => comment(locale, mood, n),
+    }
+}
+
 /// The `n`th comment (wrapping) of someone in `mood` writing in `locale`.
 pub fn comment(locale: Locale, mood: Mood, n: usize) -> &'static str {
     let comments = match (locale, mood) {

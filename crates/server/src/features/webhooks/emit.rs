@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::event_types::{
     Event, EventType, ExperimentStopped, FeedbackReceived, PointsChanged, RecoveryOpened, RecoveryResolved,
-    SeenVariant, Surprise, TierChanged,
+    SeenVariant, Surprise, ThemeRising, TierChanged,
 };
 use super::store;
 
@@ -223,6 +223,27 @@ pub async fn experiment_stopped(
         stopped_at: now,
     };
     send(tx, site, Event::ExperimentStopped(event), now).await
+}
+
+/// A term rose sharply among a week's low answers (recorded once: see `themes::store::record_alert`).
+pub async fn theme_rising(
+    tx: &mut AnyConnection,
+    site: &str,
+    rise: &crate::features::themes::Rise,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let event = ThemeRising {
+        site: site.to_owned(),
+        week: crate::features::themes::report::day_text(rise.week),
+        term: rise.term.clone(),
+        label: rise.label.clone(),
+        answers: rise.answers,
+        low_answers: rise.low_answers,
+        share: rise.share(),
+        share_before: rise.share_before,
+        raised_at: now,
+    };
+    send(tx, site, Event::ThemeRising(event), now).await
 }
 
 #[cfg(test)]

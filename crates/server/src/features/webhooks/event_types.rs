@@ -30,10 +30,12 @@ pub enum EventType {
     ReferralCompleted,
     #[serde(rename = "referral.refused")]
     ReferralRefused,
+    #[serde(rename = "theme.rising")]
+    ThemeRising,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::FeedbackReceived,
         EventType::RecoveryOpened,
         EventType::RecoveryResolved,
@@ -46,6 +48,7 @@ impl EventType {
         EventType::ReferralClicked,
         EventType::ReferralCompleted,
         EventType::ReferralRefused,
+        EventType::ThemeRising,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +65,7 @@ impl EventType {
             EventType::ReferralClicked => "referral.clicked",
             EventType::ReferralCompleted => "referral.completed",
             EventType::ReferralRefused => "referral.refused",
+            EventType::ThemeRising => "theme.rising",
         }
     }
 
@@ -286,6 +290,29 @@ pub struct Referral {
     pub decided_at: Option<i64>,
 }
 
+/// `theme.rising`: a term's share of a week's low answers rose sharply (a new problem this
+/// week), sent once per site, week and term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "site": "shop", "week": "2026-11-30", "term": "物流 慢", "label": "物流很慢", "answers": 31, "low_answers": 152,
+    "share": 0.204, "share_before": 0.013, "raised_at": 1764567000000_i64
+}))]
+pub struct ThemeRising {
+    pub site: String,
+    /// The week's Monday (UTC).
+    pub week: String,
+    /// The term as counted (the inbox's `term` filter), and as a comment wrote it.
+    pub term: String,
+    pub label: String,
+    /// The week's low answers with the term, and all its low answers with a comment.
+    pub answers: i64,
+    pub low_answers: i64,
+    pub share: f64,
+    /// Its share of the low answers in the four weeks before.
+    pub share_before: f64,
+    pub raised_at: i64,
+}
+
 /// What a test event carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TestEvent {
@@ -309,6 +336,7 @@ pub enum Event {
     ReferralClicked(Referral),
     ReferralCompleted(Referral),
     ReferralRefused(Referral),
+    ThemeRising(ThemeRising),
 }
 
 impl Event {
@@ -326,6 +354,7 @@ impl Event {
             Event::ReferralClicked(_) => EventType::ReferralClicked,
             Event::ReferralCompleted(_) => EventType::ReferralCompleted,
             Event::ReferralRefused(_) => EventType::ReferralRefused,
+            Event::ThemeRising(_) => EventType::ThemeRising,
         }
     }
 
@@ -342,6 +371,7 @@ impl Event {
             Event::ReferralClicked(d) | Event::ReferralCompleted(d) | Event::ReferralRefused(d) => {
                 serde_json::to_value(d)
             }
+            Event::ThemeRising(d) => serde_json::to_value(d),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -359,6 +389,7 @@ fn schema_name(kind: EventType) -> &'static str {
         EventType::ExperimentStopped => "ExperimentStopped",
         EventType::AuditRecorded => "AuditRecorded",
         EventType::ReferralClicked | EventType::ReferralCompleted | EventType::ReferralRefused => "Referral",
+        EventType::ThemeRising => "ThemeRising",
     }
 }
 

@@ -16,6 +16,7 @@ struct Texts {
     tier_changed: &'static str,
     points_changed: &'static str,
     experiment_stopped: &'static str,
+    theme_rising: &'static str,
     test: &'static str,
     event: &'static str,
     comment: &'static str,
@@ -37,6 +38,7 @@ const EN: Texts = Texts {
     tier_changed: "Member reached a new tier",
     points_changed: "Points changed",
     experiment_stopped: "Experiment stopped",
+    theme_rising: "Rising in low answers",
     test: "Test event from Moments",
     event: "Event",
     comment: "Comment",
@@ -58,6 +60,7 @@ const ZH_CN: Texts = Texts {
     tier_changed: "会员升到新等级",
     points_changed: "积分变动",
     experiment_stopped: "实验已停止",
+    theme_rising: "差评中骤增的话题",
     test: "来自 Moments 的测试事件",
     event: "事件",
     comment: "留言",
@@ -79,6 +82,7 @@ const ZH_TW: Texts = Texts {
     tier_changed: "會員升到新等級",
     points_changed: "點數變動",
     experiment_stopped: "實驗已停止",
+    theme_rising: "差評中驟增的話題",
     test: "來自 Moments 的測試事件",
     event: "事件",
     comment: "留言",
@@ -148,6 +152,16 @@ pub fn message(kind: &str, data: &Value, site: Option<&Site>) -> Value {
             field(data, "experiment").unwrap_or_default(),
             field(data, "shipped").map_or_else(|| t.nothing_shipped.to_owned(), |v| format!("{} {v}", t.shipped))
         ),
+        "theme.rising" => {
+            let percent = |name: &str| data.get(name).and_then(Value::as_f64).map_or(0.0, |v| v * 100.0);
+            format!(
+                "{} · {} · {:.0}% → {:.0}%",
+                t.theme_rising,
+                field(data, "label").unwrap_or_default(),
+                percent("share_before"),
+                percent("share")
+            )
+        }
         "webhook.test" => t.test.to_owned(),
         other => format!("{} · {}", t.event, escape(other)),
     };
@@ -184,6 +198,16 @@ pub fn message(kind: &str, data: &Value, site: Option<&Site>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rising_theme_reads_with_its_words_and_shares() {
+        let data = json!({ "site": "shop", "week": "2026-11-30", "term": "退款", "label": "退款", "answers": 22,
+            "low_answers": 200, "share": 0.11, "share_before": 0.02, "raised_at": 0 });
+        assert_eq!(
+            message("theme.rising", &data, None)["text"],
+            "Rising in low answers · 退款 · 2% → 11% (shop)"
+        );
+    }
 
     #[test]
     fn a_low_answer_reads_with_its_score_comment_page_and_case() {

@@ -10,6 +10,7 @@ pub mod recovery;
 pub mod referrals;
 pub mod staff;
 pub mod support;
+pub mod themes;
 pub mod webhooks;
 
 use time::Date;

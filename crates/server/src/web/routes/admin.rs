@@ -14,6 +14,7 @@ pub mod recovery;
 pub mod referrals;
 pub mod rewards;
 pub mod surprises;
+pub mod themes;
 pub mod verified_events;
 pub mod webhooks;
 

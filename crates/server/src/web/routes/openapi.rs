@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         super::admin::rewards::list_redemptions,
         super::admin::insights::insights,
         super::admin::insights::context_report,
+        super::admin::themes::themes,
         super::admin::members::list_expiring,
         super::admin::surprises::grant_surprise,
         super::admin::surprises::list_surprises,
@@ -72,6 +73,7 @@ use utoipa::OpenApi;
         crate::features::webhooks::event_types::TestEvent,
         crate::features::webhooks::event_types::AuditRecorded,
         crate::features::webhooks::event_types::Referral,
+        crate::features::webhooks::event_types::ThemeRising,
     )),
     modifiers(&AdminKeyScheme),
 )]

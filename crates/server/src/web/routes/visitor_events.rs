@@ -126,6 +126,7 @@ async fn record(
                     .await?;
             if let Ok(true) = added {
                 crate::features::webhooks::emit::comment_added(tx, key, feedback_id.as_str(), received_at).await?;
+                crate::features::themes::late_comment(tx, key, feedback_id.as_str()).await?;
             }
             return Ok(added);
         }

@@ -7,6 +7,7 @@ use moments_protocol::wire::Scale;
 use serde::Deserialize;
 
 use super::{date_range, day_start_ms};
+use crate::features::themes::store::Grouping;
 use crate::features::visitor_events::FeedbackQuery;
 use crate::platform::clock::DAY_MS;
 use crate::web::dashboard::auth::Staff;
@@ -18,7 +19,7 @@ use crate::web::state::AppState;
 const PAGE: i64 = 50;
 
 /// The inbox's filter, as its form sends it (empty fields: no filter).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct Filter {
     #[serde(default)]
     pub scale: String,
@@ -38,6 +39,14 @@ pub struct Filter {
     pub context_key: String,
     #[serde(default)]
     pub context_value: String,
+    /// Answers whose comment has this term (a Themes link), in this band.
+    #[serde(default)]
+    pub term: String,
+    #[serde(default)]
+    pub band: String,
+    /// The Themes section's grouping: `context:<key>` or `experiment:<key>` (empty: none).
+    #[serde(default)]
+    pub themes_by: String,
     pub cursor: Option<i64>,
     pub lang: Option<String>,
 }
@@ -60,6 +69,9 @@ impl Filter {
             context_key: Some(self.context_key.trim().to_owned()).filter(|k| !k.is_empty()),
             context_value: Some(self.context_value.trim().to_owned())
                 .filter(|v| !v.is_empty() && !self.context_key.trim().is_empty()),
+            term: Some(self.term.clone()).filter(|t| !t.is_empty()),
+            band: Some(self.band.clone())
+                .filter(|b| ["low", "mid", "high"].contains(&b.as_str()) && !self.term.is_empty()),
             ..FeedbackQuery::default()
         })
     }
@@ -75,6 +87,9 @@ impl Filter {
             ("to", &self.to),
             ("context_key", &self.context_key),
             ("context_value", &self.context_value),
+            ("term", &self.term),
+            ("band", &self.band),
+            ("themes_by", &self.themes_by),
         ];
         pairs
             .iter()
@@ -139,7 +154,7 @@ pub async fn inbox(
         known.push(filter.context_key.clone());
     }
     let context_keys: String = std::iter::once(String::new())
-        .chain(known)
+        .chain(known.iter().cloned())
         .map(|k| {
             format!(
                 r#"<option value="{0}"{1}>{2}</option>"#,
@@ -148,6 +163,35 @@ pub async fn inbox(
                 if k.is_empty() { t.any.to_owned() } else { escape(&k) }
             )
         })
+        .collect();
+    // Group the themes by a context key the answers carry, or by an experiment's variants.
+    let experiments = crate::features::experiments::store::list(&state.db, key)
+        .await
+        .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
+    let groupings: Vec<Grouping> = known
+        .iter()
+        .filter(|k| !k.is_empty())
+        .map(|k| Grouping::Context(k.clone()))
+        .chain(
+            experiments
+                .iter()
+                .map(|e| Grouping::Experiment(e.definition.key.clone())),
+        )
+        .collect();
+    let grouping = crate::web::routes::admin::themes::parse_group(&filter.themes_by).ok();
+    let themes_by: String = std::iter::once(format!(r#"<option value="">{}</option>"#, t.any))
+        .chain(groupings.iter().map(|g| {
+            let value = match g {
+                Grouping::Context(k) => format!("context:{k}"),
+                Grouping::Experiment(k) => format!("experiment:{k}"),
+            };
+            format!(
+                r#"<option value="{0}"{1}>{2}</option>"#,
+                escape(&value),
+                selected(&value, &filter.themes_by),
+                escape(&super::themes::grouping_label(t, g))
+            )
+        }))
         .collect();
     let mut body = format!(
         r#"<form method="get" class="filters">
@@ -159,7 +203,8 @@ pub async fn inbox(
 <label>{to_label} <input type="date" name="to" value="{to}"></label>
 <label>{context_key_label} <select name="context_key">{context_keys}</select></label>
 <label>{context_value_label} <input name="context_value" size="12" value="{context_value}"></label>
-<button type="submit">{filter_label}</button></form>
+<label>{themes_by_label} <select name="themes_by">{themes_by}</select></label>
+{kept}<button type="submit">{filter_label}</button></form>
 <p><a class="button" href="/dashboard/{site}/feedback.csv?{query}" download>{export}</a></p>"#,
         scale_label = t.scale,
         min_label = t.min_score,
@@ -170,6 +215,7 @@ pub async fn inbox(
         context_key_label = t.context_key,
         context_value_label = t.context_value,
         context_value = escape(&filter.context_value),
+        themes_by_label = t.themes_by,
         filter_label = t.filter,
         export = t.export_csv,
         min = escape(&filter.min_score),
@@ -178,7 +224,40 @@ pub async fn inbox(
         to = escape(&filter.to),
         site = escape(key),
         query = escape(&filter.encoded()),
+        kept = ["term", "band"]
+            .iter()
+            .zip([&filter.term, &filter.band])
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!(r#"<input type="hidden" name="{k}" value="{}">"#, escape(v)))
+            .collect::<String>(),
     );
+    if filter.term.is_empty() {
+        // The filter's dates, or the last eight weeks.
+        let (from, to) = (q.from, q.to);
+        let end = to.unwrap_or_else(crate::platform::clock::now_ms);
+        let start = from.unwrap_or(end - crate::web::routes::admin::themes::DEFAULT_DAYS * DAY_MS);
+        let days = crate::web::routes::admin::themes::days(start, end);
+        let section = super::themes::section(&state, t, key, days, super::themes::Shape::Whole, grouping.as_ref())
+            .await
+            .map_err(|e| crate::web::error::ApiError::from(e).into_response())?;
+        body.push_str(&section);
+    } else {
+        let all = Filter {
+            term: String::new(),
+            band: String::new(),
+            cursor: None,
+            lang: None,
+            ..filter.clone()
+        };
+        let _ = write!(
+            body,
+            r#"<p class="notice">{} <a href="/dashboard/{}/feedback?{}">{}</a></p>"#,
+            escape(&t.themes_term_filter.replace("{term}", &filter.term)),
+            escape(key),
+            escape(&all.encoded()),
+            t.show_all
+        );
+    }
     let more = answers.len() as i64 > PAGE;
     let shown = &answers[..answers.len().min(PAGE as usize)];
     if shown.is_empty() {

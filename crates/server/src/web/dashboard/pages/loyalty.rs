@@ -88,6 +88,17 @@ pub async fn loyalty(
     ));
 
     let tables = tables(t, &l);
+    // What the detractors wrote, beside what became of their cases.
+    let low_themes = super::themes::section(
+        &state,
+        t,
+        page.site.settings.key.as_str(),
+        crate::web::routes::admin::themes::days(start, end),
+        super::themes::Shape::LowOnly,
+        None,
+    )
+    .await
+    .map_err(db)?;
     let csv_link = |key: &str| {
         let href = format!(
             "/dashboard/{}/loyalty.csv?table={key}&from={}&to={}",
@@ -123,7 +134,7 @@ pub async fn loyalty(
                 ));
             }
             "recovery" => body.push_str(&format!(
-                "<p>{}</p><p>{}</p>",
+                "<p>{}</p><p>{}</p>{low_themes}",
                 escape(&recovery_effect(t, &l)),
                 escape(&next_answer_effect(t, &l))
             )),

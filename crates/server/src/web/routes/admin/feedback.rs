@@ -32,7 +32,7 @@ pub struct FeedbackPage {
         )),
         (status = 401, body = ErrorBody, description = "admin_key_missing, admin_key_invalid, admin_api_disabled"),
         (status = 404, body = ErrorBody, description = "unknown_site"),
-        (status = 422, body = ErrorBody, description = "invalid_query, invalid_limit, invalid_scale, invalid_format"),
+        (status = 422, body = ErrorBody, description = "invalid_query, invalid_limit, invalid_scale, invalid_band, invalid_format"),
     )
 )]
 pub async fn list_feedback(
@@ -51,18 +51,18 @@ pub async fn list_feedback(
             format!("scale {scale:?} is not csat5, nps or thumbs"),
         ));
     }
-    match filter.format.as_deref() {
-        None | Some("json") => {
-            let limit = super::page_limit(filter.limit)?;
-            let rows = visitor_events::feedback_page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
-            let (items, next_cursor) = super::split_page(rows, limit, |i| i.rowid);
-            Ok(Json(FeedbackPage { items, next_cursor }).into_response())
-        }
-        Some("csv") => Ok(csv_export(state.db.clone(), site, filter)),
-        Some(other) => Err(ApiError::new(
+    if let Some(band) = filter.band.as_deref().filter(|b| !["low", "mid", "high"].contains(b)) {
+        return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_format",
-            format!("format {other:?} is not json or csv"),
-        )),
+            "invalid_band",
+            format!("band {band:?} is not low, mid or high"),
+        ));
     }
+    if super::wants_csv(filter.format.as_deref())? {
+        return Ok(csv_export(state.db.clone(), site, filter));
+    }
+    let limit = super::page_limit(filter.limit)?;
+    let rows = visitor_events::feedback_page(&state.db, &site, &filter, filter.cursor, limit + 1).await?;
+    let (items, next_cursor) = super::split_page(rows, limit, |i| i.rowid);
+    Ok(Json(FeedbackPage { items, next_cursor }).into_response())
 }

@@ -82,6 +82,7 @@ async fn export(state: &AppState, site: &str, subject: Subject<'_>) -> Result<Js
 async fn erase(state: &AppState, origin: &Origin, site: &str, subject: Subject<'_>) -> Result<Json<Erasure>, ApiError> {
     let mut tx = state.writer.begin().await?;
     crate::features::rollups::hold_folds(&mut tx).await?;
+    crate::features::themes::hold_folds(&mut tx).await?;
     let change = match subject {
         Subject::Member(id) => Change::new("member.erase", "member", id),
         Subject::Visitor(id) => Change::new("visitor.erase", "visitor", id),
