@@ -140,7 +140,9 @@ def main():
         server = subprocess.Popen([server_binary, "--config", settings, "--demo"], stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "w"), env=env)
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(200):
+            # A debug build generating the demo's 90 days takes about 7 s on an idle 2-core
+            # machine; a busy one, more.
+            for _ in range(1200):
                 try:
                     call(base, "GET", "/healthz")
                     break
