@@ -71,7 +71,8 @@ for (const { screen, viewport } of SCREENS) {
 
     // Comments in the visitors' languages, and cases both resolved and still open.
     await page.goto(`${env.server.url}/dashboard/demo/feedback`);
-    const comments = await page.locator("table tbody").innerText();
+    // The inbox is the page's last table (the Themes section's come first).
+    const comments = await page.locator("table tbody").last().innerText();
     assert.match(comments, /[a-z]{4}/, "comments in English");
     assert.match(comments, /[\u4e00-\u9fff]/, "comments in Chinese");
     await page.goto(`${env.server.url}/dashboard/demo/recovery`);
